@@ -1,0 +1,4 @@
+from gpt56probe.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The gpt56probe command line. Only this package imports click.
+
+Commands import their heavy modules (requests, tabulate, keyring, the simulator)
+inside the command, so ``gpt56probe --help`` costs little more than click itself.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gpt56probe import __version__
+from gpt56probe.cli.check import check, demo
+from gpt56probe.cli.simulate import simulate
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="gpt56probe")
+def main() -> None:
+    """Tell, in seconds, why a GPT-5.6 preview call fails for an API organization.
+
+    \b
+    First run (offline, against the bundled simulator):
+      gpt56probe demo
+    Against the real API:
+      export OPENAI_API_KEY=...
+      gpt56probe check --org org-abc --org org-def
+
+    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    """
+
+
+main.add_command(check)
+main.add_command(demo)
+main.add_command(simulate)

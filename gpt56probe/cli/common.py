@@ -1,0 +1,108 @@
+"""Options and error handling shared by the commands."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_UNKNOWN = 3
+
+
+class MonitoringInputError(click.ClickException):
+    """Bad input to a monitoring command: one line on stderr, exit 3 (UNKNOWN), never a traceback."""
+
+    exit_code = EXIT_UNKNOWN
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class MonitoringCommand(click.Command):
+    """A command whose usage errors exit 3 (UNKNOWN), as the monitoring-plugins convention wants,
+    instead of click's 2, and print one line instead of the usage block."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path if exc.ctx else info_name} --help')"
+            raise MonitoringInputError(exc.format_message() + hint) from None
+
+
+def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A base URL must be http(s)://host[:port]/path; it normally ends in /v1, as the SDK's does."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{value!r} is not an http(s) URL (example: https://api.openai.com/v1)")
+    try:
+        parts.port
+    except ValueError:
+        raise click.BadParameter(f"{value!r} has an invalid port") from None
+    return value.rstrip("/")
+
+
+def validate_proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        raise click.BadParameter("a proxy must look like http://host:port")
+    return value
+
+
+def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from gpt56probe.render import table_formats
+
+    choices = table_formats() + list(getattr(param, "extra_formats", ()))
+    if value not in choices:
+        raise click.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
+    return value
+
+
+def format_option(extra: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """``--format``: table, json, or any tabulate format (checked lazily, so --help stays fast)."""
+    names = "table, json" + "".join(f", {e}" for e in extra)
+
+    def decorator(f: F) -> F:
+        option = click.option(
+            "--format",
+            "fmt",
+            default="table",
+            show_default=True,
+            callback=validate_format,
+            help=f"Output: {names}, or any tabulate format (github, grid, plain, ...).",
+        )
+        f = option(f)
+        # Remember the extra formats on the parameter object for the callback.
+        for p in getattr(f, "__click_params__", []):
+            if p.name == "fmt":
+                p.extra_formats = extra  # type: ignore[attr-defined]
+        return f
+
+    return decorator
+
+
+def connection_options(f: F) -> F:
+    """The options every command that talks to the API shares."""
+    options = [
+        click.option("--base-url", envvar="OPENAI_BASE_URL", callback=validate_base_url, metavar="URL",
+                     help="API base URL including /v1 [env OPENAI_BASE_URL; default https://api.openai.com/v1]."),
+        click.option("--proxy", callback=validate_proxy, metavar="URL",
+                     help="Proxy for every request (HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE also work, as in requests)."),
+        click.option("--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True, metavar="S",
+                     help="Bound on each HTTP request, seconds."),
+        click.option("--deadline", type=click.FloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
+                     help="Bound on the whole run, seconds."),
+        click.option("--concurrency", type=click.IntRange(1, 512), default=16, show_default=True, metavar="N",
+                     help="Probes in flight at once."),
+        click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr (credentials redacted)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

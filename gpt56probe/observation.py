@@ -1,0 +1,185 @@
+"""Plain data that flows one way: Target -> Observation -> Diagnosis.
+
+Nothing here does I/O. An Observation is everything a probe saw, so that
+classification can be a pure function of it and tests can build one by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Mapping
+
+PRECHECK_LISTED = "listed"
+PRECHECK_NOT_LISTED = "not_listed"
+PRECHECK_ERROR = "error"
+PRECHECK_SKIPPED = "skipped"
+PRECHECK_STATES = (PRECHECK_LISTED, PRECHECK_NOT_LISTED, PRECHECK_ERROR, PRECHECK_SKIPPED)
+
+SURFACES = ("chat", "responses")
+
+
+class Failure(str, Enum):
+    """Why an HTTP exchange produced no status: the transport's own failure kinds."""
+
+    CONNECT_TIMEOUT = "connect_timeout"
+    READ_TIMEOUT = "read_timeout"
+    DEADLINE = "deadline"  # the check's overall deadline ran out before or during the request
+    DNS = "dns"
+    REFUSED = "refused"
+    RESET = "reset"
+    TLS = "tls"
+    PROXY = "proxy"
+    TOO_LARGE = "too_large"  # body exceeded the read cap
+    INVALID_URL = "invalid_url"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One probe to make: which org, model and surface, with which key."""
+
+    org: str | None
+    model: str
+    tier: str
+    surface: str = "chat"
+    stream: bool = False
+    project: str | None = None
+    key_id: str = ""  # a fingerprint of the key used, never the key; lets the classifier tell "same key"
+
+    @property
+    def label(self) -> str:
+        return f"{self.org or '(default org)'} {self.model} {self.surface}{' stream' if self.stream else ''}"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP answer, or the transport failure that replaced it.
+
+    ``headers`` keys are lower case. ``body`` is text, already capped by the probe.
+    """
+
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str = ""
+    latency_s: float = 0.0
+    failure: Failure | None = None
+    failure_detail: str = ""
+    streamed_text: str | None = None  # assembled deltas of a streamed answer
+    stream_finish: str | None = None  # finish_reason / status seen in the stream
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a probe saw for one target: the metadata pre-check and the final sampling answer."""
+
+    target: Target
+    precheck: str = PRECHECK_SKIPPED
+    precheck_exchange: Exchange | None = None
+    sample: Exchange | None = None
+    attempts: int = 0
+    adaptations: tuple[str, ...] = ()  # e.g. "max_tokens->max_completion_tokens"
+    started_at: str = ""  # ISO 8601 with offset, set by the shell
+    usage_input_tokens: int = 0
+    usage_output_tokens: int = 0
+
+    @property
+    def final(self) -> Exchange | None:
+        """The exchange that decides the verdict: the sample, else the pre-check."""
+        return self.sample if self.sample is not None else self.precheck_exchange
+
+
+class Verdict(str, Enum):
+    OK = "ok"
+    WRONG_ORG = "wrong_org"
+    NOT_PROVISIONED = "not_provisioned"
+    PROVISIONING_PENDING = "provisioning_pending"
+    PROJECT_NO_ACCESS = "project_no_access"
+    REGION_VPN = "region_vpn"
+    SAFETY_CHECK = "safety_check"
+    INVALID_KEY = "invalid_key"
+    KEY_PERMISSIONS = "key_permissions"
+    ACCOUNT_BLOCKED = "account_blocked"
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    RATE_LIMITED = "rate_limited"
+    ORG_NOT_ELIGIBLE = "org_not_eligible"
+    UNSUPPORTED_PARAMETER = "unsupported_parameter"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    NETWORK_ERROR = "network_error"
+    UNKNOWN = "unknown"
+
+
+class Severity(str, Enum):
+    """Monitoring-plugins states; the value order is the exit code."""
+
+    OK = "OK"
+    WARNING = "WARNING"
+    CRITICAL = "CRITICAL"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def exit_code(self) -> int:
+        return {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}[self.value]
+
+
+ACCESS_VERDICTS = frozenset(
+    {
+        Verdict.WRONG_ORG,
+        Verdict.NOT_PROVISIONED,
+        Verdict.PROVISIONING_PENDING,
+        Verdict.PROJECT_NO_ACCESS,
+        Verdict.REGION_VPN,
+        Verdict.INVALID_KEY,
+        Verdict.KEY_PERMISSIONS,
+        Verdict.ACCOUNT_BLOCKED,
+        Verdict.QUOTA_EXHAUSTED,
+        Verdict.ORG_NOT_ELIGIBLE,
+    }
+)
+DEGRADED_VERDICTS = frozenset({Verdict.SAFETY_CHECK, Verdict.RATE_LIMITED, Verdict.SERVER_ERROR, Verdict.TIMEOUT})
+UNJUDGED_VERDICTS = frozenset({Verdict.UNSUPPORTED_PARAMETER, Verdict.UNKNOWN, Verdict.NETWORK_ERROR})
+
+
+def severity_of(verdict: Verdict) -> Severity:
+    """The monitoring state one verdict of an expected target implies.
+
+    network_error is UNKNOWN only when every probe failed on the network; the
+    summary decides that (see classify.overall_severity); alone it degrades.
+    """
+    if verdict is Verdict.OK:
+        return Severity.OK
+    if verdict in ACCESS_VERDICTS:
+        return Severity.CRITICAL
+    if verdict in DEGRADED_VERDICTS:
+        return Severity.WARNING
+    return Severity.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The verdict on one Observation, with the facts a table, JSON or a support packet shows."""
+
+    target: Target
+    verdict: Verdict
+    reason: str
+    remediation: str
+    http_status: int | None = None
+    error_code: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    request_id: str | None = None
+    served_org: str | None = None
+    precheck: str = PRECHECK_SKIPPED
+    truncated: bool = False
+    latency_ms: float | None = None
+    timestamp: str = ""
+    attempts: int = 0
+    answer: str | None = None
+    adaptations: tuple[str, ...] = ()
+    usage_input_tokens: int = 0
+    usage_output_tokens: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.OK

@@ -1,0 +1,409 @@
+"""The HTTP shell: one probe of one target -> an Observation.
+
+Everything here is I/O; every judgement lives in classify.py and retrypolicy.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterator, Mapping
+
+import requests
+
+from gpt56probe import __version__
+from gpt56probe.models import ModelTable
+from gpt56probe.observation import (
+    PRECHECK_ERROR,
+    PRECHECK_LISTED,
+    PRECHECK_NOT_LISTED,
+    Exchange,
+    Failure,
+    Observation,
+    Target,
+)
+from gpt56probe.redact import redact
+from gpt56probe.retrypolicy import Decision, RequestShape, decide
+from gpt56probe.wire import load_json, parse_answer, parse_error
+
+PROBE_PROMPT = "Return ok."
+OUTPUT_TOKEN_CAP = 16
+"""At most 16: enough for a reasoning model to say "ok" at its lowest effort,
+and the Responses API's minimum for max_output_tokens."""
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+STORED_BODY_CHARS = 64 * 1024
+USER_AGENT = f"gpt56probe/{__version__} (+python-requests)"
+
+Tracer = Callable[[str], None]
+
+
+def key_id(api_key: str) -> str:
+    """A stable, irreversible id of a key, so results can say "same key" without holding it."""
+    return hashlib.sha256(api_key.encode("utf-8", "replace")).hexdigest()[:12] if api_key else ""
+
+
+def now_iso() -> str:
+    """Local time, ISO 8601 with the UTC offset."""
+    return datetime.now().astimezone().isoformat(timespec="milliseconds")
+
+
+class Deadline:
+    """The check's overall deadline on the monotonic clock."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+
+def make_session(pool_size: int = 16, proxy: str | None = None, trust_env: bool = True) -> requests.Session:
+    """One Session for a whole check: pooled connections, no urllib3 retries (we decide),
+    proxies and CA bundle from the environment as requests does, plus ``--proxy``."""
+    session = requests.Session()
+    session.trust_env = trust_env  # False only for the loopback demo: no env proxy may capture it
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    if proxy:
+        session.proxies.update({"http": proxy, "https": proxy})
+    return session
+
+
+def _failure_of(exc: BaseException) -> Failure:
+    """Map a requests exception to the transport failure kinds the classifier knows."""
+    text = f"{type(exc).__name__}: {exc}"
+    lowered = text.lower()
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return Failure.CONNECT_TIMEOUT
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return Failure.READ_TIMEOUT
+    if isinstance(exc, requests.exceptions.SSLError):
+        return Failure.TLS
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return Failure.PROXY
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return Failure.INVALID_URL
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Failure.RESET
+    if any(s in lowered for s in ("name or service not known", "nodename nor servname", "nameresolution", "getaddrinfo", "temporary failure in name resolution", "no address associated")):
+        return Failure.DNS
+    if "refused" in lowered:
+        return Failure.REFUSED
+    if any(s in lowered for s in ("reset", "aborted", "remotedisconnected", "broken pipe", "incompleteread", "protocolerror")):
+        return Failure.RESET
+    if "timed out" in lowered or "timeout" in lowered:
+        return Failure.READ_TIMEOUT
+    return Failure.OTHER
+
+
+@dataclass
+class HttpSettings:
+    base_url: str = DEFAULT_BASE_URL
+    timeout_s: float = 20.0
+    connect_timeout_s: float = 5.0
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    tracer: Tracer | None = None
+
+
+def _read_capped(response: requests.Response, cap: int, started: float, budget_s: float) -> tuple[bytes, Failure | None]:
+    """Read at most ``cap`` bytes within ``budget_s`` of wall time.
+
+    requests' read timeout bounds each socket read, not the body, so a body that
+    trickles a byte at a time would never time out; the wall clock here does.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=16384):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            return b"".join(chunks)[:cap], Failure.TOO_LARGE
+        if time.monotonic() - started > budget_s:
+            return b"".join(chunks), Failure.READ_TIMEOUT
+    return b"".join(chunks), None
+
+
+def _iter_sse(response: requests.Response, cap: int, started: float, budget_s: float) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs of a server-sent event stream, within the byte cap and time budget."""
+    size = 0
+    event = ""
+    for raw in response.iter_lines(chunk_size=1024):
+        size += len(raw) + 1
+        if size > cap:
+            raise _StreamCut(Failure.TOO_LARGE)
+        if time.monotonic() - started > budget_s:
+            raise _StreamCut(Failure.READ_TIMEOUT)
+        line = raw.decode("utf-8", "replace")
+        if line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            yield event, line[5:].strip()
+            event = ""
+
+
+class _StreamCut(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.value)
+        self.failure = failure
+
+
+def _assemble_stream(response: requests.Response, cap: int, started: float, budget_s: float) -> tuple[str, str | None, dict[str, Any]]:
+    """Text, finish reason and usage of a streamed chat or responses answer."""
+    text: list[str] = []
+    finish: str | None = None
+    usage: dict[str, Any] = {}
+    for event, data in _iter_sse(response, cap, started, budget_s):
+        if data == "[DONE]":
+            break
+        payload = load_json(data)
+        if not isinstance(payload, dict):
+            continue
+        if isinstance(payload.get("choices"), list):  # chat chunk
+            for choice in payload["choices"]:
+                if isinstance(choice, dict):
+                    delta = choice.get("delta") or {}
+                    if isinstance(delta, dict) and isinstance(delta.get("content"), str):
+                        text.append(delta["content"])
+                    if choice.get("finish_reason"):
+                        finish = str(choice["finish_reason"])
+            if isinstance(payload.get("usage"), dict):
+                usage = payload["usage"]
+            continue
+        kind = payload.get("type") or event
+        if kind == "response.output_text.delta" and isinstance(payload.get("delta"), str):
+            text.append(payload["delta"])
+        elif kind in ("response.completed", "response.incomplete", "response.failed"):
+            resp = payload.get("response") if isinstance(payload.get("response"), dict) else {}
+            finish = str(resp.get("status") or kind.split(".")[-1])
+            details = resp.get("incomplete_details")
+            if isinstance(details, dict) and details.get("reason"):
+                finish = f"incomplete:{details['reason']}"
+            if isinstance(resp.get("usage"), dict):
+                usage = resp["usage"]
+        elif kind == "error":
+            finish = "error"
+            text.append(json.dumps(payload)[:500])
+    return "".join(text), finish, usage
+
+
+def http_exchange(
+    session: requests.Session,
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: Mapping[str, Any] | None,
+    settings: HttpSettings,
+    deadline: Deadline,
+    sse: bool = False,
+) -> Exchange:
+    """One request, never raising: the answer, capped, or the failure that replaced it."""
+    left = deadline.left()
+    started = time.monotonic()
+    if left <= 0:
+        return Exchange(failure=Failure.DEADLINE, failure_detail="the check's deadline ran out before this request")
+    read_budget = min(settings.timeout_s, left)
+    timeout = (min(settings.connect_timeout_s, read_budget), read_budget)
+    status: int | None = None
+    resp_headers: dict[str, str] = {}
+    try:
+        with session.request(method, url, headers=dict(headers), json=body, timeout=timeout, stream=True) as response:
+            status = response.status_code
+            resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            is_sse = sse and status == 200 and "text/event-stream" in resp_headers.get("content-type", "")
+            if is_sse:
+                try:
+                    text, finish, usage = _assemble_stream(response, settings.max_body_bytes, started, read_budget)
+                except _StreamCut as cut:
+                    return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, cut.failure, "stream cut"))
+                body_text = json.dumps({"stream": True, "usage": usage})
+                exchange = Exchange(status, resp_headers, body_text, time.monotonic() - started, streamed_text=text, stream_finish=finish)
+                return _trace(settings, method, url, exchange)
+            raw, failure = _read_capped(response, settings.max_body_bytes, started, read_budget)
+            if failure is Failure.READ_TIMEOUT and deadline.left() <= 0:
+                failure = Failure.DEADLINE
+            text_body = raw[:STORED_BODY_CHARS].decode(response.encoding or "utf-8", "replace") if raw else ""
+            detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ("body not complete in time" if failure else "")
+            exchange = Exchange(status, resp_headers, text_body, time.monotonic() - started, failure, detail)
+    except requests.exceptions.RequestException as exc:
+        failure = _failure_of(exc)
+        if failure in (Failure.READ_TIMEOUT, Failure.CONNECT_TIMEOUT) and deadline.left() <= 0.05:
+            failure = Failure.DEADLINE
+        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, failure, redact(str(exc))[:300])
+    except (OSError, ValueError) as exc:  # urllib3 errors that escape requests' wrapping
+        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), redact(str(exc))[:300])
+    return _trace(settings, method, url, exchange)
+
+
+def _trace(settings: HttpSettings, method: str, url: str, exchange: Exchange) -> Exchange:
+    if settings.tracer is not None:
+        outcome = str(exchange.status) if exchange.status is not None else "-"
+        if exchange.failure is not None:
+            outcome += f" {exchange.failure.value}"
+        request_id = exchange.headers.get("x-request-id", "-")
+        settings.tracer(f"{method} {redact(url)} -> {outcome} {request_id} {exchange.latency_s * 1000:.0f} ms")
+    return exchange
+
+
+class ShapeCache:
+    """What each model was learned to accept (token-cap name, reasoning effort), shared by all
+    probes of a check, so an adaptation one probe paid for is not paid again by the others."""
+
+    def __init__(self, table: ModelTable) -> None:
+        self._table = table
+        self._learned: dict[tuple[str, str], RequestShape] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model: str, surface: str) -> RequestShape:
+        with self._lock:
+            learned = self._learned.get((model, surface))
+        if learned is not None:
+            return learned
+        spec = self._table.spec_for(model)
+        return RequestShape(spec.chat_token_param, spec.reasoning_effort)
+
+    def learn(self, model: str, surface: str, shape: RequestShape) -> None:
+        with self._lock:
+            self._learned[(model, surface)] = shape
+
+
+class PrecheckCache:
+    """One ``GET /models/{id}`` per (org, project, key, model), however many surfaces probe it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[Any, ...], tuple[threading.Event, list[tuple[str, Exchange]]]] = {}
+
+    def get_or_run(self, key: tuple[Any, ...], run: Callable[[], tuple[str, Exchange]]) -> tuple[str, Exchange]:
+        with self._lock:
+            entry = self._entries.get(key)
+            owner = entry is None
+            if owner:
+                entry = (threading.Event(), [])
+                self._entries[key] = entry
+        assert entry is not None
+        event, slot = entry
+        if owner:
+            try:
+                slot.append(run())
+            finally:
+                event.set()
+        else:
+            event.wait()
+        return slot[0] if slot else (PRECHECK_ERROR, Exchange(failure=Failure.OTHER, failure_detail="pre-check failed"))
+
+
+def _skip_sampling_after(state: str, exchange: Exchange) -> bool:
+    """Sampling is pointless (and, for an invisible model, would cost nothing but noise) when the
+    pre-check already proved the org cannot see the model or the key/org pair is refused.
+    A 401/403 about *scopes* is not final: a restricted key may lack model-read but allow sampling."""
+    if state == PRECHECK_NOT_LISTED:
+        return True
+    if exchange.status == 401:
+        err = parse_error(exchange.body)
+        text = f"{err.message or ''} {err.code or ''}".lower() if err else ""
+        return "scope" not in text and "permission" not in text
+    return False
+
+
+class Prober:
+    """Probes targets over one Session; thread-safe, shared by the runner's workers."""
+
+    def __init__(self, session: requests.Session, settings: HttpSettings, table: ModelTable, deadline: Deadline) -> None:
+        self.session = session
+        self.settings = settings
+        self.shapes = ShapeCache(table)
+        self.prechecks = PrecheckCache()
+        self.deadline = deadline
+
+    def _headers(self, api_key: str, target: Target) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        if target.org:
+            headers["OpenAI-Organization"] = target.org
+        if target.project:
+            headers["OpenAI-Project"] = target.project
+        return headers
+
+    def precheck(self, target: Target, api_key: str) -> tuple[str, Exchange]:
+        def run() -> tuple[str, Exchange]:
+            url = f"{self.settings.base_url.rstrip('/')}/models/{target.model}"
+            exchange = http_exchange(self.session, "GET", url, self._headers(api_key, target), None, self.settings, self.deadline)
+            if exchange.status == 200 and isinstance(load_json(exchange.body), dict):
+                return PRECHECK_LISTED, exchange
+            if exchange.status == 404 and parse_error(exchange.body) is not None:
+                return PRECHECK_NOT_LISTED, exchange
+            return PRECHECK_ERROR, exchange
+
+        return self.prechecks.get_or_run((target.org, target.project, target.key_id, target.model), run)
+
+    def _sample_body(self, target: Target, shape: RequestShape) -> tuple[str, dict[str, Any]]:
+        if target.surface == "responses":
+            body: dict[str, Any] = {"model": target.model, "input": PROBE_PROMPT, "max_output_tokens": OUTPUT_TOKEN_CAP}
+            if shape.reasoning_effort:
+                body["reasoning"] = {"effort": shape.reasoning_effort}
+            if target.stream:
+                body["stream"] = True
+            return "/responses", body
+        body = {"model": target.model, "messages": [{"role": "user", "content": PROBE_PROMPT}], shape.token_param: OUTPUT_TOKEN_CAP}
+        if shape.reasoning_effort:
+            body["reasoning_effort"] = shape.reasoning_effort
+        if target.stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return "/chat/completions", body
+
+    def probe(self, target: Target, api_key: str, precheck: bool = True) -> Observation:
+        """Pre-check the model, then sample it, adapting and retrying as retrypolicy decides."""
+        started_at = now_iso()
+        state, pre = ("skipped", None)
+        if precheck:
+            state, pre = self.precheck(target, api_key)
+            if _skip_sampling_after(state, pre):
+                return Observation(target, state, pre, None, 0, (), started_at)
+        shape = self.shapes.get(target.model, target.surface)
+        attempts = 0
+        transient = 0
+        notes: list[str] = []
+        exchange: Exchange | None = None
+        while True:
+            path, body = self._sample_body(target, shape)
+            url = self.settings.base_url.rstrip("/") + path
+            exchange = http_exchange(self.session, "POST", url, self._headers(api_key, target), body, self.settings, self.deadline, sse=target.stream)
+            attempts += 1
+            decision: Decision = decide(
+                exchange,
+                surface=target.surface,
+                shape=shape,
+                transient_retries=transient,
+                adaptations=len(notes),
+                time_left_s=self.deadline.left(),
+            )
+            if decision.action == "adapt" and decision.shape is not None:
+                notes.append(decision.note)
+                shape = decision.shape
+                self.shapes.learn(target.model, target.surface, shape)
+                continue
+            if decision.action == "retry":
+                transient += 1
+                time.sleep(decision.wait_s)
+                continue
+            break
+        answer = parse_answer(exchange.body) if exchange.status == 200 and not target.stream else None
+        usage_in, usage_out = (answer.input_tokens, answer.output_tokens) if answer else _stream_usage(exchange)
+        return Observation(target, state, pre, exchange, attempts, tuple(notes), started_at, usage_in, usage_out)
+
+
+def _stream_usage(exchange: Exchange) -> tuple[int, int]:
+    data = load_json(exchange.body) if exchange.streamed_text is not None else None
+    usage = data.get("usage") if isinstance(data, dict) and isinstance(data.get("usage"), dict) else {}
+    tokens_in = usage.get("prompt_tokens", usage.get("input_tokens", 0))
+    tokens_out = usage.get("completion_tokens", usage.get("output_tokens", 0))
+    return (tokens_in if isinstance(tokens_in, int) else 0, tokens_out if isinstance(tokens_out, int) else 0)
+

@@ -1,0 +1,167 @@
+"""Rendering of diagnoses: tables (tabulate), JSON (the documented schema), the status line.
+
+Pure: strings in, strings out. Never classifies; it only shows what classify decided.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from gpt56probe.models import TIERS
+from gpt56probe.observation import Diagnosis, Severity, Verdict
+
+SCHEMA_VERSION = "1.0"
+TABLE_FORMAT_ALIAS = {"table": "simple"}
+NEXT_STEP_WIDTH = 60
+
+
+def table_formats() -> list[str]:
+    """Every --format value: table, json, and each tabulate format."""
+    from tabulate import tabulate_formats
+
+    return ["table", "json", *sorted(tabulate_formats)]
+
+
+def _latency(d: Diagnosis) -> str:
+    return "-" if d.latency_ms is None else f"{d.latency_ms / 1000:.2f}s"
+
+
+def _surface(d: Diagnosis) -> str:
+    return d.target.surface + (" stream" if d.target.stream else "")
+
+
+def expected_reach(diagnoses: Sequence[Diagnosis]) -> tuple[int, int]:
+    """(reachable, total) over expected (org, tier) pairs; a pair is reachable when every probe of it is ok."""
+    pairs: dict[tuple[str | None, str], bool] = {}
+    for d in diagnoses:
+        if d.target.tier not in TIERS:
+            continue
+        key = (d.target.org, d.target.tier)
+        pairs[key] = pairs.get(key, True) and d.ok
+    return sum(pairs.values()), len(pairs)
+
+
+def verdict_counts(diagnoses: Iterable[Diagnosis]) -> dict[str, int]:
+    counts = Counter(d.verdict.value for d in diagnoses)
+    return {v.value: counts[v.value] for v in Verdict if counts[v.value]}
+
+
+def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False) -> str:
+    """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional."""
+    reachable, total = expected_reach(diagnoses)
+    problems = [f"{d.target.org or 'default'} {d.target.model}: {d.verdict.value}" for d in diagnoses if not d.ok and d.target.tier in TIERS]
+    text = f"GPT56 {severity.value} - {reachable}/{total} expected tiers reachable"
+    if problems:
+        shown = problems[:3]
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        text += "; " + ", ".join(shown) + more
+    if perfdata:
+        perf = []
+        for d in diagnoses:
+            if d.latency_ms is None:
+                continue
+            label = f"{d.target.tier if d.target.tier in TIERS else d.target.model}_latency"
+            if d.target.org:
+                label = f"{d.target.org}_{label}"
+            if d.target.surface != "chat" or d.target.stream:
+                label += f"_{d.target.surface}{'_stream' if d.target.stream else ''}"
+            perf.append(f"'{label}'={d.latency_ms / 1000:.2f}s;;;0")
+        if perf:
+            text += " | " + " ".join(perf)
+    return text
+
+
+def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequence[str] = ()) -> str:
+    """The tier x org table, then notes (served org, truncation, adaptations) and nothing else."""
+    from tabulate import tabulate
+
+    show_surface = any(d.target.surface != "chat" or d.target.stream for d in diagnoses)
+    headers = ["org", "tier", "model"] + (["surface"] if show_surface else []) + ["verdict", "http", "latency", "request id", "next step"]
+    rows = []
+    for d in diagnoses:
+        row: list[Any] = [d.target.org or "(default)", d.target.tier, d.target.model]
+        if show_surface:
+            row.append(_surface(d))
+        row += [d.verdict.value, d.http_status if d.http_status is not None else "-", _latency(d), d.request_id or "-", d.remediation]
+        rows.append(row)
+    tab_fmt = TABLE_FORMAT_ALIAS.get(fmt, fmt)
+    widths: list[int | None] = [None] * (len(headers) - 1) + [NEXT_STEP_WIDTH]
+    text = tabulate(rows, headers=headers, tablefmt=tab_fmt, maxcolwidths=widths, disable_numparse=True)
+    all_notes = list(notes) + diagnosis_notes(diagnoses)
+    if all_notes:
+        text += "\n\n" + "\n".join(f"note: {n}" for n in all_notes)
+    return text
+
+
+def diagnosis_notes(diagnoses: Sequence[Diagnosis]) -> list[str]:
+    """Facts worth a line under the table, each said once."""
+    notes: list[str] = []
+    for d in diagnoses:
+        who = f"{d.target.org or '(default org)'} {d.target.model} {_surface(d)}"
+        if d.served_org and d.target.org and d.served_org != d.target.org:
+            notes.append(f"{who}: asked for {d.target.org}, answered as {d.served_org}")
+        if d.truncated and d.ok:
+            notes.append(f"{who}: answered (access proven) but the answer was cut short by the {d.target.surface} token cap")
+        for change in d.adaptations:
+            notes.append(f"{d.target.model} {d.target.surface}: adapted the probe ({change})")
+    defaults = sorted({d.served_org for d in diagnoses if d.target.org is None and d.served_org})
+    for org in defaults:
+        notes.append(f"the key's default org is {org}")
+    seen: set[str] = set()
+    return [n for n in notes if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
+
+
+def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None = None) -> dict[str, Any]:
+    """One result in the JSON schema (schema/check-result.schema.json).
+
+    ``cost_of`` (e.g. cost.diagnosis_cost bound to a table) adds ``cost_usd``: usage x price, null when unpriced."""
+    doc: dict[str, Any] = {
+        "org": d.target.org,
+        "project": d.target.project,
+        "model": d.target.model,
+        "tier": d.target.tier,
+        "surface": d.target.surface,
+        "stream": d.target.stream,
+        "verdict": d.verdict.value,
+        "ok": d.ok,
+        "reason": d.reason,
+        "http_status": d.http_status,
+        "error_code": d.error_code,
+        "error_type": d.error_type,
+        "error_message": d.error_message,
+        "request_id": d.request_id,
+        "served_org": d.served_org,
+        "precheck": d.precheck,
+        "truncated": d.truncated,
+        "answer": d.answer,
+        "latency_ms": None if d.latency_ms is None else round(d.latency_ms, 1),
+        "timestamp": d.timestamp,
+        "remediation": d.remediation,
+        "attempts": d.attempts,
+        "adaptations": list(d.adaptations),
+        "usage": {"input_tokens": d.usage_input_tokens, "output_tokens": d.usage_output_tokens},
+    }
+    if cost_of is not None:
+        value = cost_of(d)
+        doc["cost_usd"] = None if value is None else round(value, 8)
+    return doc
+
+
+def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: str, extra_summary: Mapping[str, Any] | None = None,
+              cost_of: Callable[[Diagnosis], float | None] | None = None) -> dict[str, Any]:
+    reachable, total = expected_reach(diagnoses)
+    summary: dict[str, Any] = {
+        "status": severity.value,
+        "exit_code": severity.exit_code,
+        "counts": verdict_counts(diagnoses),
+        "expected_reachable": reachable,
+        "expected_total": total,
+    }
+    summary.update(extra_summary or {})
+    return {"schema_version": SCHEMA_VERSION, "checked_at": checked_at, "results": [result_doc(d, cost_of) for d in diagnoses], "summary": summary}
+
+
+def render_json(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False)

@@ -1,0 +1,171 @@
+"""The built-in scenarios, written in the same shape a user's scenario file uses.
+
+Wording, types, params, codes and statuses are the real API's, as captured in
+public bug reports (docs/real-error-bodies.md). Two shapes are simulator-defined
+because the real ones are not public: the ``model_access_pending`` refusal and
+the ``openai-safety-notice`` header (docs/simulator.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+P56 = "gpt-5.6-*"
+SOL = "gpt-5.6-sol"
+TERRA = "gpt-5.6-terra"
+LUNA = "gpt-5.6-luna"
+
+# --- real wording (docs/real-error-bodies.md, section numbers in brackets)
+MISSING_KEY = (
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer "
+    "auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're "
+    "accessing the API from your browser and are prompted for a username and password. You can obtain an API "
+    "key from https://platform.openai.com/account/api-keys."
+)  # [3b]
+INVALID_KEY = "Incorrect API key provided: {key_masked}. You can find your API key at https://platform.openai.com/account/api-keys."  # [3a]
+MISSING_SCOPE = (
+    "You have insufficient permissions for this operation. Missing scopes: api.responses.write. Check that you "
+    "have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if "
+    "you're using a restricted API key, that it has the necessary scopes."
+)  # [5]
+DEACTIVATED = (
+    "This key is associated with a deactivated account. If you feel this is an error, contact us through our "
+    "help center at help.openai.com."
+)  # [11a]
+MISMATCHED_ORG = "OpenAI-Organization header should match organization for API key"  # [4a]
+MODEL_NOT_FOUND = "The model `{model}` does not exist or you do not have access to it."  # [1a]
+PROJECT_NO_ACCESS = "Project `{project}` does not have access to model `{model}`"  # [2]
+REGION = "Country, region, or territory not supported"  # [6]
+QUOTA = (
+    "You exceeded your current quota, please check your plan and billing details. For more information on "
+    "this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors."
+)  # [7]
+RATE_LIMIT = (
+    "Rate limit reached for {model} in organization {org} on requests per min (RPM): Limit 3, Used 3, "
+    "Requested 1. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more."
+)  # [8]
+OVERLOADED = (
+    "That model is currently overloaded with other requests. You can retry your request, or contact us "
+    "through our help center at help.openai.com if the error persists. (Please include the request ID "
+    "{request_id} in your message.)"
+)  # [12b]
+SERVER_ERROR = (
+    "The server had an error processing your request. Sorry about that! You can retry your request, or "
+    "contact us through our help center at help.openai.com if you keep seeing this error. (Please include "
+    "the request ID {request_id} in your email.)"
+)  # [12a]
+_VERIFY_TAIL = (
+    " Please go to: https://platform.openai.com/settings/organization/general and click on Verify "
+    "Organization. If you just verified, it can take up to 15 minutes for access to propagate."
+)
+VERIFY_STREAM = "Your organization must be verified to stream this model." + _VERIFY_TAIL  # [9a]
+VERIFY_USE = "Your organization must be verified to use the model `{model}`." + _VERIFY_TAIL  # [9c]
+
+# --- simulator-defined (no public capture exists)
+PENDING = (
+    "Access to model `{model}` is pending for organization {org}: your enrollment is approved but "
+    "provisioning has not completed yet. Try again later, or ask your account representative about the "
+    "provisioning status."
+)
+NOTICE_SLOW = "This request requires additional safety checks, which can take extra time."
+NOTICE_WITHHELD = "This content can't be shown."
+
+
+def _err(status: int, message: str, code: str | None = None, type_: str = "invalid_request_error",
+         param: str | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "message": message, "type": type_}
+    if param is not None:
+        body["param"] = param
+    if code is not None:
+        body["code"] = code
+    body.update(extra)
+    return body
+
+
+def _fault_org(name: str, fault: str, description: str) -> dict[str, Any]:
+    return {"name": f"fault-{name}", "org": f"org-sim-fault-{name}", "description": description,
+            "rules": [{"endpoints": "*", "fault": fault}]}
+
+
+BUILTIN_SCENARIOS: dict[str, Any] = {
+    "scenario": [
+        # ------------------------------------------------------------- keys
+        {"name": "missing-key", "key": "<none>", "description": "no Authorization header: 401, code null",
+         "rules": [{"error": _err(401, MISSING_KEY)}]},
+        {"name": "invalid-key", "key": "<not-sk>", "description": "key not starting sk-: 401 invalid_api_key",
+         "rules": [{"error": _err(401, INVALID_KEY, "invalid_api_key")}]},
+        {"name": "invalid-key-sim", "key": "sk-sim-invalid", "description": "revoked/mistyped key: 401 invalid_api_key",
+         "rules": [{"error": _err(401, INVALID_KEY, "invalid_api_key")}]},
+        {"name": "restricted-key", "key": "sk-sim-restricted",
+         "description": "restricted key: chat works, /v1/responses 401 missing scope api.responses.write (code null)",
+         "rules": [{"endpoints": "responses", "error": _err(401, MISSING_SCOPE)}]},
+        {"name": "deactivated-key", "key": "sk-sim-deactivated", "description": "401 account_deactivated everywhere",
+         "rules": [{"error": _err(401, DEACTIVATED, "account_deactivated")}]},
+        {"name": "other-org-key", "key": "sk-sim-other", "member_of": ["org-sim-other"], "default_org": "org-sim-other",
+         "description": "key of org-sim-other only: any other OpenAI-Organization header gives 401 mismatched_organization"},
+        # ------------------------------------------------------------- orgs
+        {"name": "approved", "org": "org-sim-approved",
+         "description": "every model answers \"ok\" on both surfaces, stream too (also: any org id no scenario names)"},
+        {"name": "unprovisioned", "org": "org-sim-unprovisioned",
+         "description": "5.6 ids 404 model_not_found on retrieve and sampling, absent from /v1/models; fallbacks fine",
+         "rules": [
+             {"models": P56, "endpoints": "models.list", "hidden": True},
+             {"models": P56, "endpoints": ["models.retrieve", "sampling"], "error": _err(404, MODEL_NOT_FOUND, "model_not_found")},
+         ]},
+        {"name": "pending", "org": "org-sim-pending",
+         "description": "5.6 listed and retrievable; sampling refused: chat 403 model_access_pending (simulator-defined), responses 404 model_not_found",
+         "rules": [
+             {"models": P56, "endpoints": "chat", "error": _err(403, PENDING, "model_access_pending")},
+             {"models": P56, "endpoints": "responses", "error": _err(404, MODEL_NOT_FOUND, "model_not_found")},
+         ]},
+        {"name": "foreign", "org": "org-sim-foreign",
+         "description": "the key does not belong to this org: 401 mismatched_organization everywhere",
+         "rules": [{"error": _err(401, MISMATCHED_ORG, "mismatched_organization")}]},
+        {"name": "project", "org": "org-sim-project",
+         "description": "project lacks gpt-5.6-sol: sampling 403 model_not_found \"Project `proj_…` does not have access…\"; listed",
+         "rules": [{"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}]},
+        {"name": "region", "org": "org-sim-region",
+         "description": "403 unsupported_country_region_territory (type request_forbidden) on every endpoint",
+         "rules": [{"error": _err(403, REGION, "unsupported_country_region_territory", "request_forbidden",
+                                  order=["code", "message", "param", "type"])}]},
+        {"name": "safety", "org": "org-sim-safety",
+         "description": "sol: slow 200 + openai-safety-notice; terra: 200 withheld (content_filter) + notice; luna fast",
+         "rules": [
+             {"models": SOL, "endpoints": "sampling", "answer": "ok", "safety_delay": True,
+              "headers": {"openai-safety-notice": NOTICE_SLOW}},
+             {"models": TERRA, "endpoints": "sampling", "answer": "withheld",
+              "headers": {"openai-safety-notice": NOTICE_WITHHELD}},
+         ]},
+        {"name": "quota", "org": "org-sim-quota", "description": "sampling 429 insufficient_quota, no retry-after; listing fine",
+         "rules": [{"endpoints": "sampling", "error": _err(429, QUOTA, "insufficient_quota", "insufficient_quota")}]},
+        {"name": "ratelimited", "org": "org-sim-ratelimited",
+         "description": "sampling 429 rate_limit_exceeded with retry-after: 1, always",
+         "rules": [{"endpoints": "sampling", "error": _err(429, RATE_LIMIT, "rate_limit_exceeded", "requests"),
+                    "headers": {"retry-after": "1", "x-ratelimit-limit-requests": "3",
+                                "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1s"}}]},
+        {"name": "flaky", "org": "org-sim-flaky",
+         "description": "first sampling request per (model, surface) 503 overloaded with retry-after: 0, then ok",
+         "rules": [{"endpoints": "sampling", "times": 1, "error": _err(503, OVERLOADED, type_="server_error"),
+                    "headers": {"retry-after": "0"}}]},
+        {"name": "unverified", "org": "org-sim-unverified",
+         "description": "streaming 5.6: 400 unsupported_value param stream; sol unstreamed: 404 \"must be verified to use the model\"",
+         "rules": [
+             {"models": P56, "endpoints": "sampling", "stream": True,
+              "error": _err(400, VERIFY_STREAM, "unsupported_value", param="stream")},
+             {"models": SOL, "endpoints": "sampling", "error": _err(404, VERIFY_USE, bare_headers=True)},
+         ]},
+        {"name": "tight", "org": "org-sim-tight",
+         "description": "5.6: 200 with empty content, finish_reason length / status incomplete (max_output_tokens)",
+         "rules": [{"models": P56, "endpoints": "sampling", "answer": "length"}]},
+        # ------------------------------------------------------------- faults
+        _fault_org("delay", "delay", "headers delayed 30 s (fault_delay)"),
+        _fault_org("slowbody", "slowbody", "headers at once, then the body trickles one byte per 0.5 s"),
+        _fault_org("reset", "reset", "connection reset, no answer"),
+        _fault_org("html502", "html502", "502 HTML \"Bad Gateway\" page from the edge proxy (cloudflare)"),
+        _fault_org("html403", "html403", "403 HTML \"Sorry, you have been blocked\" edge page, every endpoint"),
+        _fault_org("truncated", "truncated", "200 with JSON cut off mid-body (honest Content-Length)"),
+        _fault_org("oversize", "oversize", "200 with a 20 MB body"),
+        {"name": "fault-500", "org": "org-sim-fault-500", "description": "sampling 500 server_error",
+         "rules": [{"endpoints": "sampling", "error": _err(500, SERVER_ERROR, type_="server_error")}]},
+    ]
+}

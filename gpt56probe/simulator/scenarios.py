@@ -1,0 +1,413 @@
+"""Scenarios as data: who gets which answer from the simulated preview API.
+
+The built-in scenarios and a user's TOML/JSON file go through the same loader
+(``scenarios_from_data``), so anything the built-ins do a team can write down
+to reproduce what it saw. Shapes are documented in docs/simulator.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from gpt56probe.models import DEFAULT_TABLE
+
+ENDPOINTS: tuple[str, ...] = ("chat", "responses", "models.list", "models.retrieve")
+"""What a rule can match on: the two sampling surfaces and the two metadata endpoints."""
+
+ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
+    "*": ENDPOINTS,
+    "all": ENDPOINTS,
+    "sampling": ("chat", "responses"),
+    "models": ("models.list", "models.retrieve"),
+}
+
+FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "truncated", "oversize")
+"""Transport-level misbehaviour a rule can ask for (see server.py)."""
+
+ANSWERS: tuple[str, ...] = ("ok", "withheld", "length")
+"""200 variants: a normal "ok", content withheld by a safety check, output cap used up by reasoning."""
+
+NO_KEY = "<none>"
+"""``key`` of the scenario used when the request has no usable Authorization header."""
+NOT_SK_KEY = "<not-sk>"
+"""``key`` of the scenario used when the key does not start with ``sk-``."""
+
+DEFAULT_ORG = "org-sim-approved"
+EXTRA_CATALOGUE: tuple[str, ...] = ("gpt-4o-mini",)
+"""Ids served besides the models table: one older model that still takes ``max_tokens``."""
+
+_RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answer", "hidden",
+              "headers", "delay", "safety_delay", "description"}
+_ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers"}
+_SCENARIO_KEYS = {"name", "org", "key", "description", "rules", "rule", "member_of", "default_org",
+                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
+_TOP_KEYS = {"scenario", "scenarios", "defaults"}
+_DEFAULT_KEYS = {"safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file is unusable; says which file, where, and what is wrong."""
+
+    def __init__(self, path: str | Path | None, problem: str, line: int | None = None) -> None:
+        self.path = str(path) if path is not None else "<scenarios>"
+        self.problem = problem
+        self.line = line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """An error answer. ``message`` may use {model} {org} {project} {key_masked} {request_id}.
+
+    ``order`` keeps the real API's field order where it differs (the region block
+    sends code, message, param, type). ``bare_headers`` drops the openai-* and
+    x-ratelimit-* headers, as some real edge errors do.
+    """
+
+    status: int
+    message: str
+    type: str = "invalid_request_error"
+    param: str | None = None
+    code: str | None = None
+    order: tuple[str, ...] = ("message", "type", "param", "code")
+    bare_headers: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """When (model glob, endpoint, stream) matches, answer with exactly one outcome.
+
+    ``times`` limits the rule to the first N matching requests per
+    (org, model, endpoint); later ones fall through to the next rule (flaky).
+    ``delay`` is seconds before the answer; ``safety_delay`` uses the scenario's
+    safety delay instead.
+    """
+
+    models: tuple[str, ...] = ("*",)
+    endpoints: tuple[str, ...] = ENDPOINTS
+    stream: bool | None = None
+    times: int | None = None
+    error: ErrorSpec | None = None
+    fault: str | None = None
+    answer: str | None = None
+    hidden: bool = False
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    safety_delay: bool = False
+
+    def matches(self, model: str, endpoint: str, stream: bool) -> bool:
+        if endpoint not in self.endpoints:
+            return False
+        if self.stream is not None and self.stream != stream:
+            return False
+        return any(fnmatch.fnmatchcase(model, pattern) for pattern in self.models)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One named behaviour, selected by an org id (``org``) or an API-key prefix (``key``)."""
+
+    name: str
+    description: str = ""
+    org: str | None = None
+    key: str | None = None
+    rules: tuple[Rule, ...] = ()
+    member_of: tuple[str, ...] | None = None  # key scenarios: the only orgs the key belongs to
+    default_org: str | None = None  # key scenarios: the org used without an OpenAI-Organization header
+    safety_delay: float | None = None
+    fault_delay: float | None = None
+    trickle_interval: float | None = None
+    oversize_bytes: int | None = None
+
+    def matching_rules(self, model: str, endpoint: str, stream: bool) -> list[Rule]:
+        """Every matching rule in order; the caller skips exhausted ``times`` rules."""
+        return [r for r in self.rules if r.matches(model, endpoint, stream)]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Global knobs; a scenario's own value wins over these."""
+
+    safety_delay: float = 2.0
+    fault_delay: float = 30.0
+    trickle_interval: float = 0.5
+    oversize_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ScenarioSet:
+    """The loaded scenarios, indexed by org and by key prefix, plus the file's [defaults]."""
+
+    scenarios: tuple[Scenario, ...]
+    defaults: Mapping[str, float] = field(default_factory=dict)
+
+    def by_name(self, name: str) -> Scenario | None:
+        return next((s for s in self.scenarios if s.name == name), None)
+
+    def by_org(self, org: str | None) -> Scenario | None:
+        if not org:
+            return None
+        return next((s for s in self.scenarios if s.org == org and s.key is None), None)
+
+    def by_key(self, key: str | None) -> Scenario | None:
+        """The key scenario for a key: ``<none>``, ``<not-sk>``, else the longest matching prefix."""
+        if not key:
+            return self._special(NO_KEY)
+        if not key.startswith("sk-"):
+            return self._special(NOT_SK_KEY)
+        best: Scenario | None = None
+        for s in self.scenarios:
+            if s.key and s.key not in (NO_KEY, NOT_SK_KEY) and key.startswith(s.key):
+                if best is None or len(s.key) > len(best.key or ""):
+                    best = s
+        return best
+
+    def _special(self, marker: str) -> Scenario | None:
+        return next((s for s in self.scenarios if s.key == marker), None)
+
+    def merged(self, other: "ScenarioSet") -> "ScenarioSet":
+        """``other`` on top: a scenario with the same name, org or key prefix replaces the old one."""
+        kept = [s for s in self.scenarios if not any(_same_slot(s, o) for o in other.scenarios)]
+        return ScenarioSet(tuple(kept) + other.scenarios, {**self.defaults, **other.defaults})
+
+
+def _same_slot(a: Scenario, b: Scenario) -> bool:
+    if a.name == b.name:
+        return True
+    if a.key is None and b.key is None:
+        return a.org is not None and a.org == b.org
+    return a.key is not None and a.key == b.key
+
+
+def catalogue() -> tuple[str, ...]:
+    """Model ids the simulator knows: the models table plus the extra older id."""
+    ids = list(DEFAULT_TABLE.ids)
+    return tuple(ids + [i for i in EXTRA_CATALOGUE if i not in ids])
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _fail(path: str | Path | None, where: str, problem: str) -> ScenarioFileError:
+    return ScenarioFileError(path, f"{where}: {problem}" if where else problem)
+
+
+def _str_tuple(value: Any, path: str | Path | None, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    raise _fail(path, where, "must be a string or a non-empty list of strings")
+
+
+def _number(value: Any, path: str | Path | None, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise _fail(path, where, "must be a number >= 0")
+    return float(value)
+
+
+def _error_from(data: Any, path: str | Path | None, where: str) -> ErrorSpec:
+    if not isinstance(data, Mapping):
+        raise _fail(path, where, "must be a table with status and message")
+    unknown = set(data) - _ERROR_KEYS
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_ERROR_KEYS))}")
+    status = data.get("status")
+    if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+        raise _fail(path, f"{where}.status", "must be an integer from 400 to 599")
+    message = data.get("message")
+    if not isinstance(message, str):
+        raise _fail(path, f"{where}.message", "must be a string")
+    for name in ("type", "param", "code"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise _fail(path, f"{where}.{name}", "must be a string (leave it out for null)")
+    order: tuple[str, ...] = ("message", "type", "param", "code")
+    if "order" in data:
+        order = _str_tuple(data["order"], path, f"{where}.order")
+        if sorted(order) != sorted(("message", "type", "param", "code")):
+            raise _fail(path, f"{where}.order", "must list message, type, param and code once each")
+    return ErrorSpec(status=status, message=message, type=data.get("type", "invalid_request_error"),
+                     param=data.get("param"), code=data.get("code"), order=order,
+                     bare_headers=bool(data.get("bare_headers", False)))
+
+
+def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
+    if not isinstance(data, Mapping):
+        raise _fail(path, where, "must be a table")
+    unknown = set(data) - _RULE_KEYS
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_RULE_KEYS))}")
+    outcomes = [k for k in ("error", "fault", "answer", "hidden") if k in data and data[k] not in (None, False)]
+    if len(outcomes) != 1:
+        raise _fail(path, where, "needs exactly one of error, fault, answer, hidden"
+                    + (f" (got {', '.join(outcomes)})" if outcomes else ""))
+    endpoints: list[str] = []
+    for name in _str_tuple(data.get("endpoints", "*"), path, f"{where}.endpoints"):
+        if name in ENDPOINT_ALIASES:
+            endpoints += ENDPOINT_ALIASES[name]
+        elif name in ENDPOINTS:
+            endpoints.append(name)
+        else:
+            raise _fail(path, f"{where}.endpoints", f"unknown endpoint {name!r}; use {', '.join(ENDPOINTS + tuple(ENDPOINT_ALIASES))}")
+    stream = data.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise _fail(path, f"{where}.stream", "must be true or false")
+    times = data.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise _fail(path, f"{where}.times", "must be an integer >= 1")
+    fault = data.get("fault")
+    if fault is not None and fault not in FAULTS:
+        raise _fail(path, f"{where}.fault", f"unknown fault {fault!r}; use one of {', '.join(FAULTS)}")
+    answer = data.get("answer")
+    if answer is not None and answer not in ANSWERS:
+        raise _fail(path, f"{where}.answer", f"unknown answer {answer!r}; use one of {', '.join(ANSWERS)}")
+    headers = data.get("headers", {})
+    if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in headers.items()):
+        raise _fail(path, f"{where}.headers", "must be a table of header name = string")
+    hidden = data.get("hidden", False)
+    if not isinstance(hidden, bool):
+        raise _fail(path, f"{where}.hidden", "must be true or false")
+    return Rule(
+        models=_str_tuple(data.get("models", "*"), path, f"{where}.models"),
+        endpoints=tuple(dict.fromkeys(endpoints)),
+        stream=stream,
+        times=times,
+        error=_error_from(data["error"], path, f"{where}.error") if "error" in data else None,
+        fault=fault,
+        answer=answer,
+        hidden=hidden,
+        headers={k.lower(): str(v) for k, v in headers.items()},
+        delay=_number(data.get("delay", 0), path, f"{where}.delay"),
+        safety_delay=bool(data.get("safety_delay", False)),
+    )
+
+
+def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
+    if not isinstance(data, Mapping):
+        raise _fail(path, where, "must be a table")
+    unknown = set(data) - _SCENARIO_KEYS
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_SCENARIO_KEYS))}")
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise _fail(path, where, "needs a name")
+    where = f"{where} ({name})"
+    org, key = data.get("org"), data.get("key")
+    if org is None and key is None:
+        raise _fail(path, where, "needs an org or a key (prefix) that selects it")
+    for label, value in (("org", org), ("key", key), ("description", data.get("description", "")),
+                         ("default_org", data.get("default_org"))):
+        if value is not None and not isinstance(value, str):
+            raise _fail(path, f"{where}.{label}", "must be a string")
+    if key is not None and key not in (NO_KEY, NOT_SK_KEY) and not key.startswith("sk-"):
+        raise _fail(path, f"{where}.key", f"a key prefix must start with 'sk-' (or be {NO_KEY} / {NOT_SK_KEY})")
+    raw_rules = data.get("rules", data.get("rule", []))
+    if not isinstance(raw_rules, list):
+        raise _fail(path, f"{where}.rules", "must be a list of tables")
+    rules = tuple(_rule_from(r, path, f"{where}.rules[{i}]") for i, r in enumerate(raw_rules))
+    member_of = data.get("member_of")
+    knobs: dict[str, Any] = {}
+    for knob in ("safety_delay", "fault_delay", "trickle_interval"):
+        if knob in data:
+            knobs[knob] = _number(data[knob], path, f"{where}.{knob}")
+    if "oversize_bytes" in data:
+        knobs["oversize_bytes"] = int(_number(data["oversize_bytes"], path, f"{where}.oversize_bytes"))
+    return Scenario(
+        name=name,
+        description=data.get("description", ""),
+        org=org,
+        key=key,
+        rules=rules,
+        member_of=_str_tuple(member_of, path, f"{where}.member_of") if member_of is not None else None,
+        default_org=data.get("default_org"),
+        **knobs,
+    )
+
+
+def scenarios_from_data(data: Any, path: str | Path | None = None) -> ScenarioSet:
+    """Build a ScenarioSet from the parsed file shape ``{"defaults": {...}, "scenario": [...]}``."""
+    if not isinstance(data, Mapping):
+        raise _fail(path, "", "the top level must be a table/object")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise _fail(path, "", f"unknown top-level key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_TOP_KEYS))}")
+    raw = data.get("scenario", data.get("scenarios", []))
+    if not isinstance(raw, list):
+        raise _fail(path, "scenario", "must be a list ([[scenario]] in TOML)")
+    scenarios = tuple(_scenario_from(s, path, f"scenario[{i}]") for i, s in enumerate(raw))
+    names = [s.name for s in scenarios]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise _fail(path, "scenario", f"duplicate name(s) {', '.join(dupes)}")
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, Mapping):
+        raise _fail(path, "defaults", "must be a table")
+    bad = set(defaults) - _DEFAULT_KEYS
+    if bad:
+        raise _fail(path, "defaults", f"unknown key(s) {', '.join(sorted(bad))}; allowed: {', '.join(sorted(_DEFAULT_KEYS))}")
+    knobs = {k: _number(v, path, f"defaults.{k}") for k, v in defaults.items()}
+    if "oversize_bytes" in knobs:
+        knobs["oversize_bytes"] = int(knobs["oversize_bytes"])
+    return ScenarioSet(scenarios, knobs)
+
+
+_TOML_LINE = re.compile(r"line (\d+)")
+
+
+def load_scenario_file(path: str | Path) -> ScenarioSet:
+    """Read a user's TOML (``.toml``) or JSON file; ScenarioFileError on any problem."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioFileError(p, f"cannot read: {exc.strerror or exc}") from exc
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise ScenarioFileError(p, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+    else:
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            found = _TOML_LINE.search(str(exc))
+            raise ScenarioFileError(p, f"invalid TOML: {exc}", int(found.group(1)) if found else None) from exc
+    return scenarios_from_data(data, p)
+
+
+def load_scenarios(scenarios_file: str | Path | None = None) -> ScenarioSet:
+    """The built-ins, with a user's file merged on top (same name/org/key replaces)."""
+    from gpt56probe.simulator.builtin import BUILTIN_SCENARIOS
+
+    base = scenarios_from_data(BUILTIN_SCENARIOS, "<built-in>")
+    if scenarios_file is None:
+        return base
+    return base.merged(load_scenario_file(scenarios_file))
+
+
+def scenario_listing(scenarios: ScenarioSet | Sequence[Scenario] | None = None) -> list[tuple[str, str, str, str]]:
+    """Rows (scenario, org, key, description) for ``gpt56probe simulate`` and the README table."""
+    if scenarios is None:
+        scenarios = load_scenarios()
+    items = scenarios.scenarios if isinstance(scenarios, ScenarioSet) else tuple(scenarios)
+    rows: list[tuple[str, str, str, str]] = []
+    for s in items:
+        if s.key is not None:
+            key = {NO_KEY: "(no Authorization header)", NOT_SK_KEY: "any key not starting sk-"}.get(s.key, f"{s.key}…")
+            org = s.default_org or (", ".join(s.member_of) if s.member_of else "(any)")
+        else:
+            key = "any other sk- key (e.g. sk-test-demo)"
+            org = s.org or ""
+        rows.append((s.name, org, key, s.description))
+    return rows
