@@ -451,7 +451,7 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 VERIFICATION = _rx(r"must be verified", r"verify (?:your )?organi[sz]ation", r"organi[sz]ation verification",
                    r"usage tier", r"only available to (?:organi[sz]ations|users|accounts|customers) (?:on|in|with|at) (?:usage )?tier")
 PROJECT_NO_ACCESS = _rx(r"project\s+`?proj[_-][^`\s]*`?\s+does not have access")
-ACCOUNT_BLOCKED_TEXT = _rx(r"deactivated account", r"account (?:has been|was|is) (?:deactivated|suspended|banned|disabled)",
+ACCOUNT_BLOCKED_TEXT = _rx(r"deactivated account", r"(?:account|key|organi[sz]ation)\b[^.]{0,60}\bhas been deactivated", r"account (?:has been|was|is) (?:deactivated|suspended|banned|disabled)",
                            r"access was terminated", r"organi[sz]ation (?:has been|was|is) (?:deactivated|disabled|suspended|restricted)")
 KEY_PERMISSIONS_TEXT = _rx(r"insufficient permissions", r"missing scopes?\b", r"does not have (?:the )?(?:required )?scopes?")
 INVALID_KEY_TEXT = _rx(r"incorrect api key", r"didn.t provide an api key", r"invalid api[ _-]?key", r"api key (?:is )?(?:invalid|malformed|revoked)",
@@ -471,7 +471,8 @@ SAFETY_TEXT = _rx(r"flagged as potentially violating", r"potentially high-risk c
 PENDING_TEXT = _rx(r"provisioning (?:is )?(?:pending|in progress|not (?:yet )?complete)", r"access (?:is )?(?:still )?pending",
                    r"not yet (?:been )?(?:provisioned|activated)")
 MODEL_ACCESS_TEXT = _rx(r"does not exist or you do not have access", r"do(?:es)? not have access to (?:the )?model",
-                        r"not allowed to sample", r"model\W+\S+\W+does not exist", r"requested model .* does not exist",
+                        r"not allowed to sample", r"model:? [`'\"]?[^\s`'\"]{1,200}[`'\"]? does not exist",
+                        r"requested model [^\s]{1,200} does not exist",
                         r"that model does not exist", r"model not found", r"no such model", r"unknown model")
 SERVER_TEXT = _rx(r"server had an error", r"overloaded", r"internal server error", r"bad gateway", r"service (?:temporarily )?unavailable",
                   r"gateway time-?out", r"upstream connect error", r"error occurred while processing your request", r"server_error")
@@ -589,7 +590,7 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
     facts = _Facts(error=info, exchange=exchange)
     code = (info.code or "").strip().lower() if info else ""
     etype = (info.type or "").strip().lower() if info else ""
-    message = (info.message or "") if info else ""
+    message = (info.message or "")[:5000] if info else ""  # bounded: the rules read the start of a message
     param = (info.param or "") if info else ""
     said = _describe(status, info)
     hint = int(code) if code.isdigit() and len(code) == 3 else None  # relays put the HTTP status in "code"
@@ -619,7 +620,7 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
                 return done(Verdict.TIMEOUT, "408 request timeout")
             return done(Verdict.UNKNOWN, f"{effective if effective is not None else 'no status'} with an empty body")
         # A plain-text body (a relay's or SDK's printout): its text is the message.
-        info = ErrorInfo(message=_cap(body, 4000))
+        info = ErrorInfo(message=_cap(body[:20000], 4000))
         facts.error = info
         message = info.message or ""
         said = _describe(status, info)
@@ -682,7 +683,7 @@ def _judge_answer(status: int, answer: Answer, exchange: Exchange, tier: str) ->
         facts.verdict = Verdict.SAFETY_CHECK
         facts.reason = f"answered after an additional safety check; notice: \"{_safe(notice, 160)}\""
         return facts
-    if text is not None and SAFETY_TEXT.search(text) and len(text) < 400 and not re.fullmatch(r"\W*ok\W*", text, re.IGNORECASE):
+    if text is not None and len(text) < 400 and SAFETY_TEXT.search(text) and not re.fullmatch(r"\W*ok\W*", text, re.IGNORECASE):
         facts.verdict = Verdict.SAFETY_CHECK
         facts.reason = f"the answer is a safety notice: \"{_safe(text, 160)}\""
         return facts
@@ -881,7 +882,7 @@ def _refine(observation: Observation, facts: _Facts, peers: Sequence[Observation
             remedy = f"Luna did not answer in this org either ({cache.facts(lunas[0]).verdict.value}); wait and retry." + tail
         else:
             remedy = "Retry on Luna (not checked here), the faster path while a safety check runs." + tail
-        if notice and notice not in facts.reason:
+        if notice and "notice:" not in facts.reason:
             facts.notes.append(f"notice: \"{_safe(notice, 120)}\"")
     elif verdict is Verdict.RATE_LIMITED:
         after = _header(headers, "retry-after")

@@ -538,3 +538,27 @@ def test_summarize_counts_verdicts_and_reports_status() -> None:
 def test_classify_all_keeps_order_and_length() -> None:
     items = [obs(ex(200, chat_ok()), target(tier=t)) for t in ("luna", "sol", "terra")]
     assert [d.target.tier for d in classify_all(items)] == ["luna", "sol", "terra"]
+
+
+def test_account_deactivated_wording_without_a_code_is_account_blocked() -> None:
+    """NextChat#2782 wording, as a relay that drops the code would pass it on."""
+    message = "The OpenAI account associated with this API key has been deactivated. If you are the developer for this OpenAI app, please check your email for more information."
+    assert verdict(ex(401, api_error(message))) is Verdict.ACCOUNT_BLOCKED
+
+
+def test_edge_401_with_a_uuid_request_id_keeps_it() -> None:
+    """An edge-level 401 (docs/real-error-bodies.md 16a) carries a UUID x-request-id, not req_…."""
+    d = classify(obs(ex(401, api_error("Incorrect API key provided: sk-abc***wxyz.", code="invalid_api_key"), {"x-request-id": "6f1101a3-ebe9-4c31-a29c-a16593d85274"})))
+    assert d.request_id == "6f1101a3-ebe9-4c31-a29c-a16593d85274"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The model: `gpt-4` does not exist",  # 2023 wording, marcolardera/chatgpt-cli#13
+        "Model not found gpt-5.4",  # openai/codex#18790 (ChatGPT backend wording)
+        "no such model",
+    ],
+)
+def test_model_access_wordings_without_a_code_are_not_provisioned(message: str) -> None:
+    assert verdict(ex(404, api_error(message))) is Verdict.NOT_PROVISIONED

@@ -9,7 +9,11 @@ from __future__ import annotations
 import click
 
 from gpt56probe import __version__
+from gpt56probe.cli.auth import auth, config_group, install_config, orgs
 from gpt56probe.cli.check import check, demo
+from gpt56probe.cli.history import history
+from gpt56probe.cli.packet import support_packet
+from gpt56probe.cli.plan import cost, plan
 from gpt56probe.cli.simulate import simulate
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -17,20 +21,29 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gpt56probe")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Tell, in seconds, why a GPT-5.6 preview call fails for an API organization.
 
     \b
     First run (offline, against the bundled simulator):
       gpt56probe demo
     Against the real API:
-      export OPENAI_API_KEY=...
+      export OPENAI_API_KEY=...        # or: gpt56probe auth set --org org-...
       gpt56probe check --org org-abc --org org-def
 
     Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     """
+    install_config(ctx)  # config file [defaults] -> ctx.default_map (flag > env > file > default)
 
 
 main.add_command(check)
 main.add_command(demo)
+main.add_command(history)
+main.add_command(plan)
+main.add_command(cost)
 main.add_command(simulate)
+main.add_command(auth)
+main.add_command(orgs)
+main.add_command(config_group)
+main.add_command(support_packet)

@@ -8,19 +8,34 @@ from typing import Any, Sequence
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.history import cron_options, default_state_dir
 
 TIER_CHOICE = click.Choice(["sol", "terra", "luna"], case_sensitive=False)
 
 
-def _emit(outcome: Any, fmt: str, notes: Sequence[str] = ()) -> None:
+def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
+    """Print the outcome; ``severity`` overrides the outcome's (--fail-after), ``quiet`` prints one line or nothing."""
     from gpt56probe import render
+    from gpt56probe.observation import Severity
 
-    if fmt == "json":
-        click.echo(render.render_json(render.check_doc(outcome.diagnoses, outcome.severity, outcome.checked_at)))
+    severity = severity or outcome.severity
+    if quiet and severity is Severity.OK:
         return
-    click.echo(render.render_table(outcome.diagnoses, fmt, notes))
+    if fmt == "nagios" or quiet:
+        click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios"))
+        return
+    from gpt56probe.cost import diagnosis_cost, probe_cost
+    from gpt56probe.models import DEFAULT_TABLE
+
+    spent = probe_cost(outcome.diagnoses, DEFAULT_TABLE)
+    if fmt == "json":
+        click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at,
+                                                       {"probe_cost_usd": round(spent.total_usd, 8)},
+                                                       cost_of=lambda d: diagnosis_cost(d, DEFAULT_TABLE))))
+        return
+    click.echo(render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]))
     click.echo()
-    click.echo(render.status_line(outcome.diagnoses, outcome.severity))
+    click.echo(render.status_line(outcome.diagnoses, severity))
 
 
 def _tracer(verbose: bool) -> Any:
@@ -29,17 +44,107 @@ def _tracer(verbose: bool) -> Any:
     return lambda line: click.echo(f"trace: {line}", err=True)
 
 
+# --------------------------------------------------------------------------- cron: state, alerts, metrics (issue #6)
+
+
+def _warn(message: str) -> None:
+    click.echo(f"warning: {message}", err=True)
+
+
+def _run_on_change(command: str, payload: dict[str, Any]) -> None:
+    """Run the user's --on-change command with the changes as JSON on stdin; never fails the check."""
+    import json
+    import subprocess
+
+    sys.stdout.flush()
+    try:
+        proc = subprocess.run(command, shell=True, input=json.dumps(payload, indent=2), text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        _warn("--on-change command did not finish within 30s")
+    except OSError as exc:
+        _warn(f"--on-change command could not run: {exc}")
+    else:
+        if proc.returncode:
+            _warn(f"--on-change command exited {proc.returncode}")
+
+
+def _ping(url: str, ok: bool, body: str) -> None:
+    """healthchecks.io convention: POST to URL on success, URL/fail otherwise; a failed ping only warns."""
+    from urllib.parse import urlsplit
+
+    import requests
+
+    target = url if ok else url.rstrip("/") + "/fail"
+    where = urlsplit(url).netloc or url
+    try:
+        resp = requests.post(target, data=body.encode("utf-8"), timeout=10, headers={"Content-Type": "text/plain; charset=utf-8"})
+    except requests.RequestException as exc:
+        _warn(f"ping to {where} failed: {type(exc).__name__}")
+        return
+    if resp.status_code >= 400:
+        _warn(f"ping to {where} answered HTTP {resp.status_code}")
+
+
+def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_change: str | None, ping_url: str | None,
+                       fail_after: int | None, prom_file: Any, lock_timeout: float) -> int:
+    """After a check: record history and state, print, report changes, write metrics, ping. Returns the exit status."""
+    import time
+    import uuid
+    from datetime import datetime
+
+    from gpt56probe import metrics, render, state
+    from gpt56probe.observation import Severity
+
+    run_id = uuid.uuid4().hex[:16]
+    rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at)
+    record = None
+    try:
+        record = state.record_run(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK,
+                                  lock_timeout_s=lock_timeout)
+    except state.StateLockTimeout as exc:
+        raise MonitoringInputError(str(exc)) from None
+    except OSError as exc:
+        _warn(f"cannot record the run in {state_dir}: {exc}")
+    severity = outcome.severity
+    if record is not None:
+        severity = state.apply_fail_after(severity, record.consecutive_failures, fail_after)
+    _emit(outcome, fmt, severity=severity, quiet=quiet)
+    changes = record.transitions if record is not None else ()
+    for change in changes:
+        click.echo(change.describe(), err=True)
+    if changes and on_change:
+        _run_on_change(on_change, {"run_id": run_id, "checked_at": outcome.checked_at, "status": severity.value,
+                                   "changes": [c.to_dict() for c in changes]})
+    if prom_file is not None:
+        try:
+            started = datetime.fromisoformat(outcome.checked_at).timestamp()
+        except ValueError:
+            started = time.time()
+        try:
+            state.atomic_write_text(prom_file, metrics.render_metrics(outcome.diagnoses, severity.exit_code, started), mode=0o644)
+        except OSError as exc:
+            _warn(f"cannot write {prom_file}: {exc}")
+    if ping_url:
+        _ping(ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity))
+    return severity.exit_code
+
+
 @click.command(cls=MonitoringCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", help="API organization id, sent as OpenAI-Organization. Repeat for several. [default: the key's default org]")
-@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
+@click.option("--api-key-env", metavar="VAR", help="Read the key from this env var first. Key order: 1 --api-key-env VAR, 2 keyring entry for the org, 3 OPENAI_API_KEY.")
+@click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING", help="Skip the OS keyring [env GPT56PROBE_NO_KEYRING=1].")
 @click.option("--tier", "tiers", multiple=True, type=TIER_CHOICE, help="Probe only this tier (repeatable).")
 @click.option("--model", "model_ids", multiple=True, metavar="ID", help="Probe this model id (repeatable).")
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
+@click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @connection_options
-@format_option()
+@cron_options
+@format_option(extra=("nagios",))
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
-          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str) -> None:
+          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str, **cron: Any) -> None:
     """Probe every GPT-5.6 tier (and the fallbacks) for each org.
 
     Sends a free GET /v1/models/{id} first, then one "Return ok." with a
@@ -62,27 +167,41 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     """
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.credentials import NoKeyError, resolve_key
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.models import DEFAULT_TABLE, TIERS
     from gpt56probe.probe import DEFAULT_BASE_URL
 
-    table = DEFAULT_TABLE
+    from gpt56probe.cli.auth import get_config
+
+    cfg = get_config(monitoring=True)
+    table = cfg.table
+    all_orgs, api_key_env, no_keyring = cron.pop("all_orgs", False), cron.pop("api_key_env", None), cron.pop("no_keyring", False)
+    if all_orgs:
+        if not cfg.orgs:
+            raise MonitoringInputError(f"--all-orgs: no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
+        orgs = tuple(dict.fromkeys([*orgs, *cfg.orgs]))
+    if cron.pop("dry_run", False):
+        from gpt56probe.cli.plan import dry_run_text
+
+        click.echo(dry_run_text(orgs or (None,), table.select(tiers, model_ids), surface, stream, base_url or DEFAULT_BASE_URL, fmt))
+        sys.exit(0)
     creds = []
     for org in orgs or (None,):
         try:
-            resolved = resolve_key(org)
+            resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring, log=_tracer(verbose))
         except NoKeyError as exc:
             raise MonitoringInputError(str(exc)) from None
-        creds.append(OrgCredential(org, resolved.key, project, resolved.source))
+        org_project = project or (cfg.orgs[org].project if org in cfg.orgs else None)
+        creds.append(OrgCredential(org, resolved.key, org_project, resolved.source))
         if verbose:
-            click.echo(f"trace: key for {org or 'the default org'} from {resolved.source}", err=True)
+            click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
     request = CheckRequest(
         orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
         base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
-        concurrency=concurrency, tracer=_tracer(verbose),
+        concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=cron["expect"] or TIERS,
     )
     outcome = perform_check(request)
-    _emit(outcome, fmt)
-    sys.exit(outcome.severity.exit_code)
+    sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"] or default_state_dir(), cron["on_change"],
+                                cron["ping_url"], cron["fail_after"], cron["prom_file"], cron["lock_timeout"]))
 
 
 @click.command()

@@ -1,0 +1,255 @@
+"""``auth`` (keys in the OS keyring), ``orgs`` and ``config show``.
+
+Keys are read from a hidden prompt or stdin, stored with keyring (service
+``gpt56probe``, username = org id) and only ever shown as fingerprints (``sk-…abcd``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
+
+CONFIG_META = "gpt56probe.config"
+NO_CONFIG_COMMANDS = ("demo", "simulate")
+
+
+def config_error(message: str, monitoring: bool) -> click.ClickException:
+    """Exit 3 for monitoring commands (check), 1 for the others; one line, no traceback."""
+    return MonitoringInputError(message) if monitoring else click.ClickException(message)
+
+
+def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> Any:
+    """The config loaded by the main group (cached in ctx.meta), loading it when absent."""
+    from gpt56probe.config import ConfigError, load_config
+
+    ctx = ctx or click.get_current_context()
+    cfg = ctx.meta.get(CONFIG_META)
+    if cfg is None:
+        try:
+            cfg = load_config()
+        except ConfigError as exc:
+            raise config_error(str(exc), monitoring) from None
+        ctx.meta[CONFIG_META] = cfg
+    return cfg
+
+
+def install_config(ctx: click.Context) -> None:
+    """Main-group callback helper: load the config file and turn ``[defaults]`` into ``ctx.default_map``,
+    so precedence is click's own: flag > env > config file > default."""
+    sub = ctx.invoked_subcommand
+    if sub in NO_CONFIG_COMMANDS:
+        return
+    cfg = get_config(ctx, monitoring=(sub == "check"))
+    mapping = cfg.default_map(list(getattr(ctx.command, "commands", {}) or ()))
+    if mapping:
+        merged = dict(ctx.default_map or {})
+        merged.update(mapping)
+        ctx.default_map = merged
+
+
+# ---------------------------------------------------------------- auth
+
+
+@click.group()
+def auth() -> None:
+    """Store, list and delete API keys in the OS keyring (one per org).
+
+    \b
+    Keys live in the OS keyring under service "gpt56probe", username = the org id;
+    the org itself is recorded in the config file (keyring cannot list entries).
+    Without a usable keyring, use OPENAI_API_KEY or --api-key-env VAR instead.
+    """
+
+
+def _read_key(org: str) -> str:
+    stdin = click.get_text_stream("stdin")
+    try:
+        interactive = stdin.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    if interactive:
+        key = click.prompt(f"API key for {org} (input hidden)", hide_input=True, show_default=False, default="")
+    else:
+        key = stdin.readline()
+    return (key or "").strip()
+
+
+@auth.command("set")
+@click.option("--org", required=True, metavar="ORG", help="Organization id (the keyring username).")
+@click.option("--label", metavar="L", help="A human name for the org, shown by `orgs` and in tables.")
+@click.option("--project", metavar="PROJ", help="Project id sent as OpenAI-Project for this org.")
+@click.option("--email", metavar="EMAIL", help="The e-mail of the account approved for the preview.")
+def auth_set(org: str, label: str | None, project: str | None, email: str | None) -> None:
+    """Store the key for ORG: read from a hidden prompt, or from stdin when piped.
+
+    \b
+    Examples:
+      gpt56probe auth set --org org-abc --label prod
+      pass show openai/prod | gpt56probe auth set --org org-abc
+    """
+    from gpt56probe.config import upsert_org
+    from gpt56probe.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set
+
+    org = org.strip()
+    if not org:
+        raise click.ClickException("--org must not be empty")
+    cfg = get_config()
+    try:
+        keyring_backend()  # fail before asking for the key
+    except KeyringUnavailable as exc:
+        raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
+    key = _read_key(org)
+    if not key:
+        raise click.ClickException("no key given (empty input); nothing stored")
+    if any(c.isspace() for c in key):
+        raise click.ClickException("the key contains whitespace; paste only the key; nothing stored")
+    try:
+        backend = keyring_set(org, key)
+    except KeyringUnavailable as exc:
+        raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
+    try:
+        upsert_org(cfg, org, label=label, project=project, email=email)
+    except OSError as exc:
+        raise click.ClickException(f"key stored, but the config file {cfg.path} could not be written: {exc.strerror or exc}") from None
+    click.echo(f"stored {fingerprint(key)} for {org} in the keyring ({backend}); org recorded in {cfg.path}", err=True)
+
+
+@auth.command("list")
+@click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING", help="Do not read the keyring.")
+@format_option()
+def auth_list(no_keyring: bool, fmt: str) -> None:
+    """Show each configured org, where its key comes from and its fingerprint (never the key)."""
+    from gpt56probe.credentials import NoKeyError, resolve_key
+
+    cfg = get_config()
+    rows = []
+    for org, entry in cfg.orgs.items():
+        try:
+            resolved = resolve_key(org, no_keyring=no_keyring)
+            source, fp = resolved.source, resolved.fingerprint
+        except NoKeyError:
+            source, fp = "(no key)", ""
+        rows.append({"org": org, "label": entry.label, "key source": source, "fingerprint": fp})
+    _print_rows(rows, fmt, empty=f"no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
+
+
+@auth.command("delete")
+@click.option("--org", required=True, metavar="ORG", help="Organization id.")
+def auth_delete(org: str) -> None:
+    """Delete ORG's keyring entry and remove it from the config file."""
+    from gpt56probe.config import remove_org
+    from gpt56probe.credentials import KeyringUnavailable, keyring_delete
+
+    cfg = get_config()
+    notes = []
+    try:
+        notes.append("keyring entry deleted" if keyring_delete(org) else "no keyring entry")
+    except KeyringUnavailable as exc:
+        notes.append(f"keyring not touched ({exc})")
+    try:
+        notes.append(f"removed from {cfg.path}" if remove_org(cfg, org) else "not in the config file")
+    except OSError as exc:
+        raise click.ClickException(f"could not write {cfg.path}: {exc.strerror or exc}") from None
+    click.echo(f"{org}: " + "; ".join(notes), err=True)
+
+
+# ---------------------------------------------------------------- orgs
+
+
+@click.command()
+@format_option()
+def orgs(fmt: str) -> None:
+    """List the orgs in the config file (label, project, approved e-mail, expected tiers)."""
+    cfg = get_config()
+    rows = [
+        {"org": e.id, "label": e.label, "project": e.project or "", "email": e.email or "", "expect": ",".join(e.expect)}
+        for e in cfg.orgs.values()
+    ]
+    _print_rows(rows, fmt, empty=f"no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
+
+
+def _print_rows(rows: list[dict[str, Any]], fmt: str, empty: str) -> None:
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo(empty)
+        return
+    from tabulate import tabulate
+
+    click.echo(tabulate(rows, headers="keys", tablefmt="simple" if fmt == "table" else fmt))
+
+
+# ---------------------------------------------------------------- config show
+
+
+@click.group("config")
+def config_group() -> None:
+    """Inspect the configuration (file, env vars, defaults)."""
+
+
+_ENV_OF = {"orgs": "OPENAI_ORG_ID", "project": "OPENAI_PROJECT_ID", "base_url": "OPENAI_BASE_URL", "no_keyring": "GPT56PROBE_NO_KEYRING"}
+
+
+@config_group.command("show")
+@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", help="As for check [env OPENAI_ORG_ID].")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="As for check [env OPENAI_PROJECT_ID].")
+@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", help="As for check.")
+@click.option("--api-key-env", metavar="VAR", help="As for check.")
+@click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING", help="As for check [env GPT56PROBE_NO_KEYRING].")
+@connection_options
+@format_option()
+def config_show(**params: Any) -> None:
+    """Print every effective setting and where it came from (flag, env, file, default).
+
+    Takes the same options as check, so `gpt56probe config show --timeout 5`
+    shows what `gpt56probe check --timeout 5` would use. Keys appear only as fingerprints.
+    """
+    from click.core import ParameterSource
+
+    from gpt56probe.config import HOME_ENV
+    from gpt56probe.credentials import KEYRING_BACKEND_ENV, NoKeyError, keyring_disabled_reason, resolve_key
+
+    ctx = click.get_current_context()
+    cfg = get_config(ctx)
+    fmt = params.pop("fmt")
+    params.pop("verbose", None)
+    rows: list[dict[str, Any]] = []
+    home_src = f"env {HOME_ENV}" if os.environ.get(HOME_ENV) else "default"
+    rows.append({"setting": "config_file", "value": f"{cfg.path}" + ("" if cfg.exists else " (absent)"), "source": home_src})
+    for name, value in params.items():
+        source = ctx.get_parameter_source(name)
+        if source == ParameterSource.COMMANDLINE:
+            where = "flag"
+        elif source == ParameterSource.ENVIRONMENT:
+            where = f"env {_ENV_OF.get(name, '')}".strip()
+        elif source == ParameterSource.DEFAULT_MAP:
+            where = f"file {cfg.path}"
+        else:
+            where = "default"
+        if isinstance(value, tuple):
+            value = ",".join(value)
+        if name == "base_url" and not value:
+            value = "https://api.openai.com/v1"
+        rows.append({"setting": name, "value": "" if value is None else value, "source": where})
+    skip = keyring_disabled_reason(no_keyring=params.get("no_keyring", False))
+    rows.append({"setting": "keyring", "value": "off" if skip else "on", "source": skip or (f"env {KEYRING_BACKEND_ENV}" if os.environ.get(KEYRING_BACKEND_ENV) else "default")})
+    org_list = list(params.get("orgs") or ()) or list(cfg.orgs) or [None]
+    for org in org_list:
+        try:
+            resolved = resolve_key(org, api_key_env=params.get("api_key_env"), no_keyring=params.get("no_keyring", False))
+            value, where = resolved.fingerprint, f"rung {resolved.rung}: {resolved.source}"
+        except NoKeyError:
+            value, where = "(none)", "no rung supplied a key"
+        rows.append({"setting": f"key[{org or 'default org'}]", "value": value, "source": where})
+    if cfg.models:
+        rows.append({"setting": "models", "value": ",".join(cfg.table.ids), "source": f"file {cfg.path}"})
+    _print_rows(rows, fmt, empty="")
+    sys.stdout.flush()

@@ -1,0 +1,300 @@
+"""``support-packet``: the filled support ticket, from a real probe, with nothing secret in it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+
+from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options
+
+TEMPLATE_PACKAGE = "gpt56probe.templates"
+MARKDOWN_TEMPLATE = "support_packet.md"
+TEXT_TEMPLATE = "support_packet.txt"
+PLACEHOLDERS = ("surface, model, org_or_workspace, email, error, request_id, timestamp, "
+                "vpn_proxy, task, verdict, next_step, generated_by")
+
+
+class PacketError(MonitoringInputError):
+    """The packet could not be written: one line on stderr, exit 3."""
+
+
+def _interactive() -> bool:
+    """Whether missing fields may be asked for (stdin is a terminal)."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """<GPT56PROBE_HOME>/state, else the per-user app dir's state folder."""
+    env = os.environ if environ is None else environ
+    home = env.get("GPT56PROBE_HOME")
+    base = Path(home) if home else Path(click.get_app_dir("gpt56probe"))
+    return base / "state"
+
+
+def shipped_template(name: str) -> str | None:
+    """A template shipped in ``gpt56probe.templates`` (the repo's templates/ folder)."""
+    try:
+        from importlib.resources import files
+
+        return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        pass
+    # Running from a source tree that is not installed: templates/ sits beside the package.
+    path = Path(__file__).resolve().parents[2] / "templates" / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _read_template(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise PacketError(f"cannot read template {path}: {reason}") from None
+
+
+def _last_record(org: str | None, model: str) -> dict[str, Any]:
+    from gpt56probe import state
+    from gpt56probe.state import parse_time
+
+    folder = state_dir()
+    try:
+        rows = state.read_history(folder)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PacketError(f"cannot read {folder / state.HISTORY_FILE}: {exc}") from None
+    matches = [(i, r) for i, r in enumerate(rows) if r.get("org") == org and r.get("model") == model]
+    if not matches:
+        raise PacketError(f"no recorded result for {org or 'the default org'} and {model} in {folder / state.HISTORY_FILE}; "
+                          "run without --last to probe now")
+
+    def order(item: tuple[int, dict[str, Any]]) -> tuple[float, int]:
+        index, row = item
+        try:
+            moment = parse_time(row.get("timestamp") or row.get("checked_at"))
+        except Exception:  # noqa: BLE001 - an odd timestamp only loses its place in time
+            moment = None
+        return (moment.timestamp() if moment else float("-inf"), index)
+
+    return max(matches, key=order)[1]
+
+
+def _probe(org: str | None, project: str | None, model: str, base_url: str | None, proxy: str | None,
+           timeout: float, deadline: float, concurrency: int, verbose: bool) -> dict[str, Any]:
+    """One probe of org x model on the chat surface, as a record shaped like a history row."""
+    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.credentials import NoKeyError, resolve_key
+    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.probe import DEFAULT_BASE_URL
+
+    try:
+        resolved = resolve_key(org)
+    except NoKeyError as exc:
+        raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
+    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    table = DEFAULT_TABLE
+    request = CheckRequest(
+        orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=(table.spec_for(model),), table=table,
+        surface="chat", stream=False, base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout,
+        deadline_s=deadline, concurrency=concurrency, tracer=tracer,
+    )
+    outcome = perform_check(request)
+    chosen = next((d for d in outcome.diagnoses if d.target.model == model), None)
+    if chosen is None:
+        raise PacketError(f"the probe of {model} returned no result")
+    return {
+        "org": org,
+        "served_org": chosen.served_org,
+        "model": chosen.target.model,
+        "verdict": chosen.verdict.value,
+        "reason": chosen.reason,
+        "http_status": chosen.http_status,
+        "error_code": chosen.error_code,
+        "error_message": chosen.error_message,
+        "request_id": chosen.request_id,
+        "remediation": chosen.remediation,
+        "timestamp": chosen.timestamp or outcome.checked_at,
+    }
+
+
+def _error_line(record: Mapping[str, Any]) -> str:
+    message = record.get("error_message")
+    status = record.get("http_status")
+    if message:
+        code = record.get("error_code")
+        prefix = f"HTTP {status}" if status else ""
+        if code:
+            prefix = f"{prefix} {code}".strip()
+        return f"{prefix}: {message}" if prefix else str(message)
+    if record.get("verdict") == "ok":
+        return f"none (HTTP {status}, the model answered)" if status else "none (the model answered)"
+    base = f"no error message (HTTP {status})" if status else "no error message"
+    reason = record.get("reason")
+    return f"{base}; {reason}" if reason else base
+
+
+def _merge(user: str | None, probed: str | None, what: str) -> str | None:
+    """The user's value, with what the probe saw now beside it when they differ."""
+    if user and probed and user.strip() != str(probed).strip():
+        return f"{user.strip()} (probe now, {what}: {probed})"
+    return user or probed
+
+
+@click.command("support-packet", cls=MonitoringCommand)
+@click.option("--org", metavar="ORG", help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
+@click.option("--model", metavar="ID", help="The model id that fails, e.g. gpt-5.6-sol (required for --product api).")
+@click.option("--email", metavar="E", help="The approved account email (kept readable; every other address is removed).")
+@click.option("--task", metavar="TEXT", help="A brief description of the task (redacted before it is written).")
+@click.option("--product", type=click.Choice(["api", "codex"]), default="api", show_default=True,
+              help="API (probed now) or Codex (not probeable: give --workspace, --error, --request-id).")
+@click.option("--workspace", metavar="ID", help="Codex workspace id (--product codex).")
+@click.option("--error", "error_text", metavar="TEXT", help="The exact error message you saw (redacted before it is written).")
+@click.option("--request-id", metavar="ID", help="The request id you saw (x-request-id).")
+@click.option("--last", is_flag=True, help="Use the most recent recorded result for this org and model instead of probing now.")
+@click.option("--no-input", is_flag=True, help="Never ask; missing email or task stay \"not given\".")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
+@click.option("-o", "--output", metavar="FILE", help="Write the packet to FILE instead of stdout.")
+@click.option("--template", "template_path", metavar="FILE",
+              help=f"A string.Template file for text or markdown; placeholders: {PLACEHOLDERS} (write $$ for a literal $).")
+@connection_options
+def support_packet(org: str | None, project: str | None, model: str | None, email: str | None, task: str | None,
+                   product: str, workspace: str | None, error_text: str | None, request_id: str | None, last: bool,
+                   no_input: bool, fmt: str, output: str | None, template_path: str | None, base_url: str | None,
+                   proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool) -> None:
+    """Write the support packet for a failing GPT-5.6 call, with every secret removed.
+
+    For --product api it probes ORG x MODEL now (one chat completion, as
+    check does) and fills the packet from that probe: surface, model, org,
+    approved email, the exact error, the request id (x-request-id), the
+    timestamp with UTC offset and zone name, the VPN/proxy status, the
+    redacted task, the verdict and its next step. --last uses the most
+    recent result recorded by `check` instead of probing.
+
+    Codex cannot be probed through the API: --product codex takes the
+    workspace id, error and request id from the flags.
+
+    API keys, bearer tokens, passwords in URLs, cookies, email addresses
+    other than --email and long hex/base64 secrets are removed from every
+    field; request, org and project ids stay readable.
+
+    \b
+    Placeholders for --template (string.Template, $name or ${name}):
+      $surface $model $org_or_workspace $email $error $request_id
+      $timestamp $vpn_proxy $task $verdict $next_step $generated_by
+
+    \b
+    Examples:
+      gpt56probe support-packet --org org-abc --model gpt-5.6-sol --email me@corp.com
+      gpt56probe support-packet --org org-abc --model gpt-5.6-sol --last --format markdown -o ticket.md
+      gpt56probe support-packet --product codex --workspace ws-123 --error "..." --request-id req_...
+
+    Exit status: 0 when a packet was written, whatever the probe found;
+    3 when it could not be (no key, --last with no record, bad template).
+    """
+    from gpt56probe import __version__, netenv
+    from gpt56probe import packet as pk
+
+    if product == "api" and not model:
+        raise PacketError("--model is required for --product api (e.g. --model gpt-5.6-sol)")
+
+    template_text: str | None = None
+    if template_path:
+        if fmt == "json":
+            click.echo("note: --template is ignored with --format json", err=True)
+        else:
+            template_text = _read_template(template_path)
+    elif fmt == "markdown":
+        template_text = shipped_template(MARKDOWN_TEMPLATE)
+        if template_text is None:
+            raise PacketError(f"the shipped template {MARKDOWN_TEMPLATE} is missing from {TEMPLATE_PACKAGE}")
+
+    if not no_input and _interactive():
+        if not email:
+            email = click.prompt("Approved account email", default="", show_default=False).strip() or None
+        if not task:
+            task = click.prompt("Brief task description (it will be redacted)", default="", show_default=False).strip() or None
+
+    verdict: str | None = None
+    if product == "codex":
+        record: dict[str, Any] = {}
+        surface = "Codex"
+        where = workspace
+        error = error_text
+        rid = request_id
+        stamp = pk.format_timestamp(_now_iso())
+        verdict_text = "not probed (Codex cannot be probed through the API)"
+        next_step = ("Send this packet to support; Codex approval is separate from API approval, "
+                     "so confirm the workspace id is the approved one.")
+        source = "values given on the command line"
+    else:
+        if last:
+            record = _last_record(org, model or "")
+            source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
+        else:
+            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose)
+            source = "a probe made now"
+        surface = "API (chat completions)"
+        where = org or record.get("served_org") or "the key's default org"
+        verdict = record.get("verdict") or None
+        error = _merge(error_text, _error_line(record), "error")
+        rid = _merge(request_id, record.get("request_id"), "request id") or None
+        stamp = pk.format_timestamp(str(record.get("timestamp") or record.get("checked_at") or ""))
+        reason = record.get("reason")
+        verdict_text = f"{verdict} ({reason})" if verdict and reason else (verdict or "unknown")
+        next_step = record.get("remediation") or "Send this packet to support."
+
+    env = netenv.gather(base_url or "https://api.openai.com/v1", verdict=verdict, explicit_proxy=proxy)
+    fields = pk.PacketFields(
+        surface=surface,
+        model=pk.given(model),
+        org_or_workspace=pk.given(where),
+        email=pk.given(email),
+        error=pk.given(error),
+        request_id=pk.given(rid),
+        timestamp=stamp,
+        vpn_proxy=netenv.describe(env),
+        task=pk.given(task),
+        verdict=pk.given(verdict_text),
+        next_step=pk.given(next_step),
+        generated_by=f"gpt56probe {__version__} support-packet, from {source}",
+    )
+    keep = pk.approved_email(email)
+    clean = pk.redact_fields(fields, keep_email=keep)
+    try:
+        if fmt == "json":
+            text = pk.render_json(clean)
+        elif fmt == "markdown":
+            text = pk.render_markdown(clean, template_text or "")
+        else:
+            text = pk.render_text(clean, template_text)
+    except pk.TemplateError as exc:
+        raise PacketError(f"template {template_path or MARKDOWN_TEMPLATE}: {exc}") from None
+    if fmt != "json":
+        # The template itself may carry text; one more pass costs nothing (redact is idempotent).
+        from gpt56probe.redact import redact
+
+        text = redact(text, keep_emails=[keep] if keep else [])
+
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise PacketError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"support packet written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _now_iso() -> str:
+    from gpt56probe.probe import now_iso
+
+    return now_iso()

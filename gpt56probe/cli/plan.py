@@ -1,0 +1,188 @@
+"""``plan`` (routing config from a fresh check) and ``cost`` (price arithmetic from the models table).
+
+Also the dry-run listing ``check --dry-run`` prints, which lives here so check.py stays small.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Sequence
+
+import click
+
+from gpt56probe.cli.common import connection_options, format_option
+
+EXIT_NOTHING_REACHABLE = 2
+EXIT_USAGE = 2
+
+
+class OneLineUsageError(click.ClickException):
+    """A usage error as one line on stderr, exit 2 (click's usage code), no usage block."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+class OneLineErrorCommand(click.Command):
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path if exc.ctx else info_name} --help')"
+            raise OneLineUsageError(exc.format_message() + hint) from None
+
+
+def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    from gpt56probe.cost import TokenAmountError, parse_tokens
+
+    if value is None:
+        return None
+    try:
+        return parse_tokens(value)
+    except TokenAmountError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+COST_TIER_CHOICE = click.Choice(["sol", "terra", "luna", "fallback"], case_sensitive=False)
+
+
+@click.command(cls=OneLineErrorCommand)
+@click.option("--input", "input_tokens", required=True, callback=_tokens, metavar="N", help="Input tokens: 2000, 500K, 10M, 1.5M.")
+@click.option("--output", "output_tokens", required=True, callback=_tokens, metavar="N", help="Output tokens: 2000, 500K, 2M.")
+@click.option("--tier", "tiers", multiple=True, type=COST_TIER_CHOICE, help="Only this tier (repeatable; 'fallback' = the fallback models). [default: every model]")
+@format_option()
+def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str) -> None:
+    """What a workload costs on each tier, from the models table's prices.
+
+    cost = input Mtok x input price + output Mtok x output price. Models with no
+    published price (the fallbacks) show "price not published".
+
+    \b
+    Example:
+      gpt56probe cost --input 10M --output 2M     # Sol $110, Terra $55, Luna $22
+    """
+    from gpt56probe.cost import cost_doc, cost_rows, format_usd
+    from gpt56probe.models import DEFAULT_TABLE
+
+    wanted = {t.lower() for t in tiers}
+    models = [m for m in DEFAULT_TABLE if not wanted or m.tier in wanted]
+    rows = cost_rows(models, input_tokens, output_tokens)
+    if fmt == "json":
+        from gpt56probe.render import render_json
+
+        click.echo(render_json(cost_doc(rows)))
+        return
+    from tabulate import tabulate
+
+    def price(p: float | None) -> str:
+        return "-" if p is None else f"${p:.2f}"
+
+    table = [[r.tier, r.model, price(r.input_price), price(r.output_price), format_usd(r.cost_usd)] for r in rows]
+    headers = ["tier", "model", "input $/1M", "output $/1M", f"cost of {input_tokens:,} in + {output_tokens:,} out"]
+    click.echo(tabulate(table, headers=headers, tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True))
+
+
+@click.command()
+@click.option("--org", metavar="ORG", help="API organization id to plan for. [default: the key's default org]")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
+@click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the config here instead of stdout.")
+@connection_options
+def plan(org: str | None, project: str | None, emit: str, output_path: str | None,
+         base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool) -> None:
+    """Probe an org now and emit a routing config: the model per role and its fallbacks.
+
+    Roles: hard -> Sol, balanced -> Terra, cheap -> Luna, each falling back to
+    gpt-5.5 then gpt-5.4-mini, keeping only what this org reached. A model behind
+    a safety check (safety_check) still serves its role, with Luna first among
+    its fallbacks as the faster retry path. The header says when, where and for
+    which org it was probed, and which roles a fallback serves.
+
+    \b
+    Examples:
+      gpt56probe plan --org org-abc --emit python -o routing_config.py
+      gpt56probe plan --org org-abc --emit typescript -o routing.ts
+
+    \b
+    Exit status: 0 a config was written; 2 nothing is reachable for the org
+    (the config says so: every role is null); 1 the check could not be made.
+    """
+    from gpt56probe import routing
+    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.credentials import NoKeyError, resolve_key
+    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.probe import DEFAULT_BASE_URL
+
+    try:
+        resolved = resolve_key(org)
+    except NoKeyError as exc:
+        raise click.ClickException(str(exc)) from None
+    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    url = base_url or DEFAULT_BASE_URL
+    request = CheckRequest(
+        orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=DEFAULT_TABLE.models, table=DEFAULT_TABLE,
+        surface="chat", base_url=url, proxy=proxy, timeout_s=timeout, deadline_s=deadline, concurrency=concurrency, tracer=tracer,
+    )
+    outcome = perform_check(request)
+    result = routing.build_plan(outcome.diagnoses, DEFAULT_TABLE, org, url, outcome.checked_at, "chat")
+    text = routing.render(result, emit)
+    if output_path:
+        _write(output_path, text)
+        click.echo(f"wrote {output_path} ({emit})", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+    for r in result.routes:
+        tail = f" (instead of {r.preferred})" if r.served_by_fallback else ""
+        tail += " [degraded: safety checks]" if r.degraded else ""
+        click.echo(f"{r.role}: {r.model or 'nothing reachable'}{tail}", err=True)
+    if not result.reachable:
+        click.echo(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", err=True)
+        sys.exit(EXIT_NOTHING_REACHABLE)
+
+
+def _write(path: str, text: str) -> None:
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str, stream: bool, base_url: str, fmt: str) -> str:
+    """What ``check --dry-run`` prints: every probe it would send and its most possible cost."""
+    from gpt56probe.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd
+
+    probes = dry_run_probes(orgs, models, surface, stream, base_url)
+    total = sum(p.max_cost_usd for p in probes if p.max_cost_usd is not None)
+    unpriced = sorted({p.model for p in probes if p.max_cost_usd is None})
+    if fmt == "json":
+        from gpt56probe.render import render_json
+
+        return render_json({
+            "dry_run": True,
+            "probes": [p.doc() for p in probes],
+            "assumed_tokens_per_probe": {"input": PROBE_INPUT_TOKENS_MAX, "output": PROBE_OUTPUT_TOKENS_MAX},
+            "max_cost_usd": round(total, 8),
+            "unpriced_models": unpriced,
+        })
+    from tabulate import tabulate
+
+    rows = [[p.org or "(default)", p.tier, p.model, p.surface_label, " then ".join(p.endpoints), format_usd(p.max_cost_usd)] for p in probes]
+    text = tabulate(rows, headers=["org", "tier", "model", "surface", "requests", "max cost"],
+                    tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True)
+    notes = [
+        f"dry run: nothing was sent; {len(probes)} probe(s) would be made",
+        f"max cost assumes one answered request per probe of at most {PROBE_INPUT_TOKENS_MAX} input and "
+        f"{PROBE_OUTPUT_TOKENS_MAX} output tokens (the cap); rejected or retried requests are not billed",
+        f"most the probes could cost: {format_usd(total)}" + (f" plus {', '.join(unpriced)} (price not published)" if unpriced else ""),
+    ]
+    return text + "\n\n" + "\n".join(f"note: {n}" for n in notes)

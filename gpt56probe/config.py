@@ -1,0 +1,279 @@
+"""The config file: orgs, defaults for options, and models-table overrides.
+
+Location: ``$GPT56PROBE_HOME/config.toml`` when ``GPT56PROBE_HOME`` is set, else
+``click.get_app_dir("gpt56probe")/config.toml`` (e.g. ``~/.config/gpt56probe`` on Linux).
+It never holds a key: keys live in the OS keyring (see ``gpt56probe.credentials``).
+
+Shape::
+
+    [defaults]                 # option defaults; a flag or env var still wins
+    timeout = 30.0             # also: deadline, concurrency, base_url, proxy, surface, format
+
+    [orgs."org-abc"]           # written by `gpt56probe auth set --org org-abc`
+    label = "prod"
+    project = "proj_123"       # sent as OpenAI-Project for this org
+    email = "owner@example.com"   # the approved account's e-mail
+    expect = ["sol", "terra"]  # the tiers this org should reach
+
+    [models.sol]               # see gpt56probe.models.ModelTable.with_overrides
+    id = "gpt-5.6-sol-2026-12-01"
+
+Errors (``ConfigError``) name the file, the line when known, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from gpt56probe.models import DEFAULT_TABLE, TIERS, ModelTable, ModelTableError
+
+HOME_ENV = "GPT56PROBE_HOME"
+APP_NAME = "gpt56probe"
+FILE_NAME = "config.toml"
+
+# [defaults] key -> (click parameter name, accepted python types, choices or None)
+DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = {
+    "timeout": ("timeout", (int, float), None),
+    "deadline": ("deadline", (int, float), None),
+    "concurrency": ("concurrency", (int,), None),
+    "base_url": ("base_url", (str,), None),
+    "proxy": ("proxy", (str,), None),
+    "surface": ("surface", (str,), ("chat", "responses", "both")),
+    "format": ("fmt", (str,), None),
+}
+ORG_KEYS = ("label", "project", "email", "expect")
+SECTIONS = ("defaults", "orgs", "models")
+
+
+class ConfigError(ValueError):
+    """The config file is unusable. The message is one line: file, line, problem."""
+
+
+@dataclass(frozen=True)
+class OrgEntry:
+    id: str
+    label: str = ""
+    project: str | None = None
+    email: str | None = None
+    expect: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    exists: bool = False
+    defaults: dict[str, Any] = field(default_factory=dict)  # click parameter name -> value
+    orgs: dict[str, OrgEntry] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def table(self) -> ModelTable:
+        return DEFAULT_TABLE.with_overrides(self.models) if self.models else DEFAULT_TABLE
+
+    def default_map(self, command_names: Any = ("check",)) -> dict[str, Any]:
+        """A click ``default_map`` giving every named command the ``[defaults]`` values,
+        plus ``config show`` (a nested group)."""
+        if not self.defaults:
+            return {}
+        mapping: dict[str, Any] = {name: dict(self.defaults) for name in command_names}
+        mapping["config"] = {"show": dict(self.defaults)}
+        return mapping
+
+
+def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    home = (env.get(HOME_ENV) or "").strip()
+    if home:
+        return Path(home).expanduser()
+    import click
+
+    return Path(click.get_app_dir(APP_NAME))
+
+
+def config_path(environ: Mapping[str, str] | None = None) -> Path:
+    return config_dir(environ) / FILE_NAME
+
+
+def _line_of(text: str, *names: str) -> int | None:
+    """Best-effort line number of the last name in a dotted path (tomllib reports none for values)."""
+    lines = text.splitlines()
+    start = 0
+    for i, name in enumerate(names):
+        pattern = re.compile(r'^\s*(\[+\s*)?([^=\n]*\.)?\s*["\']?' + re.escape(name) + r'["\']?\s*(\]|=|\.)')
+        found = next((n for n in range(start, len(lines)) if pattern.search(lines[n])), None)
+        if found is None:
+            return start + 1 if i else None
+        start = found
+    return start + 1
+
+
+def _fail(path: Path, text: str, names: tuple[str, ...], problem: str) -> ConfigError:
+    line = _line_of(text, *names) if names else None
+    where = f"{path}, line {line}" if line else str(path)
+    return ConfigError(f"config file {where}: {problem}")
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse and validate config text; raises ``ConfigError``."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return_msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
+        raise ConfigError(f"config file {path}: {return_msg}") from None
+
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise _fail(path, text, (unknown[0],), f"unknown key(s) {', '.join(unknown)}; allowed sections: {', '.join(SECTIONS)}")
+
+    defaults: dict[str, Any] = {}
+    section = data.get("defaults", {})
+    if not isinstance(section, dict):
+        raise _fail(path, text, ("defaults",), "defaults must be a table ([defaults])")
+    for key, value in section.items():
+        if key not in DEFAULT_KEYS:
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} is not a setting; allowed: {', '.join(DEFAULT_KEYS)}")
+        param, types, choices = DEFAULT_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, types):
+            want = " or ".join(t.__name__ for t in types)
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
+        if choices and value not in choices:
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be one of {', '.join(choices)}, got {value!r}")
+        defaults[param] = value
+
+    orgs: dict[str, OrgEntry] = {}
+    section = data.get("orgs", {})
+    if not isinstance(section, dict):
+        raise _fail(path, text, ("orgs",), 'orgs must be a table of tables ([orgs."org-abc"])')
+    for org_id, entry in section.items():
+        if not isinstance(entry, dict):
+            raise _fail(path, text, ("orgs", org_id), f'orgs."{org_id}" must be a table')
+        if not org_id.strip():
+            raise _fail(path, text, ("orgs",), "an org id is empty")
+        bad = sorted(set(entry) - set(ORG_KEYS))
+        if bad:
+            raise _fail(path, text, ("orgs", org_id, bad[0]), f'orgs."{org_id}": unknown key(s) {", ".join(bad)}; allowed: {", ".join(ORG_KEYS)}')
+        for key in ("label", "project", "email"):
+            if key in entry and not isinstance(entry[key], str):
+                raise _fail(path, text, ("orgs", org_id, key), f'orgs."{org_id}".{key} must be a string')
+        expect = entry.get("expect", [])
+        if not isinstance(expect, list) or not all(isinstance(t, str) and t in TIERS for t in expect):
+            raise _fail(path, text, ("orgs", org_id, "expect"), f'orgs."{org_id}".expect must be a list of tiers ({", ".join(TIERS)})')
+        orgs[org_id] = OrgEntry(org_id, entry.get("label", ""), entry.get("project") or None, entry.get("email") or None, tuple(expect))
+
+    models = data.get("models", {})
+    if not isinstance(models, dict):
+        raise _fail(path, text, ("models",), "models must be a table ([models])")
+    if models:
+        try:
+            DEFAULT_TABLE.with_overrides(models)
+        except ModelTableError as exc:
+            first = str(exc).split(":")[0].split(" ")[0].split(".")
+            raise _fail(path, text, tuple(first), str(exc)) from None
+        except (TypeError, ValueError) as exc:
+            raise _fail(path, text, ("models",), f"models: {exc}") from None
+    return Config(path, True, defaults, orgs, models, data)
+
+
+def load_config(environ: Mapping[str, str] | None = None, path: Path | None = None) -> Config:
+    """The config in effect; an absent file is an empty config. Raises ``ConfigError``."""
+    path = path or config_path(environ)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Config(path, False)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path}: cannot read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+    return parse_config(text, path)
+
+
+# --- a small TOML writer (no dependency): tables, strings, numbers, bools, lists of scalars
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(name: str) -> str:
+    return name if _BARE_KEY.match(name) else _string(name)
+
+
+def _string(value: str) -> str:
+    out = json.dumps(value, ensure_ascii=False)  # \" \\ \n \t \uXXXX are TOML escapes too
+    return out.replace("\x7f", "\\u007f")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def dumps_toml(data: Mapping[str, Any]) -> str:
+    lines: list[str] = []
+
+    def table(prefix: tuple[str, ...], mapping: Mapping[str, Any]) -> None:
+        scalars = [(k, v) for k, v in mapping.items() if not isinstance(v, Mapping)]
+        tables = [(k, v) for k, v in mapping.items() if isinstance(v, Mapping)]
+        if prefix and (scalars or not tables):
+            if lines:
+                lines.append("")
+            lines.append("[" + ".".join(_key(p) for p in prefix) + "]")
+        for k, v in scalars:
+            lines.append(f"{_key(k)} = {_scalar(v)}")
+        for k, v in tables:
+            table(prefix + (k,), v)
+
+    table((), data)
+    return "\n".join(lines) + "\n"
+
+
+def save_raw(raw: Mapping[str, Any], path: Path) -> None:
+    """Write the config atomically (owner-only permissions; it holds e-mails, never keys)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("# gpt56probe configuration (no keys here: they live in the OS keyring)\n")
+        fh.write(dumps_toml(raw))
+    os.replace(tmp, path)
+
+
+def upsert_org(config: Config, org: str, **fields: Any) -> Config:
+    """Add or update ``[orgs."org"]`` (fields that are None are left as they were) and save."""
+    raw = copy.deepcopy(config.raw)
+    entry = raw.setdefault("orgs", {}).setdefault(org, {})
+    for key, value in fields.items():
+        if value is not None:
+            entry[key] = list(value) if isinstance(value, tuple) else value
+    save_raw(raw, config.path)
+    return parse_config(config.path.read_text(encoding="utf-8"), config.path)
+
+
+def remove_org(config: Config, org: str) -> bool:
+    raw = copy.deepcopy(config.raw)
+    if org not in raw.get("orgs", {}):
+        return False
+    del raw["orgs"][org]
+    save_raw(raw, config.path)
+    return True

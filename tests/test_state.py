@@ -1,0 +1,160 @@
+"""gpt56probe.state: transitions (pure), history bounds, atomic writes, the lock, concurrent runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from gpt56probe import state
+from gpt56probe.observation import Diagnosis, Severity, Target, Verdict
+
+
+def diag(org: str | None, model: str, verdict: Verdict, tier: str = "sol", surface: str = "chat", stream: bool = False,
+         latency_ms: float | None = 12.34) -> Diagnosis:
+    return Diagnosis(Target(org, model, tier, surface, stream), verdict, "reason", "next step", http_status=200,
+                     request_id="req_1", latency_ms=latency_ms, timestamp="2026-11-23T10:00:00.000+00:00")
+
+
+def rows(verdict: Verdict, run_id: str = "r", checked_at: str = "2026-11-23T10:00:00+00:00", org: str = "org-a") -> list[dict]:
+    return state.history_rows([diag(org, "gpt-5.6-sol", verdict), diag(org, "gpt-5.6-terra", Verdict.OK, tier="terra")],
+                              run_id, checked_at)
+
+
+def test_history_rows_have_the_documented_fields() -> None:
+    (row, _) = rows(Verdict.NOT_PROVISIONED, "run1")
+    assert tuple(row) == state.HISTORY_FIELDS
+    assert row["run_id"] == "run1" and row["verdict"] == "not_provisioned" and row["latency_ms"] == 12.3
+    json.dumps(row)
+
+
+def test_compute_transitions_first_run_is_baseline_and_changes_are_reported() -> None:
+    first = state.current_verdicts(rows(Verdict.NOT_PROVISIONED))
+    assert state.compute_transitions({}, first) == []
+    assert state.compute_transitions(first, first) == []
+    second = state.current_verdicts(rows(Verdict.OK))
+    (change,) = state.compute_transitions(first, second, "run2")
+    assert change.describe() == "org-a gpt-5.6-sol: not_provisioned -> ok"
+    assert change.run_id == "run2" and change.tier == "sol"
+
+
+def test_transition_describe_names_surface_and_default_org() -> None:
+    t = state.Transition(None, "gpt-5.6-luna", "luna", "responses", True, "ok", "rate_limited", "now")
+    assert t.describe() == "default gpt-5.6-luna responses stream: ok -> rate_limited"
+
+
+def test_stream_and_plain_probes_are_tracked_apart() -> None:
+    a = state.history_rows([diag("o", "m", Verdict.OK), diag("o", "m", Verdict.OK, stream=True)], "r", "t")
+    b = state.history_rows([diag("o", "m", Verdict.OK), diag("o", "m", Verdict.ORG_NOT_ELIGIBLE, stream=True)], "r", "t")
+    (change,) = state.compute_transitions(state.current_verdicts(a), state.current_verdicts(b))
+    assert change.stream and change.current == "org_not_eligible"
+
+
+def test_transitions_from_history_replays_in_order() -> None:
+    history = (rows(Verdict.NOT_PROVISIONED, "1", "2026-11-20T00:00:00+00:00") + rows(Verdict.PROVISIONING_PENDING, "2", "2026-11-21T00:00:00+00:00")
+               + rows(Verdict.PROVISIONING_PENDING, "3", "2026-11-22T00:00:00+00:00") + rows(Verdict.OK, "4", "2026-11-23T00:00:00+00:00"))
+    changes = state.transitions_from_history(history)
+    assert [c.describe() for c in changes] == ["org-a gpt-5.6-sol: not_provisioned -> provisioning_pending",
+                                              "org-a gpt-5.6-sol: provisioning_pending -> ok"]
+    assert [c.run_id for c in changes] == ["2", "4"]
+    since = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    assert [c.run_id for c in state.filter_transitions(changes, since=since)] == ["4"]
+    assert state.filter_transitions(changes, org="org-b") == []
+    assert len(state.filter_transitions(changes, model="gpt-5.6-sol")) == 2
+
+
+def test_parse_since() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    assert state.parse_since("24h", now) == now - timedelta(hours=24)
+    assert state.parse_since("7d", now) == now - timedelta(days=7)
+    assert state.parse_since("30m", now) == now - timedelta(minutes=30)
+    assert state.parse_since("2026-11-01T08:00:00+00:00", now) == datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+    assert state.parse_since("2026-11-01", now).tzinfo is not None
+    with pytest.raises(ValueError):
+        state.parse_since("yesterday", now)
+
+
+def test_apply_fail_after() -> None:
+    assert state.apply_fail_after(Severity.CRITICAL, 1, 3) is Severity.WARNING
+    assert state.apply_fail_after(Severity.CRITICAL, 3, 3) is Severity.CRITICAL
+    assert state.apply_fail_after(Severity.CRITICAL, 1, None) is Severity.CRITICAL
+    assert state.apply_fail_after(Severity.WARNING, 1, 3) is Severity.WARNING
+    assert state.apply_fail_after(Severity.OK, 0, 3) is Severity.OK
+
+
+def test_record_run_tracks_baseline_changes_and_failure_streak(tmp_path: Path) -> None:
+    first = state.record_run(tmp_path, rows(Verdict.NOT_PROVISIONED, "1"), "1", "t1", failing=True)
+    assert first.first_run and first.transitions == () and first.consecutive_failures == 1
+    second = state.record_run(tmp_path, rows(Verdict.PROVISIONING_PENDING, "2"), "2", "t2", failing=True)
+    assert not second.first_run and second.consecutive_failures == 2
+    assert [t.describe() for t in second.transitions] == ["org-a gpt-5.6-sol: not_provisioned -> provisioning_pending"]
+    third = state.record_run(tmp_path, rows(Verdict.OK, "3"), "3", "t3", failing=False)
+    assert third.consecutive_failures == 0
+    saved = json.loads((tmp_path / state.STATE_FILE).read_text())
+    assert saved["consecutive_failures"] == 0 and saved["last_run"]["run_id"] == "3"
+    assert {v["verdict"] for v in saved["verdicts"].values()} == {"ok"}
+    assert len(state.read_history(tmp_path)) == 6
+
+
+def test_history_is_bounded_and_trimmed_to_the_newest(tmp_path: Path) -> None:
+    for i in range(7):
+        state.append_history(tmp_path, [{"n": i}], limit=5)
+    lines = (tmp_path / state.HISTORY_FILE).read_text().splitlines()
+    assert [json.loads(line)["n"] for line in lines] == [2, 3, 4, 5, 6]
+    assert state.HISTORY_LIMIT == 5000
+
+
+def test_read_history_skips_garbage_and_load_state_survives_corruption(tmp_path: Path) -> None:
+    (tmp_path / state.HISTORY_FILE).write_text('{"a": 1}\nnot json\n\n[1]\n{"b": 2}\n')
+    assert state.read_history(tmp_path) == [{"a": 1}, {"b": 2}]
+    (tmp_path / state.STATE_FILE).write_text("{truncated")
+    assert state.load_state(tmp_path) == {}
+    assert state.read_history(tmp_path / "missing") == []
+
+
+def test_atomic_write_leaves_no_temporary_files_and_sets_mode(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "m.prom"
+    state.atomic_write_text(target, "x 1\n", mode=0o644)
+    state.atomic_write_text(target, "x 2\n", mode=0o644)
+    assert target.read_text() == "x 2\n"
+    assert os.listdir(target.parent) == ["m.prom"]
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_lock_times_out_while_another_holder_has_it(tmp_path: Path) -> None:
+    with state.locked(tmp_path):
+        with pytest.raises(state.StateLockTimeout, match="another gpt56probe run"):
+            with state.locked(tmp_path, timeout_s=0.2):
+                pass
+    with state.locked(tmp_path, timeout_s=0.2):  # released again
+        pass
+
+
+def test_twenty_concurrent_runs_keep_state_and_history_intact(tmp_path: Path) -> None:
+    errors: list[BaseException] = []
+    verdicts = [Verdict.OK, Verdict.NOT_PROVISIONED, Verdict.RATE_LIMITED, Verdict.PROVISIONING_PENDING]
+
+    def run(i: int) -> None:
+        try:
+            r = rows(verdicts[i % 4], f"run{i}")
+            state.record_run(tmp_path, r, f"run{i}", f"t{i}", failing=i % 4 != 0, lock_timeout_s=30)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    lines = (tmp_path / state.HISTORY_FILE).read_text().splitlines()
+    assert len(lines) == 40
+    parsed = [json.loads(line) for line in lines]
+    assert {p["run_id"] for p in parsed} == {f"run{i}" for i in range(20)}
+    saved = json.loads((tmp_path / state.STATE_FILE).read_text())
+    assert saved["version"] == state.STATE_VERSION and len(saved["verdicts"]) == 2
+    assert sorted(os.listdir(tmp_path)) == ["history.jsonl", "lock", "state.json"]
