@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from gpt56probe.classify import classify_all, overall_severity
+from gpt56probe.classify import ExpectedTiers, classify_all, overall_severity
 from gpt56probe.models import TIERS, ModelSpec, ModelTable
 from gpt56probe.observation import Diagnosis, Observation, Severity
 from gpt56probe.probe import DEFAULT_BASE_URL, HttpSettings, key_id, now_iso
@@ -40,7 +40,7 @@ class CheckRequest:
     deadline_s: float = 60.0
     concurrency: int = 16
     tracer: Callable[[str], None] | None = None
-    expected_tiers: Sequence[str] = TIERS
+    expected_tiers: ExpectedTiers = TIERS  # one list, or per org (config `expect`)
     trust_env: bool = True
 
 
@@ -78,5 +78,5 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
         trust_env=request.trust_env,
     )
     diagnoses = tuple(classify_all(result.observations))
-    severity = overall_severity(diagnoses, tuple(request.expected_tiers))
+    severity = overall_severity(diagnoses, request.expected_tiers)
     return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources)

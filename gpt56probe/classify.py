@@ -57,7 +57,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 from .models import TIERS
 from .observation import (
@@ -874,7 +874,7 @@ def _refine(observation: Observation, facts: _Facts, peers: Sequence[Observation
             remedy = "Luna itself was withheld or flagged (Luna does not use the additional-check experience): contact support with the request id." + tail
         elif luna_ok:
             luna_s = _latency(luna_ok[0])
-            when = f" in {luna_s:.1f} s" if luna_s is not None else ""
+            when = f" in {luna_s:.2g} s" if luna_s is not None else ""
             remedy = f"Luna answered{when} in this org: use it as the faster retry path." + tail
             if luna_s is not None and own is not None and own >= 3 * max(luna_s, 0.05) and own - luna_s >= 1.0:
                 facts.notes.append(f"{own:.1f} s against Luna's {luna_s:.1f} s")
@@ -992,10 +992,22 @@ def classify_all(observations: Sequence[Observation]) -> list[Diagnosis]:
     return out
 
 
-def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: Sequence[str] = TIERS) -> Severity:
+ExpectedTiers = Union[Sequence[str], Mapping[Optional[str], Sequence[str]]]
+
+
+def expected_for(expected_tiers: ExpectedTiers, org: str | None) -> Sequence[str]:
+    """The tiers ``org`` must reach: one list for every org, or a per-org mapping
+    (an org the mapping does not name must reach every tier)."""
+    if isinstance(expected_tiers, Mapping):
+        return expected_tiers.get(org, TIERS)
+    return expected_tiers
+
+
+def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTiers = TIERS) -> Severity:
     """The monitoring state of a whole check (exit code = ``Severity.exit_code``).
 
-    Judged on the expected targets (``Target.tier`` in ``expected_tiers``);
+    Judged on the expected targets (``Target.tier`` in the tiers its org is
+    expected to reach, see ``expected_for``);
     fallbacks never affect the status (they inform the report only). When no
     expected target was probed at all (the user named only other models), the
     probed models are judged instead. Precedence:
@@ -1015,7 +1027,7 @@ def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: Sequence[st
         return Severity.UNKNOWN
     if all(d.verdict is Verdict.NETWORK_ERROR for d in items):
         return Severity.UNKNOWN
-    judged = [d for d in items if d.target.tier in expected_tiers] or items
+    judged = [d for d in items if d.target.tier in expected_for(expected_tiers, d.target.org)] or items
     verdicts = {d.verdict for d in judged}
     if verdicts & ACCESS_VERDICTS:
         return Severity.CRITICAL
@@ -1026,7 +1038,7 @@ def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: Sequence[st
     return Severity.OK
 
 
-def summarize(diagnoses: Iterable[Diagnosis], expected_tiers: Sequence[str] = TIERS) -> dict[str, Any]:
+def summarize(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTiers = TIERS) -> dict[str, Any]:
     """Counts per verdict (non-zero, in Verdict order) and the overall status.
 
     Shape: ``{"status": "CRITICAL", "exit_code": 2, "total": 6, "expected": 3,
@@ -1035,7 +1047,7 @@ def summarize(diagnoses: Iterable[Diagnosis], expected_tiers: Sequence[str] = TI
     items = [d for d in diagnoses if isinstance(d, Diagnosis)]
     severity = overall_severity(items, expected_tiers)
     counts = {v.value: n for v in Verdict if (n := sum(1 for d in items if d.verdict is v))}
-    expected = [d for d in items if d.target.tier in expected_tiers]
+    expected = [d for d in items if d.target.tier in expected_for(expected_tiers, d.target.org)]
     return {
         "status": severity.value,
         "exit_code": severity.exit_code,

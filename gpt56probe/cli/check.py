@@ -194,10 +194,12 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         creds.append(OrgCredential(org, resolved.key, org_project, resolved.source))
         if verbose:
             click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
+    # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
+    expected = cron["expect"] or {org: (cfg.orgs[org].expect if org in cfg.orgs and cfg.orgs[org].expect else TIERS) for org in orgs or (None,)}
     request = CheckRequest(
         orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
         base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
-        concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=cron["expect"] or TIERS,
+        concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
     )
     outcome = perform_check(request)
     sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"] or default_state_dir(), cron["on_change"],
