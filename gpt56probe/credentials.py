@@ -188,12 +188,12 @@ def resolve_key(
     # Rung 2: the keyring entry for the org
     if org:
         try:
-            value = keyring_get(org, env, no_keyring)
+            stored = keyring_get(org, env, no_keyring)
         except KeyringUnavailable as exc:
             say(f"rung 2 skipped: {exc}")
         else:
-            if value:
-                return ResolvedKey(value, f"keyring (service {KEYRING_SERVICE}, user {org})", 2)
+            if stored:
+                return ResolvedKey(stored, f"keyring (service {KEYRING_SERVICE}, user {org})", 2)
             say(f"rung 2 skipped: no keyring entry for {org}")
     else:
         say("rung 2 skipped: no org given, so no keyring entry to look up")

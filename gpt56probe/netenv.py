@@ -106,9 +106,11 @@ def proxy_status(url: str = DEFAULT_API_URL, environ: Mapping[str, str] | None =
     scheme = (parts.scheme or "https").lower()
     host = parts.hostname or ""
     if environ is None:
+        import urllib.request
+
         import requests.utils
 
-        raw = {k: v for k, v in requests.utils.getproxies().items() if k != "no"}
+        raw = {k: v for k, v in urllib.request.getproxies().items() if k != "no"}
         no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
         try:
             bypass = bool(raw) and requests.utils.should_bypass_proxies(url, no_proxy=None)

@@ -28,7 +28,7 @@ from gpt56probe.observation import (
 )
 from gpt56probe.redact import redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.wire import load_json, parse_answer, parse_error
+from gpt56probe.wire import as_dict, load_json, parse_answer, parse_error
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -181,7 +181,7 @@ def _assemble_stream(response: requests.Response, cap: int, started: float, budg
         if kind == "response.output_text.delta" and isinstance(payload.get("delta"), str):
             text.append(payload["delta"])
         elif kind in ("response.completed", "response.incomplete", "response.failed"):
-            resp = payload.get("response") if isinstance(payload.get("response"), dict) else {}
+            resp = as_dict(payload.get("response"))
             finish = str(resp.get("status") or kind.split(".")[-1])
             details = resp.get("incomplete_details")
             if isinstance(details, dict) and details.get("reason"):
@@ -401,8 +401,8 @@ class Prober:
 
 
 def _stream_usage(exchange: Exchange) -> tuple[int, int]:
-    data = load_json(exchange.body) if exchange.streamed_text is not None else None
-    usage = data.get("usage") if isinstance(data, dict) and isinstance(data.get("usage"), dict) else {}
+    data = as_dict(load_json(exchange.body)) if exchange.streamed_text is not None else {}
+    usage = as_dict(data.get("usage"))
     tokens_in = usage.get("prompt_tokens", usage.get("input_tokens", 0))
     tokens_out = usage.get("completion_tokens", usage.get("output_tokens", 0))
     return (tokens_in if isinstance(tokens_in, int) else 0, tokens_out if isinstance(tokens_out, int) else 0)

@@ -44,6 +44,11 @@ def load_json(text: str) -> Any:
         return None
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: lets parsers chain ``.get`` safely."""
+    return value if isinstance(value, dict) else {}
+
+
 def _str_or_none(value: Any) -> str | None:
     if value is None:
         return None
@@ -120,10 +125,10 @@ def parse_answer(body: str) -> Answer | None:
     data = load_json(body) if isinstance(body, str) else None
     if not isinstance(data, dict):
         return None
-    usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+    usage = as_dict(data.get("usage"))
     if isinstance(data.get("choices"), list):
-        choice = data["choices"][0] if data["choices"] and isinstance(data["choices"][0], dict) else {}
-        message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+        choice = as_dict(data["choices"][0] if data["choices"] else None)
+        message = as_dict(choice.get("message"))
         return Answer(
             text=_str_or_none(message.get("content")),
             finish=_str_or_none(choice.get("finish_reason")),
@@ -144,7 +149,7 @@ def parse_answer(body: str) -> Answer | None:
                     texts.append(part["text"])
                 elif part.get("type") == "refusal":
                     refusal = _str_or_none(part.get("refusal"))
-        details = data.get("incomplete_details") if isinstance(data.get("incomplete_details"), dict) else {}
+        details = as_dict(data.get("incomplete_details"))
         return Answer(
             text="".join(texts) if texts else (_str_or_none(data.get("output_text")) if "output_text" in data else None),
             finish=_str_or_none(data.get("status")),

@@ -1,0 +1,52 @@
+"""The package as a user installs it: data files in the wheel, help on every command, types."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from gpt56probe.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path,command", list(all_commands(main)), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_and_subcommand_has_help_text(path, command):
+    assert (command.help or "").strip(), f"{' '.join(path)} has no help"
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_the_wheel_ships_the_templates_and_the_json_schema(tmp_path):
+    # A copy, so the build's egg-info and build/ never land in the work tree.
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "build", "__pycache__", ".cache", "node_modules"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
+                   check=True, capture_output=True)
+    wheel = next(tmp_path.glob("gpt56probe-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for required in ("gpt56probe/templates/support_packet.md", "gpt56probe/templates/gpt56probe.cron",
+                     "gpt56probe/templates/gpt56probe.service", "gpt56probe/templates/gpt56probe.timer",
+                     "gpt56probe/schema/check-result.schema.json", "gpt56probe/simulator/__init__.py"):
+        assert required in names, f"{required} missing from {wheel.name}"
+    assert not any(n.startswith("templates/") or n.startswith("tests/") for n in names)
+
+
+def test_the_package_type_checks_cleanly():
+    mypy = pytest.importorskip("mypy.api")
+    stdout, stderr, status = mypy.run([str(ROOT / "gpt56probe"), "--config-file", str(ROOT / "setup.cfg")])
+    assert status == 0, stdout + stderr
