@@ -297,6 +297,21 @@ def _find_error(obj: Any, depth: int = 0) -> ErrorInfo | None:
     return info
 
 
+def error_in_body(body: str) -> ErrorInfo | None:
+    """The API error a JSON body carries, in whatever shape (envelope, relay, SDK printout).
+
+    The one error parser of the package: the probe's retry decision reads bodies
+    through it too, so adapting, retrying and judging never disagree on a body.
+    """
+    found = _find_error(_parse_json(body)) if isinstance(body, str) else None
+    return found if found is not None and not found.empty else None
+
+
+def answer_in_body(body: str) -> Answer:
+    """What a 2xx chat completion or response object said (``recognised`` False for anything else)."""
+    return _parse_answer(_parse_json(body)) if isinstance(body, str) else Answer()
+
+
 def _sse_events(body: str) -> list[Any]:
     events: list[Any] = []
     for line in body.splitlines()[:5000]:

@@ -28,7 +28,8 @@ from gpt56probe.observation import (
 )
 from gpt56probe.redact import redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.wire import as_dict, load_json, parse_answer, parse_error
+from gpt56probe.classify import answer_in_body, error_in_body
+from gpt56probe.wire import as_dict, load_json
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -307,7 +308,7 @@ def _skip_sampling_after(state: str, exchange: Exchange) -> bool:
     if state == PRECHECK_NOT_LISTED:
         return True
     if exchange.status == 401:
-        err = parse_error(exchange.body)
+        err = error_in_body(exchange.body)
         text = f"{err.message or ''} {err.code or ''}".lower() if err else ""
         return "scope" not in text and "permission" not in text
     return False
@@ -337,7 +338,7 @@ class Prober:
             exchange = http_exchange(self.session, "GET", url, self._headers(api_key, target), None, self.settings, self.deadline)
             if exchange.status == 200 and isinstance(load_json(exchange.body), dict):
                 return PRECHECK_LISTED, exchange
-            if exchange.status == 404 and parse_error(exchange.body) is not None:
+            if exchange.status == 404 and error_in_body(exchange.body) is not None:
                 return PRECHECK_NOT_LISTED, exchange
             return PRECHECK_ERROR, exchange
 
@@ -395,8 +396,8 @@ class Prober:
                 time.sleep(decision.wait_s)
                 continue
             break
-        answer = parse_answer(exchange.body) if exchange.status == 200 and not target.stream else None
-        usage_in, usage_out = (answer.input_tokens, answer.output_tokens) if answer else _stream_usage(exchange)
+        answer = answer_in_body(exchange.body) if exchange.status == 200 and not target.stream else None
+        usage_in, usage_out = (answer.usage_in, answer.usage_out) if answer else _stream_usage(exchange)
         return Observation(target, state, pre, exchange, attempts, tuple(notes), started_at, usage_in, usage_out)
 
 

@@ -13,7 +13,8 @@ from typing import Mapping
 
 from gpt56probe.models import CHAT_TOKEN_PARAMS, REASONING_EFFORTS
 from gpt56probe.observation import Exchange, Failure
-from gpt56probe.wire import parse_error, supported_values
+from gpt56probe.classify import error_in_body
+from gpt56probe.wire import supported_values
 
 MAX_TRANSIENT_RETRIES = 2
 """Retries of 429/5xx/reset per probe: enough for a blip, small enough for cron."""
@@ -49,7 +50,7 @@ STOP = Decision("stop")
 
 def is_billing_429(exchange: Exchange) -> bool:
     """A 429 that is about money, not throughput: retrying cannot help."""
-    err = parse_error(exchange.body)
+    err = error_in_body(exchange.body)
     if err is None:
         return False
     if (err.code or "") in BILLING_CODES or (err.type or "") in BILLING_CODES:
@@ -78,7 +79,7 @@ def adapt(exchange: Exchange, surface: str, shape: RequestShape) -> RequestShape
     """A changed request shape when a 400 rejects one of the probe's own parameters, else None."""
     if exchange.status != 400:
         return None
-    err = parse_error(exchange.body)
+    err = error_in_body(exchange.body)
     if err is None:
         return None
     param = (err.param or "").strip()

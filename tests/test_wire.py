@@ -1,43 +1,44 @@
-"""Reading the OpenAI wire format (pure): error envelopes, relayed errors, answers."""
+"""Reading the OpenAI wire format (pure): the one error and answer parser the probe and classifier share."""
 
 from __future__ import annotations
 
 import json
 
-from gpt56probe.wire import ApiError, parse_answer, parse_error, supported_values
+from gpt56probe.classify import ErrorInfo, answer_in_body, error_in_body
+from gpt56probe.wire import supported_values
 
 
 def test_the_error_envelope_keeps_null_codes_as_none():
     body = json.dumps({"error": {"message": "m", "type": "invalid_request_error", "param": None, "code": None}})
-    assert parse_error(body) == ApiError("m", "invalid_request_error", None, None)
+    assert error_in_body(body) == ErrorInfo(code=None, type="invalid_request_error", message="m", param=None)
 
 
 def test_a_relayed_error_inside_a_proxy_message_is_unwrapped():
     inner = json.dumps({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota", "param": None, "code": "insufficient_quota"}})
     body = json.dumps({"error": {"message": f"litellm.RateLimitError: OpenAIException - {inner}", "type": None, "param": None, "code": "429"}})
-    assert parse_error(body) == ApiError("You exceeded your current quota", "insufficient_quota", None, "insufficient_quota")
+    assert error_in_body(body) == ErrorInfo(code="insufficient_quota", type="insufficient_quota", message="You exceeded your current quota", param=None)
 
 
 def test_non_json_bodies_have_no_envelope():
     for body in ("", "<html>502 Bad Gateway</html>", "[]", "null", '{"error": 5}', "{"):
-        assert parse_error(body) is None
+        assert error_in_body(body) is None
 
 
 def test_an_integer_code_becomes_text():
-    assert parse_error('{"error": {"message": "Bad gateway.", "type": "cf_bad_gateway", "param": null, "code": 502}}').code == "502"
+    assert error_in_body('{"error": {"message": "Bad gateway.", "type": "cf_bad_gateway", "param": null, "code": 502}}').code == "502"
 
 
 def test_a_chat_answer_is_read_with_its_finish_reason_and_usage():
     body = json.dumps({"object": "chat.completion", "choices": [{"message": {"role": "assistant", "content": "ok", "refusal": None}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 10, "completion_tokens": 2}})
-    answer = parse_answer(body)
-    assert answer is not None and (answer.text, answer.finish, answer.input_tokens, answer.output_tokens) == ("ok", "stop", 10, 2)
+    answer = answer_in_body(body)
+    assert answer.recognised and (answer.text, answer.finish, answer.usage_in, answer.usage_out) == ("ok", "stop", 10, 2)
 
 
 def test_a_responses_answer_joins_output_text_and_reads_incomplete_details():
     body = json.dumps({"object": "response", "status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"},
                        "output": [{"type": "reasoning", "summary": []}], "usage": {"input_tokens": 9, "output_tokens": 16}})
-    answer = parse_answer(body)
-    assert answer is not None and answer.text is None and answer.incomplete_reason == "max_output_tokens" and answer.output_tokens == 16
+    answer = answer_in_body(body)
+    assert answer.recognised and answer.text is None and answer.incomplete_reason == "max_output_tokens" and answer.usage_out == 16
 
 
 def test_supported_values_are_read_from_the_message():

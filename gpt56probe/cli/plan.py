@@ -11,30 +11,9 @@ from typing import Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import connection_options, format_option
+from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
 
 EXIT_NOTHING_REACHABLE = 2
-EXIT_USAGE = 2
-
-
-class OneLineUsageError(click.ClickException):
-    """A usage error as one line on stderr, exit 2 (click's usage code), no usage block."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"Error: {self.format_message()}", err=True)
-
-
-class OneLineErrorCommand(click.Command):
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path if exc.ctx else info_name} --help')"
-            raise OneLineUsageError(exc.format_message() + hint) from None
-
-
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
     from gpt56probe.cost import TokenAmountError, parse_tokens
 
@@ -49,7 +28,7 @@ def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> in
 COST_TIER_CHOICE = click.Choice(["sol", "terra", "luna", "fallback"], case_sensitive=False)
 
 
-@click.command(cls=OneLineErrorCommand)
+@click.command(cls=OneLineUsageCommand)
 @click.option("--input", "input_tokens", required=True, callback=_tokens, metavar="N", help="Input tokens: 2000, 500K, 10M, 1.5M.")
 @click.option("--output", "output_tokens", required=True, callback=_tokens, metavar="N", help="Output tokens: 2000, 500K, 2M.")
 @click.option("--tier", "tiers", multiple=True, type=COST_TIER_CHOICE, help="Only this tier (repeatable; 'fallback' = the fallback models). [default: every model]")
