@@ -52,6 +52,8 @@ class CheckOutcome:
     severity: Severity
     wall_s: float
     key_sources: dict[str, str] = field(default_factory=dict)
+    table: ModelTable = field(default_factory=ModelTable)  # the table the check used (config overrides included)
+    expected_tiers: ExpectedTiers = TIERS
 
 
 def perform_check(request: CheckRequest) -> CheckOutcome:
@@ -79,4 +81,4 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
     )
     diagnoses = tuple(classify_all(result.observations))
     severity = overall_severity(diagnoses, request.expected_tiers)
-    return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources)
+    return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources, request.table, request.expected_tiers)

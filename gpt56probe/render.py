@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from gpt56probe.classify import ExpectedTiers, expected_for
 from gpt56probe.models import TIERS
 from gpt56probe.observation import Diagnosis, Severity, Verdict
 
@@ -32,11 +33,11 @@ def _surface(d: Diagnosis) -> str:
     return d.target.surface + (" stream" if d.target.stream else "")
 
 
-def expected_reach(diagnoses: Sequence[Diagnosis]) -> tuple[int, int]:
+def expected_reach(diagnoses: Sequence[Diagnosis], expected: ExpectedTiers = TIERS) -> tuple[int, int]:
     """(reachable, total) over expected (org, tier) pairs; a pair is reachable when every probe of it is ok."""
     pairs: dict[tuple[str | None, str], bool] = {}
     for d in diagnoses:
-        if d.target.tier not in TIERS:
+        if d.target.tier not in expected_for(expected, d.target.org):
             continue
         key = (d.target.org, d.target.tier)
         pairs[key] = pairs.get(key, True) and d.ok
@@ -48,10 +49,11 @@ def verdict_counts(diagnoses: Iterable[Diagnosis]) -> dict[str, int]:
     return {v.value: counts[v.value] for v in Verdict if counts[v.value]}
 
 
-def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False) -> str:
+def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS) -> str:
     """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional."""
-    reachable, total = expected_reach(diagnoses)
-    problems = [f"{d.target.org or 'default'} {d.target.model}: {d.verdict.value}" for d in diagnoses if not d.ok and d.target.tier in TIERS]
+    reachable, total = expected_reach(diagnoses, expected)
+    problems = [f"{d.target.org or 'default'} {d.target.model}: {d.verdict.value}" for d in diagnoses
+                if not d.ok and d.target.tier in expected_for(expected, d.target.org)]
     text = f"GPT56 {severity.value} - {reachable}/{total} expected tiers reachable"
     if problems:
         shown = problems[:3]
@@ -149,9 +151,9 @@ def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None
     return doc
 
 
-def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: str, extra_summary: Mapping[str, Any] | None = None,
+def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: str, *, expected: ExpectedTiers = TIERS, extra_summary: Mapping[str, Any] | None = None,
               cost_of: Callable[[Diagnosis], float | None] | None = None) -> dict[str, Any]:
-    reachable, total = expected_reach(diagnoses)
+    reachable, total = expected_reach(diagnoses, expected)
     summary: dict[str, Any] = {
         "status": severity.value,
         "exit_code": severity.exit_code,

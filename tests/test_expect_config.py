@@ -35,3 +35,8 @@ def test_an_org_without_expect_in_the_config_must_reach_every_tier(sim):
 def test_the_expect_flag_overrides_the_config_for_every_org(sim):
     write_config('[orgs."org-sim-project"]\nexpect = ["terra"]\n')
     assert check(sim, "--org", "org-sim-project", "--expect", "sol").exit_code == 2
+
+
+def test_the_status_line_counts_only_the_tiers_an_org_must_reach(sim):
+    write_config('[orgs."org-sim-project"]\nexpect = ["terra", "luna"]\n')
+    assert check(sim, "--org", "org-sim-project").stdout.startswith("GPT56 OK - 2/2 expected tiers reachable")

@@ -22,20 +22,19 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     if quiet and severity is Severity.OK:
         return
     if fmt == "nagios" or quiet:
-        click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios"))
+        click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers))
         return
     from gpt56probe.cost import diagnosis_cost, probe_cost
-    from gpt56probe.models import DEFAULT_TABLE
 
-    spent = probe_cost(outcome.diagnoses, DEFAULT_TABLE)
+    spent = probe_cost(outcome.diagnoses, outcome.table)
     if fmt == "json":
-        click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at,
-                                                       {"probe_cost_usd": round(spent.total_usd, 8)},
-                                                       cost_of=lambda d: diagnosis_cost(d, DEFAULT_TABLE))))
+        click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
+                                                       extra_summary={"probe_cost_usd": round(spent.total_usd, 8)},
+                                                       cost_of=lambda d: diagnosis_cost(d, outcome.table))))
         return
     click.echo(render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]))
     click.echo()
-    click.echo(render.status_line(outcome.diagnoses, severity))
+    click.echo(render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
 
 
 def _tracer(verbose: bool) -> Any:
@@ -125,7 +124,7 @@ def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_c
         except OSError as exc:
             _warn(f"cannot write {prom_file}: {exc}")
     if ping_url:
-        _ping(ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity))
+        _ping(ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
     return severity.exit_code
 
 

@@ -1,0 +1,41 @@
+"""`gpt56probe simulate` in the foreground, as a user runs it."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+
+def test_simulate_prints_its_loopback_url_and_scenarios_serves_and_stops_on_ctrl_c():
+    proc = subprocess.Popen([sys.executable, "-m", "gpt56probe", "simulate", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/v1", first)
+        assert match, first
+        lines = [proc.stdout.readline() for _ in range(12)]
+        assert any("org-sim-pending" in line for line in lines) or "org-sim" in "".join(lines)
+        answer = requests.get(f"{match.group(0)}/models/gpt-5.6-sol", headers={"Authorization": "Bearer sk-test-fake-key-not-real-0000"}, timeout=5)
+        assert answer.status_code == 200 and answer.headers["x-request-id"].startswith("req_")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_a_malformed_scenario_file_is_one_line_naming_the_file(tmp_path):
+    bad = tmp_path / "team.toml"
+    bad.write_text("[[scenario]\nname = 'x'\n")
+    out = subprocess.run([sys.executable, "-m", "gpt56probe", "simulate", "--scenarios", str(bad)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "team.toml" in out.stderr and "line" in out.stderr and "Traceback" not in out.stderr
