@@ -6,6 +6,7 @@ Everything here is I/O; every judgement lives in classify.py and retrypolicy.py.
 from __future__ import annotations
 
 import hashlib
+import socket
 import json
 import threading
 import time
@@ -114,6 +115,40 @@ class HttpSettings:
     tracer: Tracer | None = None
 
 
+class _BodyWatchdog:
+    """Closes a response whose body is still arriving when its read budget runs out.
+
+    requests' read timeout bounds each socket read, and urllib3 keeps reading
+    until a chunk is full, so a body trickling a byte at a time would never time
+    out; closing the response from a timer is the one way to bound it.
+    """
+
+    def __init__(self, response: requests.Response, budget_s: float) -> None:
+        self.fired = threading.Event()
+        self._response = response
+        self._timer = threading.Timer(budget_s, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        self.fired.set()
+        # close() alone does not wake a thread blocked in recv(); shutdown() does.
+        connection = getattr(self._response.raw, "_connection", None)
+        sock = getattr(connection, "sock", None)
+        try:
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+            self._response.close()
+        except Exception:  # noqa: BLE001 - a half-read socket may complain; the reader sees it
+            pass
+
+    def __enter__(self) -> "_BodyWatchdog":
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+
+
 def _read_capped(response: requests.Response, cap: int, started: float, budget_s: float) -> tuple[bytes, Failure | None]:
     """Read at most ``cap`` bytes within ``budget_s`` of wall time.
 
@@ -214,8 +249,15 @@ def http_exchange(
     timeout = (min(settings.connect_timeout_s, read_budget), read_budget)
     status: int | None = None
     resp_headers: dict[str, str] = {}
+    watchdog: _BodyWatchdog | None = None
+
+    def cut_short() -> Exchange:
+        failure = Failure.DEADLINE if deadline.left() <= 0.05 else Failure.READ_TIMEOUT
+        return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, failure, "body not complete in time"))
+
     try:
-        with session.request(method, url, headers=dict(headers), json=body, timeout=timeout, stream=True) as response:
+        with session.request(method, url, headers=dict(headers), json=body, timeout=timeout, stream=True) as response, \
+                _BodyWatchdog(response, max(0.0, read_budget - (time.monotonic() - started))) as watchdog:
             status = response.status_code
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
             is_sse = sse and status == 200 and "text/event-stream" in resp_headers.get("content-type", "")
@@ -224,22 +266,29 @@ def http_exchange(
                     text, finish, usage = _assemble_stream(response, settings.max_body_bytes, started, read_budget)
                 except _StreamCut as cut:
                     return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, cut.failure, "stream cut"))
+                if watchdog.fired.is_set():
+                    return cut_short()
                 body_text = json.dumps({"stream": True, "usage": usage})
                 exchange = Exchange(status, resp_headers, body_text, time.monotonic() - started, streamed_text=text, stream_finish=finish)
                 return _trace(settings, method, url, exchange)
             raw, failure = _read_capped(response, settings.max_body_bytes, started, read_budget)
+            if watchdog.fired.is_set():
+                return cut_short()
             if failure is Failure.READ_TIMEOUT and deadline.left() <= 0:
                 failure = Failure.DEADLINE
             text_body = raw[:STORED_BODY_CHARS].decode(response.encoding or "utf-8", "replace") if raw else ""
             detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ("body not complete in time" if failure else "")
             exchange = Exchange(status, resp_headers, text_body, time.monotonic() - started, failure, detail)
-    except requests.exceptions.RequestException as exc:
+    except (requests.exceptions.RequestException, OSError, ValueError, AttributeError) as exc:
+        if watchdog is not None and watchdog.fired.is_set():
+            return cut_short()
+        if not isinstance(exc, requests.exceptions.RequestException):
+            exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), redact(str(exc))[:300])
+            return _trace(settings, method, url, exchange)
         failure = _failure_of(exc)
         if failure in (Failure.READ_TIMEOUT, Failure.CONNECT_TIMEOUT) and deadline.left() <= 0.05:
             failure = Failure.DEADLINE
         exchange = Exchange(status, resp_headers, "", time.monotonic() - started, failure, redact(str(exc))[:300])
-    except (OSError, ValueError) as exc:  # urllib3 errors that escape requests' wrapping
-        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), redact(str(exc))[:300])
     return _trace(settings, method, url, exchange)
 
 

@@ -216,6 +216,7 @@ def config_show(**params: Any) -> None:
 
     from gpt56probe.config import HOME_ENV
     from gpt56probe.credentials import KEYRING_BACKEND_ENV, NoKeyError, keyring_disabled_reason, resolve_key
+    from gpt56probe.redact import redact
 
     ctx = click.get_current_context()
     cfg = get_config(ctx)
@@ -238,7 +239,8 @@ def config_show(**params: Any) -> None:
             value = ",".join(value)
         if name == "base_url" and not value:
             value = "https://api.openai.com/v1"
-        rows.append({"setting": name, "value": "" if value is None else value, "source": where})
+        # Values are shown redacted: a proxy or base URL may carry a password.
+        rows.append({"setting": name, "value": "" if value is None else (redact(value) if isinstance(value, str) else value), "source": where})
     skip = keyring_disabled_reason(no_keyring=params.get("no_keyring", False))
     rows.append({"setting": "keyring", "value": "off" if skip else "on", "source": skip or (f"env {KEYRING_BACKEND_ENV}" if os.environ.get(KEYRING_BACKEND_ENV) else "default")})
     org_list = list(params.get("orgs") or ()) or list(cfg.orgs) or [None]
