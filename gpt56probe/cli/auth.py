@@ -67,7 +67,7 @@ def auth() -> None:
 
 
 def _read_key(org: str) -> str:
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin  # click's runner and a pipe both replace it; read it where the user wrote to
     try:
         interactive = stdin.isatty()
     except (AttributeError, ValueError):

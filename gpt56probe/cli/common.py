@@ -13,41 +13,42 @@ EXIT_UNKNOWN = 3
 
 
 class OneLineError(click.ClickException):
-    """A user error as one line on stderr, never a traceback nor the usage block."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    """A user error as one line on stderr, never a traceback nor the usage block (exit 1)."""
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
+class OneLineUsageError(OneLineError):
+    """A usage error, one line, click's usage exit code 2."""
+
+    exit_code = 2
+
+
 class MonitoringInputError(OneLineError):
     """Bad input to a monitoring command: exit 3 (UNKNOWN)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_UNKNOWN)
+    exit_code = EXIT_UNKNOWN
 
 
 class OneLineUsageCommand(click.Command):
-    """A command whose usage errors print one line (with a --help hint) and exit ``usage_exit_code``
-    (click's 2 by default)."""
+    """A command whose usage errors print one line (with a --help hint) and exit with
+    ``usage_error``'s code (click's 2 by default)."""
 
-    usage_exit_code = 2
+    usage_error: type[OneLineError] = OneLineUsageError
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path if exc.ctx else info_name} --help')"
-            raise OneLineError(exc.format_message() + hint, self.usage_exit_code) from None
+            raise self.usage_error(exc.format_message() + hint) from None
 
 
 class MonitoringCommand(OneLineUsageCommand):
     """Usage errors exit 3 (UNKNOWN), as the monitoring-plugins convention wants, instead of click's 2."""
 
-    usage_exit_code = EXIT_UNKNOWN
+    usage_error = MonitoringInputError
 
 
 def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
