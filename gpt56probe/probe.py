@@ -149,12 +149,8 @@ class _BodyWatchdog:
         self._timer.cancel()
 
 
-def _read_capped(response: requests.Response, cap: int, started: float, budget_s: float) -> tuple[bytes, Failure | None]:
-    """Read at most ``cap`` bytes within ``budget_s`` of wall time.
-
-    requests' read timeout bounds each socket read, not the body, so a body that
-    trickles a byte at a time would never time out; the wall clock here does.
-    """
+def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, Failure | None]:
+    """Read at most ``cap`` bytes; time is bounded by the caller's _BodyWatchdog."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(chunk_size=16384):
@@ -162,21 +158,17 @@ def _read_capped(response: requests.Response, cap: int, started: float, budget_s
         size += len(chunk)
         if size > cap:
             return b"".join(chunks)[:cap], Failure.TOO_LARGE
-        if time.monotonic() - started > budget_s:
-            return b"".join(chunks), Failure.READ_TIMEOUT
     return b"".join(chunks), None
 
 
-def _iter_sse(response: requests.Response, cap: int, started: float, budget_s: float) -> Iterator[tuple[str, str]]:
-    """(event, data) pairs of a server-sent event stream, within the byte cap and time budget."""
+def _iter_sse(response: requests.Response, cap: int) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs of a server-sent event stream, within the byte cap (time: _BodyWatchdog)."""
     size = 0
     event = ""
     for raw in response.iter_lines(chunk_size=1024):
         size += len(raw) + 1
         if size > cap:
             raise _StreamCut(Failure.TOO_LARGE)
-        if time.monotonic() - started > budget_s:
-            raise _StreamCut(Failure.READ_TIMEOUT)
         line = raw.decode("utf-8", "replace")
         if line.startswith("event:"):
             event = line[6:].strip()
@@ -191,12 +183,12 @@ class _StreamCut(Exception):
         self.failure = failure
 
 
-def _assemble_stream(response: requests.Response, cap: int, started: float, budget_s: float) -> tuple[str, str | None, dict[str, Any]]:
+def _assemble_stream(response: requests.Response, cap: int) -> tuple[str, str | None, dict[str, Any]]:
     """Text, finish reason and usage of a streamed chat or responses answer."""
     text: list[str] = []
     finish: str | None = None
     usage: dict[str, Any] = {}
-    for event, data in _iter_sse(response, cap, started, budget_s):
+    for event, data in _iter_sse(response, cap):
         if data == "[DONE]":
             break
         payload = load_json(data)
@@ -263,7 +255,7 @@ def http_exchange(
             is_sse = sse and status == 200 and "text/event-stream" in resp_headers.get("content-type", "")
             if is_sse:
                 try:
-                    text, finish, usage = _assemble_stream(response, settings.max_body_bytes, started, read_budget)
+                    text, finish, usage = _assemble_stream(response, settings.max_body_bytes)
                 except _StreamCut as cut:
                     return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, cut.failure, "stream cut"))
                 if watchdog.fired.is_set():
@@ -271,13 +263,11 @@ def http_exchange(
                 body_text = json.dumps({"stream": True, "usage": usage})
                 exchange = Exchange(status, resp_headers, body_text, time.monotonic() - started, streamed_text=text, stream_finish=finish)
                 return _trace(settings, method, url, exchange)
-            raw, failure = _read_capped(response, settings.max_body_bytes, started, read_budget)
+            raw, failure = _read_capped(response, settings.max_body_bytes)
             if watchdog.fired.is_set():
                 return cut_short()
-            if failure is Failure.READ_TIMEOUT and deadline.left() <= 0:
-                failure = Failure.DEADLINE
             text_body = raw[:STORED_BODY_CHARS].decode(response.encoding or "utf-8", "replace") if raw else ""
-            detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ("body not complete in time" if failure else "")
+            detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ""
             exchange = Exchange(status, resp_headers, text_body, time.monotonic() - started, failure, detail)
     except (requests.exceptions.RequestException, OSError, ValueError, AttributeError) as exc:
         if watchdog is not None and watchdog.fired.is_set():
