@@ -1,0 +1,18 @@
+"""The shared verdict words: every verdict has one, short enough for an 80-column matrix."""
+
+from gpt56probe.observation import Verdict
+from gpt56probe.vocabulary import CELL_WORDS, cell_word, colour_class
+
+
+def test_every_verdict_has_a_distinct_cell_word_of_at_most_ten_characters() -> None:
+    assert set(CELL_WORDS) == set(Verdict)
+    words = [cell_word(v) for v in Verdict]
+    assert all(1 <= len(w) <= 10 for w in words)
+    assert len(set(words)) == len(words)
+
+
+def test_colour_class_follows_monitoring_severity() -> None:
+    assert colour_class(Verdict.OK) == "ok"
+    assert colour_class(Verdict.NOT_PROVISIONED) == "crit"
+    assert colour_class(Verdict.SAFETY_CHECK) == "warn"
+    assert colour_class(Verdict.UNKNOWN) == "unknown"
