@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from gpt56probe.classify import ExpectedTiers, classify_all, overall_severity
+from gpt56probe.gate import GATE
 from gpt56probe.models import TIERS, ModelSpec, ModelTable
 from gpt56probe.observation import Diagnosis, Observation, Severity
 from gpt56probe.probe import DEFAULT_BASE_URL, HttpSettings, key_id, now_iso
@@ -63,6 +64,7 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
     plans: list[OrgPlan] = []
     sources: dict[str, str] = {}
     for cred in request.orgs:
+        GATE.add_secret(cred.key)
         kid = key_id(cred.key)
         keys[kid] = cred.key
         plans.append(OrgPlan(cred.org, kid, cred.project))

@@ -75,6 +75,18 @@ def fingerprint(key: str) -> str:
     return _fp(key)
 
 
+def _remember(secret: str) -> None:
+    """Tell the output gate about a key, so no sink can print it, whatever its shape."""
+    from gpt56probe.gate import GATE
+
+    GATE.add_secret(secret)
+
+
+def _found(key: str, source: str, rung: int) -> ResolvedKey:
+    _remember(key)
+    return ResolvedKey(key, source, rung)
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -134,7 +146,9 @@ def keyring_get(org: str, environ: Mapping[str, str] | None = None, no_keyring: 
         value = backend.get_password(KEYRING_SERVICE, org)
     except Exception as exc:
         raise KeyringUnavailable(f"keyring read failed ({_describe(exc)})") from None
-    return value.strip() if value and value.strip() else None
+    if isinstance(value, str):
+        _remember(value)
+    return value.strip() if isinstance(value, str) and value.strip() else None
 
 
 def keyring_set(org: str, key: str, environ: Mapping[str, str] | None = None, no_keyring: bool = False) -> str:
@@ -182,7 +196,7 @@ def resolve_key(
     if api_key_env:
         value = (env.get(api_key_env) or "").strip()
         if value:
-            return ResolvedKey(value, f"env {api_key_env} (--api-key-env)", 1)
+            return _found(value, f"env {api_key_env} (--api-key-env)", 1)
         say(f"rung 1 skipped: --api-key-env {api_key_env} names an unset or empty variable")
 
     # Rung 2: the keyring entry for the org
@@ -193,7 +207,7 @@ def resolve_key(
             say(f"rung 2 skipped: {exc}")
         else:
             if stored:
-                return ResolvedKey(stored, f"keyring (service {KEYRING_SERVICE}, user {org})", 2)
+                return _found(stored, f"keyring (service {KEYRING_SERVICE}, user {org})", 2)
             say(f"rung 2 skipped: no keyring entry for {org}")
     else:
         say("rung 2 skipped: no org given, so no keyring entry to look up")
@@ -201,7 +215,7 @@ def resolve_key(
     # Rung 3: OPENAI_API_KEY
     value = (env.get(DEFAULT_KEY_ENV) or "").strip()
     if value:
-        return ResolvedKey(value, f"env {DEFAULT_KEY_ENV}", 3)
+        return _found(value, f"env {DEFAULT_KEY_ENV}", 3)
     tried = (f"{api_key_env}, " if api_key_env else "") + (f"keyring entry for {org}, " if org else "") + DEFAULT_KEY_ENV
     fix = f"run `gpt56probe auth set --org {org}`, or set {DEFAULT_KEY_ENV}" if org else f"set {DEFAULT_KEY_ENV} or use --api-key-env VAR"
     raise NoKeyError(f"no API key for {who} (tried {tried}): {fix}")

@@ -31,6 +31,7 @@ from typing import Any, Iterable, Sequence
 
 from gpt56probe.models import FALLBACK, ROLES, ModelTable
 from gpt56probe.observation import Diagnosis, Verdict
+from gpt56probe.redact import public_url
 
 STATE_OK = "ok"
 STATE_DEGRADED = "degraded"
@@ -158,7 +159,7 @@ def build_plan(
     states = model_states(diagnoses, table, org)
     by_id = {s.model: s for s in states}
     routes = tuple(_route(role, tier, table, by_id) for role, tier in ROLES.items())
-    return RoutingPlan(org, base_url, probed_at, surface, routes, states)
+    return RoutingPlan(org, public_url(base_url), probed_at, surface, routes, states)
 
 
 # --- rendering -----------------------------------------------------------------------------------

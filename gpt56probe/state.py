@@ -81,8 +81,12 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
     """Write ``text`` to a hidden temporary file next to ``path``, fsync, then ``os.replace``.
 
     The temporary name starts with a dot and ends in ``.tmp`` so that collectors
-    globbing ``*.prom`` never pick it up.
+    globbing ``*.prom`` never pick it up. ``text`` passes the output gate first
+    (gpt56probe.gate): this is the one way gpt56probe writes a file.
     """
+    from gpt56probe.gate import GATE
+
+    text = GATE.scrub(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

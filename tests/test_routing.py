@@ -139,13 +139,22 @@ def test_hostile_org_and_url_cannot_break_out_of_comments_or_strings() -> None:
     url = "http://h/v1\r\nX = 1"
     plan = routing.build_plan(diags(all_(Verdict.OK), org=org), DEFAULT_TABLE, org, url, WHEN)
     ns = exec_python(routing.render_python(plan))
-    assert ns["ORG"] == org and ns["BASE_URL"] == url
+    assert ns["ORG"] == org and ns["BASE_URL"] == plan.base_url
     assert "os" not in ns and "X" not in ns
     for line in routing.header_lines(plan):
         assert line.isascii() and "\n" not in line and "\r" not in line
     ts = routing.render_typescript(plan)
     assert "\u2028" not in ts and "\r" not in ts
     assert json.loads(routing.render_json(plan))["org"] == org
+
+
+@pytest.mark.parametrize("emit", ["python", "typescript", "json"])
+def test_a_plan_never_writes_url_credentials(emit: str) -> None:
+    url = "https://planuser:PlanPassw0rd@relay.example/v1?api_key=abc123"
+    plan = routing.build_plan(diags(all_(Verdict.OK)), DEFAULT_TABLE, ORG, url, WHEN)
+    text = routing.render(plan, emit)
+    assert "PlanPassw0rd" not in text and "planuser" not in text and "abc123" not in text
+    assert "https://relay.example/v1?api_key=***" in text
 
 
 def test_unknown_emit_format() -> None:

@@ -6,6 +6,8 @@ inside the command, so ``gpt56probe --help`` costs little more than click itself
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from gpt56probe import __version__
@@ -19,7 +21,17 @@ from gpt56probe.cli.simulate import simulate
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class GatedGroup(click.Group):
+    """The top-level group: the whole run, click's own messages included, writes through the output gate."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from gpt56probe.gate import installed
+
+        with installed():
+            return super().main(*args, **kwargs)
+
+
+@click.group(cls=GatedGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gpt56probe")
 @click.pass_context
 def main(ctx: click.Context) -> None:

@@ -35,7 +35,16 @@ def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> An
         except ConfigError as exc:
             raise config_error(str(exc), monitoring) from None
         ctx.meta[CONFIG_META] = cfg
+        _introduce_to_gate(cfg)
     return cfg
+
+
+def _introduce_to_gate(cfg: Any) -> None:
+    """The approved e-mails the user wrote in the config are meant to be shown; everything else in it is data."""
+    from gpt56probe.gate import GATE
+
+    for entry in cfg.orgs.values():
+        GATE.keep_email(entry.email)
 
 
 def install_config(ctx: click.Context) -> None:
@@ -95,9 +104,12 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
     from gpt56probe.config import upsert_org
     from gpt56probe.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set
 
+    from gpt56probe.gate import GATE
+
     org = org.strip()
     if not org:
         raise click.ClickException("--org must not be empty")
+    GATE.keep_email(email)
     cfg = get_config()
     try:
         keyring_backend()  # fail before asking for the key

@@ -55,9 +55,11 @@ def _run_on_change(command: str, payload: dict[str, Any]) -> None:
     import json
     import subprocess
 
+    from gpt56probe.gate import GATE
+
     sys.stdout.flush()
     try:
-        proc = subprocess.run(command, shell=True, input=json.dumps(payload, indent=2), text=True, timeout=30)
+        proc = subprocess.run(command, shell=True, input=GATE.scrub(json.dumps(payload, indent=2)), text=True, timeout=30)
     except subprocess.TimeoutExpired:
         _warn("--on-change command did not finish within 30s")
     except OSError as exc:
@@ -68,15 +70,21 @@ def _run_on_change(command: str, payload: dict[str, Any]) -> None:
 
 
 def _ping(url: str, ok: bool, body: str) -> None:
-    """healthchecks.io convention: POST to URL on success, URL/fail otherwise; a failed ping only warns."""
-    from urllib.parse import urlsplit
+    """healthchecks.io convention: POST to URL on success, URL/fail otherwise; a failed ping only warns.
 
+    The body passes the output gate like every other sink; warnings name the URL without its userinfo."""
     import requests
 
+    from gpt56probe.gate import GATE
+    from gpt56probe.redact import public_url
+
+    from urllib.parse import urlsplit
+
     target = url if ok else url.rstrip("/") + "/fail"
-    where = urlsplit(url).netloc or url
+    where = urlsplit(public_url(url)).netloc or "the ping URL"  # the path of a ping URL is its check's token
     try:
-        resp = requests.post(target, data=body.encode("utf-8"), timeout=10, headers={"Content-Type": "text/plain; charset=utf-8"})
+        resp = requests.post(target, data=GATE.scrub(body).encode("utf-8"), timeout=10,
+                             headers={"Content-Type": "text/plain; charset=utf-8"})
     except requests.RequestException as exc:
         _warn(f"ping to {where} failed: {type(exc).__name__}")
         return

@@ -55,6 +55,7 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
     """A base URL must be http(s)://host[:port]/path; it normally ends in /v1, as the SDK's does."""
     if value is None:
         return None
+    remember_url(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{value!r} is not an http(s) URL (example: https://api.openai.com/v1)")
@@ -65,9 +66,24 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
     return value.rstrip("/")
 
 
+def remember_url(url: str) -> None:
+    """Hand a URL's userinfo to the output gate before anything (an error message included) can show it."""
+    from gpt56probe.gate import GATE
+
+    GATE.add_url(url)
+
+
+def secret_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Callback for URL options that may carry credentials (--ping-url): the gate learns them first."""
+    if value is not None:
+        remember_url(value)
+    return value
+
+
 def validate_proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    remember_url(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
         raise click.BadParameter("a proxy must look like http://host:port")

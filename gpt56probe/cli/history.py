@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from gpt56probe.cli.common import MonitoringInputError
+from gpt56probe.cli.common import MonitoringInputError, secret_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,7 +56,7 @@ def cron_options(f: F) -> F:
                      help="Where history.jsonl and state.json live. [default: $GPT56PROBE_HOME/state or the user config dir]"),
         click.option("--on-change", "on_change", metavar="CMD",
                      help="Shell command to run when a verdict changed; gets the changes as JSON on stdin (30 s limit)."),
-        click.option("--ping-url", "ping_url", metavar="URL",
+        click.option("--ping-url", "ping_url", metavar="URL", callback=secret_url,
                      help="Dead-man's switch (healthchecks.io style): POST URL when OK, URL/fail otherwise."),
         click.option("--fail-after", "fail_after", type=click.IntRange(1, 10000), metavar="N",
                      help="Report CRITICAL only after N non-OK runs in a row; WARNING before that."),

@@ -202,6 +202,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
     """
     from gpt56probe import __version__, netenv
     from gpt56probe import packet as pk
+    from gpt56probe.gate import GATE
 
     if product == "api" and not model:
         raise PacketError("--model is required for --product api (e.g. --model gpt-5.6-sol)")
@@ -268,6 +269,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         generated_by=f"gpt56probe {__version__} support-packet, from {source}",
     )
     keep = pk.approved_email(email)
+    GATE.keep_email(keep)
     clean = pk.redact_fields(fields, keep_email=keep)
     try:
         if fmt == "json":
