@@ -36,8 +36,8 @@ KEYRING_SERVICE = "gpt56probe"
 """The keyring service name; the username is the org id."""
 
 KEYRING_FIXES = (
-    f"set {DEFAULT_KEY_ENV} (or name a variable with --api-key-env VAR), "
-    f"or `pip install keyrings.alt` and set {KEYRING_BACKEND_ENV}=keyrings.alt.file.PlaintextKeyring"
+    f"set {DEFAULT_KEY_ENV} (or name a variable with --api-key-env VAR), or install an OS keyring "
+    f"(Secret Service, KWallet, macOS Keychain); keyrings.alt's PlaintextKeyring works too but stores keys unencrypted"
 )
 
 Log = Callable[[str], None]
@@ -139,6 +139,26 @@ def keyring_backend(environ: Mapping[str, str] | None = None, no_keyring: bool =
     return backend
 
 
+def stores_plaintext(backend: Any) -> bool:
+    """Whether a keyring backend keeps keys unencrypted (keyrings.alt's PlaintextKeyring and its kind)."""
+    name = type(backend).__name__.lower()
+    return "plaintext" in name or "unencrypted" in name
+
+
+def plaintext_warning(environ: Mapping[str, str] | None = None, no_keyring: bool = False) -> str | None:
+    """One line saying the active keyring stores keys unencrypted (and where), or None."""
+    try:
+        backend = keyring_backend(environ, no_keyring)
+    except KeyringUnavailable:
+        return None
+    if not stores_plaintext(backend):
+        return None
+    where = getattr(backend, "file_path", None)
+    place = f" in {where}" if isinstance(where, str) and where else " on disk"
+    return (f"the keyring backend {type(backend).__module__}.{type(backend).__name__} stores keys unencrypted{place}: "
+            "anyone who can read that file can use them")
+
+
 def keyring_get(org: str, environ: Mapping[str, str] | None = None, no_keyring: bool = False) -> str | None:
     """The stored key for ``org``, None when there is none. Raises only ``KeyringUnavailable``."""
     backend = keyring_backend(environ, no_keyring)
@@ -216,6 +236,10 @@ def resolve_key(
     value = (env.get(DEFAULT_KEY_ENV) or "").strip()
     if value:
         return _found(value, f"env {DEFAULT_KEY_ENV}", 3)
-    tried = (f"{api_key_env}, " if api_key_env else "") + (f"keyring entry for {org}, " if org else "") + DEFAULT_KEY_ENV
-    fix = f"run `gpt56probe auth set --org {org}`, or set {DEFAULT_KEY_ENV}" if org else f"set {DEFAULT_KEY_ENV} or use --api-key-env VAR"
+    keyring_on = keyring_disabled_reason(env, no_keyring) is None
+    tried = (f"{api_key_env}, " if api_key_env else "") + (f"keyring entry for {org}, " if org and keyring_on else "") + DEFAULT_KEY_ENV
+    if org and keyring_on:
+        fix = f"run `gpt56probe auth set --org {org}`, or set {DEFAULT_KEY_ENV}"
+    else:
+        fix = f"set {DEFAULT_KEY_ENV} or use --api-key-env VAR"
     raise NoKeyError(f"no API key for {who} (tried {tried}): {fix}")

@@ -27,7 +27,7 @@ from gpt56probe.observation import (
     Observation,
     Target,
 )
-from gpt56probe.redact import redact
+from gpt56probe.redact import public_url, redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
 from gpt56probe.classify import answer_in_body, error_in_body
 from gpt56probe.wire import as_dict, load_json
@@ -282,13 +282,31 @@ def http_exchange(
     return _trace(settings, method, url, exchange)
 
 
+TRACED_HEADERS = ("x-request-id", "openai-organization", "openai-project", "openai-processing-ms", "retry-after",
+                  "retry-after-ms", "x-should-retry")
+"""Response headers a -v trace shows: the ones that explain a verdict."""
+TRACE_VALUE_CAP = 64
+
+
+def trace_headers(headers: Mapping[str, str]) -> str:
+    """``name=value`` for each traced header present; every value redacted and capped, whoever sent it."""
+    shown = []
+    for name in TRACED_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            text = redact(str(value))
+            shown.append(f"{name}={text if len(text) <= TRACE_VALUE_CAP else text[:TRACE_VALUE_CAP - 1] + '…'}")
+    return " ".join(shown)
+
+
 def _trace(settings: HttpSettings, method: str, url: str, exchange: Exchange) -> Exchange:
     if settings.tracer is not None:
         outcome = str(exchange.status) if exchange.status is not None else "-"
         if exchange.failure is not None:
             outcome += f" {exchange.failure.value}"
-        request_id = exchange.headers.get("x-request-id", "-")
-        settings.tracer(f"{method} {redact(url)} -> {outcome} {request_id} {exchange.latency_s * 1000:.0f} ms")
+        line = f"{method} {public_url(url)} -> {outcome} {exchange.latency_s * 1000:.0f} ms"
+        shown = trace_headers(exchange.headers)
+        settings.tracer(f"{line} {shown}" if shown else line)
     return exchange
 
 

@@ -102,7 +102,7 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
       pass show openai/prod | gpt56probe auth set --org org-abc
     """
     from gpt56probe.config import upsert_org
-    from gpt56probe.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set
+    from gpt56probe.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set, plaintext_warning
 
     from gpt56probe.gate import GATE
 
@@ -129,6 +129,9 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
     except OSError as exc:
         raise click.ClickException(f"key stored, but the config file {cfg.path} could not be written: {exc.strerror or exc}") from None
     click.echo(f"stored {fingerprint(key)} for {org} in the keyring ({backend}); org recorded in {cfg.path}", err=True)
+    warning = plaintext_warning()
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @auth.command("list")
@@ -136,9 +139,12 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
 @format_option()
 def auth_list(no_keyring: bool, fmt: str) -> None:
     """Show each configured org, where its key comes from and its fingerprint (never the key)."""
-    from gpt56probe.credentials import NoKeyError, resolve_key
+    from gpt56probe.credentials import NoKeyError, plaintext_warning, resolve_key
 
     cfg = get_config()
+    warning = plaintext_warning(no_keyring=no_keyring)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
     rows = []
     for org, entry in cfg.orgs.items():
         try:

@@ -57,6 +57,9 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
         return None
     remember_url(value)
     parts = urlsplit(value)
+    if "@" in parts.netloc:
+        raise click.BadParameter("the base URL must not carry credentials (user:password@host): requests would send them "
+                                 "as Basic auth instead of the bearer key; give the key with OPENAI_API_KEY or the keyring")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{value!r} is not an http(s) URL (example: https://api.openai.com/v1)")
     try:

@@ -5,7 +5,6 @@ Also the dry-run listing ``check --dry-run`` prints, which lives here so check.p
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any, Sequence
 
@@ -123,16 +122,13 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
 
 
 def _write(path: str, text: str) -> None:
-    tmp = f"{path}.tmp-{os.getpid()}"
+    from pathlib import Path
+
+    from gpt56probe.state import atomic_write_text
+
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
+        atomic_write_text(Path(path), text, mode=0o644)  # a routing config is meant to be committed and read
     except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

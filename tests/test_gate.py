@@ -1,0 +1,183 @@
+"""The output gate (issue 13): known secrets by value, then shapes, then control characters, on every sink.
+
+The second half is structural: no module may write to a file, a stream, a subprocess or the
+network except through the few functions that pass the gate, so a new sink cannot forget it.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import io
+from pathlib import Path
+
+import pytest
+
+from gpt56probe.gate import GATE, Gate, GatedStream, installed
+
+UNKNOWN_SHAPE_KEY = "TESTFAKE~unknown.shape~key~0123456789~wxyz"
+
+
+@pytest.fixture()
+def gate() -> Gate:
+    return Gate()
+
+
+def test_a_secret_of_any_shape_is_removed_by_value_and_shown_as_its_last_four(gate: Gate) -> None:
+    gate.add_secret(UNKNOWN_SHAPE_KEY)
+    out = gate.scrub(f"Incorrect API key provided: {UNKNOWN_SHAPE_KEY}.")
+    assert UNKNOWN_SHAPE_KEY not in out
+    assert out == "Incorrect API key provided: \u2026wxyz."
+
+
+def test_the_json_and_url_encoded_forms_of_a_secret_are_removed_too(gate: Gate) -> None:
+    secret = 'TESTFAKE"quote\\slash key'
+    gate.add_secret(secret)
+    import json
+    from urllib.parse import quote
+
+    for form in (json.dumps({"k": secret}), quote(secret, safe=""), repr(secret)):
+        assert "TESTFAKE" not in gate.scrub(form), form
+
+
+def test_url_userinfo_and_the_basic_auth_value_built_from_it_are_secrets(gate: Gate) -> None:
+    gate.add_url("http://proxyuser:Pr0xyPassw0rd@proxy.example:3128")
+    basic = base64.b64encode(b"proxyuser:Pr0xyPassw0rd").decode()
+    out = gate.scrub(f"echo: Pr0xyPassw0rd / Proxy-Authorization: Basic {basic} / {basic}")
+    assert "Pr0xyPassw0rd" not in out and basic not in out
+
+
+def test_a_token_used_as_the_url_user_name_is_a_secret(gate: Gate) -> None:
+    gate.add_url("https://TESTFAKEpingtoken42@hc-ping.example/uuid")
+    assert "TESTFAKEpingtoken42" not in gate.scrub("pinged TESTFAKEpingtoken42 ok")
+
+
+def test_values_too_short_to_find_by_value_are_left_to_the_shape_rules(gate: Gate) -> None:
+    gate.add_secret("ab")
+    assert gate.scrub("a table of ab and abc") == "a table of ab and abc"
+
+
+def test_public_values_are_never_masked_by_shape(gate: Gate) -> None:
+    path = "/tmp/Work2024/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/out.py"
+    assert gate.scrub(f"wrote {path}") != f"wrote {path}"  # the shape rule would take it
+    gate.add_public(path)
+    assert gate.scrub(f"wrote {path}") == f"wrote {path}"
+
+
+def test_a_public_value_cannot_shelter_a_secret_inside_it(gate: Gate) -> None:
+    gate.add_secret(UNKNOWN_SHAPE_KEY)
+    gate.add_public(f"/tmp/{UNKNOWN_SHAPE_KEY}/x")
+    assert UNKNOWN_SHAPE_KEY not in gate.scrub(f"wrote /tmp/{UNKNOWN_SHAPE_KEY}/x")
+
+
+def test_kept_emails_stay_and_others_go(gate: Gate) -> None:
+    gate.keep_email("owner@example.com")
+    assert gate.scrub("owner@example.com cc other@example.org") == "owner@example.com cc ***@***"
+
+
+def test_a_terminal_keeps_only_our_colours_and_line_erase(gate: Gate) -> None:
+    ours = "\x1b[32mok\x1b[0m \x1b[1;31mno access\x1b[0m\r\x1b[2K"
+    assert gate.scrub_terminal(ours) == ours
+    hostile = "\x1b[2J\x1b[H\x1b]0;title\x07rewritten\rFAKE"
+    shown = gate.scrub_terminal(hostile)
+    assert "\x1b[2J" not in shown and "\x07" not in shown and "\rFAKE" not in shown
+    assert "\x1b" not in gate.scrub(ours)  # files never get escapes
+
+
+def test_slot_markers_in_the_input_cannot_smuggle_a_parked_value(gate: Gate) -> None:
+    out = gate.scrub_terminal("\ue0000\ue001 \x1b[31mx\x1b[0m")
+    assert "\ue000" not in out and out.endswith("\x1b[31mx\x1b[0m")
+
+
+def test_a_gated_stream_sees_a_secret_written_in_two_pieces(gate: Gate) -> None:
+    gate.add_secret(UNKNOWN_SHAPE_KEY)
+    inner = io.StringIO()
+    stream = GatedStream(inner, gate)
+    stream.write("key: " + UNKNOWN_SHAPE_KEY[:10])
+    stream.write(UNKNOWN_SHAPE_KEY[10:] + " end\n")
+    stream.write("partial ")
+    stream.flush()
+    assert UNKNOWN_SHAPE_KEY not in inner.getvalue()
+    assert inner.getvalue().endswith("partial ")
+
+
+def test_installed_routes_std_streams_through_the_gate_and_restores_them(capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    before = sys.stdout
+    GATE.add_secret(UNKNOWN_SHAPE_KEY)
+    with installed():
+        print("leak?", UNKNOWN_SHAPE_KEY)
+        print("and to stderr", UNKNOWN_SHAPE_KEY, file=sys.stderr)
+    assert sys.stdout is before
+    captured = capsys.readouterr()
+    assert UNKNOWN_SHAPE_KEY not in captured.out + captured.err
+    assert "\u2026wxyz" in captured.out
+
+
+# ---------------------------------------------------------------------- sink discipline
+
+PACKAGE = Path(__file__).resolve().parents[1] / "gpt56probe"
+
+GATED_WRITERS = {
+    ("state.py", "atomic_write_text"): "GATE.scrub",  # every file the tool writes
+    ("cli/check.py", "_run_on_change"): "GATE.scrub",  # the --on-change payload
+    ("cli/check.py", "_ping"): "GATE.scrub",  # the ping body
+}
+EXEMPT_WRITERS = {
+    ("state.py", "locked"): "opens the lock file; writes nothing",
+    ("config.py", "save_raw"): "the user's own config.toml: their data, written back as given (never a key)",
+}
+NOT_SINKS = ("simulator/",)  # the fake server: its output is the HTTP answers tests need
+
+
+def _sink_calls(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("__stdout__", "__stderr__"):
+            found.append((node.lineno, f"sys.{node.attr}"))
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        if name in ("write_text", "write_bytes", "fdopen") or (owner == "os" and name in ("open", "write")):
+            found.append((node.lineno, name))
+        elif name == "open" and any(isinstance(a, ast.Constant) and isinstance(a.value, str) and set(a.value) & set("wax+")
+                                    for a in [*node.args[1:2], *[k.value for k in node.keywords if k.arg == "mode"]]):
+            found.append((node.lineno, "open for writing"))
+        elif name == "print" and any(k.arg == "file" for k in node.keywords):
+            found.append((node.lineno, "print(file=...)"))
+        elif owner == "subprocess" or (owner == "requests" and name in ("post", "put", "patch", "request")):
+            found.append((node.lineno, f"{owner}.{name}"))
+    return found
+
+
+def _enclosing(tree: ast.AST, line: int) -> str:
+    best = ""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= (node.end_lineno or 0):
+            best = node.name
+    return best
+
+
+def test_no_module_writes_anywhere_except_through_the_gate() -> None:
+    stray = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith(NOT_SINKS) or rel == "gate.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for line, what in _sink_calls(tree):
+            where = (rel, _enclosing(tree, line))
+            if where not in GATED_WRITERS and where not in EXEMPT_WRITERS:
+                stray.append(f"{rel}:{line} {what} in {where[1] or 'module level'}")
+    assert not stray, "outputs that skip the gate (route them through state.atomic_write_text or GATE.scrub):\n" + "\n".join(stray)
+
+
+@pytest.mark.parametrize("where, call", sorted(GATED_WRITERS.items()))
+def test_each_gated_writer_really_calls_the_gate(where: tuple[str, str], call: str) -> None:
+    rel, function = where
+    tree = ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))
+    node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
+    assert call in ast.unparse(node), f"{rel}:{function} must call {call}"
