@@ -23,18 +23,17 @@ a URL option, the environment) protects every later output of the process.
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 import os
 import re
 import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, TextIO
-from urllib.parse import quote, unquote, urlsplit
 
-from gpt56probe.redact import MASK, fingerprint, redact, scrub_values
+# redact, json, base64 and urllib are imported where first needed: the gate is installed
+# before `gpt56probe --version` prints, and start-up time is a product feature.
+MASK = "***"
 
 MIN_SECRET_CHARS = 4
 """Shorter values cannot be removed by value without eating ordinary words; the shape rules still apply."""
@@ -70,6 +69,11 @@ class Gate:
         value = value.strip()
         if len(value) < MIN_SECRET_CHARS:
             return
+        import json
+        from urllib.parse import quote
+
+        from gpt56probe.redact import fingerprint
+
         shown = mask if mask is not None else (fingerprint(value) if len(value) >= 12 else MASK)
         forms = {value, json.dumps(value)[1:-1], quote(value, safe=""), repr(value)[1:-1]}
         with self._lock:
@@ -82,6 +86,9 @@ class Gate:
         as the user name, and the Basic-auth header value requests would build from them."""
         if not isinstance(url, str) or "@" not in url:
             return
+        import base64
+        from urllib.parse import unquote, urlsplit
+
         try:
             parts = urlsplit(url.strip())
             user, password = parts.username, parts.password
@@ -138,6 +145,8 @@ class Gate:
             text = str(text)
         if not text:
             return text
+        from gpt56probe.redact import redact, scrub_values
+
         with self._lock:
             secrets = dict(self._secrets)
             public = sorted(self._public, key=len, reverse=True)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 from typing import Iterable, Mapping, Match
-from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 ELLIPSIS = "\u2026"
@@ -226,6 +225,8 @@ def scrub_values(text: str, secrets: Mapping[str, str]) -> str:
 
 def public_url(url: str) -> str:
     """``url`` without its userinfo (``user:pass@``) and with secret query values masked: safe to print or write."""
+    from urllib.parse import urlsplit, urlunsplit
+
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""

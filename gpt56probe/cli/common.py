@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, Callable, TypeVar
-from urllib.parse import urlsplit
-
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -55,6 +53,8 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
     """A base URL must be http(s)://host[:port]/path; it normally ends in /v1, as the SDK's does."""
     if value is None:
         return None
+    from urllib.parse import urlsplit
+
     remember_url(value)
     parts = urlsplit(value)
     if "@" in parts.netloc:
@@ -86,6 +86,8 @@ def secret_url(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def validate_proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
+    from urllib.parse import urlsplit
+
     remember_url(value)
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
