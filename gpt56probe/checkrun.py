@@ -43,6 +43,7 @@ class CheckRequest:
     tracer: Callable[[str], None] | None = None
     expected_tiers: ExpectedTiers = TIERS  # one list, or per org (config `expect`)
     trust_env: bool = True
+    progress: Callable[[int, int], None] | None = None  # (probes done, total), from probe threads
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class CheckOutcome:
     key_sources: dict[str, str] = field(default_factory=dict)
     table: ModelTable = field(default_factory=ModelTable)  # the table the check used (config overrides included)
     expected_tiers: ExpectedTiers = TIERS
+    base_url: str = DEFAULT_BASE_URL  # where it was checked, and through which proxy (the summary names them)
+    proxy: str | None = None
+    trust_env: bool = True
 
 
 def perform_check(request: CheckRequest) -> CheckOutcome:
@@ -80,7 +84,9 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
         deadline_s=request.deadline_s,
         proxy=request.proxy,
         trust_env=request.trust_env,
+        progress=request.progress,
     )
     diagnoses = tuple(classify_all(result.observations))
     severity = overall_severity(diagnoses, request.expected_tiers)
-    return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources, request.table, request.expected_tiers)
+    return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources, request.table, request.expected_tiers,
+                        request.base_url, request.proxy, request.trust_env)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from gpt56probe.models import ModelTable
 from gpt56probe.observation import Exchange, Failure, Observation, Target
@@ -29,11 +30,13 @@ def run_plan(
     proxy: str | None = None,
     precheck: bool = True,
     trust_env: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Probe every target; results keep the plan's order.
 
     ``keys`` maps a target's ``key_id`` to the API key. A target still queued
     when the deadline passes is reported as a DEADLINE failure, not dropped.
+    ``progress(done, total)`` is called from a probe thread as each probe ends.
     """
     started = time.monotonic()
     deadline = Deadline(deadline_s)
@@ -41,11 +44,22 @@ def run_plan(
     with make_session(pool_size=workers, proxy=proxy, trust_env=trust_env) as session:
         prober = Prober(session, settings, table, deadline)
 
-        def one(target: Target) -> Observation:
-            if deadline.left() <= 0:
-                return Observation(target, sample=Exchange(failure=Failure.DEADLINE, failure_detail="not started before the deadline"), started_at=now_iso())
-            return prober.probe(target, keys.get(target.key_id, ""), precheck=precheck)
+        finished = [0]
+        finished_lock = threading.Lock()
 
+        def one(target: Target) -> Observation:
+            try:
+                if deadline.left() <= 0:
+                    return Observation(target, sample=Exchange(failure=Failure.DEADLINE, failure_detail="not started before the deadline"), started_at=now_iso())
+                return prober.probe(target, keys.get(target.key_id, ""), precheck=precheck)
+            finally:
+                if progress is not None:
+                    with finished_lock:
+                        finished[0] += 1
+                        progress(finished[0], len(targets))
+
+        if progress is not None:
+            progress(0, len(targets))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
             observations = tuple(pool.map(one, targets))
     return RunResult(observations, time.monotonic() - started)

@@ -9,6 +9,7 @@ import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, format_option
 from gpt56probe.cli.history import cron_options, default_state_dir
+from gpt56probe.cli.terminal import Progress, no_color_option, set_display
 
 TIER_CHOICE = click.Choice(["sol", "terra", "luna"], case_sensitive=False)
 
@@ -31,6 +32,11 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
         click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
                                                        extra_summary={"probe_cost_usd": round(spent.total_usd, 8)},
                                                        cost_of=lambda d: diagnosis_cost(d, outcome.table))))
+        return
+    if fmt == "summary":
+        from gpt56probe.cli.terminal import summary_text
+
+        click.echo(summary_text(outcome, severity, notes))
         return
     click.echo(render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]))
     click.echo()
@@ -149,14 +155,17 @@ def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_c
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @connection_options
 @cron_options
-@format_option(extra=("nagios",))
+@format_option(extra=("summary", "nagios"), default="summary")
+@no_color_option
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
-          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str, **cron: Any) -> None:
+          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str,
+          no_color: bool, **cron: Any) -> None:
     """Probe every GPT-5.6 tier (and the fallbacks) for each org.
 
     Sends a free GET /v1/models/{id} first, then one "Return ok." with a
-    16-token cap, and prints tier x org -> verdict, latency, request id and
-    the next step.
+    16-token cap, and prints the org x model matrix of verdicts, each problem
+    once with its next step and request ids, and the status line (--format
+    table: one row per probe, with latency and the next step).
 
     \b
     Examples:
@@ -203,12 +212,14 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
             click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
     expected = cron["expect"] or {org: (cfg.orgs[org].expect if org in cfg.orgs and cfg.orgs[org].expect else TIERS) for org in orgs or (None,)}
-    request = CheckRequest(
-        orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
-        base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
-        concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
-    )
-    outcome = perform_check(request)
+    set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
+    with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
+        request = CheckRequest(
+            orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
+            base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
+            concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected, progress=progress.update,
+        )
+        outcome = perform_check(request)
     sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"] or default_state_dir(), cron["on_change"],
                                 cron["ping_url"], cron["fail_after"], cron["prom_file"], cron["lock_timeout"]))
 
@@ -217,13 +228,14 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr.")
-@format_option()
-def demo(surface: str, stream: bool, verbose: bool, fmt: str) -> None:
+@format_option(extra=("summary",), default="summary")
+@no_color_option
+def demo(surface: str, stream: bool, verbose: bool, fmt: str, no_color: bool) -> None:
     """Run check against the bundled simulator: no key, no network, no config.
 
     Starts the preview-API simulator on 127.0.0.1 (an ephemeral port), checks
-    its scenario orgs (each with its own fake key) and prints the table. Exits
-    0 when the demonstration ran, whatever the verdicts.
+    its scenario orgs (each with its own fake key) and prints the summary, as
+    check does. Exits 0 when the demonstration ran, whatever the verdicts.
     """
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.demo import DEMO_ORGS, DEMO_SAFETY_DELAY_S, demo_key
@@ -233,7 +245,10 @@ def demo(surface: str, stream: bool, verbose: bool, fmt: str) -> None:
     with start_simulator(port=0, safety_delay=DEMO_SAFETY_DELAY_S) as sim:
         click.echo(f"simulator: {sim.base_url} (loopback only)", err=True)
         creds = [OrgCredential(org, demo_key(org), None, "demo") for org in DEMO_ORGS]
-        request = CheckRequest(orgs=creds, models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, surface=surface, stream=stream,
-                               base_url=sim.base_url, timeout_s=10.0, deadline_s=60.0, concurrency=32, tracer=_tracer(verbose), trust_env=False)
-        outcome = perform_check(request)
+        set_display({}, no_color)
+        with Progress(enabled=not verbose) as progress:
+            request = CheckRequest(orgs=creds, models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, surface=surface, stream=stream,
+                                   base_url=sim.base_url, timeout_s=10.0, deadline_s=60.0, concurrency=32, tracer=_tracer(verbose),
+                                   trust_env=False, progress=progress.update)
+            outcome = perform_check(request)
     _emit(outcome, fmt)

@@ -1,0 +1,155 @@
+"""The terminal around the summary: its width, whether to colour, and the progress line on stderr.
+
+gpt56probe.summary draws; this module only asks the terminal what it can show.
+Everything goes out through click.echo, so through the output gate, which lets
+only plain SGR colours and the ``\\r\\x1b[2K`` line erase through to a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ERASE_LINE = "\r\x1b[2K"
+"""Back to the start of the line and clear it: the one sequence the progress line uses."""
+PROGRESS_TICK_S = 0.25
+"""How often the elapsed time is redrawn while no probe finishes."""
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def terminal_width(err: bool = False) -> int:
+    """Columns of the terminal on stdout (stderr with ``err``): ``COLUMNS`` first, else the terminal's own,
+    else 80 (a pipe). The summary draws at no fewer than 60 whatever this says."""
+    import shutil
+
+    if not err:
+        return shutil.get_terminal_size((80, 24)).columns
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+        if columns > 0:
+            return columns
+    except ValueError:
+        pass
+    try:
+        return os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+def use_colour(no_color: bool = False) -> bool:
+    """Colour on stdout only for a terminal, and never with --no-color, NO_COLOR (any value) or TERM=dumb."""
+    if no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return _isatty(sys.stdout)
+
+
+def no_color_option(f: F) -> F:
+    """``--no-color``: the words without their colours (the words are always there)."""
+    return click.option("--no-color", "no_color", is_flag=True,
+                        help="Never colour the summary (also: NO_COLOR set to anything, TERM=dumb, or output not a terminal).")(f)
+
+
+DISPLAY_META = "gpt56probe.display"
+
+
+def set_display(labels: Mapping[str, str] | None = None, no_color: bool = False) -> None:
+    """What the summary shows besides the outcome: the config's org labels; and --no-color."""
+    ctx = click.get_current_context()
+    ctx.meta[DISPLAY_META] = (dict(labels or {}), no_color)
+
+
+def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
+    """The summary of a check's outcome, drawn for this terminal (gpt56probe.summary does the drawing)."""
+    from gpt56probe import netenv, render, summary
+    from gpt56probe.cost import probe_cost
+
+    ctx = click.get_current_context(silent=True)
+    labels, no_color = ctx.meta.get(DISPLAY_META, ({}, False)) if ctx is not None else ({}, False)
+    proxy = ""
+    if summary.transport_cause(outcome.observations) is not None and (outcome.trust_env or outcome.proxy):
+        status = netenv.proxy_status(outcome.base_url, explicit=outcome.proxy)
+        if status.applies:
+            proxy = f"{status.applies} (from {status.source})"
+    view = summary.SummaryView(
+        outcome.diagnoses, outcome.observations, labels, outcome.base_url, proxy,
+        [*notes, *render.diagnosis_notes(outcome.diagnoses)], probe_cost(outcome.diagnoses, outcome.table).note(),
+        render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers), severity,
+    )
+    return summary.render_summary(view, terminal_width(), colour=use_colour(no_color))
+
+
+class Progress:
+    """``checking: 12/50 probes done, 3.4 s`` on one stderr line, redrawn in place and erased at the end.
+
+    Drawn only when stderr is a terminal (``enabled`` says whether the caller wants it:
+    not with --quiet, not with -v traces on the same stream); in cron logs and pipes
+    nothing is written. ``update`` is the runner's progress callback (probe threads).
+    """
+
+    def __init__(self, enabled: bool, width: int | None = None) -> None:
+        self.enabled = enabled and _isatty(sys.stderr)
+        self._width = width
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = 0
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self._drawn = False
+
+    def __enter__(self) -> "Progress":
+        if self.enabled:
+            self._started = time.monotonic()
+            self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self._ticker.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            self._done, self._total = done, total
+        self._draw()
+
+    def close(self) -> None:
+        """Stop redrawing and erase the line (idempotent)."""
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=1.0)
+            self._ticker = None
+        with self._lock:
+            if self._drawn:
+                click.echo(ERASE_LINE, err=True, nl=False)
+                self._drawn = False
+
+    def _tick(self) -> None:
+        while not self._stop.wait(PROGRESS_TICK_S):
+            self._draw()
+
+    def _draw(self) -> None:
+        from gpt56probe.summary import progress_line
+
+        with self._lock:
+            if self._stop.is_set():
+                return
+            width = self._width or terminal_width(err=True)
+            line = progress_line(self._done, self._total, time.monotonic() - self._started, width)
+            click.echo(ERASE_LINE + line, err=True, nl=False)
+            self._drawn = True
