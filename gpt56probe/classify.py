@@ -1012,10 +1012,17 @@ ExpectedTiers = Union[Sequence[str], Mapping[Optional[str], Sequence[str]]]
 
 def expected_for(expected_tiers: ExpectedTiers, org: str | None) -> Sequence[str]:
     """The tiers ``org`` must reach: one list for every org, or a per-org mapping
-    (an org the mapping does not name must reach every tier)."""
+    (an org the mapping does not name must reach every tier). An entry may also be
+    a model id (``check --model ID`` for an id that is not a 5.6 tier)."""
     if isinstance(expected_tiers, Mapping):
         return expected_tiers.get(org, TIERS)
     return expected_tiers
+
+
+def is_expected(target: Target, expected_tiers: ExpectedTiers) -> bool:
+    """Whether ``target`` must be reachable: its tier, or its model id, is expected of its org."""
+    wanted = expected_for(expected_tiers, target.org)
+    return target.tier in wanted or target.model in wanted
 
 
 def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTiers = TIERS) -> Severity:
@@ -1042,7 +1049,7 @@ def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTie
         return Severity.UNKNOWN
     if all(d.verdict is Verdict.NETWORK_ERROR for d in items):
         return Severity.UNKNOWN
-    judged = [d for d in items if d.target.tier in expected_for(expected_tiers, d.target.org)] or items
+    judged = [d for d in items if is_expected(d.target, expected_tiers)] or items
     verdicts = {d.verdict for d in judged}
     if verdicts & ACCESS_VERDICTS:
         return Severity.CRITICAL
@@ -1062,7 +1069,7 @@ def summarize(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTiers = TI
     items = [d for d in diagnoses if isinstance(d, Diagnosis)]
     severity = overall_severity(items, expected_tiers)
     counts = {v.value: n for v in Verdict if (n := sum(1 for d in items if d.verdict is v))}
-    expected = [d for d in items if d.target.tier in expected_for(expected_tiers, d.target.org)]
+    expected = [d for d in items if is_expected(d.target, expected_tiers)]
     return {
         "status": severity.value,
         "exit_code": severity.exit_code,
@@ -1083,6 +1090,7 @@ __all__ = [
     "REMEDIATIONS",
     "classify",
     "classify_all",
+    "is_expected",
     "overall_severity",
     "remediation_for",
     "summarize",

@@ -9,9 +9,9 @@ import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, format_option
 from gpt56probe.cli.history import cron_options, default_state_dir
+from gpt56probe.cli.options import TierChoice, credential_options
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
 
-TIER_CHOICE = click.Choice(["sol", "terra", "luna"], case_sensitive=False)
 
 
 def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
@@ -146,10 +146,11 @@ def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_c
 @click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
-@click.option("--api-key-env", metavar="VAR", help="Read the key from this env var first. Key order: 1 --api-key-env VAR, 2 keyring entry for the org, 3 OPENAI_API_KEY.")
-@click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING", help="Skip the OS keyring [env GPT56PROBE_NO_KEYRING=1].")
-@click.option("--tier", "tiers", multiple=True, type=TIER_CHOICE, help="Probe only this tier (repeatable).")
-@click.option("--model", "model_ids", multiple=True, metavar="ID", help="Probe this model id (repeatable).")
+@credential_options
+@click.option("--tier", "tiers", multiple=True, type=TierChoice(), help="Probe only this tier (repeatable).")
+@click.option("--model", "model_ids", multiple=True, metavar="ID",
+              help="Probe this model id (repeatable); an id the models table does not know (a dated snapshot, a new model) "
+                   "is probed as given and must be reachable, a near miss of a known id is refused with a suggestion.")
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
@@ -188,8 +189,14 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
     from gpt56probe.cli.auth import get_config
 
+    from gpt56probe.names import UnknownName, check_model_ids, expect_models, explicit_extras
+
     cfg = get_config(monitoring=True)
     table = cfg.table
+    try:
+        model_ids = check_model_ids(model_ids, table)
+    except UnknownName as exc:
+        raise MonitoringInputError(f"--model: {exc}") from None
     all_orgs, api_key_env, no_keyring = cron.pop("all_orgs", False), cron.pop("api_key_env", None), cron.pop("no_keyring", False)
     if all_orgs:
         if not cfg.orgs:
@@ -212,6 +219,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
             click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
     expected = cron["expect"] or {org: (cfg.orgs[org].expect if org in cfg.orgs and cfg.orgs[org].expect else TIERS) for org in orgs or (None,)}
+    expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
         request = CheckRequest(
