@@ -7,7 +7,7 @@ It never holds a key: keys live in the OS keyring (see ``gpt56probe.credentials`
 Shape::
 
     [defaults]                 # option defaults; a flag or env var still wins
-    timeout = 30.0             # also: deadline, concurrency, base_url, proxy, surface, format
+    timeout = 30.0             # any key of DEFAULT_KEYS: deadline, concurrency, base_url, proxy, state_dir, ...
 
     [orgs."org-abc"]           # written by `gpt56probe auth set --org org-abc`
     label = "prod"
@@ -38,7 +38,8 @@ HOME_ENV = "GPT56PROBE_HOME"
 APP_NAME = "gpt56probe"
 FILE_NAME = "config.toml"
 
-# [defaults] key -> (click parameter name, accepted python types, choices or None)
+# [defaults] key -> (click parameter name, accepted python types, choices (for a list: of each item) or None).
+# Every check option that is a setting rather than a one-off action; README lists the same keys.
 DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = {
     "timeout": ("timeout", (int, float), None),
     "deadline": ("deadline", (int, float), None),
@@ -46,8 +47,24 @@ DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = 
     "base_url": ("base_url", (str,), None),
     "proxy": ("proxy", (str,), None),
     "surface": ("surface", (str,), ("chat", "responses", "both")),
+    "stream": ("stream", (bool,), None),
     "format": ("fmt", (str,), None),
+    "no_color": ("no_color", (bool,), None),
+    "project": ("project", (str,), None),
+    "all_orgs": ("all_orgs", (bool,), None),
+    "api_key_env": ("api_key_env", (str,), None),
+    "no_keyring": ("no_keyring", (bool,), None),
+    "state_dir": ("state_dir", (str,), None),
+    "expect": ("expect", (list,), TIERS),
+    "quiet": ("quiet", (bool,), None),
+    "fail_after": ("fail_after", (int,), None),
+    "prom_file": ("prom_file", (str,), None),
+    "ping_url": ("ping_url", (str,), None),
+    "on_change": ("on_change", (str,), None),
 }
+_TYPE_WORDS = {"int": "whole number", "float": "number", "str": "string", "bool": "true or false", "list": "list"}
+CHECK_ONLY_KEYS = ("fmt", "quiet")
+"""Given to check alone: other commands have a --format of their own, or no --quiet."""
 ORG_KEYS = ("label", "project", "email", "expect")
 SECTIONS = ("defaults", "orgs", "models")
 
@@ -79,12 +96,14 @@ class Config:
         return DEFAULT_TABLE.with_overrides(self.models) if self.models else DEFAULT_TABLE
 
     def default_map(self, command_names: Any = ("check",)) -> dict[str, Any]:
-        """A click ``default_map`` giving every named command the ``[defaults]`` values,
-        plus ``config show`` (a nested group)."""
+        """A click ``default_map`` giving every named command the ``[defaults]`` values it shares with
+        check (a shared option means the same everywhere), plus ``config show`` (a nested group);
+        ``format`` and ``quiet`` go to check alone (config show, history, orgs... have a --format of their own)."""
         if not self.defaults:
             return {}
-        mapping: dict[str, Any] = {name: dict(self.defaults) for name in command_names}
-        mapping["config"] = {"show": dict(self.defaults)}
+        shared = {k: v for k, v in self.defaults.items() if k not in CHECK_ONLY_KEYS}
+        mapping: dict[str, Any] = {name: dict(self.defaults if name == "check" else shared) for name in command_names}
+        mapping["config"] = {"show": shared}
         return mapping
 
 
@@ -143,11 +162,13 @@ def parse_config(text: str, path: Path) -> Config:
         if key not in DEFAULT_KEYS:
             raise _fail(path, text, ("defaults", key), f"defaults.{key} is not a setting; allowed: {', '.join(DEFAULT_KEYS)}")
         param, types, choices = DEFAULT_KEYS[key]
-        if isinstance(value, bool) or not isinstance(value, types):
-            want = " or ".join(t.__name__ for t in types)
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
-        if choices and value not in choices:
-            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be one of {', '.join(choices)}, got {value!r}")
+        items = value if isinstance(value, list) else [value]
+        if choices and not all(isinstance(item, str) and item in choices for item in items):
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be {'a list of ' if isinstance(value, list) else ''}"
+                                                        f"one of {', '.join(choices)}, got {value!r}")
         defaults[param] = value
 
     orgs: dict[str, OrgEntry] = {}

@@ -8,8 +8,8 @@ from typing import Any, Sequence
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, format_option
-from gpt56probe.cli.history import cron_options, default_state_dir
-from gpt56probe.cli.options import TierChoice, credential_options
+from gpt56probe.cli.history import cron_options
+from gpt56probe.cli.options import TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
 
 
@@ -155,6 +155,8 @@ def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_c
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @connection_options
+@expect_option
+@state_dir_option
 @cron_options
 @format_option(extra=("summary", "nagios"), default="summary")
 @no_color_option
@@ -213,12 +215,11 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
             resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring, log=_tracer(verbose))
         except NoKeyError as exc:
             raise MonitoringInputError(str(exc)) from None
-        org_project = project or (cfg.orgs[org].project if org in cfg.orgs else None)
-        creds.append(OrgCredential(org, resolved.key, org_project, resolved.source))
+        creds.append(OrgCredential(org, resolved.key, org_project(cfg, org, project), resolved.source))
         if verbose:
             click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
-    expected = cron["expect"] or {org: (cfg.orgs[org].expect if org in cfg.orgs and cfg.orgs[org].expect else TIERS) for org in orgs or (None,)}
+    expected = cron["expect"] or {org: org_expected(cfg, org, None) for org in orgs or (None,)}
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
@@ -228,7 +229,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
             concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected, progress=progress.update,
         )
         outcome = perform_check(request)
-    sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"] or default_state_dir(), cron["on_change"],
+    sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"], cron["on_change"],
                                 cron["ping_url"], cron["fail_after"], cron["prom_file"], cron["lock_timeout"]))
 
 

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options
+from gpt56probe.cli.options import credential_options, state_dir_option
 
 TEMPLATE_PACKAGE = "gpt56probe.templates"
 MARKDOWN_TEMPLATE = "support_packet.md"
@@ -28,14 +29,6 @@ def _interactive() -> bool:
         return sys.stdin.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def state_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """<GPT56PROBE_HOME>/state, else the per-user app dir's state folder."""
-    env = os.environ if environ is None else environ
-    home = env.get("GPT56PROBE_HOME")
-    base = Path(home) if home else Path(click.get_app_dir("gpt56probe"))
-    return base / "state"
 
 
 def shipped_template(name: str) -> str | None:
@@ -62,11 +55,10 @@ def _read_template(path: str) -> str:
         raise PacketError(f"cannot read template {path}: {reason}") from None
 
 
-def _last_record(org: str | None, model: str) -> dict[str, Any]:
+def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
     from gpt56probe import state
     from gpt56probe.state import parse_time
 
-    folder = state_dir()
     try:
         rows = state.read_history(folder)
     except (OSError, UnicodeDecodeError) as exc:
@@ -88,7 +80,8 @@ def _last_record(org: str | None, model: str) -> dict[str, Any]:
 
 
 def _probe(org: str | None, project: str | None, model: str, base_url: str | None, proxy: str | None,
-           timeout: float, deadline: float, concurrency: int, verbose: bool) -> dict[str, Any]:
+           timeout: float, deadline: float, concurrency: int, verbose: bool, api_key_env: str | None = None,
+           no_keyring: bool = False) -> dict[str, Any]:
     """One probe of org x model on the chat surface, as a record shaped like a history row."""
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.credentials import NoKeyError, resolve_key
@@ -96,7 +89,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     try:
-        resolved = resolve_key(org)
+        resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
     tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
@@ -165,11 +158,14 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 @click.option("-o", "--output", metavar="FILE", help="Write the packet to FILE instead of stdout.")
 @click.option("--template", "template_path", metavar="FILE",
               help=f"A string.Template file for text or markdown; placeholders: {PLACEHOLDERS} (write $$ for a literal $).")
+@credential_options
 @connection_options
+@state_dir_option
 def support_packet(org: str | None, project: str | None, model: str | None, email: str | None, task: str | None,
                    product: str, workspace: str | None, error_text: str | None, request_id: str | None, last: bool,
-                   no_input: bool, fmt: str, output: str | None, template_path: str | None, base_url: str | None,
-                   proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool) -> None:
+                   no_input: bool, fmt: str, output: str | None, template_path: str | None, api_key_env: str | None,
+                   no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float, deadline: float,
+                   concurrency: int, verbose: bool, state_dir: Path) -> None:
     """Write the support packet for a failing GPT-5.6 call, with every secret removed.
 
     For --product api it probes ORG x MODEL now (one chat completion, as
@@ -238,10 +234,10 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         source = "values given on the command line"
     else:
         if last:
-            record = _last_record(org, model or "")
+            record = _last_record(org, model or "", state_dir)
             source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
         else:
-            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose)
+            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, api_key_env, no_keyring)
             source = "a probe made now"
         surface = "API (chat completions)"
         where = org or record.get("served_org") or "the key's default org"

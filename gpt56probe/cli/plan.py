@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import click
 
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
+from gpt56probe.cli.options import credential_options
 
 EXIT_NOTHING_REACHABLE = 2
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -68,8 +69,9 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the config here instead of stdout.")
+@credential_options
 @connection_options
-def plan(org: str | None, project: str | None, emit: str, output_path: str | None,
+def plan(org: str | None, project: str | None, emit: str, output_path: str | None, api_key_env: str | None, no_keyring: bool,
          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool) -> None:
     """Probe an org now and emit a routing config: the model per role and its fallbacks.
 
@@ -95,7 +97,7 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     try:
-        resolved = resolve_key(org)
+        resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise click.ClickException(str(exc)) from None
     tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
