@@ -187,3 +187,14 @@ def test_the_runner_reports_each_probe_as_it_ends(sim: Any) -> None:
                            progress=lambda done, total: seen.append((done, total)))
     perform_check(request)
     assert seen == [(n, 10) for n in range(11)]
+
+
+def test_until_ok_counts_down_between_checks_on_a_terminal_and_erases_it(sim: Any) -> None:
+    env = child_env(OPENAI_API_KEY=FAKE_KEY)
+    raw, code = run_in_pty(["check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "sol", "--no-keyring",
+                            "--until-ok", "--every", "1s", "--give-up-after", "1.5s"], 80, env=env)
+    assert code == 2, raw
+    lines, frames = replay(raw)
+    assert any(re.fullmatch(r"waiting: next check in \ds \(round 2, \ds so far\)", f) for f in frames), frames
+    assert not any("waiting:" in line or "checking:" in line for line in lines)
+    assert [line.split(" ", 1)[1][:14] for line in lines if line.strip()] == ["GPT56 CRITICAL", "gave up after "]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Any, Sequence
 
 import click
@@ -11,6 +12,7 @@ from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, conne
 from gpt56probe.cli.history import cron_options
 from gpt56probe.cli.options import TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
+from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
 
 
@@ -154,6 +156,7 @@ def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_c
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
+@until_ok_options
 @connection_options
 @expect_option
 @state_dir_option
@@ -175,6 +178,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
       gpt56probe check --org org-abc
       gpt56probe check --org org-abc --org org-def --surface both --stream
       gpt56probe check --tier sol --format json
+      gpt56probe check --org org-abc --tier sol --until-ok --every 10m --give-up-after 7d
 
     \b
     Exit status (monitoring-plugins convention):
@@ -222,13 +226,16 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     expected = cron["expect"] or {org: org_expected(cfg, org, None) for org in orgs or (None,)}
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
+    request = CheckRequest(
+        orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
+        base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
+        concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
+    )
+    until_ok, every, give_up_after = cron.pop("until_ok"), cron.pop("every"), cron.pop("give_up_after")
+    if until_ok:
+        sys.exit(wait_until_ok(request, every, give_up_after, cron["quiet"], verbose))
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
-        request = CheckRequest(
-            orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
-            base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
-            concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected, progress=progress.update,
-        )
-        outcome = perform_check(request)
+        outcome = perform_check(replace(request, progress=progress.update))
     sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"], cron["on_change"],
                                 cron["ping_url"], cron["fail_after"], cron["prom_file"], cron["lock_timeout"]))
 

@@ -92,41 +92,37 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
     return summary.render_summary(view, terminal_width(), colour=use_colour(no_color))
 
 
-class Progress:
-    """``checking: 12/50 probes done, 3.4 s`` on one stderr line, redrawn in place and erased at the end.
+class LiveLine:
+    """One stderr line redrawn in place every ``PROGRESS_TICK_S`` and erased at the end.
 
     Drawn only when stderr is a terminal (``enabled`` says whether the caller wants it:
     not with --quiet, not with -v traces on the same stream); in cron logs and pipes
-    nothing is written. ``update`` is the runner's progress callback (probe threads).
+    nothing is written. Subclasses say what the line reads (``text``).
     """
 
     def __init__(self, enabled: bool, width: int | None = None) -> None:
         self.enabled = enabled and _isatty(sys.stderr)
         self._width = width
         self._lock = threading.Lock()
-        self._done = 0
-        self._total = 0
         self._started = time.monotonic()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         self._drawn = False
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> "LiveLine":
         if self.enabled:
             self._started = time.monotonic()
-            self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self._ticker = threading.Thread(target=self._tick, name="live-line", daemon=True)
             self._ticker.start()
+            self._draw()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def update(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            self._done, self._total = done, total
-        self._draw()
+    def text(self, elapsed_s: float, width: int) -> str:
+        """The line to draw now; empty for nothing yet."""
+        raise NotImplementedError
 
     def close(self) -> None:
         """Stop redrawing and erase the line (idempotent)."""
@@ -144,12 +140,51 @@ class Progress:
             self._draw()
 
     def _draw(self) -> None:
-        from gpt56probe.summary import progress_line
-
         with self._lock:
             if self._stop.is_set():
                 return
-            width = self._width or terminal_width(err=True)
-            line = progress_line(self._done, self._total, time.monotonic() - self._started, width)
+            line = self.text(time.monotonic() - self._started, self._width or terminal_width(err=True))
+            if not line:
+                return
             click.echo(ERASE_LINE + line, err=True, nl=False)
             self._drawn = True
+
+
+class Progress(LiveLine):
+    """``checking: 12/50 probes done, 3.4 s``; ``update`` is the runner's progress callback (probe threads)."""
+
+    def __init__(self, enabled: bool, width: int | None = None) -> None:
+        super().__init__(enabled, width)
+        self._done = 0
+        self._total = 0
+
+    def __enter__(self) -> "Progress":
+        super().__enter__()
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        with self._lock:
+            self._done, self._total = done, total
+        self._draw()
+
+    def text(self, elapsed_s: float, width: int) -> str:
+        from gpt56probe.summary import progress_line
+
+        return progress_line(self._done, self._total, elapsed_s, width) if self._total else ""
+
+
+class Countdown(LiveLine):
+    """``waiting: next check in 9m 58s (round 2, 20m so far)`` while --until-ok sleeps."""
+
+    def __init__(self, enabled: bool, wait_s: float, label: str) -> None:
+        super().__init__(enabled)
+        self._wait_s = wait_s
+        self._label = label
+
+    def text(self, elapsed_s: float, width: int) -> str:
+        from gpt56probe.textwidth import fit
+        from gpt56probe.waiting import format_span
+
+        return fit(f"waiting: next check in {format_span(self._wait_s - elapsed_s)} ({self._label})", max(20, width) - 1)
