@@ -378,6 +378,17 @@ class TransportCause:
     models: int
 
 
+DETAIL_CAP = 200
+_CAUSED_BY = re.compile(r"\(Caused by (.+)\)\s*$", re.DOTALL)
+
+
+def failure_detail(text: str) -> str:
+    """The telling part of a transport error: what urllib3 says it was ``Caused by``, capped (middle cut)."""
+    text = clean(text)
+    found = _CAUSED_BY.search(text)
+    return fit(found.group(1) if found else text, DETAIL_CAP)
+
+
 def transport_cause(observations: Sequence[Observation]) -> TransportCause | None:
     """The one cause when every probe failed before any HTTP answer, the same way; None otherwise."""
     if not observations:
@@ -393,7 +404,7 @@ def transport_cause(observations: Sequence[Observation]) -> TransportCause | Non
         if len(kinds) > 1:
             return None
         if not detail and final is not None and final.failure_detail and failure is not Failure.DEADLINE:
-            detail = clean(final.failure_detail)
+            detail = failure_detail(final.failure_detail)
     return TransportCause(kinds.pop(), detail, len(observations), len({o.target.org for o in observations}),
                           len({o.target.model for o in observations}))
 

@@ -383,3 +383,11 @@ def test_wrapped_text_never_exceeds_the_width(text: str, width: int) -> None:
     cleaned = summary.clean(text)
     for line in wrap_text(cleaned, width, "note: ", "  "):
         assert display_width(line) <= width
+
+
+def test_the_detail_of_a_transport_failure_is_what_it_was_caused_by() -> None:
+    raw = ("HTTPSConnectionPool(host='api.openai.com', port=443): Max retries exceeded with url: /v1/models/gpt-5.6-sol "
+           "(Caused by NameResolutionError(\"HTTPSConnection(host='api.openai.com', port=443): Failed to resolve "
+           "'api.openai.com' ([Errno -2] Name or service not known)\"))")
+    assert summary.failure_detail(raw).startswith("NameResolutionError(")
+    assert summary.failure_detail("x" * 500).count("\u2026") == 1 and display_width(summary.failure_detail("x" * 500)) == 200

@@ -198,3 +198,17 @@ def test_until_ok_counts_down_between_checks_on_a_terminal_and_erases_it(sim: An
     assert any(re.fullmatch(r"waiting: next check in \ds \(round 2, \ds so far\)", f) for f in frames), frames
     assert not any("waiting:" in line or "checking:" in line for line in lines)
     assert [line.split(" ", 1)[1][:14] for line in lines if line.strip()] == ["GPT56 CRITICAL", "gave up after "]
+
+
+def test_the_readme_opens_with_a_real_capture_of_the_demo_summary() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("```text\n$ gpt56probe demo")
+    assert readme[:start].count("\n") < 12  # on the first screen
+    block = readme[start:readme.index("```\n", start + 8)].splitlines()[2:]
+    assert "\x1b" not in "\n".join(block) and all(display_width(line) <= 80 for line in block)
+    done = subprocess.run([sys.executable, "-m", "gpt56probe", "demo"], capture_output=True, text=True,
+                          env=child_env(COLUMNS="80"), timeout=90)
+    matrix = done.stdout.splitlines()[: len(DEMO_ORGS) + 1]
+    assert block[: len(matrix)] == matrix  # (below the matrix, request ids and latencies change every run)

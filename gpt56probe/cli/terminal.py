@@ -83,7 +83,8 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
     if summary.transport_cause(outcome.observations) is not None and (outcome.trust_env or outcome.proxy):
         status = netenv.proxy_status(outcome.base_url, explicit=outcome.proxy)
         if status.applies:
-            proxy = f"{status.applies} (from {status.source})"
+            where = "HTTPS_PROXY/ALL_PROXY or the system settings" if status.source == "system" else status.source
+            proxy = f"{status.applies} (from {where})"
     view = summary.SummaryView(
         outcome.diagnoses, outcome.observations, labels, outcome.base_url, proxy,
         [*notes, *render.diagnosis_notes(outcome.diagnoses)], probe_cost(outcome.diagnoses, outcome.table).note(),
