@@ -499,6 +499,16 @@ def render_markdown(report: Report) -> str:
                                f"| {md_code(p.request_id) or '-'} | {report.fmt(p.at)} | {md(p.error) or '-'} |")
     else:
         out.append("No results.")
+    out += ["", "## Changes (newest first)", ""]
+    if report.changes:
+        out += ["| when | org | model | surface | vantage | from | to |", "|---" * 7 + "|"]
+        for c in report.changes:
+            out.append(f"| {report.fmt(c.at)} | {md(c.org)} | {md(c.model)} | {md(c.surface)} | {md(c.vantage) or '-'} "
+                       f"| {md(cell_word(c.previous))} ({md_code(c.previous_slug)}) | {md(cell_word(c.current))} ({md_code(c.current_slug)}) |")
+        if report.changes_hidden:
+            out += ["", f"{report.changes_hidden} older changes not listed (`gpt56probe history` lists them all)."]
+    else:
+        out.append("No verdict changes in the window.")
     out += ["", "## Timelines", ""]
     if report.strips:
         out += ["| org | model | surface | vantage | runs | ok | now | access | runs, oldest first |", "|---" * 9 + "|"]
@@ -512,14 +522,4 @@ def render_markdown(report: Report) -> str:
                     + "; ".join(f"{md(org)} {100.0 * ok / n:.0f}% of {n}" for org, (ok, n) in report.org_availability.items() if n) + "."]
     else:
         out.append("No runs in the window.")
-    out += ["", "## Changes (newest first)", ""]
-    if report.changes:
-        out += ["| when | org | model | surface | vantage | from | to |", "|---" * 7 + "|"]
-        for c in report.changes:
-            out.append(f"| {report.fmt(c.at)} | {md(c.org)} | {md(c.model)} | {md(c.surface)} | {md(c.vantage) or '-'} "
-                       f"| {md(cell_word(c.previous))} ({md_code(c.previous_slug)}) | {md(cell_word(c.current))} ({md_code(c.current_slug)}) |")
-        if report.changes_hidden:
-            out += ["", f"{report.changes_hidden} older changes not listed (`gpt56probe history` lists them all)."]
-    else:
-        out.append("No verdict changes in the window.")
     return "\n".join(out) + "\n"

@@ -20,6 +20,8 @@ from gpt56probe.vocabulary import CELL_WORDS, cell_word, colour_class
 
 STRIP_HEIGHT = 20
 MARK_HEIGHTS = {"ok": 20, "warn": 14, "unknown": 10, "crit": 7}
+CHANGES_SHOWN = 12
+"""Newest changes shown open; older ones (up to report.MAX_CHANGES) sit in a <details> below them."""
 CLASS_NAMES = {"ok": "ok", "warn": "degraded (warning)", "crit": "no access (critical)", "unknown": "not judged (unknown)"}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
@@ -53,9 +55,9 @@ left:0;top:100%;min-width:22em;max-width:34em;padding:8px 10px;margin-top:4px;ba
 font:12px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .tip span{display:block;overflow-wrap:anywhere}
 .empty{color:var(--muted);padding:5px 8px;display:block}
-.axis,.strip{display:grid;grid-template-columns:minmax(10rem,14rem) 1fr minmax(22rem,30rem);gap:10px;align-items:center}
+.axis,.strip{display:grid;grid-template-columns:minmax(8.5rem,12rem) minmax(10rem,1fr) 28rem;gap:10px;align-items:center}
 .axis{color:var(--muted);font-size:12px;margin-top:6px}
-.axis .ticks{display:flex;justify-content:space-between}
+.axis .ticks{display:flex;justify-content:space-between;white-space:nowrap;gap:8px}
 .strip{padding:3px 0;border-top:1px solid var(--track)}
 .strip .label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .strip .label small{color:var(--muted)}
@@ -64,13 +66,15 @@ svg.tl rect{stroke:#fff;stroke-width:1px;vector-effect:non-scaling-stroke}
 svg.tl rect.ok,.sw.ok{fill:var(--ok);background:var(--ok)}svg.tl rect.warn,.sw.warn{fill:var(--warn);background:var(--warn)}
 svg.tl rect.crit,.sw.crit{fill:var(--crit);background:var(--crit)}svg.tl rect.unknown,.sw.unknown{fill:var(--unknown);background:var(--unknown)}
 svg.tl rect:hover{stroke:#1f2328;stroke-width:2px}
-.stats{font-size:12.5px;color:var(--muted);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.stats{font-size:12px;color:var(--muted);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .stats .now{display:inline-block;padding:0 6px;border-radius:3px;margin-right:6px;color:#1f2328;font-weight:600}
 .v{display:inline-block;padding:0 6px;border-radius:3px}
 .now.ok,.v.ok{background:var(--ok-bg)}.now.warn,.v.warn{background:var(--warn-bg)}.now.crit,.v.crit{background:var(--crit-bg)}
 .now.unknown,.v.unknown{background:var(--unknown-bg)}
 .org-avail{font-family:system-ui,sans-serif;font-weight:400;color:var(--muted);margin-left:8px}
 .changes{border-collapse:collapse;width:100%}
+details>.changes{margin-top:6px}
+summary{cursor:pointer;color:var(--muted);margin-top:6px}
 .changes th,.changes td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--track);vertical-align:top}
 .changes th{border-bottom:1px solid var(--line)}
 footer{margin-top:30px;padding-bottom:30px;border-top:1px solid var(--line);color:var(--muted)}
@@ -150,7 +154,7 @@ def _strip(s: Strip, report: Report) -> str:
         + ("" if s.expected else " <small>fallback</small>") + "</div>"
         f'<svg class="tl" viewBox="0 0 {STRIP_WIDTH:g} {STRIP_HEIGHT}" preserveAspectRatio="none" role="group" '
         f'aria-label="{_e(label)}: {_e(avail)}, now {_e(s.last.word)}">{marks}</svg>'
-        f'<div class="stats"><span class="now {s.last.colour}" title="{_e(s.last.slug)}">{_e(s.last.word)}</span>'
+        f'<div class="stats" title="{_e(avail)} \u00b7 {_e(s.access)}"><span class="now {s.last.colour}" title="{_e(s.last.slug)}">{_e(s.last.word)}</span>'
         f"{_e(avail)} \u00b7 {_e(s.access)}</div></div>"
     )
 
@@ -187,9 +191,12 @@ def _changes(report: Report) -> str:
         return '<p class="note">No verdict changes in the window.</p>'
     show_vantage = any(c.vantage for c in report.changes)
     heads = ["when", "org", "model", "surface"] + (["vantage"] if show_vantage else []) + ["change"]
-    out = ['<table class="changes"><thead><tr>', *(f'<th scope="col">{h}</th>' for h in heads), "</tr></thead><tbody>"]
-    out += [_change_row(c, report, show_vantage) for c in report.changes]
-    out.append("</tbody></table>")
+    head = '<table class="changes"><thead><tr>' + "".join(f'<th scope="col">{h}</th>' for h in heads) + "</tr></thead><tbody>"
+    shown, older = report.changes[:CHANGES_SHOWN], report.changes[CHANGES_SHOWN:]
+    out = [head, *(_change_row(c, report, show_vantage) for c in shown), "</tbody></table>"]
+    if older:
+        out += [f"<details><summary>{len(older)} older change{'s' if len(older) != 1 else ''}</summary>", head,
+                *(_change_row(c, report, show_vantage) for c in older), "</tbody></table></details>"]
     if report.changes_hidden:
         out.append(f'<p class="note">{report.changes_hidden} older changes not listed; <code>gpt56probe history</code> lists them all.</p>')
     return "".join(out)
@@ -241,9 +248,9 @@ def render_html(report: Report) -> str:
         f'<header><h1>GPT-5.6 preview access</h1>{_meta(report)}{_counts(report)}</header>',
         "<main>",
         f'<section id="now"><h2>Now</h2><p class="note">From {source}; times in {_e(report.zone)}.</p>{_matrix(report)}</section>',
+        f'<section id="changes"><h2>Changes</h2><p class="note">Verdict changes in the window, newest first.</p>{_changes(report)}</section>',
         f'<section id="timelines"><h2>Timelines</h2><p class="note">One mark per run, per org and model; availability is '
         f'the share of runs in the window that answered ok.</p>{_timelines(report)}</section>',
-        f'<section id="changes"><h2>Changes</h2><p class="note">Newest first.</p>{_changes(report)}</section>',
         "</main>",
         f"<footer>{_legend()}</footer>",
         "</body></html>",

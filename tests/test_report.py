@@ -213,7 +213,9 @@ def test_changes_beyond_the_cap_are_counted_not_listed() -> None:
     flapping = hourly("org-a", "gpt-5.6-sol", ["ok", "timeout"] * (MAX_CHANGES // 2 + 10))
     report = build(flapping)
     assert len(report.changes) == MAX_CHANGES and report.changes_hidden == 19
-    assert "19 older changes not listed" in render_html(report)
+    page = render_html(report)
+    assert "19 older changes not listed" in page and "<summary>488 older changes</summary>" in page
+    assert page.count('<td><span class="v') == MAX_CHANGES
 
 
 # --------------------------------------------------------------------------- header and odd input

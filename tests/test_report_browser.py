@@ -160,7 +160,10 @@ def test_focusing_a_cell_shows_its_request_id_and_time(offline: OfflinePage, che
     entry = page.locator(f'td.cell[data-org="{target["org"]}"][data-model="{target["model"]}"] .e')
     tip = entry.locator(".tip")
     assert tip.bounding_box()["width"] <= 1  # type: ignore[index]  # hidden from the eye, read by screen readers
-    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the keyboard reaches the matrix first
+    first = page.locator("td.cell .e").first
+    assert first.evaluate("element => element === document.activeElement")
+    assert first.locator(".tip").bounding_box()["width"] > 150  # type: ignore[index]
     entry.focus()
     box = tip.bounding_box()
     assert box is not None and box["width"] > 150 and box["height"] > 40
