@@ -35,7 +35,7 @@ STRIP_WIDTH = 1000.0
 """Width of a timeline strip in SVG user units (the page scales it to the window)."""
 MIN_MARK_WIDTH = 1.5
 GAP_FACTOR = 3.0
-"""A mark holds until the strip's next run, but for at most this many typical gaps between runs:
+"""A mark holds until the strip's next run, but for at most this many of the strip's typical gaps between runs:
 a longer silence is shown as no data, not as the verdict holding."""
 DEFAULT_GAP = timedelta(minutes=1)
 TEXT_LIMIT = 300
@@ -304,10 +304,11 @@ def _dedupe(history: Sequence[Mapping[str, Any]], extra: Sequence[Mapping[str, A
     return [*history, *(r for r in extra if (state.verdict_key(r), r.get("timestamp")) not in seen or not r.get("timestamp"))]
 
 
-def _typical_gap(times: Iterable[datetime]) -> timedelta:
+def _typical_gap(times: Iterable[datetime]) -> timedelta | None:
+    """The median time between consecutive runs; None with fewer than two distinct times."""
     distinct = sorted(set(times))
     gaps = [(b - a).total_seconds() for a, b in zip(distinct, distinct[1:]) if b > a]
-    return timedelta(seconds=median(gaps)) if gaps else DEFAULT_GAP
+    return timedelta(seconds=median(gaps)) if gaps else None
 
 
 def _access(probes: Sequence[Probe], tz: tzinfo | None) -> str:
@@ -369,34 +370,34 @@ def build_report(history: Sequence[Mapping[str, Any]], results: Sequence[ResultF
         matrix.setdefault((probe.org, probe.model), []).append(probe)
     cells = {k: tuple(sorted(v, key=lambda p: (p.vantage, p.surface))) for k, v in matrix.items()}
 
+    # Timelines, per target and vantage; each strip's own typical gap between runs, so that
+    # two cron lines a second apart never shrink every mark to a sliver.
+    by_key: dict[tuple[str, str], list[tuple[datetime, Probe]]] = {}
+    for at, row in rows:
+        by_key.setdefault(_key(row), []).append((at, _probe(row, _when(row.get("timestamp")) or at)))
+    visible = {key: [(at, p) for at, p in series if since is None or at >= since] for key, series in by_key.items()}
+    strip_gaps = {key: _typical_gap(at for at, _ in series) for key, series in visible.items()}
+    known_gaps = [g.total_seconds() for key, g in strip_gaps.items() if g is not None]
+    gap = timedelta(seconds=median(known_gaps)) if known_gaps else DEFAULT_GAP
+
     # The window.
     times = [at for at, _ in rows]
     if since is not None:
         start, end = since, max([generated_at, *times[-1:]])
-        in_window = [at for at in times if at >= since]
     else:
-        in_window = times
         start = times[0] if times else generated_at
-        end = times[-1] if times else generated_at
-    gap = _typical_gap(in_window)
-    if since is None:
-        end = end + gap
+        end = (times[-1] if times else generated_at) + gap
     span = max((end - start).total_seconds(), 1.0)
 
     def x(at: datetime) -> float:
         return round(min(max((at - start).total_seconds() / span, 0.0), 1.0) * STRIP_WIDTH, 1)
 
-    # Timelines, per target and vantage.
-    by_key: dict[tuple[str, str], list[tuple[datetime, Probe]]] = {}
-    for at, row in rows:
-        by_key.setdefault(_key(row), []).append((at, _probe(row, _when(row.get("timestamp")) or at)))
     strips = []
-    for series in by_key.values():
-        first = series[0][1]
-        visible = [(at, p) for at, p in series if since is None or at >= since]
+    for key, series in by_key.items():
+        first, shown, hold = series[0][1], visible[key], (strip_gaps[key] or gap) * GAP_FACTOR
         marks = []
-        for i, (at, probe) in enumerate(visible):
-            until = min(visible[i + 1][0] if i + 1 < len(visible) else end, at + gap * GAP_FACTOR, end)
+        for i, (at, probe) in enumerate(shown):
+            until = min(shown[i + 1][0] if i + 1 < len(shown) else end, at + hold, end)
             x0 = x(at)
             marks.append(Mark(probe, x0, max(x(until), x0 + MIN_MARK_WIDTH)))
         strips.append(Strip(first.org, first.model, first.tier, first.surface, first.vantage, first.tier in expected_tiers,

@@ -341,3 +341,21 @@ def test_a_5000_line_history_renders_well_under_2_mb() -> None:
 def test_a_field_too_long_for_any_check_is_not_shown_rather_than_cut_before_redaction() -> None:
     long_secret = "https://user:" + "p" * 20000 + "@proxy.example"
     assert clean(long_secret) == "(20027 characters, too long to show)"
+
+
+def test_two_cron_lines_a_second_apart_keep_full_width_marks() -> None:
+    history = []
+    for i in range(8):
+        at = T0 + timedelta(minutes=15 * i)
+        history += [row("org-a", "gpt-5.6-sol", "ok", at), row("org-b", "gpt-5.6-sol", "ok", at + timedelta(seconds=1))]
+    report = build(history)
+    for strip in report.strips:
+        widths = [m.x1 - m.x0 for m in strip.marks]
+        assert min(widths) > 0.9 * STRIP_WIDTH / 9, widths  # each run holds until the next, none shrunk to a sliver
+
+
+def test_a_long_silence_is_shown_as_no_data_not_as_the_verdict_holding() -> None:
+    history = hourly("org-a", "gpt-5.6-sol", ["ok", "ok", "ok"]) + [row("org-a", "gpt-5.6-sol", "ok", T0 + timedelta(days=2))]
+    (strip,) = build(history).strips
+    third = strip.marks[2]
+    assert third.x1 - third.x0 < 0.1 * STRIP_WIDTH  # 3 hours of a 2-day window, not the whole silence
