@@ -145,3 +145,11 @@ def test_report_renders_an_org_called_like_markup_without_breaking_the_table(tmp
     write_history(tmp_path / "state", [hourly("org-a", "gpt-5.6-sol", ["ok"])[0] | {"org": "org|<b>", "checked_at": T0.isoformat()}])
     result = run("report", "--state-dir", str(tmp_path / "state"), "--format", "markdown")
     assert "| org\\|\\<b\\> | ok |" in result.stdout
+
+
+def test_report_that_cannot_write_its_file_says_so_in_one_line(tmp_path: Path) -> None:
+    write_history(tmp_path / "state", hourly("org-a", "gpt-5.6-sol", ["ok"]))
+    (tmp_path / "file").write_text("")
+    result = run("report", "--state-dir", str(tmp_path / "state"), "--html", str(tmp_path / "file" / "page.html"))
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: cannot write {tmp_path / 'file' / 'page.html'}: ")
+    assert result.stderr.count("\n") == 1
