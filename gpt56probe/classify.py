@@ -53,8 +53,6 @@ in a ``not_provisioned`` remediation, and the Luna comparison of a
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
@@ -75,6 +73,10 @@ from .observation import (
     Verdict,
 )
 from .redact import redact
+from .wire import Answer, ErrorInfo, read_body
+from .wire import count_of as _int
+from .wire import squash as _cap
+from .wire import text_of as _text
 
 MESSAGE_CAP = 500
 ANSWER_CAP = 200
@@ -107,28 +109,6 @@ REMEDIATIONS: Mapping[Verdict, str] = {
 # ---------------------------------------------------------------- small helpers
 
 
-def _str(value: Any) -> str | None:
-    """A JSON scalar as text; None for null, objects and booleans."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return str(value)
-    return None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return str(value)
-    except Exception:  # noqa: BLE001 - totality: an object whose __str__ fails
-        return ""
-
-
 def _status_of(exchange: Exchange) -> int | None:
     status = exchange.status
     if isinstance(status, int) and not isinstance(status, bool):
@@ -153,11 +133,6 @@ def _header(headers: Any, name: str) -> str | None:
         return None
 
 
-def _cap(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def _safe(text: str | None, limit: int = MESSAGE_CAP) -> str | None:
     if text is None:
         return None
@@ -173,287 +148,6 @@ def _seconds(latency_s: Any) -> float | None:
         if value == value and value not in (float("inf"), float("-inf")) and value >= 0:
             return value
     return None
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return 0
-
-
-# ---------------------------------------------------------------- body parsing
-
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """The fields of an OpenAI-style error object, whatever shape carried it."""
-
-    code: str | None = None
-    type: str | None = None
-    message: str | None = None
-    param: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not (self.code or self.type or self.message or self.param)
-
-
-@dataclass
-class Answer:
-    """What a 2xx sampling answer said."""
-
-    text: str | None = None
-    finish: str | None = None  # chat finish_reason, responses status/incomplete reason, stream finish
-    refusal: str | None = None
-    incomplete_reason: str | None = None
-    status: str | None = None  # responses status
-    usage_in: int = 0
-    usage_out: int = 0
-    recognised: bool = False
-    error: ErrorInfo | None = None
-
-
-def _parse_json(text: str) -> Any:
-    stripped = text.strip().lstrip("\ufeff")
-    if not stripped or stripped[0] not in "{[\"":
-        return None
-    try:
-        return json.loads(stripped)
-    except (ValueError, RecursionError, TypeError, OverflowError):
-        return None
-
-
-_EMBEDDED_START = re.compile(r"\{\s*(?:\\?['\"])error(?:\\?['\"])\s*:")
-
-
-def _embedded_error(message: str | None, depth: int) -> ErrorInfo | None:
-    """An OpenAI error object quoted inside a message or a plain-text body (relays, SDK reprs)."""
-    if not message or depth > 4 or "{" not in message:
-        return None
-    starts = [m.start() for m in _EMBEDDED_START.finditer(message)][:3]
-    if not starts:
-        first = message.find("{")
-        starts = [first] if first >= 0 else []
-    decoder = json.JSONDecoder()
-    for start in starts:
-        candidate = message[start:]
-        obj: Any = None
-        try:
-            obj, _ = decoder.raw_decode(candidate)
-        except (ValueError, RecursionError):
-            obj = None
-        if obj is None and len(candidate) <= 20000:
-            # openai-python prints the body as a Python dict: {'error': {... 'param': None ...}}
-            ends = [i for i, ch in enumerate(candidate) if ch == "}"][-4:]
-            for end in reversed(ends):
-                try:
-                    obj = ast.literal_eval(candidate[: end + 1])
-                    break
-                except Exception:  # noqa: BLE001 - SyntaxError, ValueError, MemoryError, RecursionError…
-                    obj = None
-        if obj is not None:
-            found = _find_error(obj, depth + 1)
-            if found is not None and not found.empty:
-                return found
-    return None
-
-
-def _find_error(obj: Any, depth: int = 0) -> ErrorInfo | None:
-    """The error object in a parsed body, or None when the body carries no error."""
-    if depth > 6:
-        return None
-    if isinstance(obj, list):
-        for item in obj[:8]:
-            found = _find_error(item, depth + 1)
-            if found is not None:
-                return found
-        return None
-    if isinstance(obj, str):
-        return _embedded_error(obj, depth) or (ErrorInfo(message=obj) if obj.strip() else None)
-    if not isinstance(obj, dict):
-        return None
-    err = obj.get("error")
-    info: ErrorInfo | None = None
-    if isinstance(err, dict):
-        nested = err.get("error")
-        if isinstance(nested, (dict, str)) and not err.get("message"):
-            return _find_error(err, depth + 1)
-        info = ErrorInfo(_str(err.get("code")), _str(err.get("type")), _str(err.get("message")), _str(err.get("param")))
-        if info.empty:
-            info = ErrorInfo(message=_cap(_text(err), 300)) if err else None
-    elif isinstance(err, str) and err.strip():
-        info = ErrorInfo(message=err, type=_str(obj.get("type")), code=_str(obj.get("code")))
-    elif isinstance(obj.get("response"), dict):  # responses stream event: response.failed
-        return _find_error(obj["response"], depth + 1)
-    elif "message" in obj and ("code" in obj or "type" in obj or "param" in obj) and "choices" not in obj and "output" not in obj:
-        info = ErrorInfo(_str(obj.get("code")), _str(obj.get("type")), _str(obj.get("message")), _str(obj.get("param")))
-    elif isinstance(obj.get("detail"), str):
-        info = ErrorInfo(message=obj["detail"])
-    if info is None or info.empty:
-        return None
-    inner = _embedded_error(info.message, depth)
-    if inner is not None and (inner.code or inner.type):
-        return inner
-    return info
-
-
-def error_in_body(body: str) -> ErrorInfo | None:
-    """The API error a JSON body carries, in whatever shape (envelope, relay, SDK printout).
-
-    The one error parser of the package: the probe's retry decision reads bodies
-    through it too, so adapting, retrying and judging never disagree on a body.
-    """
-    found = _find_error(_parse_json(body)) if isinstance(body, str) else None
-    return found if found is not None and not found.empty else None
-
-
-def answer_in_body(body: str) -> Answer:
-    """What a 2xx chat completion or response object said (``recognised`` False for anything else)."""
-    return _parse_answer(_parse_json(body)) if isinstance(body, str) else Answer()
-
-
-def _sse_events(body: str) -> list[Any]:
-    events: list[Any] = []
-    for line in body.splitlines()[:5000]:
-        line = line.strip()
-        if line.startswith("data:"):
-            payload = line[5:].strip()
-            if payload and payload != "[DONE]":
-                parsed = _parse_json(payload)
-                if parsed is not None:
-                    events.append(parsed)
-    return events
-
-
-def _content_text(content: Any) -> tuple[str | None, str | None]:
-    """(text, refusal) from a chat message content (str or list of parts) or a responses content list."""
-    if isinstance(content, str):
-        return content, None
-    texts: list[str] = []
-    refusals: list[str] = []
-    if isinstance(content, list):
-        for part in content[:50]:
-            if isinstance(part, str):
-                texts.append(part)
-            elif isinstance(part, dict):
-                kind = _str(part.get("type"))
-                if kind == "refusal":
-                    refusal = _str(part.get("refusal")) or _str(part.get("text"))
-                    if refusal:
-                        refusals.append(refusal)
-                elif kind in (None, "text", "output_text"):
-                    text = _str(part.get("text"))
-                    if text is not None:
-                        texts.append(text)
-    return ("".join(texts) if texts else None), ("".join(refusals) if refusals else None)
-
-
-def _usage(obj: dict[str, Any], answer: Answer) -> None:
-    usage = obj.get("usage")
-    if isinstance(usage, dict):
-        answer.usage_in = _int(usage.get("prompt_tokens")) or _int(usage.get("input_tokens"))
-        answer.usage_out = _int(usage.get("completion_tokens")) or _int(usage.get("output_tokens"))
-
-
-def _parse_answer(obj: Any) -> Answer:
-    answer = Answer()
-    if not isinstance(obj, dict):
-        return answer
-    choices = obj.get("choices")
-    if isinstance(choices, list):
-        answer.recognised = True
-        _usage(obj, answer)
-        first = choices[0] if choices else None
-        if isinstance(first, dict):
-            message: dict[str, Any] = {}
-            for key in ("message", "delta"):
-                candidate = first.get(key)
-                if isinstance(candidate, dict):
-                    message = candidate
-                    break
-            text, refusal = _content_text(message.get("content"))
-            if text is None and isinstance(first.get("text"), str):
-                text = first["text"]  # legacy completions
-            answer.text = text
-            answer.refusal = _str(message.get("refusal")) or refusal
-            answer.finish = _str(first.get("finish_reason"))
-        return answer
-    output = obj.get("output")
-    if isinstance(output, list) or obj.get("object") == "response":
-        answer.recognised = True
-        _usage(obj, answer)
-        texts: list[str] = []
-        refusals: list[str] = []
-        for item in output if isinstance(output, list) else []:
-            if not isinstance(item, dict):
-                continue
-            if _str(item.get("type")) in (None, "message"):
-                text, refusal = _content_text(item.get("content"))
-                if text:
-                    texts.append(text)
-                if refusal:
-                    refusals.append(refusal)
-        if not texts and isinstance(obj.get("output_text"), str):
-            texts.append(obj["output_text"])
-        answer.text = "".join(texts) if texts else None
-        answer.refusal = "".join(refusals) if refusals else None
-        answer.status = _str(obj.get("status"))
-        details = obj.get("incomplete_details")
-        if isinstance(details, dict):
-            answer.incomplete_reason = _str(details.get("reason"))
-        answer.finish = answer.incomplete_reason or answer.status
-        if answer.status == "failed" or isinstance(obj.get("error"), dict):
-            answer.error = _find_error(obj)
-        return answer
-    return answer
-
-
-def _parse_stream_body(events: list[Any]) -> Answer:
-    """Assemble an answer from SSE events (chat chunks or responses events)."""
-    answer = Answer()
-    parts: list[str] = []
-    for event in events:
-        if not isinstance(event, dict):
-            continue
-        kind = _str(event.get("type")) or ""
-        if kind == "error" or (isinstance(event.get("error"), dict) and "choices" not in event):
-            answer.error = _find_error(event) or answer.error
-            answer.recognised = True
-            continue
-        if isinstance(event.get("response"), dict) and kind.startswith("response."):
-            final = _parse_answer(event["response"])
-            answer.recognised = True
-            answer.status = final.status or answer.status
-            answer.incomplete_reason = final.incomplete_reason or answer.incomplete_reason
-            answer.finish = final.finish or answer.finish
-            answer.usage_in, answer.usage_out = final.usage_in or answer.usage_in, final.usage_out or answer.usage_out
-            answer.refusal = final.refusal or answer.refusal
-            if final.error is not None:
-                answer.error = final.error
-            if final.text and not parts:
-                parts.append(final.text)
-            continue
-        if kind == "response.output_text.delta":
-            answer.recognised = True
-            parts.append(_text(event.get("delta")))
-            continue
-        if kind == "response.refusal.delta":
-            answer.recognised = True
-            answer.refusal = (answer.refusal or "") + _text(event.get("delta"))
-            continue
-        choices = event.get("choices")
-        if isinstance(choices, list):
-            answer.recognised = True
-            chunk = _parse_answer(event)
-            if chunk.text:
-                parts.append(chunk.text)
-            if chunk.refusal:
-                answer.refusal = (answer.refusal or "") + chunk.refusal
-            answer.finish = chunk.finish or answer.finish
-            if chunk.usage_in or chunk.usage_out:
-                answer.usage_in, answer.usage_out = chunk.usage_in, chunk.usage_out
-    answer.text = "".join(parts) if parts else None
-    return answer
 
 
 # ---------------------------------------------------------------- the rules
@@ -736,18 +430,8 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
 
     status = _status_of(exchange)
     body = _text(exchange.body)
-    parsed = _parse_json(body)
-    events: list[Any] = []
-    if parsed is None and "data:" in body[:2000]:
-        events = _sse_events(body)
-    if events:
-        answer = _parse_stream_body(events)
-        info = answer.error
-    else:
-        answer = _parse_answer(parsed)
-        info = answer.error if answer.recognised else _find_error(parsed)
-        if info is None and parsed is None and body.strip():
-            info = _embedded_error(body, 0)
+    reading = read_body(body)
+    parsed, answer, info = reading.parsed, reading.answer, reading.error
 
     if exchange.streamed_text is not None or exchange.stream_finish is not None:
         answer.recognised = True
@@ -1079,7 +763,6 @@ def remediation_for(verdict: Verdict) -> str:
 
 
 __all__ = [
-    "ErrorInfo",
     "REMEDIATIONS",
     "classify",
     "classify_all",

@@ -29,7 +29,7 @@ from gpt56probe.observation import (
 )
 from gpt56probe.redact import redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.classify import answer_in_body, error_in_body
+from gpt56probe.wire import answer_in_body, error_in_body
 from gpt56probe.wire import as_dict, load_json
 
 PROBE_PROMPT = "Return ok."

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from gpt56probe.models import CHAT_TOKEN_PARAMS, REASONING_EFFORTS
 from gpt56probe.observation import Exchange, Failure
-from gpt56probe.classify import error_in_body
+from gpt56probe.wire import error_in_body
 from gpt56probe.wire import supported_values
 
 MAX_TRANSIENT_RETRIES = 2

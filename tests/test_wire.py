@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gpt56probe.classify import ErrorInfo, answer_in_body, error_in_body
+from gpt56probe.wire import ErrorInfo, answer_in_body, error_in_body
 from gpt56probe.wire import supported_values
 
 
