@@ -637,13 +637,12 @@ def _classify(observation: Observation, peers: Sequence[Observation], cache: _Pe
 def _diagnosis(observation: Observation, target: Target, facts: _Facts, remedy: str) -> Diagnosis:
     exchange = facts.exchange if facts.exchange is not None else observation.final
     headers = exchange.headers if isinstance(exchange, Exchange) else {}
-    served = _header(headers, "openai-organization")
-    asked = _text(target.org) or None
+    # The header names the org (a slug such as acme-x1y2z3 or user-…), it is never the org id:
+    # it is recorded, and never compared with the id that was asked for.
+    org_name = _header(headers, "openai-organization")
     notes = list(facts.notes)
-    if served and asked and served != asked:
-        notes.append(f"served by org {served}, not the org asked for ({asked})")
-    elif served and not asked:
-        notes.append(f"the key's default org is {served}")
+    if org_name and not _text(target.org):
+        notes.append(f"the key's default org is named {org_name}")
     reason = facts.reason + ("; " + "; ".join(notes) if notes else "")
     info = facts.error
     answer = facts.answer
@@ -662,7 +661,7 @@ def _diagnosis(observation: Observation, target: Target, facts: _Facts, remedy: 
         error_type=_safe(info.type, 100) if info else None,
         error_message=_safe(info.message) if info else None,
         request_id=_safe(_header(headers, "x-request-id"), 100),
-        served_org=_safe(served, 100),
+        org_name=_safe(org_name, 100),
         precheck=observation.precheck if isinstance(observation.precheck, str) else PRECHECK_SKIPPED,
         truncated=facts.truncated,
         latency_ms=round(latency * 1000.0, 1) if latency is not None else None,

@@ -169,7 +169,7 @@ class Diagnosis:
     error_type: str | None = None
     error_message: str | None = None
     request_id: str | None = None
-    served_org: str | None = None
+    org_name: str | None = None  # the org's name from the ``openai-organization`` header (a slug, never the id)
     precheck: str = PRECHECK_SKIPPED
     truncated: bool = False
     latency_ms: float | None = None

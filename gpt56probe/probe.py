@@ -288,7 +288,9 @@ def _trace(settings: HttpSettings, method: str, url: str, exchange: Exchange) ->
         if exchange.failure is not None:
             outcome += f" {exchange.failure.value}"
         request_id = exchange.headers.get("x-request-id", "-")
-        settings.tracer(f"{method} {redact(url)} -> {outcome} {request_id} {exchange.latency_s * 1000:.0f} ms")
+        org_name = exchange.headers.get("openai-organization")  # the org's name (a slug), not its id
+        named = f" org {redact(org_name)[:64]}" if org_name else ""
+        settings.tracer(f"{method} {redact(url)} -> {outcome} {request_id} {exchange.latency_s * 1000:.0f} ms{named}")
     return exchange
 
 

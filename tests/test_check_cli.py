@@ -62,12 +62,22 @@ def test_each_simulator_scenario_gets_its_verdict_on_every_tier(sim, org):
     assert result.exit_code == expected_exit == doc["summary"]["exit_code"]
 
 
-def test_every_answer_carries_a_real_request_id_and_the_served_org(sim):
+def test_every_answer_carries_a_real_request_id_and_the_org_name(sim):
+    from gpt56probe.simulator.server import org_name_for
+
     _, doc = check_json(sim, "--org", "org-sim-approved")
     for r in doc["results"]:
         assert REQ_ID.match(r["request_id"]), r
-        assert r["served_org"] == "org-sim-approved"
+        assert r["org_name"] == r["served_org"] == org_name_for("org-sim-approved")
+        assert not r["org_name"].startswith("org-")
         assert r["ok"] is True and r["precheck"] == "listed" and isinstance(r["latency_ms"], float)
+        assert "served by" not in r["reason"] and "asked for" not in r["reason"]
+
+
+def test_a_healthy_answer_to_an_org_id_gets_no_served_by_note_in_the_table(sim):
+    result = run(["check", "--base-url", sim.base_url, "--timeout", "3", "--deadline", "20", "--org", "org-sim-approved", "--tier", "luna"])
+    assert result.exit_code == 0, result.output
+    assert "answered as" not in result.output and "not the org asked for" not in result.output
 
 
 def test_fallbacks_inform_but_never_change_the_status(sim):
@@ -162,6 +172,7 @@ def test_verbose_traces_requests_on_stderr_without_the_key(sim):
     result = run(["check", "-v", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna"])
     assert "GET http://127.0.0.1" in result.stderr and "POST http://127.0.0.1" in result.stderr
     assert FAKE_KEY not in result.stderr + result.stdout
+    assert re.search(r"POST \S+ -> 200 req_[0-9a-f]{32} \d+ ms org sim-approved-[a-z0-9]{6}", result.stderr), result.stderr
 
 
 def test_demo_runs_offline_and_exits_0():

@@ -113,12 +113,12 @@ def test_real_invalid_key_message_stays_masked() -> None:
     assert "sk-PMafP" in (diagnosis.error_message or "") and "E873" in (diagnosis.error_message or "")
 
 
-def test_real_headers_fill_request_id_and_served_org() -> None:
+def test_real_headers_fill_request_id_and_the_org_name() -> None:
     case = json.loads((FIXTURES / "invalid_prompt_with_headers.json").read_text())
     diagnosis = classify(obs(ex(case["status"], case["body"], case["headers"])))
     assert diagnosis.request_id == "req_bf2eadd66b9f5c652172871aebf34737"
-    assert diagnosis.served_org == "user-qgmljulyw225lidrfb9zojtg"
-    assert "served by org user-qgmljulyw225lidrfb9zojtg" in diagnosis.reason
+    assert diagnosis.org_name == "user-qgmljulyw225lidrfb9zojtg"
+    assert "served by" not in diagnosis.reason and "not the org asked for" not in diagnosis.reason
 
 
 def test_relayed_litellm_error_uses_the_inner_openai_code() -> None:
@@ -204,12 +204,12 @@ def test_oversize_200_is_unknown_even_with_a_status() -> None:
 
 
 def test_ok_answer_fills_the_diagnosis() -> None:
-    headers = {"x-request-id": REQ, "openai-organization": "org-a"}
+    headers = {"x-request-id": REQ, "openai-organization": "acme-x1y2z3"}
     o = Observation(target=target(), precheck=PRECHECK_LISTED, sample=ex(200, chat_ok(), headers, latency=0.42), attempts=2,
                     adaptations=("max_tokens->max_completion_tokens",), started_at="2026-09-01T10:00:00+02:00")
     d = classify(o)
     assert (d.verdict, d.answer, d.truncated, d.http_status) == (Verdict.OK, "ok", False, 200)
-    assert (d.request_id, d.served_org, d.precheck) == (REQ, "org-a", PRECHECK_LISTED)
+    assert (d.request_id, d.org_name, d.precheck) == (REQ, "acme-x1y2z3", PRECHECK_LISTED)
     assert d.latency_ms == pytest.approx(420.0)
     assert (d.timestamp, d.attempts, d.adaptations) == ("2026-09-01T10:00:00+02:00", 2, ("max_tokens->max_completion_tokens",))
     assert (d.usage_input_tokens, d.usage_output_tokens) == (10, 2)
@@ -442,9 +442,16 @@ def test_every_verdict_has_a_remediation() -> None:
     assert set(REMEDIATIONS) == set(Verdict)
 
 
-def test_served_org_different_from_the_asked_org_is_reported() -> None:
-    d = classify(obs(ex(200, chat_ok(), {"openai-organization": "org-default"}), target("org-asked")))
-    assert d.served_org == "org-default" and "not the org asked for (org-asked)" in d.reason
+@pytest.mark.parametrize("name", ["acme-x1y2z3", "user-qgmljulyw225lidrfb9zojtg", "org-someone-else"])
+def test_the_org_name_header_is_recorded_and_never_compared_with_the_org_id(name: str) -> None:
+    d = classify(obs(ex(200, chat_ok(), {"openai-organization": name}), target("org-asked")))
+    assert d.verdict is Verdict.OK and d.org_name == name
+    assert d.reason == "answered 200", d.reason
+
+
+def test_the_default_org_is_named_when_no_org_was_asked_for() -> None:
+    d = classify(obs(ex(200, chat_ok(), {"openai-organization": "user-qgmljulyw225lidrfb9zojtg"}), target(None)))
+    assert "the key's default org is named user-qgmljulyw225lidrfb9zojtg" in d.reason
 
 
 # ------------------------------------------------------------------ odd real-world shapes

@@ -45,8 +45,9 @@ EXTRA_CATALOGUE: tuple[str, ...] = ("gpt-4o-mini",)
 _RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answer", "hidden",
               "headers", "delay", "safety_delay", "description"}
 _ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers"}
-_SCENARIO_KEYS = {"name", "org", "key", "description", "rules", "rule", "member_of", "default_org",
+_SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rule", "member_of", "default_org",
                   "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
+_ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TOP_KEYS = {"scenario", "scenarios", "defaults"}
 _DEFAULT_KEYS = {"safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
 
@@ -121,6 +122,7 @@ class Scenario:
     rules: tuple[Rule, ...] = ()
     member_of: tuple[str, ...] | None = None  # key scenarios: the only orgs the key belongs to
     default_org: str | None = None  # key scenarios: the org used without an OpenAI-Organization header
+    org_name: str | None = None  # org scenarios: the name openai-organization sends (default: a slug of the id)
     safety_delay: float | None = None
     fault_delay: float | None = None
     trickle_interval: float | None = None
@@ -303,9 +305,11 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
     if org is None and key is None:
         raise _fail(path, where, "needs an org or a key (prefix) that selects it")
     for label, value in (("org", org), ("key", key), ("description", data.get("description", "")),
-                         ("default_org", data.get("default_org"))):
+                         ("default_org", data.get("default_org")), ("org_name", data.get("org_name"))):
         if value is not None and not isinstance(value, str):
             raise _fail(path, f"{where}.{label}", "must be a string")
+    if data.get("org_name") is not None and not _ORG_NAME.fullmatch(data["org_name"]):
+        raise _fail(path, f"{where}.org_name", "must be an org name such as acme-x1y2z3 (letters, digits, - _ . ; at most 64)")
     if key is not None and key not in (NO_KEY, NOT_SK_KEY) and not key.startswith("sk-"):
         raise _fail(path, f"{where}.key", f"a key prefix must start with 'sk-' (or be {NO_KEY} / {NOT_SK_KEY})")
     raw_rules = data.get("rules", data.get("rule", []))
@@ -327,6 +331,7 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
         rules=rules,
         member_of=_str_tuple(member_of, path, f"{where}.member_of") if member_of is not None else None,
         default_org=data.get("default_org"),
+        org_name=data.get("org_name"),
         **knobs,
     )
 
