@@ -184,3 +184,20 @@ def test_sdk_headers_reach_the_server(sim):
     rec = sim.requests[-1]
     assert rec.headers["authorization"] == "Bearer sk-test-sdk-headers"
     assert rec.headers["openai-organization"] == "org-sim-approved"
+
+
+def test_the_sdk_obeys_the_retry_rules_the_simulator_plays():
+    """The SDK itself waits what org-sim-retry asks (retry-after-ms over retry-after) and stops on x-should-retry: false."""
+    import time
+
+    with start_simulator() as fresh:
+        c = openai.OpenAI(api_key=KEY, organization="org-sim-retry", base_url=fresh.base_url, max_retries=2)
+        started = time.monotonic()
+        assert chat(c, model=SOL).choices[0].message.content == "ok"
+        assert 0.25 <= time.monotonic() - started < 5
+        assert chat(c, model="gpt-5.5").choices[0].message.content == "ok"  # a 400 retried on x-should-retry: true
+        stubborn = openai.OpenAI(api_key=KEY, organization="org-sim-noretry", base_url=fresh.base_url, max_retries=2)
+        fresh.clear_requests()
+        with pytest.raises(openai.InternalServerError):
+            chat(stubborn, model=LUNA)
+        assert len(fresh.requests) == 1

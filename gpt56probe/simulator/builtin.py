@@ -62,6 +62,8 @@ VERIFY_STREAM = "Your organization must be verified to stream this model." + _VE
 VERIFY_USE = "Your organization must be verified to use the model `{model}`." + _VERIFY_TAIL  # [9c]
 
 # --- simulator-defined (no public capture exists)
+CONFLICT = "The request conflicted with another request in progress. Please retry your request."  # 409: the SDK's "lock timeout"
+BUSY = "The server is temporarily unable to take this request. Please retry your request."  # 400 + x-should-retry: true
 PENDING = (
     "Access to model `{model}` is pending for organization {org}: your enrollment is approved but "
     "provisioning has not completed yet. Try again later, or ask your account representative about the "
@@ -147,6 +149,24 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
          "description": "first sampling request per (model, surface) 503 overloaded with retry-after: 0, then ok",
          "rules": [{"endpoints": "sampling", "times": 1, "error": _err(503, OVERLOADED, type_="server_error"),
                     "headers": {"retry-after": "0"}}]},
+        {"name": "retry", "org": "org-sim-retry",
+         "description": "first sampling request per model refused in a way openai-python retries, then ok: "
+                        "sol 429 retry-after-ms 300 (retry-after 30), terra 503 retry-after as an HTTP date, "
+                        "luna 409 (backoff), gpt-5.5 400 with x-should-retry: true",
+         "rules": [
+             {"models": SOL, "endpoints": "sampling", "times": 1,
+              "error": _err(429, RATE_LIMIT, "rate_limit_exceeded", "requests"),
+              "headers": {"retry-after-ms": "300", "retry-after": "30"}},
+             {"models": TERRA, "endpoints": "sampling", "times": 1, "error": _err(503, OVERLOADED, type_="server_error"),
+              "headers": {"retry-after": "{http_date+1}"}},
+             {"models": LUNA, "endpoints": "sampling", "times": 1, "error": _err(409, CONFLICT)},
+             {"models": "gpt-5.5", "endpoints": "sampling", "times": 1, "error": _err(400, BUSY),
+              "headers": {"x-should-retry": "true"}},
+         ]},
+        {"name": "noretry", "org": "org-sim-noretry",
+         "description": "sampling 503 overloaded with x-should-retry: false, always: not retried",
+         "rules": [{"endpoints": "sampling", "error": _err(503, OVERLOADED, type_="server_error"),
+                    "headers": {"x-should-retry": "false"}}]},
         {"name": "unverified", "org": "org-sim-unverified",
          "description": "streaming 5.6: 400 unsupported_value param stream; sol unstreamed: 404 \"must be verified to use the model\"",
          "rules": [

@@ -8,6 +8,7 @@ ScenarioSet (scenarios.py); this module only routes, validates and writes.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import re
@@ -541,7 +542,7 @@ class _Exchange:
         headers["cf-cache-status"] = "DYNAMIC"
         headers["CF-RAY"] = bodies.cf_ray()
         if extra:
-            headers.update(extra)
+            headers.update({name: _header_value(value) for name, value in extra.items()})
         return headers
 
     def _json_reply(self, status: int, payload: Any, extra: Mapping[str, str] | None = None,
@@ -553,6 +554,14 @@ class _Exchange:
         headers = self._headers(status, extra, content_type="application/json; charset=utf-8",
                                 with_org=with_org, bare=bare)
         return _Reply(status, headers, json.dumps(payload, indent=4).encode(), delay=delay)
+
+
+_HTTP_DATE = re.compile(r"\{http_date([+-]\d+(?:\.\d+)?)?\}")
+
+
+def _header_value(value: str) -> str:
+    """A rule's header value; ``{http_date+N}`` becomes the HTTP date N seconds from now (retry-after dates)."""
+    return _HTTP_DATE.sub(lambda m: email.utils.formatdate(time.time() + float(m.group(1) or 0), usegmt=True), value)
 
 
 def _padded(payload: bytes, size: int) -> Iterator[bytes]:
