@@ -22,7 +22,9 @@ How a verdict is reached (first rule that applies wins)
    organization verification ("must be verified", usage tier) ->
    ``org_not_eligible`` (before everything, because OpenAI sends it with
    ``unsupported_value`` and at 404); "Project `proj_…` does not have access
-   to model" -> ``project_no_access``; unambiguous codes (``invalid_api_key``,
+   to model" -> ``project_no_access``; "You are not allowed to sample from
+   this model" -> ``key_permissions`` (a restricted key without model
+   capabilities, whatever the model list says); unambiguous codes (``invalid_api_key``,
    ``mismatched_organization``, ``account_deactivated``, ``insufficient_quota``,
    ``rate_limit_exceeded``, ``unsupported_country_region_territory``,
    ``invalid_prompt``, ``unsupported_parameter`` …); then types and message
@@ -32,10 +34,11 @@ How a verdict is reached (first rule that applies wins)
    ``wrong_org`` if the same key reaches the model through another checked org,
    else ``not_provisioned``; then ``unsupported_value``/param errors ->
    ``unsupported_parameter``; then the status alone (429 -> ``rate_limited``,
-   5xx -> ``server_error``, 408 -> ``timeout``, 400 on a param ->
-   ``unsupported_parameter``). HTML edge pages: block pages ("Sorry, you have
-   been blocked", "Attention Required! | Cloudflare", "Access denied") at 4xx
-   -> ``region_vpn``; HTML at 5xx -> ``server_error``.
+   408 and 524 (Cloudflare gave up waiting for the origin) -> ``timeout``,
+   5xx -> ``server_error``, 400 on a param -> ``unsupported_parameter``).
+   HTML edge pages: block pages ("Sorry, you have been blocked", "Attention
+   Required! | Cloudflare", "Access denied") at 4xx -> ``region_vpn``; the 524
+   "A timeout occurred" page -> ``timeout``; other HTML at 5xx -> ``server_error``.
 4. A 2xx answer: a safety notice (header ``openai-safety-notice``, notice text
    in the body, chat ``finish_reason: content_filter``, a refusal, Responses
    ``incomplete_details.reason: content_filter``) -> ``safety_check``; else
@@ -180,7 +183,7 @@ SAFETY_TEXT = _rx(r"flagged as potentially violating", r"potentially high-risk c
 PENDING_TEXT = _rx(r"provisioning (?:is )?(?:pending|in progress|not (?:yet )?complete)", r"access (?:is )?(?:still )?pending",
                    r"not yet (?:been )?(?:provisioned|activated)")
 MODEL_ACCESS_TEXT = _rx(r"does not exist or you do not have access", r"do(?:es)? not have access to (?:the )?model",
-                        r"not allowed to sample", r"model:? [`'\"]?[^\s`'\"]{1,200}[`'\"]? does not exist",
+                        r"model:? [`'\"]?[^\s`'\"]{1,200}[`'\"]? does not exist",
                         r"requested model [^\s]{1,200} does not exist",
                         r"that model does not exist", r"model not found", r"no such model", r"unknown model")
 SERVER_TEXT = _rx(r"server had an error", r"overloaded", r"internal server error", r"bad gateway", r"service (?:temporarily )?unavailable",
@@ -188,6 +191,8 @@ SERVER_TEXT = _rx(r"server had an error", r"overloaded", r"internal server error
 PARAM_TEXT = _rx(r"^unsupported parameter", r"^unsupported value", r"^invalid '", r"^invalid type", r"^missing required parameter",
                  r"^unrecognized request argument", r"^unknown parameter", r"could not parse the json body", r"is not supported with this model",
                  r"integer (?:below|above) (?:min|max)")
+SAMPLE_FORBIDDEN = _rx(r"not allowed to sample from this model", r"not allowed to sample")
+EDGE_TIMEOUT = _rx(r"\b524\b[^<]{0,20}a timeout occurred", r"a timeout occurred", r"error code:? 524", r"origin web server timed out")
 HTML_BLOCK = _rx(r"sorry, you have been blocked", r"attention required", r"access denied", r"you are unable to access",
                  r"error code:? 10\d\d", r"request blocked", r"just a moment\.\.\.", r"cf-chl", r"forbidden by (?:administrative|policy)")
 
@@ -315,12 +320,16 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
             page = f"HTML page \"{title}\"" if title else "an HTML page"
             if effective is not None and 400 <= effective < 500 and HTML_BLOCK.search(body[:50000]) and effective != 429:
                 return done(Verdict.REGION_VPN, f"{effective} {page}: an edge block page (region, VPN/proxy or IP reputation)")
+            if effective == 524 or (effective is not None and effective >= 500 and EDGE_TIMEOUT.search(body[:50000])):
+                return done(Verdict.TIMEOUT, f"{effective} {page}: the edge (Cloudflare) gave up waiting for OpenAI's answer")
             if effective is not None and effective >= 500:
                 return done(Verdict.SERVER_ERROR, f"{effective} {page} from a gateway")
             if effective == 429:
                 return done(Verdict.RATE_LIMITED, f"429 {page}")
             return done(Verdict.UNKNOWN, f"{effective if effective is not None else 'no status'} {page}, not an API answer (captive portal or proxy?): {_snippet(body)}")
         if not body.strip():
+            if effective == 524:
+                return done(Verdict.TIMEOUT, "524 with an empty body: the edge gave up waiting for OpenAI's answer")
             if effective == 429:
                 return done(Verdict.RATE_LIMITED, "429 with an empty body")
             if effective is not None and effective >= 500:
@@ -341,6 +350,9 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
         match = re.search(r"proj[_-][A-Za-z0-9_\-]+", message)
         project = match.group(0) if match else "this project"
         return done(Verdict.PROJECT_NO_ACCESS, f"project {project} is not allowed this model: {said}")
+    if SAMPLE_FORBIDDEN.search(message):
+        # A restricted key without model capabilities (scope model.request); the org may well have the model.
+        return done(Verdict.KEY_PERMISSIONS, f"the key may not sample models (a restricted key without model capabilities): {said}")
     if code in CODE_VERDICTS:
         verdict = CODE_VERDICTS[code]
         if verdict is Verdict.UNSUPPORTED_PARAMETER:
@@ -362,10 +374,10 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
         return done(Verdict.UNSUPPORTED_PARAMETER, f"the API rejected the probe's parameter{(' ' + param) if param else ''}: {said}")
     if effective == 429 or etype in ("tokens", "requests"):
         return done(Verdict.RATE_LIMITED, said)
+    if effective in (408, 524) or (effective is not None and effective >= 500 and EDGE_TIMEOUT.search(message)):
+        return done(Verdict.TIMEOUT, said)
     if (effective is not None and effective >= 500) or SERVER_TEXT.search(message):
         return done(Verdict.SERVER_ERROR, said)
-    if effective == 408:
-        return done(Verdict.TIMEOUT, said)
     if effective == 403 and HTML_BLOCK.search(message):
         return done(Verdict.REGION_VPN, said)
     if effective == 400 and (param or etype == "invalid_request_error"):
@@ -601,6 +613,17 @@ def _refine(observation: Observation, facts: _Facts, peers: Sequence[Observation
         remedy = f"{_org_name(target.org)} lists {model} but cannot use it yet: ask the account rep for the provisioning status."
     elif verdict is Verdict.PROJECT_NO_ACCESS:
         remedy = f"Allow {model} for this project (project settings, model access), or use a project/key that has it."
+    elif verdict is Verdict.KEY_PERMISSIONS:
+        said = facts.error.message if facts.error and facts.error.message else ""
+        scopes = re.search(r"missing scopes?:?\s*([\w.,\s]+?)(?:\.\s|\.$|$)", said, re.IGNORECASE)
+        if SAMPLE_FORBIDDEN.search(said):
+            remedy = ("This key may not sample models: a restricted key needs Write on \"Model capabilities\" "
+                      "(scope model.request). Edit the key's permissions (platform.openai.com/api-keys) or use an unrestricted key.")
+        elif scopes:
+            remedy = f"Give the key the missing scope(s) {_safe(scopes.group(1).strip(), 80)} (restricted key permissions, project role) or use an unrestricted key."
+    elif verdict is Verdict.TIMEOUT and facts.exchange is not None and _status_of(facts.exchange) == 524:
+        remedy = ("Cloudflare gave up waiting for OpenAI (524): retry later, raising --timeout will not help; "
+                  "if it repeats on Sol/Terra a safety check may be holding the answer, so try Luna.")
     elif verdict is Verdict.OK and target.tier in (*TIERS,) and target.tier != LUNA_TIER:
         lunas = [p for p in others if p.target.org == target.org and p.target.tier == LUNA_TIER and cache.facts(p).verdict is Verdict.OK]
         own, luna_s = _latency(observation), (_latency(lunas[0]) if lunas else None)

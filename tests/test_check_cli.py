@@ -49,8 +49,10 @@ SCENARIO_VERDICTS = {
     "org-sim-fault-html403": ("region_vpn",) * 3,
     "org-sim-fault-html502": ("server_error",) * 3,
     "org-sim-fault-500": ("server_error",) * 3,
+    "org-sim-fault-html524": ("timeout",) * 3,
+    "org-sim-noretry": ("server_error",) * 3,
 }
-EXIT_BY_WORST = {"ok": 0, "safety_check": 1, "rate_limited": 1, "server_error": 1}
+EXIT_BY_WORST = {"ok": 0, "safety_check": 1, "rate_limited": 1, "server_error": 1, "timeout": 1}
 
 
 @pytest.mark.parametrize("org", sorted(SCENARIO_VERDICTS))
@@ -198,3 +200,11 @@ def test_every_command_has_help_text():
     for name, command in main.commands.items():
         assert command.help, f"{name} has no help"
         assert run([name, "-h"], key=None).exit_code == 0
+
+
+def test_a_key_without_model_capabilities_is_key_permissions_not_provisioning(sim):
+    result, doc = check_json(sim, "--org", "org-sim-approved", "--tier", "sol", key="sk-sim-nosample-0123456789abcd")
+    [r] = doc["results"]
+    assert (r["verdict"], r["http_status"], r["precheck"]) == ("key_permissions", 403, "listed"), r
+    assert "Model capabilities" in r["remediation"]
+    assert result.exit_code == 2

@@ -90,9 +90,9 @@ def test_every_fixture_names_its_source() -> None:
 
 
 def test_every_verdict_with_a_body_has_a_real_capture() -> None:
-    """Transport verdicts (timeout, network_error) and ok have no error body to capture."""
+    """network_error (a transport failure) and ok have no error body to capture; timeout has the edge's 524 page."""
     covered = {json.loads(p.read_text())["verdict"] for p in FIXTURES.glob("*.json")}
-    assert {v.value for v in Verdict} - covered == {"ok", "timeout", "network_error"}
+    assert {v.value for v in Verdict} - covered == {"ok", "network_error"}
 
 
 @pytest.mark.parametrize("case", _fixtures())
@@ -569,3 +569,41 @@ def test_edge_401_with_a_uuid_request_id_keeps_it() -> None:
 )
 def test_model_access_wordings_without_a_code_are_not_provisioned(message: str) -> None:
     assert verdict(ex(404, api_error(message))) is Verdict.NOT_PROVISIONED
+
+
+# ------------------------------------------------------------------ shapes seen in public reports (issue 11, item 4)
+
+
+CF_524 = json.loads((FIXTURES / "cloudflare_524_html.json").read_text())
+
+
+@pytest.mark.parametrize("status, body, headers", [
+    (524, CF_524["body"], CF_524["headers"]),
+    (524, "error code: 524", {"content-type": "text/plain; charset=UTF-8"}),
+    (524, "", {}),
+    (504, CF_524["body"], CF_524["headers"]),  # a relay re-labelling the edge's page keeps its meaning
+], ids=["html", "plain", "empty", "relayed-page"])
+def test_a_cloudflare_524_is_a_timeout_not_a_server_error(status: int, body: str, headers: dict[str, str]) -> None:
+    d = classify(obs(ex(status, body, headers)))
+    assert d.verdict is Verdict.TIMEOUT, d.reason
+    if status == 524:
+        assert "raising --timeout will not help" in d.remediation
+
+
+def test_other_gateway_pages_stay_server_errors() -> None:
+    bad_gateway = json.loads((FIXTURES / "bad_gateway_html.json").read_text())
+    assert verdict(ex(502, bad_gateway["body"], bad_gateway["headers"])) is Verdict.SERVER_ERROR
+
+
+@pytest.mark.parametrize("precheck", [PRECHECK_LISTED, PRECHECK_NOT_LISTED, PRECHECK_SKIPPED])
+def test_not_allowed_to_sample_is_the_key_not_the_org(precheck: str) -> None:
+    body = api_error("You are not allowed to sample from this model")
+    d = classify(obs(ex(403, body), precheck=precheck))
+    assert d.verdict is Verdict.KEY_PERMISSIONS, d.reason
+    assert "Model capabilities" in d.remediation and "model.request" in d.remediation
+
+
+def test_a_missing_scope_is_named_in_the_next_step() -> None:
+    case = json.loads((FIXTURES / "missing_scopes.json").read_text())
+    d = classify(obs(ex(case["status"], case["body"], case["headers"]), target(surface="responses")))
+    assert d.verdict is Verdict.KEY_PERMISSIONS and "api.responses.write" in d.remediation

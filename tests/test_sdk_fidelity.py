@@ -75,6 +75,8 @@ CASES: list[tuple[str, str | None, str, Callable[..., Any], dict[str, Any], type
     ("fault-500", "org-sim-fault-500", KEY, chat, {}, openai.InternalServerError, None),
     ("fault-html502", "org-sim-fault-html502", KEY, chat, {}, openai.InternalServerError, None),
     ("fault-html403", "org-sim-fault-html403", KEY, listing, {}, openai.PermissionDeniedError, None),
+    ("fault-html524", "org-sim-fault-html524", KEY, chat, {}, openai.InternalServerError, None),
+    ("nosample-key", None, "sk-sim-nosample-0000000000", chat, {}, openai.PermissionDeniedError, None),
     ("max-tokens", None, KEY, lambda c: c.chat.completions.create(model=SOL, messages=MESSAGES, max_tokens=8), {},
      openai.BadRequestError, "unsupported_parameter"),
     ("effort-minimal-56", None, KEY, chat, {"reasoning_effort": "minimal"}, openai.BadRequestError,

@@ -28,6 +28,7 @@ MISSING_SCOPE = (
     "have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if "
     "you're using a restricted API key, that it has the necessary scopes."
 )  # [5]
+NOT_ALLOWED_TO_SAMPLE = "You are not allowed to sample from this model"  # [5b]
 DEACTIVATED = (
     "This key is associated with a deactivated account. If you feel this is an error, contact us through our "
     "help center at help.openai.com."
@@ -101,6 +102,9 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         {"name": "restricted-key", "key": "sk-sim-restricted",
          "description": "restricted key: chat works, /v1/responses 401 missing scope api.responses.write (code null)",
          "rules": [{"endpoints": "responses", "error": _err(401, MISSING_SCOPE)}]},
+        {"name": "nosample-key", "key": "sk-sim-nosample",
+         "description": "restricted key without model capabilities: models listed, sampling 403 \"You are not allowed to sample from this model\" (code null)",
+         "rules": [{"endpoints": "sampling", "error": _err(403, NOT_ALLOWED_TO_SAMPLE)}]},
         {"name": "deactivated-key", "key": "sk-sim-deactivated", "description": "401 account_deactivated everywhere",
          "rules": [{"error": _err(401, DEACTIVATED, "account_deactivated")}]},
         {"name": "other-org-key", "key": "sk-sim-other", "member_of": ["org-sim-other"], "default_org": "org-sim-other",
@@ -183,6 +187,7 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         _fault_org("reset", "reset", "connection reset, no answer"),
         _fault_org("html502", "html502", "502 HTML \"Bad Gateway\" page from the edge proxy (cloudflare)"),
         _fault_org("html403", "html403", "403 HTML \"Sorry, you have been blocked\" edge page, every endpoint"),
+        _fault_org("html524", "html524", "524 HTML \"A timeout occurred\" Cloudflare page: the edge gave up waiting for the origin"),
         _fault_org("truncated", "truncated", "200 with JSON cut off mid-body (honest Content-Length)"),
         _fault_org("oversize", "oversize", "200 with a 20 MB body"),
         {"name": "fault-500", "org": "org-sim-fault-500", "description": "sampling 500 server_error",

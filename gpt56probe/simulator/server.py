@@ -498,13 +498,13 @@ class _Exchange:
         fault = rule.fault
         if fault == "reset":
             return _Reply(0, {}, reset=True, delay=rule.delay)
-        if fault in ("html502", "html403"):
+        if fault in ("html502", "html403", "html524"):
             ray = bodies.cf_ray()
-            page = bodies.HTML_502 if fault == "html502" else bodies.html_403(ray)
-            status = 502 if fault == "html502" else 403
+            page = {"html502": bodies.HTML_502, "html403": bodies.html_403(ray), "html524": bodies.html_524(ray)}[fault]
+            status = {"html502": 502, "html403": 403, "html524": 524}[fault]
             headers = {"Content-Type": "text/html", "CF-RAY": ray, "Cache-Control": "no-cache",
                        **dict(rule.headers)}
-            if fault == "html403":
+            if fault in ("html403", "html524"):
                 headers["Content-Type"] = "text/html; charset=UTF-8"
                 headers["X-Frame-Options"] = "SAMEORIGIN"
             return _Reply(status, headers, page.encode(), delay=rule.delay)
