@@ -217,6 +217,7 @@ CODE_VERDICTS: Mapping[str, Verdict] = {
     "unsupported_country": Verdict.REGION_VPN,
     "model_access_pending": Verdict.PROVISIONING_PENDING,
     "invalid_prompt": Verdict.SAFETY_CHECK,
+    "bio_policy": Verdict.SAFETY_CHECK,  # a Responses error code (openai-python types/responses/response_error.py)
     "content_policy_violation": Verdict.SAFETY_CHECK,
     "content_filter": Verdict.SAFETY_CHECK,
     "missing_scope": Verdict.KEY_PERMISSIONS,
@@ -445,15 +446,6 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
     reading = read_body(body)
     parsed, answer, info = reading.parsed, reading.answer, reading.error
 
-    if exchange.streamed_text is not None or exchange.stream_finish is not None:
-        answer.recognised = True
-        if exchange.streamed_text is not None:
-            answer.text = _text(exchange.streamed_text)
-        if exchange.stream_finish is not None:
-            answer.finish = _text(exchange.stream_finish)
-            if answer.finish.lower() in ("content_filter", "max_output_tokens"):
-                answer.incomplete_reason = answer.finish
-
     if status is None:
         if info is not None:
             return _judge_error(status, info, body, exchange, precheck)
@@ -467,7 +459,13 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
         if info is not None and not info.empty:
             facts = _judge_error(status, info, body, exchange, precheck)
             facts.answer = answer
+            if reading.stream:
+                after = f", after the text \"{_safe(answer.text, 40)}\"" if answer.text else ""
+                facts.notes.append(f"the error came inside the {status} stream{after}")
             return facts
+        if reading.stream and answer.recognised and not answer.ended:
+            return _Facts(Verdict.SERVER_ERROR, f"the {status} stream stopped before its end (no [DONE], finish reason or "
+                          "terminal event): the server or a proxy cut it", answer=answer, exchange=exchange)
         if answer.recognised:
             return _judge_answer(status, answer, exchange, tier)
         notice = _header(exchange.headers, SAFETY_NOTICE_HEADER)

@@ -56,7 +56,8 @@ class Target:
 class Exchange:
     """One HTTP answer, or the transport failure that replaced it.
 
-    ``headers`` keys are lower case. ``body`` is text, already capped by the probe.
+    ``headers`` keys are lower case. ``body`` is text, already capped by the probe; a streamed
+    answer keeps its raw server-sent events (wire.read_body reads both).
     """
 
     status: int | None = None
@@ -65,8 +66,6 @@ class Exchange:
     latency_s: float = 0.0
     failure: Failure | None = None
     failure_detail: str = ""
-    streamed_text: str | None = None  # assembled deltas of a streamed answer
-    stream_finish: str | None = None  # finish_reason / status seen in the stream
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import json
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 import requests
 
@@ -29,8 +28,7 @@ from gpt56probe.observation import (
 )
 from gpt56probe.redact import redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.wire import answer_in_body, error_in_body
-from gpt56probe.wire import as_dict, load_json
+from gpt56probe.wire import error_in_body, load_json, read_body
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -161,65 +159,21 @@ def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, Failure 
     return b"".join(chunks), None
 
 
-def _iter_sse(response: requests.Response, cap: int) -> Iterator[tuple[str, str]]:
-    """(event, data) pairs of a server-sent event stream, within the byte cap (time: _BodyWatchdog)."""
-    size = 0
-    event = ""
-    for raw in response.iter_lines(chunk_size=1024):
-        size += len(raw) + 1
-        if size > cap:
-            raise _StreamCut(Failure.TOO_LARGE)
-        line = raw.decode("utf-8", "replace")
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            yield event, line[5:].strip()
-            event = ""
+STREAM_HEAD_CHARS = 8 * 1024
 
 
-class _StreamCut(Exception):
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.value)
-        self.failure = failure
-
-
-def _assemble_stream(response: requests.Response, cap: int) -> tuple[str, str | None, dict[str, Any]]:
-    """Text, finish reason and usage of a streamed chat or responses answer."""
-    text: list[str] = []
-    finish: str | None = None
-    usage: dict[str, Any] = {}
-    for event, data in _iter_sse(response, cap):
-        if data == "[DONE]":
-            break
-        payload = load_json(data)
-        if not isinstance(payload, dict):
-            continue
-        if isinstance(payload.get("choices"), list):  # chat chunk
-            for choice in payload["choices"]:
-                if isinstance(choice, dict):
-                    delta = choice.get("delta") or {}
-                    if isinstance(delta, dict) and isinstance(delta.get("content"), str):
-                        text.append(delta["content"])
-                    if choice.get("finish_reason"):
-                        finish = str(choice["finish_reason"])
-            if isinstance(payload.get("usage"), dict):
-                usage = payload["usage"]
-            continue
-        kind = payload.get("type") or event
-        if kind == "response.output_text.delta" and isinstance(payload.get("delta"), str):
-            text.append(payload["delta"])
-        elif kind in ("response.completed", "response.incomplete", "response.failed"):
-            resp = as_dict(payload.get("response"))
-            finish = str(resp.get("status") or kind.split(".")[-1])
-            details = resp.get("incomplete_details")
-            if isinstance(details, dict) and details.get("reason"):
-                finish = f"incomplete:{details['reason']}"
-            if isinstance(resp.get("usage"), dict):
-                usage = resp["usage"]
-        elif kind == "error":
-            finish = "error"
-            text.append(json.dumps(payload)[:500])
-    return "".join(text), finish, usage
+def _stored_text(raw: bytes, encoding: str | None, is_stream: bool) -> str:
+    """The body as kept on the Exchange: at most STORED_BODY_CHARS. A long stream keeps its start and,
+    above all, its end, where a stream's verdict is (the terminal event, an in-band error)."""
+    text = raw.decode(encoding or "utf-8", "replace") if raw else ""
+    if len(text) <= STORED_BODY_CHARS:
+        return text
+    if not is_stream:
+        return text[:STORED_BODY_CHARS]
+    head = text[:STREAM_HEAD_CHARS].rsplit("\n\n", 1)[0]
+    tail = text[-(STORED_BODY_CHARS - STREAM_HEAD_CHARS):]
+    tail = tail.split("\n\n", 1)[1] if "\n\n" in tail else tail
+    return f"{head}\n\n{tail}"
 
 
 def http_exchange(
@@ -252,21 +206,11 @@ def http_exchange(
                 _BodyWatchdog(response, max(0.0, read_budget - (time.monotonic() - started))) as watchdog:
             status = response.status_code
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
-            is_sse = sse and status == 200 and "text/event-stream" in resp_headers.get("content-type", "")
-            if is_sse:
-                try:
-                    text, finish, usage = _assemble_stream(response, settings.max_body_bytes)
-                except _StreamCut as cut:
-                    return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, cut.failure, "stream cut"))
-                if watchdog.fired.is_set():
-                    return cut_short()
-                body_text = json.dumps({"stream": True, "usage": usage})
-                exchange = Exchange(status, resp_headers, body_text, time.monotonic() - started, streamed_text=text, stream_finish=finish)
-                return _trace(settings, method, url, exchange)
+            is_stream = sse and "text/event-stream" in resp_headers.get("content-type", "")
             raw, failure = _read_capped(response, settings.max_body_bytes)
             if watchdog.fired.is_set():
                 return cut_short()
-            text_body = raw[:STORED_BODY_CHARS].decode(response.encoding or "utf-8", "replace") if raw else ""
+            text_body = _stored_text(raw, response.encoding, is_stream)
             detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ""
             exchange = Exchange(status, resp_headers, text_body, time.monotonic() - started, failure, detail)
     except (requests.exceptions.RequestException, OSError, ValueError, AttributeError) as exc:
@@ -437,15 +381,7 @@ class Prober:
                 time.sleep(decision.wait_s)
                 continue
             break
-        answer = answer_in_body(exchange.body) if exchange.status == 200 and not target.stream else None
-        usage_in, usage_out = (answer.usage_in, answer.usage_out) if answer else _stream_usage(exchange)
+        answer = read_body(exchange.body).answer if exchange.status == 200 else None
+        usage_in, usage_out = (answer.usage_in, answer.usage_out) if answer else (0, 0)
         return Observation(target, state, pre, exchange, attempts, tuple(notes), started_at, usage_in, usage_out)
-
-
-def _stream_usage(exchange: Exchange) -> tuple[int, int]:
-    data = as_dict(load_json(exchange.body)) if exchange.streamed_text is not None else {}
-    usage = as_dict(data.get("usage"))
-    tokens_in = usage.get("prompt_tokens", usage.get("input_tokens", 0))
-    tokens_out = usage.get("completion_tokens", usage.get("output_tokens", 0))
-    return (tokens_in if isinstance(tokens_in, int) else 0, tokens_out if isinstance(tokens_out, int) else 0)
 

@@ -107,6 +107,7 @@ class Answer:
     usage_out: int = 0
     recognised: bool = False
     error: ErrorInfo | None = None
+    ended: bool = False  # streams only: the stream reached its end ([DONE], a finish, a terminal event, an error)
 
 
 def parse_json(text: str) -> Any:
@@ -208,16 +209,49 @@ def answer_in_body(body: str) -> Answer:
     return parse_answer(parse_json(body)) if isinstance(body, str) else Answer()
 
 
-def sse_events(body: str) -> list[Any]:
-    events: list[Any] = []
-    for line in body.splitlines()[:5000]:
-        line = line.strip()
-        if line.startswith("data:"):
-            payload = line[5:].strip()
-            if payload and payload != "[DONE]":
-                parsed = parse_json(payload)
-                if parsed is not None:
-                    events.append(parsed)
+MAX_SSE_EVENTS = 20000
+DONE = "[DONE]"
+
+
+@dataclass(frozen=True)
+class SseEvent:
+    """One server-sent event: its ``event:`` name ("" when absent) and its ``data:``, parsed as JSON."""
+
+    name: str
+    data: Any  # the JSON value; None when the data is not JSON (or is [DONE])
+    raw: str  # the data as sent (``[DONE]`` ends a chat stream)
+
+
+def sse_events(body: str) -> list[SseEvent]:
+    """The events of an SSE body, decoded as the SDKs do (openai-python ``SSEDecoder``): ``event:`` and
+    ``data:`` fields up to a blank line, several ``data:`` lines joined by newlines, comments skipped.
+    Events after ``data: [DONE]`` are not read (the SDKs stop there)."""
+    events: list[SseEvent] = []
+    name = ""
+    data: list[str] = []
+
+    def dispatch() -> bool:
+        nonlocal name, data
+        if data:
+            raw = "\n".join(data)
+            events.append(SseEvent(name, None if raw == DONE else parse_json(raw), raw))
+        name, data = "", []
+        return bool(events) and events[-1].raw == DONE
+
+    for line in text_of(body).splitlines():
+        if len(events) >= MAX_SSE_EVENTS:
+            break
+        if not line.strip():
+            if dispatch():
+                return events
+            continue
+        field_name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field_name == "event":
+            name = value.strip()
+        elif field_name == "data":
+            data.append(value)
+    dispatch()
     return events
 
 
@@ -304,20 +338,50 @@ def parse_answer(obj: Any) -> Answer:
     return answer
 
 
-def parse_stream(events: list[Any]) -> Answer:
-    """Assemble an answer from SSE events (chat chunks or responses events)."""
+TERMINAL_RESPONSE_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed", "response.cancelled"})
+
+
+def _stream_error(event: SseEvent) -> ErrorInfo | None:
+    """The error an event carries, as the SDKs see it: chat ``data: {"error": {...}}`` (openai-python and
+    openai-node raise APIError), a Responses ``event: error`` with ``{"type": "error", "code", "message",
+    "param"}`` (openai-node raises; openai-python yields a ResponseErrorEvent), or an ``error`` nested in it."""
+    data = event.data
+    if not isinstance(data, dict):
+        return ErrorInfo(message=squash(event.raw, 300)) if event.name == "error" and event.raw.strip() else None
+    nested = data.get("error")
+    if nested:
+        found = find_error({"error": nested})
+        return found if found is not None and not found.empty else ErrorInfo(message="An error occurred during streaming")
+    if event.name == "error" or scalar_text(data.get("type")) == "error":
+        info = ErrorInfo(scalar_text(data.get("code")), None, scalar_text(data.get("message")), scalar_text(data.get("param")))
+        return info if not info.empty else ErrorInfo(message="An error occurred during streaming")
+    return None
+
+
+def parse_stream(events: list[SseEvent]) -> Answer:
+    """Assemble an answer from SSE events (chat chunks or Responses events), errors included.
+
+    ``ended`` says whether the stream reached an end: ``[DONE]``, a chat finish reason, a terminal
+    Responses event (completed, incomplete, failed, cancelled) or an error event. The first error
+    is kept, as the SDKs raise at the first one.
+    """
     answer = Answer()
     parts: list[str] = []
     for event in events:
-        if not isinstance(event, dict):
+        if event.raw == DONE and event.data is None:
+            answer.ended = True
+            break
+        error = _stream_error(event)
+        if error is not None:
+            answer.recognised = answer.ended = True
+            answer.error = answer.error or error
             continue
-        kind = scalar_text(event.get("type")) or ""
-        if kind == "error" or (isinstance(event.get("error"), dict) and "choices" not in event):
-            answer.error = find_error(event) or answer.error
-            answer.recognised = True
+        data = event.data
+        if not isinstance(data, dict):
             continue
-        if isinstance(event.get("response"), dict) and kind.startswith("response."):
-            final = parse_answer(event["response"])
+        kind = scalar_text(data.get("type")) or event.name
+        if isinstance(data.get("response"), dict) and kind.startswith("response."):
+            final = parse_answer(data["response"])
             answer.recognised = True
             answer.status = final.status or answer.status
             answer.incomplete_reason = final.incomplete_reason or answer.incomplete_reason
@@ -325,32 +389,34 @@ def parse_stream(events: list[Any]) -> Answer:
             answer.usage_in, answer.usage_out = final.usage_in or answer.usage_in, final.usage_out or answer.usage_out
             answer.refusal = final.refusal or answer.refusal
             if final.error is not None:
-                answer.error = final.error
+                answer.error = answer.error or final.error
             if final.text and not parts:
                 parts.append(final.text)
+            if kind in TERMINAL_RESPONSE_EVENTS:
+                answer.ended = True
             continue
         if kind == "response.output_text.delta":
             answer.recognised = True
-            parts.append(text_of(event.get("delta")))
+            parts.append(text_of(data.get("delta")))
             continue
         if kind == "response.refusal.delta":
             answer.recognised = True
-            answer.refusal = (answer.refusal or "") + text_of(event.get("delta"))
+            answer.refusal = (answer.refusal or "") + text_of(data.get("delta"))
             continue
-        choices = event.get("choices")
+        choices = data.get("choices")
         if isinstance(choices, list):
             answer.recognised = True
-            chunk = parse_answer(event)
+            chunk = parse_answer(data)
             if chunk.text:
                 parts.append(chunk.text)
             if chunk.refusal:
                 answer.refusal = (answer.refusal or "") + chunk.refusal
-            answer.finish = chunk.finish or answer.finish
+            if chunk.finish:
+                answer.finish, answer.ended = chunk.finish, True
             if chunk.usage_in or chunk.usage_out:
                 answer.usage_in, answer.usage_out = chunk.usage_in, chunk.usage_out
     answer.text = "".join(parts) if parts else None
     return answer
-
 
 
 @dataclass
@@ -367,8 +433,8 @@ def read_body(body: str) -> BodyReading:
     """Read any body: a JSON answer or error, an SSE stream, or a plain-text relay printout."""
     text = text_of(body)
     parsed = parse_json(text)
-    events: list[Any] = []
-    if parsed is None and "data:" in text[:2000]:
+    events: list[SseEvent] = []
+    if parsed is None and "data:" in text[:4000]:
         events = sse_events(text)
     if events:
         answer = parse_stream(events)

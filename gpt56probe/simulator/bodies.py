@@ -13,7 +13,7 @@ import string
 import time
 from typing import Any, Iterator, Mapping
 
-from gpt56probe.simulator.scenarios import ErrorSpec
+from gpt56probe.simulator.scenarios import ErrorSpec, StreamErrorSpec
 
 ANSWER_TEXT = "ok"
 PROMPT_TOKENS = 10
@@ -241,6 +241,72 @@ def responses_stream(model: str, answer: str, cap: int | None, effort: str | Non
         yield event("response.output_item.done", output_index=index, item=item)
     terminal = "response.completed" if final["status"] == "completed" else "response.incomplete"
     yield event(terminal, response=final)
+
+
+# --------------------------------------------------------------------------- streams that go wrong
+
+
+def chat_stream_broken(model: str, spec: StreamErrorSpec, values: Mapping[str, str], include_usage: bool) -> Iterator[bytes]:
+    """A chat stream that sends ``spec.after`` and then ends badly: a finish reason (``spec.reason``), or
+    ``data: {"error": {...}}`` followed by ``data: [DONE]``, as captured in sashabaranov/go-openai #396."""
+    full = chat_completion(model, "ok", None)
+    base = {"id": full["id"], "object": "chat.completion.chunk", "created": full["created"], "model": model,
+            "service_tier": "default", "system_fingerprint": None}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        body = dict(base, choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}])
+        if include_usage:
+            body["usage"] = None
+        return sse(body)
+
+    yield chunk({"role": "assistant", "content": "", "refusal": None})
+    if spec.after:
+        yield chunk({"content": spec.after})
+    if spec.reason is not None:
+        yield chunk({}, "content_filter" if spec.reason == "content_filter" else "length")
+        if include_usage:
+            yield sse(dict(base, choices=[], usage=full["usage"]))
+    else:
+        yield sse({"error": {"message": fill(spec.message, values), "type": spec.type, "param": spec.param,
+                             "code": spec.code}})
+    yield sse("[DONE]")
+
+
+def responses_stream_broken(model: str, spec: StreamErrorSpec, values: Mapping[str, str], cap: int | None,
+                            effort: str | None) -> Iterator[bytes]:
+    """A Responses stream that sends ``spec.after`` and then ends badly: ``response.incomplete`` with
+    ``incomplete_details.reason``, ``response.failed`` with ``response.error``, or ``event: error``
+    with ``{"type": "error", "code", "message", "param"}`` (the shapes of openai-python's
+    ResponseIncompleteEvent, ResponseFailedEvent and ResponseErrorEvent)."""
+    final = response_object(model, "ok", cap, effort)
+    start = dict(final, status="in_progress", incomplete_details=None, output=[], usage=None, completed_at=None)
+    seq = 0
+
+    def event(kind: str, **fields: Any) -> bytes:
+        nonlocal seq
+        body = {"type": kind, "sequence_number": seq, **fields}
+        seq += 1
+        return sse(body, kind)
+
+    item = final["output"][0]
+    yield event("response.created", response=start)
+    yield event("response.in_progress", response=start)
+    yield event("response.output_item.added", output_index=0, item=dict(item, status="in_progress", content=[]))
+    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+    yield event("response.content_part.added", item_id=item["id"], output_index=0, content_index=0, part=part)
+    if spec.after:
+        yield event("response.output_text.delta", item_id=item["id"], output_index=0, content_index=0,
+                    delta=spec.after, logprobs=[])
+    partial = dict(item, status="incomplete", content=[dict(part, text=spec.after)])
+    message = fill(spec.message, values)
+    if spec.reason is not None:
+        yield event("response.incomplete", response=dict(final, status="incomplete", completed_at=None,
+                                                         incomplete_details={"reason": spec.reason}, output=[partial]))
+    elif spec.responses == "failed":
+        yield event("response.failed", response=dict(final, status="failed", completed_at=None, output=[partial],
+                                                     error={"code": spec.code or "server_error", "message": message}))
+    else:
+        yield event("error", code=spec.code, message=message, param=spec.param)
 
 
 # --------------------------------------------------------------------------- edge pages

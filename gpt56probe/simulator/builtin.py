@@ -59,6 +59,10 @@ _VERIFY_TAIL = (
     " Please go to: https://platform.openai.com/settings/organization/general and click on Verify "
     "Organization. If you just verified, it can take up to 15 minutes for access to propagate."
 )
+FLAGGED = (
+    "Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with a "
+    "different prompt: https://platform.openai.com/docs/guides/reasoning#advice-on-prompting"
+)  # [15a]
 VERIFY_STREAM = "Your organization must be verified to stream this model." + _VERIFY_TAIL  # [9a]
 VERIFY_USE = "Your organization must be verified to use the model `{model}`." + _VERIFY_TAIL  # [9c]
 
@@ -83,6 +87,12 @@ def _err(status: int, message: str, code: str | None = None, type_: str = "inval
         body["code"] = code
     body.update(extra)
     return body
+
+
+def _stream_org(name: str, description: str, **spec: Any) -> dict[str, Any]:
+    """An org whose streamed 5.6 answers say "ok" and then go wrong (issue 11: errors inside a 200 stream)."""
+    return {"name": f"stream-{name}", "org": f"org-sim-stream-{name}", "description": description,
+            "rules": [{"models": P56, "endpoints": "sampling", "stream_error": spec}]}
 
 
 def _fault_org(name: str, fault: str, description: str) -> dict[str, Any]:
@@ -181,6 +191,17 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         {"name": "tight", "org": "org-sim-tight",
          "description": "5.6: 200 with empty content, finish_reason length / status incomplete (max_output_tokens)",
          "rules": [{"models": P56, "endpoints": "sampling", "answer": "length"}]},
+        # ------------------------------------------------------------- errors inside a 200 stream
+        _stream_org("error", "streamed 5.6: \"ok\", then server_error: chat data: {\"error\"}, responses event: error",
+                    message=SERVER_ERROR, type="server_error", code=None, responses="error"),
+        _stream_org("ratelimit", "streamed 5.6: \"ok\", then rate_limit_exceeded: chat data: {\"error\"}, responses response.failed",
+                    message=RATE_LIMIT, type="requests", code="rate_limit_exceeded", responses="failed"),
+        _stream_org("flagged", "streamed 5.6: \"ok\", then invalid_prompt: chat data: {\"error\"}, responses response.failed",
+                    message=FLAGGED, type="invalid_request_error", code="invalid_prompt", responses="failed"),
+        _stream_org("filtered", "streamed 5.6: \"ok\", then content_filter: chat finish_reason, responses response.incomplete",
+                    reason="content_filter"),
+        _stream_org("capped", "streamed 5.6: \"o\", then max_output_tokens: chat finish_reason length, responses response.incomplete",
+                    after="o", reason="max_output_tokens"),
         # ------------------------------------------------------------- faults
         _fault_org("delay", "delay", "headers delayed 30 s (fault_delay)"),
         _fault_org("slowbody", "slowbody", "headers at once, then the body trickles one byte per 0.5 s"),

@@ -354,7 +354,7 @@ class _Exchange:
         if rule.hidden:
             return self._not_found()
         if key_level:
-            return None  # a key scenario's answer rule just lets the request through
+            return None  # a key scenario's answer (or stream_error) rule just lets the request through
         return self._success(scenario, rule)
 
     def _delay(self, scenario: Scenario | None, rule: Rule | None) -> float:
@@ -459,10 +459,14 @@ class _Exchange:
         delay = self._delay(scenario, rule)
         cap = self._cap()
         if self.stream:
+            broken = rule.stream_error if rule else None
             if self.endpoint == "chat":
                 options = self.body.get("stream_options")
                 usage = isinstance(options, dict) and options.get("include_usage") is True
-                chunks: Iterator[bytes] = bodies.chat_stream(self.model, answer, cap, usage)
+                chunks: Iterator[bytes] = (bodies.chat_stream_broken(self.model, broken, self._values(), usage) if broken
+                                           else bodies.chat_stream(self.model, answer, cap, usage))
+            elif broken:
+                chunks = bodies.responses_stream_broken(self.model, broken, self._values(), cap, self._effort())
             else:
                 chunks = bodies.responses_stream(self.model, answer, cap, self._effort())
             headers = self._headers(200, extra, content_type="text/event-stream; charset=utf-8")
