@@ -444,3 +444,14 @@ def read_body(body: str) -> BodyReading:
     if info is None and parsed is None and text.strip():
         info = embedded_error(text, 0)
     return BodyReading(parsed, answer, info)
+
+
+def model_ids_in_body(body: str) -> tuple[str, ...] | None:
+    """The ids of a ``GET /v1/models`` answer (``{"object": "list", "data": [{"id": …}, …]}``), in order;
+    None when the body is not such a list."""
+    parsed = parse_json(text_of(body))
+    data = parsed.get("data") if isinstance(parsed, dict) else None
+    if not isinstance(data, list):
+        return None
+    ids = (item.get("id") for item in data if isinstance(item, dict))
+    return tuple(dict.fromkeys(i for i in ids if isinstance(i, str) and i))

@@ -89,11 +89,13 @@ def test_fallbacks_inform_but_never_change_the_status(sim):
     assert result.exit_code == 2
 
 
-def test_a_model_the_org_cannot_see_costs_no_sampling_request(sim):
+def test_one_model_listing_per_org_and_refused_samples_that_bill_nothing(sim):
     before = len(sim.requests)
-    check_json(sim, "--org", "org-sim-unprovisioned", "--tier", "sol")
+    _, doc = check_json(sim, "--org", "org-sim-unprovisioned", "--tier", "sol", "--tier", "terra", "--tier", "luna")
     sent = [r for r in sim.requests[before:] if r.headers.get("openai-organization") == "org-sim-unprovisioned"]
-    assert [r.method for r in sent] == ["GET"]
+    assert [(r.method, r.path) for r in sent if r.method == "GET"] == [("GET", "/v1/models")]
+    assert len([r for r in sent if r.method == "POST"]) == 3
+    assert [(r["verdict"], r["precheck"], r["http_status"]) for r in doc["results"]] == [("not_provisioned", "not_listed", 404)] * 3
 
 
 def test_the_same_key_reaching_a_model_through_another_org_makes_it_wrong_org(sim):

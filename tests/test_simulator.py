@@ -359,8 +359,8 @@ def test_project(sim):
         assert re.fullmatch(r"Project `proj_[A-Za-z0-9]{24}` does not have access to model `gpt-5\.6-sol`",
                             err["message"])
     assert chat(sim, model=TERRA, org=org).status_code == 200
-    assert SOL in model_ids(list_models(sim, org))
-    assert retrieve(sim, SOL, org).status_code == 200
+    assert SOL not in model_ids(list_models(sim, org)) and TERRA in model_ids(list_models(sim, org))
+    error_of(retrieve(sim, SOL, org), 404, "model_not_found")  # the project's key does not see it
 
 
 def test_region(sim):

@@ -138,8 +138,10 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
          "description": "the key does not belong to this org: 401 mismatched_organization everywhere",
          "rules": [{"error": _err(401, MISMATCHED_ORG, "mismatched_organization")}]},
         {"name": "project", "org": "org-sim-project",
-         "description": "project lacks gpt-5.6-sol: sampling 403 model_not_found \"Project `proj_…` does not have access…\"; listed",
-         "rules": [{"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}]},
+         "description": "project lacks gpt-5.6-sol: hidden from the project's model list; sampling 403 model_not_found "
+                        "\"Project `proj_…` does not have access…\"",
+         "rules": [{"models": SOL, "endpoints": "models", "hidden": True},
+                   {"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}]},
         {"name": "region", "org": "org-sim-region",
          "description": "403 unsupported_country_region_territory (type request_forbidden) on every endpoint",
          "rules": [{"error": _err(403, REGION, "unsupported_country_region_territory", "request_forbidden",
