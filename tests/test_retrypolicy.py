@@ -143,7 +143,8 @@ def test_retry_after_as_an_http_date_is_read_relative_to_now():
     assert d.action == "retry" and d.wait_s == 0.5  # not above 0: the SDK backs off instead
 
 
-@pytest.mark.parametrize("headers", [{"retry-after": "0"}, {"retry-after": "-3"}, {"retry-after-ms": "0"}, {"retry-after": "soon"}, {}])
+@pytest.mark.parametrize("headers", [{"retry-after": "0"}, {"retry-after": "-3"}, {"retry-after-ms": "0"}, {"retry-after": "soon"}, {},
+                                     {"retry-after": "nan"}, {"retry-after-ms": "-inf"}, {"retry-after": "Thu, 99 Foo 2026"}])
 def test_a_zero_negative_or_unreadable_wait_falls_back_to_the_backoff(headers):
     d = next_move(Exchange(status=503, headers=headers), retries=1)
     assert d.action == "retry" and d.wait_s == 1.0

@@ -79,3 +79,19 @@ def test_a_hostile_stream_that_never_ends_is_a_timeout(tmp_path: Path):
         _, doc = check(sim, "--org", "org-stuck", "--tier", "luna", "--stream", "--timeout", "1")
     streamed = [r for r in doc["results"] if r["stream"]]
     assert [r["verdict"] for r in streamed] == ["timeout"]
+
+
+def test_a_long_stream_keeps_its_end_where_the_error_is():
+    """The probe keeps a long stream's start and end within the stored cap; the in-band error is at the end."""
+    from gpt56probe.classify import classify
+    from gpt56probe.observation import Exchange, Observation, Target
+    from gpt56probe.probe import STORED_BODY_CHARS, _stored_text
+
+    chunk = 'data: {"choices":[{"index":0,"delta":{"content":"ok ok ok ok"},"finish_reason":null}]}\n\n'
+    error = 'data: {"error":{"message":"The server had an error processing your request.","type":"server_error","param":null,"code":null}}\n\n'
+    raw = (chunk * 5000 + error + "data: [DONE]\n\n").encode()
+    kept = _stored_text(raw, "utf-8", True)
+    assert len(kept) <= STORED_BODY_CHARS + 2 and kept.endswith("data: [DONE]\n\n")
+    target = Target("org-a", "gpt-5.6-sol", "sol", stream=True)
+    d = classify(Observation(target, sample=Exchange(200, {"content-type": "text/event-stream"}, kept)))
+    assert d.verdict.value == "server_error", d.reason
