@@ -53,8 +53,32 @@ def test_a_token_used_as_the_url_user_name_is_a_secret(gate: Gate) -> None:
 
 
 def test_values_too_short_to_find_by_value_are_left_to_the_shape_rules(gate: Gate) -> None:
-    gate.add_secret("ab")
-    assert gate.scrub("a table of ab and abc") == "a table of ab and abc"
+    gate.add_url("http://squid:2026@proxy.example:3128")
+    gate.add_secret("proxy")
+    text = '{"checked_at": "2026-11-24T10:00:00+00:00", "vpn_proxy": "none"}'
+    assert gate.scrub(text) == text
+    assert gate.scrub("via http://squid:2026@proxy.example:3128") == "via http://squid:***@proxy.example:3128"
+
+
+def test_any_long_run_of_a_key_is_masked_however_it_was_cut_or_wrapped(gate: Gate) -> None:
+    gate.add_secret(UNKNOWN_SHAPE_KEY)
+    for shown in (UNKNOWN_SHAPE_KEY[:-5], UNKNOWN_SHAPE_KEY[7:], UNKNOWN_SHAPE_KEY[3:3 + 12],
+                  UNKNOWN_SHAPE_KEY[:20] + "\n" + UNKNOWN_SHAPE_KEY[20:]):
+        out = gate.scrub(f"request id req_{shown} end")
+        assert not any(UNKNOWN_SHAPE_KEY[i:i + 12] in out for i in range(len(UNKNOWN_SHAPE_KEY) - 11)), out
+        assert out.startswith("request id req_") and out.endswith(" end")
+    assert gate.scrub(UNKNOWN_SHAPE_KEY[:11]) == UNKNOWN_SHAPE_KEY[:11]  # shorter than a fragment: left alone
+
+
+def test_a_url_too_broken_to_parse_still_gives_up_its_password(gate: Gate) -> None:
+    gate.add_url("http://user:TESTFAKE\uff20proxyPassw0rd@[::1/x")
+    assert "proxyPassw0rd" not in gate.scrub("proxy said TESTFAKE\uff20proxyPassw0rd")
+
+
+def test_the_latin1_basic_auth_form_of_a_proxy_password_is_a_secret_too(gate: Gate) -> None:
+    gate.add_url("http://user:TESTFAKEp\u00e4ssw\u00f6rd@proxy.example:3128")
+    latin1 = base64.b64encode("user:TESTFAKEp\u00e4ssw\u00f6rd".encode("latin-1")).decode()
+    assert latin1 not in gate.scrub(f"echo {latin1}")
 
 
 def test_public_values_are_never_masked_by_shape(gate: Gate) -> None:
@@ -75,18 +99,86 @@ def test_kept_emails_stay_and_others_go(gate: Gate) -> None:
     assert gate.scrub("owner@example.com cc other@example.org") == "owner@example.com cc ***@***"
 
 
-def test_a_terminal_keeps_only_our_colours_and_line_erase(gate: Gate) -> None:
-    ours = "\x1b[32mok\x1b[0m \x1b[1;31mno access\x1b[0m\r\x1b[2K"
-    assert gate.scrub_terminal(ours) == ours
-    hostile = "\x1b[2J\x1b[H\x1b]0;title\x07rewritten\rFAKE"
-    shown = gate.scrub_terminal(hostile)
-    assert "\x1b[2J" not in shown and "\x07" not in shown and "\rFAKE" not in shown
-    assert "\x1b" not in gate.scrub(ours)  # files never get escapes
+def test_a_colour_terminal_gets_our_style_marks_as_sgr_and_nothing_else(gate: Gate) -> None:
+    from gpt56probe.style import ERASE_LINE, paint
+
+    ours = paint("ok", "green") + " " + paint("no access", "red")
+    assert gate.scrub_terminal(ours, colour=True) == "\x1b[32mok\x1b[0m \x1b[31mno access\x1b[0m"
+    assert gate.scrub_terminal(ours, colour=False) == "ok no access"
+    assert gate.scrub(ours) == "ok no access"  # files never get colour
+    assert gate.scrub_terminal(ERASE_LINE + "3/10 probes", colour=True) == "\r\x1b[2K3/10 probes"
+    assert gate.scrub_terminal("org " + ERASE_LINE + "x", colour=True) == "org x"  # only a line we start is rewritten
+
+
+def test_no_escape_sequence_from_any_input_reaches_a_terminal(gate: Gate) -> None:
+    hostile = "\x1b[32mgreen?\x1b[0m \x1b[2J\x1b[H\x1b]0;title\x07rewritten\rFAKE \x9b31m"
+    shown = gate.scrub_terminal(hostile, colour=True)
+    assert not any(ord(c) < 32 and c != "\n" for c in shown) and "\x9b" not in shown
+    assert "\u241b[2J" in shown
+
+
+def test_no_colour_when_no_color_is_set(gate: Gate) -> None:
+    from gpt56probe.style import paint
+
+    gate.learn_environment({"NO_COLOR": "1"})
+    assert gate.scrub_terminal(paint("ok", "green"), colour=True) == "ok"
 
 
 def test_slot_markers_in_the_input_cannot_smuggle_a_parked_value(gate: Gate) -> None:
-    out = gate.scrub_terminal("\ue0000\ue001 \x1b[31mx\x1b[0m")
-    assert "\ue000" not in out and out.endswith("\x1b[31mx\x1b[0m")
+    gate.add_public("/tmp/a-public-path")
+    out = gate.scrub("\ue0000\ue001 /tmp/a-public-path")
+    assert "\ue000" not in out and out.endswith("/tmp/a-public-path")
+
+
+def test_a_gated_stream_refuses_bytes_so_click_treats_it_as_text(gate: Gate) -> None:
+    with pytest.raises(TypeError):
+        GatedStream(io.StringIO(), gate).write(b"")
+
+
+def test_a_gated_stream_never_fails_on_an_ascii_terminal(gate: Gate) -> None:
+    raw = io.BytesIO()
+    ascii_out = io.TextIOWrapper(raw, encoding="ascii")
+    stream = GatedStream(ascii_out, gate)
+    stream.write("masked \u2026abcd and \u241b\n")
+    stream.flush(final=True)
+    assert raw.getvalue().decode("ascii").startswith("masked \\u2026abcd")
+
+
+def test_a_flush_holds_back_what_could_be_the_start_of_a_secret(gate: Gate) -> None:
+    gate.add_secret(UNKNOWN_SHAPE_KEY)
+    inner = io.StringIO()
+    stream = GatedStream(inner, gate)
+    stream.write("key: " + UNKNOWN_SHAPE_KEY[:10])
+    stream.flush()
+    stream.write(UNKNOWN_SHAPE_KEY[10:] + " end\n")
+    stream.flush(final=True)
+    assert UNKNOWN_SHAPE_KEY[:10] not in inner.getvalue()
+    assert inner.getvalue() == "key: \u2026wxyz end\n"
+
+
+def test_two_threads_writing_halves_never_splice_into_one_line(gate: Gate) -> None:
+    import threading
+
+    inner = io.StringIO()
+    stream = GatedStream(inner, gate)
+    barrier = threading.Barrier(2)
+
+    def writer(tag: str) -> None:
+        for i in range(200):
+            stream.write(f"{tag}-start-{i} ")
+            if i == 0:
+                barrier.wait()
+            stream.write(f"{tag}-end-{i}\n")
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stream.flush(final=True)
+    lines = inner.getvalue().splitlines()
+    assert len(lines) == 400
+    assert all(line.split("-")[0] == line.split(" ")[1].split("-")[0] for line in lines)
 
 
 def test_a_gated_stream_sees_a_secret_written_in_two_pieces(gate: Gate) -> None:
@@ -96,7 +188,7 @@ def test_a_gated_stream_sees_a_secret_written_in_two_pieces(gate: Gate) -> None:
     stream.write("key: " + UNKNOWN_SHAPE_KEY[:10])
     stream.write(UNKNOWN_SHAPE_KEY[10:] + " end\n")
     stream.write("partial ")
-    stream.flush()
+    stream.flush(final=True)
     assert UNKNOWN_SHAPE_KEY not in inner.getvalue()
     assert inner.getvalue().endswith("partial ")
 

@@ -113,7 +113,7 @@ def test_a_server_that_echoes_the_key_everywhere_cannot_make_any_sink_leak_it(tm
     assert seen.echoed >= 25 and pings, (seen.echoed, len(pings))
     assert hook_log.exists() and "gpt-5.6-sol" in hook_log.read_text(), "the on-change hook never ran"
     assert f"\u2026{KEY[-4:]}" in scan.text
-    assert "\\x1b" in scan.text  # the escapes arrived, shown as text
+    assert "\u241b" in scan.text  # the escapes arrived, shown as their control picture
 
 
 def test_a_base_url_with_credentials_is_refused_in_one_line_without_showing_them() -> None:

@@ -62,6 +62,10 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
                                  "as Basic auth instead of the bearer key; give the key with OPENAI_API_KEY or the keyring")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{value!r} is not an http(s) URL (example: https://api.openai.com/v1)")
+    from gpt56probe.gate import GATE
+    from gpt56probe.redact import public_url
+
+    GATE.add_public(public_url(value.rstrip("/")))
     try:
         parts.port
     except ValueError:

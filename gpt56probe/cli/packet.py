@@ -238,6 +238,9 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         source = "values given on the command line"
     else:
         if last:
+            from gpt56probe.cli.auth import get_config, learn_stored_keys
+
+            learn_stored_keys(get_config())
             record = _last_record(org, model or "")
             source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
         else:

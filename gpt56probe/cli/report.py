@@ -87,6 +87,9 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
         raise OneLineUsageError("give --html FILE or -o FILE, not both")
     if html_file is not None and fmt != "html":
         raise OneLineUsageError("--html writes HTML; use -o FILE with --format markdown")
+    from gpt56probe.cli.auth import get_config, learn_stored_keys
+
+    learn_stored_keys(get_config())
     results = [_read_results(path) for path in result_files]
     directory = state_dir or default_state_dir()
     try:
