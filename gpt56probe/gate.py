@@ -163,6 +163,19 @@ class Gate:
 
     # ------------------------------------------------------------------ scrubbing
 
+    def scrub_known(self, text: str) -> str:
+        """Only the run's own secrets removed (exact values and long fragments), nothing else changed.
+
+        For text as it arrives, before anything caps, wraps or parses it: a server that echoes
+        the key gives the rest of the program nothing to leak, and a body keeps its structure."""
+        if not isinstance(text, str) or not text:
+            return text
+        from gpt56probe.redact import scrub_values
+
+        with self._lock:
+            secrets = dict(self._secrets)
+        return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
+
     def scrub(self, text: str) -> str:
         """``text`` safe for any file or pipe: known secrets by value, shapes, control characters; no colour."""
         from gpt56probe import style
