@@ -1,7 +1,8 @@
 """Token-spend benchmark: what the probe asks the API to generate.
 
 1. An org that sees no 5.6 model (org-sim-unprovisioned), 5.6 tiers only, chat + responses + stream:
-   no POST at all (the free GET /v1/models/{id} pre-check stops it), so no completion tokens.
+   one GET /v1/models for the org, sent beside the samples, and every sample refused (404
+   model_not_found: a refused request bills nothing), so no completion tokens.
 2. Every sampled probe (org-sim-approved, every model, chat + responses + stream) asks for at most
    16 output tokens: max_completion_tokens / max_tokens / max_output_tokens <= 16, and always one of them.
 
@@ -22,11 +23,11 @@ CAP = 16
 CAP_FIELDS = ("max_completion_tokens", "max_tokens", "max_output_tokens")
 
 
-def check(sim, org: str, models) -> None:
+def check(sim, org: str, models):
     request = CheckRequest(orgs=[OrgCredential(org, _common.FAKE_KEY)], models=models, table=DEFAULT_TABLE,
                            surface="both", stream=True, base_url=sim.base_url, timeout_s=10.0, deadline_s=60.0,
                            trust_env=False)
-    perform_check(request)
+    return perform_check(request)
 
 
 def main() -> int:
@@ -34,15 +35,15 @@ def main() -> int:
     tiers56 = DEFAULT_TABLE.select(("sol", "terra", "luna"))
     with start_simulator(port=0, safety_delay=0.1) as sim:
         sim.clear_requests()
-        check(sim, "org-sim-unprovisioned", tiers56)
+        outcome = check(sim, "org-sim-unprovisioned", tiers56)
         reqs = sim.requests
         posts = [r for r in reqs if r.method == "POST"]
         gets = [r for r in reqs if r.method == "GET"]
-        print(f"org-sim-unprovisioned, 5.6 tiers, chat+responses+stream: {len(gets)} GET, {len(posts)} POST (target 0 POST)")
-        if posts:
+        refused = sum(1 for o in outcome.observations if o.sample is not None and o.sample.status == 404)
+        print(f"org-sim-unprovisioned, 5.6 tiers, chat+responses+stream: {len(gets)} GET {sorted({r.path for r in gets})}, "
+              f"{len(posts)} POST, {refused} refused with 404 (target: 1 GET /v1/models, every POST refused)")
+        if [r.path for r in gets] != ["/v1/models"] or refused != len(posts) or not posts:
             ok = False
-            for r in posts:
-                print(f"  unexpected POST {r.path} {r.json}")
 
         sim.clear_requests()
         check(sim, "org-sim-approved", DEFAULT_TABLE.models)

@@ -39,7 +39,7 @@ class CheckRequest:
     proxy: str | None = None
     timeout_s: float = 20.0
     deadline_s: float = 60.0
-    concurrency: int = 16
+    concurrency: int = 64  # the CLI's --concurrency default; probe.PER_ORG_IN_FLIGHT bounds each org
     tracer: Callable[[str], None] | None = None
     expected_tiers: ExpectedTiers = TIERS  # one list, or per org (config `expect`)
     trust_env: bool = True

@@ -22,7 +22,9 @@ How a verdict is reached (first rule that applies wins)
    organization verification ("must be verified", usage tier) ->
    ``org_not_eligible`` (before everything, because OpenAI sends it with
    ``unsupported_value`` and at 404); "Project `proj_…` does not have access
-   to model" -> ``project_no_access``; unambiguous codes (``invalid_api_key``,
+   to model" -> ``project_no_access``; "You are not allowed to sample from
+   this model" -> ``key_permissions`` (a restricted key without model
+   capabilities, whatever the model list says); unambiguous codes (``invalid_api_key``,
    ``mismatched_organization``, ``account_deactivated``, ``insufficient_quota``,
    ``rate_limit_exceeded``, ``unsupported_country_region_territory``,
    ``invalid_prompt``, ``unsupported_parameter`` …); then types and message
@@ -32,10 +34,11 @@ How a verdict is reached (first rule that applies wins)
    ``wrong_org`` if the same key reaches the model through another checked org,
    else ``not_provisioned``; then ``unsupported_value``/param errors ->
    ``unsupported_parameter``; then the status alone (429 -> ``rate_limited``,
-   5xx -> ``server_error``, 408 -> ``timeout``, 400 on a param ->
-   ``unsupported_parameter``). HTML edge pages: block pages ("Sorry, you have
-   been blocked", "Attention Required! | Cloudflare", "Access denied") at 4xx
-   -> ``region_vpn``; HTML at 5xx -> ``server_error``.
+   408 and 524 (Cloudflare gave up waiting for the origin) -> ``timeout``,
+   5xx -> ``server_error``, 400 on a param -> ``unsupported_parameter``).
+   HTML edge pages: block pages ("Sorry, you have been blocked", "Attention
+   Required! | Cloudflare", "Access denied") at 4xx -> ``region_vpn``; the 524
+   "A timeout occurred" page -> ``timeout``; other HTML at 5xx -> ``server_error``.
 4. A 2xx answer: a safety notice (header ``openai-safety-notice``, notice text
    in the body, chat ``finish_reason: content_filter``, a refusal, Responses
    ``incomplete_details.reason: content_filter``) -> ``safety_check``; else
@@ -53,8 +56,6 @@ in a ``not_provisioned`` remediation, and the Luna comparison of a
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
@@ -75,6 +76,10 @@ from .observation import (
     Verdict,
 )
 from .redact import redact
+from .wire import Answer, ErrorInfo, read_body
+from .wire import count_of as _int
+from .wire import squash as _cap
+from .wire import text_of as _text
 
 MESSAGE_CAP = 500
 ANSWER_CAP = 200
@@ -107,28 +112,6 @@ REMEDIATIONS: Mapping[Verdict, str] = {
 # ---------------------------------------------------------------- small helpers
 
 
-def _str(value: Any) -> str | None:
-    """A JSON scalar as text; None for null, objects and booleans."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)):
-        return str(value)
-    return None
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    try:
-        return str(value)
-    except Exception:  # noqa: BLE001 - totality: an object whose __str__ fails
-        return ""
-
-
 def _status_of(exchange: Exchange) -> int | None:
     status = exchange.status
     if isinstance(status, int) and not isinstance(status, bool):
@@ -153,11 +136,6 @@ def _header(headers: Any, name: str) -> str | None:
         return None
 
 
-def _cap(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 def _safe(text: str | None, limit: int = MESSAGE_CAP) -> str | None:
     if text is None:
         return None
@@ -173,287 +151,6 @@ def _seconds(latency_s: Any) -> float | None:
         if value == value and value not in (float("inf"), float("-inf")) and value >= 0:
             return value
     return None
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return 0
-
-
-# ---------------------------------------------------------------- body parsing
-
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """The fields of an OpenAI-style error object, whatever shape carried it."""
-
-    code: str | None = None
-    type: str | None = None
-    message: str | None = None
-    param: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not (self.code or self.type or self.message or self.param)
-
-
-@dataclass
-class Answer:
-    """What a 2xx sampling answer said."""
-
-    text: str | None = None
-    finish: str | None = None  # chat finish_reason, responses status/incomplete reason, stream finish
-    refusal: str | None = None
-    incomplete_reason: str | None = None
-    status: str | None = None  # responses status
-    usage_in: int = 0
-    usage_out: int = 0
-    recognised: bool = False
-    error: ErrorInfo | None = None
-
-
-def _parse_json(text: str) -> Any:
-    stripped = text.strip().lstrip("\ufeff")
-    if not stripped or stripped[0] not in "{[\"":
-        return None
-    try:
-        return json.loads(stripped)
-    except (ValueError, RecursionError, TypeError, OverflowError):
-        return None
-
-
-_EMBEDDED_START = re.compile(r"\{\s*(?:\\?['\"])error(?:\\?['\"])\s*:")
-
-
-def _embedded_error(message: str | None, depth: int) -> ErrorInfo | None:
-    """An OpenAI error object quoted inside a message or a plain-text body (relays, SDK reprs)."""
-    if not message or depth > 4 or "{" not in message:
-        return None
-    starts = [m.start() for m in _EMBEDDED_START.finditer(message)][:3]
-    if not starts:
-        first = message.find("{")
-        starts = [first] if first >= 0 else []
-    decoder = json.JSONDecoder()
-    for start in starts:
-        candidate = message[start:]
-        obj: Any = None
-        try:
-            obj, _ = decoder.raw_decode(candidate)
-        except (ValueError, RecursionError):
-            obj = None
-        if obj is None and len(candidate) <= 20000:
-            # openai-python prints the body as a Python dict: {'error': {... 'param': None ...}}
-            ends = [i for i, ch in enumerate(candidate) if ch == "}"][-4:]
-            for end in reversed(ends):
-                try:
-                    obj = ast.literal_eval(candidate[: end + 1])
-                    break
-                except Exception:  # noqa: BLE001 - SyntaxError, ValueError, MemoryError, RecursionError…
-                    obj = None
-        if obj is not None:
-            found = _find_error(obj, depth + 1)
-            if found is not None and not found.empty:
-                return found
-    return None
-
-
-def _find_error(obj: Any, depth: int = 0) -> ErrorInfo | None:
-    """The error object in a parsed body, or None when the body carries no error."""
-    if depth > 6:
-        return None
-    if isinstance(obj, list):
-        for item in obj[:8]:
-            found = _find_error(item, depth + 1)
-            if found is not None:
-                return found
-        return None
-    if isinstance(obj, str):
-        return _embedded_error(obj, depth) or (ErrorInfo(message=obj) if obj.strip() else None)
-    if not isinstance(obj, dict):
-        return None
-    err = obj.get("error")
-    info: ErrorInfo | None = None
-    if isinstance(err, dict):
-        nested = err.get("error")
-        if isinstance(nested, (dict, str)) and not err.get("message"):
-            return _find_error(err, depth + 1)
-        info = ErrorInfo(_str(err.get("code")), _str(err.get("type")), _str(err.get("message")), _str(err.get("param")))
-        if info.empty:
-            info = ErrorInfo(message=_cap(_text(err), 300)) if err else None
-    elif isinstance(err, str) and err.strip():
-        info = ErrorInfo(message=err, type=_str(obj.get("type")), code=_str(obj.get("code")))
-    elif isinstance(obj.get("response"), dict):  # responses stream event: response.failed
-        return _find_error(obj["response"], depth + 1)
-    elif "message" in obj and ("code" in obj or "type" in obj or "param" in obj) and "choices" not in obj and "output" not in obj:
-        info = ErrorInfo(_str(obj.get("code")), _str(obj.get("type")), _str(obj.get("message")), _str(obj.get("param")))
-    elif isinstance(obj.get("detail"), str):
-        info = ErrorInfo(message=obj["detail"])
-    if info is None or info.empty:
-        return None
-    inner = _embedded_error(info.message, depth)
-    if inner is not None and (inner.code or inner.type):
-        return inner
-    return info
-
-
-def error_in_body(body: str) -> ErrorInfo | None:
-    """The API error a JSON body carries, in whatever shape (envelope, relay, SDK printout).
-
-    The one error parser of the package: the probe's retry decision reads bodies
-    through it too, so adapting, retrying and judging never disagree on a body.
-    """
-    found = _find_error(_parse_json(body)) if isinstance(body, str) else None
-    return found if found is not None and not found.empty else None
-
-
-def answer_in_body(body: str) -> Answer:
-    """What a 2xx chat completion or response object said (``recognised`` False for anything else)."""
-    return _parse_answer(_parse_json(body)) if isinstance(body, str) else Answer()
-
-
-def _sse_events(body: str) -> list[Any]:
-    events: list[Any] = []
-    for line in body.splitlines()[:5000]:
-        line = line.strip()
-        if line.startswith("data:"):
-            payload = line[5:].strip()
-            if payload and payload != "[DONE]":
-                parsed = _parse_json(payload)
-                if parsed is not None:
-                    events.append(parsed)
-    return events
-
-
-def _content_text(content: Any) -> tuple[str | None, str | None]:
-    """(text, refusal) from a chat message content (str or list of parts) or a responses content list."""
-    if isinstance(content, str):
-        return content, None
-    texts: list[str] = []
-    refusals: list[str] = []
-    if isinstance(content, list):
-        for part in content[:50]:
-            if isinstance(part, str):
-                texts.append(part)
-            elif isinstance(part, dict):
-                kind = _str(part.get("type"))
-                if kind == "refusal":
-                    refusal = _str(part.get("refusal")) or _str(part.get("text"))
-                    if refusal:
-                        refusals.append(refusal)
-                elif kind in (None, "text", "output_text"):
-                    text = _str(part.get("text"))
-                    if text is not None:
-                        texts.append(text)
-    return ("".join(texts) if texts else None), ("".join(refusals) if refusals else None)
-
-
-def _usage(obj: dict[str, Any], answer: Answer) -> None:
-    usage = obj.get("usage")
-    if isinstance(usage, dict):
-        answer.usage_in = _int(usage.get("prompt_tokens")) or _int(usage.get("input_tokens"))
-        answer.usage_out = _int(usage.get("completion_tokens")) or _int(usage.get("output_tokens"))
-
-
-def _parse_answer(obj: Any) -> Answer:
-    answer = Answer()
-    if not isinstance(obj, dict):
-        return answer
-    choices = obj.get("choices")
-    if isinstance(choices, list):
-        answer.recognised = True
-        _usage(obj, answer)
-        first = choices[0] if choices else None
-        if isinstance(first, dict):
-            message: dict[str, Any] = {}
-            for key in ("message", "delta"):
-                candidate = first.get(key)
-                if isinstance(candidate, dict):
-                    message = candidate
-                    break
-            text, refusal = _content_text(message.get("content"))
-            if text is None and isinstance(first.get("text"), str):
-                text = first["text"]  # legacy completions
-            answer.text = text
-            answer.refusal = _str(message.get("refusal")) or refusal
-            answer.finish = _str(first.get("finish_reason"))
-        return answer
-    output = obj.get("output")
-    if isinstance(output, list) or obj.get("object") == "response":
-        answer.recognised = True
-        _usage(obj, answer)
-        texts: list[str] = []
-        refusals: list[str] = []
-        for item in output if isinstance(output, list) else []:
-            if not isinstance(item, dict):
-                continue
-            if _str(item.get("type")) in (None, "message"):
-                text, refusal = _content_text(item.get("content"))
-                if text:
-                    texts.append(text)
-                if refusal:
-                    refusals.append(refusal)
-        if not texts and isinstance(obj.get("output_text"), str):
-            texts.append(obj["output_text"])
-        answer.text = "".join(texts) if texts else None
-        answer.refusal = "".join(refusals) if refusals else None
-        answer.status = _str(obj.get("status"))
-        details = obj.get("incomplete_details")
-        if isinstance(details, dict):
-            answer.incomplete_reason = _str(details.get("reason"))
-        answer.finish = answer.incomplete_reason or answer.status
-        if answer.status == "failed" or isinstance(obj.get("error"), dict):
-            answer.error = _find_error(obj)
-        return answer
-    return answer
-
-
-def _parse_stream_body(events: list[Any]) -> Answer:
-    """Assemble an answer from SSE events (chat chunks or responses events)."""
-    answer = Answer()
-    parts: list[str] = []
-    for event in events:
-        if not isinstance(event, dict):
-            continue
-        kind = _str(event.get("type")) or ""
-        if kind == "error" or (isinstance(event.get("error"), dict) and "choices" not in event):
-            answer.error = _find_error(event) or answer.error
-            answer.recognised = True
-            continue
-        if isinstance(event.get("response"), dict) and kind.startswith("response."):
-            final = _parse_answer(event["response"])
-            answer.recognised = True
-            answer.status = final.status or answer.status
-            answer.incomplete_reason = final.incomplete_reason or answer.incomplete_reason
-            answer.finish = final.finish or answer.finish
-            answer.usage_in, answer.usage_out = final.usage_in or answer.usage_in, final.usage_out or answer.usage_out
-            answer.refusal = final.refusal or answer.refusal
-            if final.error is not None:
-                answer.error = final.error
-            if final.text and not parts:
-                parts.append(final.text)
-            continue
-        if kind == "response.output_text.delta":
-            answer.recognised = True
-            parts.append(_text(event.get("delta")))
-            continue
-        if kind == "response.refusal.delta":
-            answer.recognised = True
-            answer.refusal = (answer.refusal or "") + _text(event.get("delta"))
-            continue
-        choices = event.get("choices")
-        if isinstance(choices, list):
-            answer.recognised = True
-            chunk = _parse_answer(event)
-            if chunk.text:
-                parts.append(chunk.text)
-            if chunk.refusal:
-                answer.refusal = (answer.refusal or "") + chunk.refusal
-            answer.finish = chunk.finish or answer.finish
-            if chunk.usage_in or chunk.usage_out:
-                answer.usage_in, answer.usage_out = chunk.usage_in, chunk.usage_out
-    answer.text = "".join(parts) if parts else None
-    return answer
 
 
 # ---------------------------------------------------------------- the rules
@@ -486,7 +183,7 @@ SAFETY_TEXT = _rx(r"flagged as potentially violating", r"potentially high-risk c
 PENDING_TEXT = _rx(r"provisioning (?:is )?(?:pending|in progress|not (?:yet )?complete)", r"access (?:is )?(?:still )?pending",
                    r"not yet (?:been )?(?:provisioned|activated)")
 MODEL_ACCESS_TEXT = _rx(r"does not exist or you do not have access", r"do(?:es)? not have access to (?:the )?model",
-                        r"not allowed to sample", r"model:? [`'\"]?[^\s`'\"]{1,200}[`'\"]? does not exist",
+                        r"model:? [`'\"]?[^\s`'\"]{1,200}[`'\"]? does not exist",
                         r"requested model [^\s]{1,200} does not exist",
                         r"that model does not exist", r"model not found", r"no such model", r"unknown model")
 SERVER_TEXT = _rx(r"server had an error", r"overloaded", r"internal server error", r"bad gateway", r"service (?:temporarily )?unavailable",
@@ -494,6 +191,8 @@ SERVER_TEXT = _rx(r"server had an error", r"overloaded", r"internal server error
 PARAM_TEXT = _rx(r"^unsupported parameter", r"^unsupported value", r"^invalid '", r"^invalid type", r"^missing required parameter",
                  r"^unrecognized request argument", r"^unknown parameter", r"could not parse the json body", r"is not supported with this model",
                  r"integer (?:below|above) (?:min|max)")
+SAMPLE_FORBIDDEN = _rx(r"not allowed to sample from this model", r"not allowed to sample")
+EDGE_TIMEOUT = _rx(r"\b524\b[^<]{0,20}a timeout occurred", r"a timeout occurred", r"error code:? 524", r"origin web server timed out")
 HTML_BLOCK = _rx(r"sorry, you have been blocked", r"attention required", r"access denied", r"you are unable to access",
                  r"error code:? 10\d\d", r"request blocked", r"just a moment\.\.\.", r"cf-chl", r"forbidden by (?:administrative|policy)")
 
@@ -518,6 +217,7 @@ CODE_VERDICTS: Mapping[str, Verdict] = {
     "unsupported_country": Verdict.REGION_VPN,
     "model_access_pending": Verdict.PROVISIONING_PENDING,
     "invalid_prompt": Verdict.SAFETY_CHECK,
+    "bio_policy": Verdict.SAFETY_CHECK,  # a Responses error code (openai-python types/responses/response_error.py)
     "content_policy_violation": Verdict.SAFETY_CHECK,
     "content_filter": Verdict.SAFETY_CHECK,
     "missing_scope": Verdict.KEY_PERMISSIONS,
@@ -621,12 +321,16 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
             page = f"HTML page \"{title}\"" if title else "an HTML page"
             if effective is not None and 400 <= effective < 500 and HTML_BLOCK.search(body[:50000]) and effective != 429:
                 return done(Verdict.REGION_VPN, f"{effective} {page}: an edge block page (region, VPN/proxy or IP reputation)")
+            if effective == 524 or (effective is not None and effective >= 500 and EDGE_TIMEOUT.search(body[:50000])):
+                return done(Verdict.TIMEOUT, f"{effective} {page}: the edge (Cloudflare) gave up waiting for OpenAI's answer")
             if effective is not None and effective >= 500:
                 return done(Verdict.SERVER_ERROR, f"{effective} {page} from a gateway")
             if effective == 429:
                 return done(Verdict.RATE_LIMITED, f"429 {page}")
             return done(Verdict.UNKNOWN, f"{effective if effective is not None else 'no status'} {page}, not an API answer (captive portal or proxy?): {_snippet(body)}")
         if not body.strip():
+            if effective == 524:
+                return done(Verdict.TIMEOUT, "524 with an empty body: the edge gave up waiting for OpenAI's answer")
             if effective == 429:
                 return done(Verdict.RATE_LIMITED, "429 with an empty body")
             if effective is not None and effective >= 500:
@@ -647,6 +351,9 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
         match = re.search(r"proj[_-][A-Za-z0-9_\-]+", message)
         project = match.group(0) if match else "this project"
         return done(Verdict.PROJECT_NO_ACCESS, f"project {project} is not allowed this model: {said}")
+    if SAMPLE_FORBIDDEN.search(message):
+        # A restricted key without model capabilities (scope model.request); the org may well have the model.
+        return done(Verdict.KEY_PERMISSIONS, f"the key may not sample models (a restricted key without model capabilities): {said}")
     if code in CODE_VERDICTS:
         verdict = CODE_VERDICTS[code]
         if verdict is Verdict.UNSUPPORTED_PARAMETER:
@@ -668,10 +375,10 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
         return done(Verdict.UNSUPPORTED_PARAMETER, f"the API rejected the probe's parameter{(' ' + param) if param else ''}: {said}")
     if effective == 429 or etype in ("tokens", "requests"):
         return done(Verdict.RATE_LIMITED, said)
+    if effective in (408, 524) or (effective is not None and effective >= 500 and EDGE_TIMEOUT.search(message)):
+        return done(Verdict.TIMEOUT, said)
     if (effective is not None and effective >= 500) or SERVER_TEXT.search(message):
         return done(Verdict.SERVER_ERROR, said)
-    if effective == 408:
-        return done(Verdict.TIMEOUT, said)
     if effective == 403 and HTML_BLOCK.search(message):
         return done(Verdict.REGION_VPN, said)
     if effective == 400 and (param or etype == "invalid_request_error"):
@@ -736,27 +443,8 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
 
     status = _status_of(exchange)
     body = _text(exchange.body)
-    parsed = _parse_json(body)
-    events: list[Any] = []
-    if parsed is None and "data:" in body[:2000]:
-        events = _sse_events(body)
-    if events:
-        answer = _parse_stream_body(events)
-        info = answer.error
-    else:
-        answer = _parse_answer(parsed)
-        info = answer.error if answer.recognised else _find_error(parsed)
-        if info is None and parsed is None and body.strip():
-            info = _embedded_error(body, 0)
-
-    if exchange.streamed_text is not None or exchange.stream_finish is not None:
-        answer.recognised = True
-        if exchange.streamed_text is not None:
-            answer.text = _text(exchange.streamed_text)
-        if exchange.stream_finish is not None:
-            answer.finish = _text(exchange.stream_finish)
-            if answer.finish.lower() in ("content_filter", "max_output_tokens"):
-                answer.incomplete_reason = answer.finish
+    reading = read_body(body)
+    parsed, answer, info = reading.parsed, reading.answer, reading.error
 
     if status is None:
         if info is not None:
@@ -771,7 +459,13 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
         if info is not None and not info.empty:
             facts = _judge_error(status, info, body, exchange, precheck)
             facts.answer = answer
+            if reading.stream:
+                after = f", after the text \"{_safe(answer.text, 40)}\"" if answer.text else ""
+                facts.notes.append(f"the error came inside the {status} stream{after}")
             return facts
+        if reading.stream and answer.recognised and not answer.ended:
+            return _Facts(Verdict.SERVER_ERROR, f"the {status} stream stopped before its end (no [DONE], finish reason or "
+                          "terminal event): the server or a proxy cut it", answer=answer, exchange=exchange)
         if answer.recognised:
             return _judge_answer(status, answer, exchange, tier)
         notice = _header(exchange.headers, SAFETY_NOTICE_HEADER)
@@ -917,6 +611,17 @@ def _refine(observation: Observation, facts: _Facts, peers: Sequence[Observation
         remedy = f"{_org_name(target.org)} lists {model} but cannot use it yet: ask the account rep for the provisioning status."
     elif verdict is Verdict.PROJECT_NO_ACCESS:
         remedy = f"Allow {model} for this project (project settings, model access), or use a project/key that has it."
+    elif verdict is Verdict.KEY_PERMISSIONS:
+        said = facts.error.message if facts.error and facts.error.message else ""
+        scopes = re.search(r"missing scopes?:?\s*([\w.,\s]+?)(?:\.\s|\.$|$)", said, re.IGNORECASE)
+        if SAMPLE_FORBIDDEN.search(said):
+            remedy = ("This key may not sample models: a restricted key needs Write on \"Model capabilities\" "
+                      "(scope model.request). Edit the key's permissions (platform.openai.com/api-keys) or use an unrestricted key.")
+        elif scopes:
+            remedy = f"Give the key the missing scope(s) {_safe(scopes.group(1).strip(), 80)} (restricted key permissions, project role) or use an unrestricted key."
+    elif verdict is Verdict.TIMEOUT and facts.exchange is not None and _status_of(facts.exchange) == 524:
+        remedy = ("Cloudflare gave up waiting for OpenAI (524): retry later, raising --timeout will not help; "
+                  "if it repeats on Sol/Terra a safety check may be holding the answer, so try Luna.")
     elif verdict is Verdict.OK and target.tier in (*TIERS,) and target.tier != LUNA_TIER:
         lunas = [p for p in others if p.target.org == target.org and p.target.tier == LUNA_TIER and cache.facts(p).verdict is Verdict.OK]
         own, luna_s = _latency(observation), (_latency(lunas[0]) if lunas else None)
@@ -953,13 +658,12 @@ def _classify(observation: Observation, peers: Sequence[Observation], cache: _Pe
 def _diagnosis(observation: Observation, target: Target, facts: _Facts, remedy: str) -> Diagnosis:
     exchange = facts.exchange if facts.exchange is not None else observation.final
     headers = exchange.headers if isinstance(exchange, Exchange) else {}
-    served = _header(headers, "openai-organization")
-    asked = _text(target.org) or None
+    # The header names the org (a slug such as acme-x1y2z3 or user-…), it is never the org id:
+    # it is recorded, and never compared with the id that was asked for.
+    org_name = _header(headers, "openai-organization")
     notes = list(facts.notes)
-    if served and asked and served != asked:
-        notes.append(f"served by org {served}, not the org asked for ({asked})")
-    elif served and not asked:
-        notes.append(f"the key's default org is {served}")
+    if org_name and not _text(target.org):
+        notes.append(f"the key's default org is named {org_name}")
     reason = facts.reason + ("; " + "; ".join(notes) if notes else "")
     info = facts.error
     answer = facts.answer
@@ -978,7 +682,7 @@ def _diagnosis(observation: Observation, target: Target, facts: _Facts, remedy: 
         error_type=_safe(info.type, 100) if info else None,
         error_message=_safe(info.message) if info else None,
         request_id=_safe(_header(headers, "x-request-id"), 100),
-        served_org=_safe(served, 100),
+        org_name=_safe(org_name, 100),
         precheck=observation.precheck if isinstance(observation.precheck, str) else PRECHECK_SKIPPED,
         truncated=facts.truncated,
         latency_ms=round(latency * 1000.0, 1) if latency is not None else None,
@@ -1086,7 +790,6 @@ def remediation_for(verdict: Verdict) -> str:
 
 
 __all__ = [
-    "ErrorInfo",
     "REMEDIATIONS",
     "classify",
     "classify_all",

@@ -24,5 +24,7 @@ DEMO_SAFETY_DELAY_S = 1.5
 
 
 def demo_key(org: str) -> str:
-    """An obviously fake key per org."""
-    return f"sk-test-demo-{org.removeprefix('org-sim-')}-not-a-real-key"
+    """An obviously fake key per org. It must not spell the org's name: the output gate masks any
+    12 characters of a key the run sent, and would mask the org id in every line that names it."""
+    number = DEMO_ORGS.index(org) if org in DEMO_ORGS else sum(org.encode()) % 100
+    return f"sk-test-demo-{number:02d}-not-a-real-key"

@@ -8,8 +8,9 @@ Every sink passes text through ``GATE.scrub`` (``scrub_terminal`` for a terminal
 2. the shape patterns of ``redact.redact`` for text nobody told us about (a pasted
    error, a key another tool printed), with the values the run knows are public
    (paths it writes, ids it was given) protected from over-eager shapes;
-3. control characters, shown as visible escapes; on a terminal only the colour and
-   line-erase sequences gpt56probe itself emits survive.
+3. control characters, shown as visible stand-ins. Colour exists only as the style
+   marks of gpt56probe.style, turned into SGR codes after this step on a colour
+   terminal and dropped everywhere else: no escape sequence in any input can survive.
 
 The sinks: stdout and stderr (``install`` wraps ``sys.stdout``/``sys.stderr`` for the
 whole CLI run, so click's own messages, ``-v`` traces, warnings and any new ``echo``
@@ -34,15 +35,20 @@ from typing import Any, Iterator, TextIO
 # redact, json, base64 and urllib are imported where first needed: the gate is installed
 # before `gpt56probe --version` prints, and start-up time is a product feature.
 MASK = "***"
+ERASE_MARK = "\ue030"
+"""gpt56probe.style.ERASE_LINE (not imported here: start-up time)."""
 
-MIN_SECRET_CHARS = 4
-"""Shorter values cannot be removed by value without eating ordinary words; the shape rules still apply."""
+MIN_SECRET_CHARS = 8
+"""Shorter values cannot be removed by value without eating ordinary text (a proxy password
+"2026" would take every year with it); the shape rules still catch them in URLs and headers."""
+FRAGMENT_CHARS = 12
+"""Any run of this many consecutive characters of a long secret is masked too: a server or a
+column width that cuts a key cannot leave most of it readable."""
+FRAGMENT_MIN_SECRET = 16
 
 SECRET_ENV_VARS = ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY")
 URL_ENV_VARS = ("OPENAI_BASE_URL", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
-# What gpt56probe itself writes to a terminal: SGR colours and "erase this line" for progress.
-TERMINAL_SEQUENCES = re.compile(r"\x1b\[(?:\d{1,3}(?:;\d{1,3})*)?m|\r\x1b\[2?K|\x1b\[2?K")
 _SLOT_OPEN, _SLOT_CLOSE = "\ue000", "\ue001"
 _SLOT = re.compile(_SLOT_OPEN + r"(\d+)" + _SLOT_CLOSE)
 
@@ -55,6 +61,8 @@ class Gate:
         self._secrets: dict[str, str] = {}
         self._public: set[str] = set()
         self._emails: set[str] = set()
+        self._fragments: tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]] | None = None
+        self.colour_allowed = "NO_COLOR" not in os.environ
 
     # ------------------------------------------------------------------ learning
 
@@ -74,16 +82,21 @@ class Gate:
 
         from gpt56probe.redact import fingerprint
 
-        shown = mask if mask is not None else (fingerprint(value) if len(value) >= 12 else MASK)
-        forms = {value, json.dumps(value)[1:-1], quote(value, safe=""), repr(value)[1:-1]}
+        shown = mask if mask is not None else fingerprint(value)
+        forms = {value, json.dumps(value)[1:-1], json.dumps(json.dumps(value))[3:-3], quote(value, safe=""), repr(value)[1:-1]}
         with self._lock:
             for form in forms:
-                if len(form) >= MIN_SECRET_CHARS:
+                if len(form) >= MIN_SECRET_CHARS and form not in self._secrets:
                     self._secrets[form] = shown
+                    self._fragments = None
 
     def add_url(self, url: str | None) -> None:
         """Remember the userinfo of ``url`` (``user:pass@``) as secrets: the password, a token used
-        as the user name, and the Basic-auth header value requests would build from them."""
+        as the user name, and the Basic-auth header values requests would build from them.
+
+        A URL too broken to parse still gives up its userinfo: everything between ``://`` and the
+        last ``@`` before the path is taken as ``user:password``.
+        """
         if not isinstance(url, str) or "@" not in url:
             return
         import base64
@@ -93,13 +106,19 @@ class Gate:
             parts = urlsplit(url.strip())
             user, password = parts.username, parts.password
         except ValueError:
-            return
+            rest = url.strip().partition("://")[2] or url.strip()
+            userinfo = rest.split("/", 1)[0].rpartition("@")[0]
+            user, _, password = userinfo.partition(":")
+        for value in {password, unquote(password or "")}:
+            self.add_secret(value, MASK)
         if password:
-            self.add_secret(password, MASK)
-            self.add_secret(unquote(password), MASK)
-            pair = f"{unquote(user or '')}:{unquote(password)}".encode("utf-8", "replace")
-            self.add_secret(base64.b64encode(pair).decode("ascii"), MASK)
-        elif user and len(user) >= 8:
+            for encoding in ("latin-1", "utf-8"):  # requests builds Basic auth from latin-1 when it can
+                try:
+                    pair = f"{unquote(user or '')}:{unquote(password)}".encode(encoding)
+                except UnicodeEncodeError:
+                    continue
+                self.add_secret(base64.b64encode(pair).decode("ascii"), MASK)
+        elif user:
             self.add_secret(user, MASK)  # https://TOKEN@host: the user name is the credential
             self.add_secret(unquote(user), MASK)
 
@@ -122,6 +141,19 @@ class Gate:
             self.add_secret(env.get(name))
         for name in URL_ENV_VARS:
             self.add_url(env.get(name))
+        self.colour_allowed = "NO_COLOR" not in env
+
+    def knows(self, text: str) -> str | None:
+        """The longest suffix of ``text`` that could be the start of a known secret (for stream buffering)."""
+        with self._lock:
+            forms = tuple(self._secrets)
+        longest = ""
+        for form in forms:
+            for size in range(min(len(form) - 1, len(text)), len(longest), -1):
+                if form.startswith(text[-size:]):
+                    longest = text[-size:]
+                    break
+        return longest or None
 
     def forget(self) -> None:
         """Drop everything learned (tests; a long-lived library host between runs)."""
@@ -129,18 +161,73 @@ class Gate:
             self._secrets.clear()
             self._public.clear()
             self._emails.clear()
+            self._fragments = None
 
     # ------------------------------------------------------------------ scrubbing
 
+    def scrub_known(self, text: str) -> str:
+        """Only the run's own secrets removed (exact values and long fragments), nothing else changed.
+
+        For text as it arrives, before anything caps, wraps or parses it: a server that echoes
+        the key gives the rest of the program nothing to leak, and a body keeps its structure."""
+        if not isinstance(text, str) or not text:
+            return text
+        from gpt56probe.redact import scrub_values
+
+        with self._lock:
+            secrets = dict(self._secrets)
+        return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
+
     def scrub(self, text: str) -> str:
-        """``text`` safe for any sink: known secrets by value, then shapes, then control characters."""
-        return self._scrub(text, keep=None)
+        """``text`` safe for any file or pipe: known secrets by value, shapes, control characters; no colour."""
+        from gpt56probe import style
 
-    def scrub_terminal(self, text: str) -> str:
-        """As ``scrub``, keeping only gpt56probe's own colour and line-erase sequences."""
-        return self._scrub(text, keep=TERMINAL_SEQUENCES)
+        return style.plain(self._scrub(text))
 
-    def _scrub(self, text: str, keep: re.Pattern[str] | None) -> str:
+    def scrub_terminal(self, text: str, colour: bool = False) -> str:
+        """As ``scrub``; on a terminal (``colour``) gpt56probe's own style marks become SGR codes
+        (unless ``NO_COLOR``) and its line erase ``\\r ESC[2K`` (always: it is no colour)."""
+        from gpt56probe import style
+
+        clean = self._scrub(text)
+        return style.to_ansi(clean, colour=self.colour_allowed) if colour else style.plain(clean)
+
+    def _fragment_index(self) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]]:
+        with self._lock:
+            if self._fragments is None:
+                index: dict[str, tuple[str, int]] = {}
+                for secret in self._secrets:
+                    if len(secret) >= FRAGMENT_MIN_SECRET:
+                        for offset in range(len(secret) - FRAGMENT_CHARS + 1):
+                            index.setdefault(secret[offset:offset + FRAGMENT_CHARS], (secret, offset))
+                pattern = re.compile("|".join(re.escape(g) for g in sorted(index, reverse=True))) if index else None
+                self._fragments = (pattern, index)
+            return self._fragments
+
+    def _mask_fragments(self, text: str) -> str:
+        """Mask every run of FRAGMENT_CHARS or more characters of a long secret, grown to its full extent."""
+        pattern, index = self._fragment_index()
+        if pattern is None:
+            return text
+        out: list[str] = []
+        pos = 0
+        for match in pattern.finditer(text):
+            if match.start() < pos:
+                continue
+            secret, offset = index[match.group(0)]
+            start, end = match.start(), match.end()
+            ahead = offset + FRAGMENT_CHARS
+            while end < len(text) and ahead < len(secret) and text[end] == secret[ahead]:
+                end, ahead = end + 1, ahead + 1
+            behind = offset
+            while start > pos and behind > 0 and text[start - 1] == secret[behind - 1]:
+                start, behind = start - 1, behind - 1
+            out += [text[pos:start], MASK]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _scrub(self, text: str) -> str:
         if not isinstance(text, str):
             text = str(text)
         if not text:
@@ -153,15 +240,13 @@ class Gate:
             emails = tuple(self._emails)
         # A slot marker in the input would be restored as something else: make it inert first.
         text = text.replace(_SLOT_OPEN, "\ufffd").replace(_SLOT_CLOSE, "\ufffd")
-        text = scrub_values(text, secrets)
+        text = self._mask_fragments(scrub_values(text, secrets))
         stash: list[str] = []
 
         def park(value: str) -> str:
             stash.append(value)
             return f"{_SLOT_OPEN}{len(stash) - 1}{_SLOT_CLOSE}"
 
-        if keep is not None:
-            text = keep.sub(lambda m: park(m.group(0)), text)
         for value in public:
             if value in text:
                 text = text.replace(value, park(value))
@@ -177,38 +262,61 @@ GATE = Gate()
 
 
 class GatedStream(io.TextIOBase):
-    """A text stream that scrubs whole lines before they reach ``inner``.
+    """A text stream that scrubs whole lines before they reach the real stream.
 
-    Lines are held until their newline (or a flush) so a secret written in two
-    pieces is still seen whole; click flushes after every echo.
+    Each thread's text is held until its newline, so a secret written in two pieces is
+    seen whole and two threads never splice into one line. A flush writes what is held,
+    except a tail that could be the start of a known secret (it waits for the rest, or
+    for the end of the run). Text the real stream cannot encode is written as escapes,
+    never as an exception.
     """
 
     def __init__(self, inner: TextIO, gate: Gate = GATE) -> None:
         super().__init__()
         self._inner = inner
         self._gate = gate
-        self._pending = ""
+        self._pending: dict[int, str] = {}
         self._lock = threading.RLock()
-
-    @property
-    def inner(self) -> TextIO:
-        return self._inner
+        try:
+            self._colour = bool(inner.isatty())
+        except (AttributeError, ValueError):
+            self._colour = False
 
     def write(self, text: Any) -> int:
-        if isinstance(text, (bytes, bytearray)):
-            text = bytes(text).decode(self.encoding or "utf-8", "replace")
+        if not isinstance(text, str):
+            # click asks "is this a binary stream?" by writing b"": it is not.
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         with self._lock:
-            self._pending += text
-            if "\n" in self._pending:
-                ready, _, self._pending = self._pending.rpartition("\n")
-                self._inner.write(self._gate.scrub_terminal(ready + "\n"))
+            ident = threading.get_ident()
+            held = self._pending.get(ident, "")
+            if held and text.startswith(ERASE_MARK):
+                # The line is being rewritten (a progress display): what was held back cannot run on into a
+                # secret across the erase, and the erase must start the text to be honoured.
+                self._emit(held)
+                held = ""
+            held += text
+            if "\n" in held:
+                ready, _, held = held.rpartition("\n")
+                self._emit(ready + "\n")
+            self._pending[ident] = held
         return len(text)
 
-    def flush(self) -> None:
+    def _emit(self, text: str) -> None:
+        clean = self._gate.scrub_terminal(text, colour=self._colour)
+        encoding = getattr(self._inner, "encoding", None) or "utf-8"
+        if not encoding.lower().replace("-", "").startswith("utf"):
+            clean = clean.encode(encoding, "backslashreplace").decode(encoding, "replace")
+        self._inner.write(clean)
+
+    def flush(self, final: bool = False) -> None:
         with self._lock:
-            if self._pending:
-                self._inner.write(self._gate.scrub_terminal(self._pending))
-                self._pending = ""
+            for ident, held in list(self._pending.items()):
+                if not held:
+                    continue
+                keep = "" if final else (self._gate.knows(held) or "")
+                if len(held) > len(keep):
+                    self._emit(held[: len(held) - len(keep)])
+                self._pending[ident] = keep
             try:
                 self._inner.flush()
             except (OSError, ValueError):
@@ -232,7 +340,7 @@ class GatedStream(io.TextIOBase):
 
     @property
     def errors(self) -> str | None:  # type: ignore[override]
-        return getattr(self._inner, "errors", None) or "replace"
+        return "backslashreplace"
 
     @property
     def name(self) -> str:
@@ -253,7 +361,7 @@ def installed(gate: Gate = GATE) -> Iterator[Gate]:
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.flush()
+                stream.flush(final=True) if isinstance(stream, GatedStream) else stream.flush()
             except (OSError, ValueError):
                 pass
         sys.stdout, sys.stderr = out, err

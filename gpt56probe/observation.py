@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Mapping
+from typing import Iterable, Mapping
 
 PRECHECK_LISTED = "listed"
 PRECHECK_NOT_LISTED = "not_listed"
@@ -56,7 +56,8 @@ class Target:
 class Exchange:
     """One HTTP answer, or the transport failure that replaced it.
 
-    ``headers`` keys are lower case. ``body`` is text, already capped by the probe.
+    ``headers`` keys are lower case. ``body`` is text, already capped by the probe; a streamed
+    answer keeps its raw server-sent events (wire.read_body reads both).
     """
 
     status: int | None = None
@@ -65,28 +66,58 @@ class Exchange:
     latency_s: float = 0.0
     failure: Failure | None = None
     failure_detail: str = ""
-    streamed_text: str | None = None  # assembled deltas of a streamed answer
-    stream_finish: str | None = None  # finish_reason / status seen in the stream
+
+
+@dataclass(frozen=True)
+class ModelListing:
+    """One ``GET /v1/models`` for an (org, project, key): every id the org listed, or why it could not be read.
+
+    One per org and key per run, shared by that org's observations, so the full list
+    is there for whoever needs more than a yes/no per model.
+    """
+
+    org: str | None
+    project: str | None
+    key_id: str
+    ids: tuple[str, ...] | None  # None when the listing failed (see ``exchange``)
+    exchange: Exchange
+
+    def state_for(self, model: str) -> str:
+        """The pre-check state of one model: listed, not_listed, or error (the list could not be read)."""
+        if self.ids is None:
+            return PRECHECK_ERROR
+        return PRECHECK_LISTED if model in self.ids else PRECHECK_NOT_LISTED
 
 
 @dataclass(frozen=True)
 class Observation:
-    """What a probe saw for one target: the metadata pre-check and the final sampling answer."""
+    """What a probe saw for one target: the org's model listing (the pre-check) and the final sampling answer."""
 
     target: Target
-    precheck: str = PRECHECK_SKIPPED
-    precheck_exchange: Exchange | None = None
+    precheck: str = PRECHECK_SKIPPED  # this model in the org's listing: listed, not_listed, error, skipped
+    precheck_exchange: Exchange | None = None  # the listing's answer
     sample: Exchange | None = None
     attempts: int = 0
     adaptations: tuple[str, ...] = ()  # e.g. "max_tokens->max_completion_tokens"
     started_at: str = ""  # ISO 8601 with offset, set by the shell
     usage_input_tokens: int = 0
     usage_output_tokens: int = 0
+    listing: ModelListing | None = None  # the org's whole model list (shared by the org's observations)
 
     @property
     def final(self) -> Exchange | None:
         """The exchange that decides the verdict: the sample, else the pre-check."""
         return self.sample if self.sample is not None else self.precheck_exchange
+
+
+def listings_of(observations: Iterable["Observation"]) -> tuple[ModelListing, ...]:
+    """The distinct model listings behind some observations, in first-seen order (one per org and key)."""
+    seen: dict[int, ModelListing] = {}
+    for observation in observations:
+        listing = getattr(observation, "listing", None)
+        if isinstance(listing, ModelListing) and id(listing) not in seen:
+            seen[id(listing)] = listing
+    return tuple(seen.values())
 
 
 class Verdict(str, Enum):
@@ -169,7 +200,7 @@ class Diagnosis:
     error_type: str | None = None
     error_message: str | None = None
     request_id: str | None = None
-    served_org: str | None = None
+    org_name: str | None = None  # the org's name from the ``openai-organization`` header (a slug, never the id)
     precheck: str = PRECHECK_SKIPPED
     truncated: bool = False
     latency_ms: float | None = None

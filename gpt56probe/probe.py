@@ -7,30 +7,24 @@ from __future__ import annotations
 
 import hashlib
 import socket
-import json
 import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Iterator, Mapping
 
 import requests
 
 from gpt56probe import __version__
+from gpt56probe.gate import GATE
 from gpt56probe.models import ModelTable
-from gpt56probe.observation import (
-    PRECHECK_ERROR,
-    PRECHECK_LISTED,
-    PRECHECK_NOT_LISTED,
-    Exchange,
-    Failure,
-    Observation,
-    Target,
-)
+from gpt56probe.observation import PRECHECK_SKIPPED, Exchange, Failure, ModelListing, Observation, Target
 from gpt56probe.redact import public_url, redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.classify import answer_in_body, error_in_body
-from gpt56probe.wire import as_dict, load_json
+from gpt56probe.wire import model_ids_in_body, read_body
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -65,15 +59,29 @@ class Deadline:
         return self.end - time.monotonic()
 
 
+class _HeadersOnlyAuth(requests.auth.AuthBase):
+    """The probe's own Authorization header, and nothing else: with any auth set, requests never
+    reads ~/.netrc, which would replace the bearer key with Basic auth (every probe would read as
+    invalid_key) and send a credential the output gate does not know."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 def make_session(pool_size: int = 16, proxy: str | None = None, trust_env: bool = True) -> requests.Session:
     """One Session for a whole check: pooled connections, no urllib3 retries (we decide),
-    proxies and CA bundle from the environment as requests does, plus ``--proxy``."""
+    proxies and CA bundle from the environment as requests does, plus ``--proxy``.
+
+    ``pool_size`` is the probes in flight; the pool keeps as many again for the model
+    listings that run beside them (a connection beyond the pool would be dropped with a
+    warning on stderr)."""
     session = requests.Session()
     session.trust_env = trust_env  # False only for the loopback demo: no env proxy may capture it
-    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=pool_size, pool_maxsize=2 * pool_size, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
+    session.auth = _HeadersOnlyAuth()
     if proxy:
         session.proxies.update({"http": proxy, "https": proxy})
     return session
@@ -161,65 +169,22 @@ def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, Failure 
     return b"".join(chunks), None
 
 
-def _iter_sse(response: requests.Response, cap: int) -> Iterator[tuple[str, str]]:
-    """(event, data) pairs of a server-sent event stream, within the byte cap (time: _BodyWatchdog)."""
-    size = 0
-    event = ""
-    for raw in response.iter_lines(chunk_size=1024):
-        size += len(raw) + 1
-        if size > cap:
-            raise _StreamCut(Failure.TOO_LARGE)
-        line = raw.decode("utf-8", "replace")
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            yield event, line[5:].strip()
-            event = ""
+STREAM_HEAD_CHARS = 8 * 1024
 
 
-class _StreamCut(Exception):
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.value)
-        self.failure = failure
-
-
-def _assemble_stream(response: requests.Response, cap: int) -> tuple[str, str | None, dict[str, Any]]:
-    """Text, finish reason and usage of a streamed chat or responses answer."""
-    text: list[str] = []
-    finish: str | None = None
-    usage: dict[str, Any] = {}
-    for event, data in _iter_sse(response, cap):
-        if data == "[DONE]":
-            break
-        payload = load_json(data)
-        if not isinstance(payload, dict):
-            continue
-        if isinstance(payload.get("choices"), list):  # chat chunk
-            for choice in payload["choices"]:
-                if isinstance(choice, dict):
-                    delta = choice.get("delta") or {}
-                    if isinstance(delta, dict) and isinstance(delta.get("content"), str):
-                        text.append(delta["content"])
-                    if choice.get("finish_reason"):
-                        finish = str(choice["finish_reason"])
-            if isinstance(payload.get("usage"), dict):
-                usage = payload["usage"]
-            continue
-        kind = payload.get("type") or event
-        if kind == "response.output_text.delta" and isinstance(payload.get("delta"), str):
-            text.append(payload["delta"])
-        elif kind in ("response.completed", "response.incomplete", "response.failed"):
-            resp = as_dict(payload.get("response"))
-            finish = str(resp.get("status") or kind.split(".")[-1])
-            details = resp.get("incomplete_details")
-            if isinstance(details, dict) and details.get("reason"):
-                finish = f"incomplete:{details['reason']}"
-            if isinstance(resp.get("usage"), dict):
-                usage = resp["usage"]
-        elif kind == "error":
-            finish = "error"
-            text.append(json.dumps(payload)[:500])
-    return "".join(text), finish, usage
+def _stored_text(raw: bytes, encoding: str | None, is_stream: bool, limit: int = STORED_BODY_CHARS) -> str:
+    """The body as kept on the Exchange: at most ``limit`` characters, the run's secrets already
+    removed (before the cut, so a cut cannot leave part of a key). A long stream keeps its start and,
+    above all, its end, where a stream's verdict is (the terminal event, an in-band error)."""
+    text = GATE.scrub_known(raw.decode(encoding or "utf-8", "replace")) if raw else ""
+    if len(text) <= limit:
+        return text
+    if not is_stream or limit <= 2 * STREAM_HEAD_CHARS:
+        return text[:limit]
+    head = text[:STREAM_HEAD_CHARS].rsplit("\n\n", 1)[0]
+    tail = text[-(limit - STREAM_HEAD_CHARS):]
+    tail = tail.split("\n\n", 1)[1] if "\n\n" in tail else tail
+    return f"{head}\n\n{tail}"
 
 
 def http_exchange(
@@ -231,8 +196,11 @@ def http_exchange(
     settings: HttpSettings,
     deadline: Deadline,
     sse: bool = False,
+    store_chars: int = STORED_BODY_CHARS,
 ) -> Exchange:
-    """One request, never raising: the answer, capped, or the failure that replaced it."""
+    """One request, never raising: the answer, capped, or the failure that replaced it.
+
+    The body kept is at most ``store_chars`` (a stream keeps its start and its end)."""
     left = deadline.left()
     started = time.monotonic()
     if left <= 0:
@@ -251,34 +219,25 @@ def http_exchange(
         with session.request(method, url, headers=dict(headers), json=body, timeout=timeout, stream=True) as response, \
                 _BodyWatchdog(response, max(0.0, read_budget - (time.monotonic() - started))) as watchdog:
             status = response.status_code
-            resp_headers = {k.lower(): v for k, v in response.headers.items()}
-            is_sse = sse and status == 200 and "text/event-stream" in resp_headers.get("content-type", "")
-            if is_sse:
-                try:
-                    text, finish, usage = _assemble_stream(response, settings.max_body_bytes)
-                except _StreamCut as cut:
-                    return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, cut.failure, "stream cut"))
-                if watchdog.fired.is_set():
-                    return cut_short()
-                body_text = json.dumps({"stream": True, "usage": usage})
-                exchange = Exchange(status, resp_headers, body_text, time.monotonic() - started, streamed_text=text, stream_finish=finish)
-                return _trace(settings, method, url, exchange)
+            resp_headers = {k.lower(): GATE.scrub_known(v) for k, v in response.headers.items()}
+            is_stream = sse and "text/event-stream" in resp_headers.get("content-type", "")
             raw, failure = _read_capped(response, settings.max_body_bytes)
             if watchdog.fired.is_set():
                 return cut_short()
-            text_body = raw[:STORED_BODY_CHARS].decode(response.encoding or "utf-8", "replace") if raw else ""
+            text_body = _stored_text(raw, response.encoding, is_stream, store_chars)
             detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ""
             exchange = Exchange(status, resp_headers, text_body, time.monotonic() - started, failure, detail)
     except (requests.exceptions.RequestException, OSError, ValueError, AttributeError) as exc:
         if watchdog is not None and watchdog.fired.is_set():
             return cut_short()
+        detail = redact(GATE.scrub_known(str(exc)))[:300]
         if not isinstance(exc, requests.exceptions.RequestException):
-            exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), redact(str(exc))[:300])
+            exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), detail)
             return _trace(settings, method, url, exchange)
         failure = _failure_of(exc)
         if failure in (Failure.READ_TIMEOUT, Failure.CONNECT_TIMEOUT) and deadline.left() <= 0.05:
             failure = Failure.DEADLINE
-        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, failure, redact(str(exc))[:300])
+        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, failure, detail)
     return _trace(settings, method, url, exchange)
 
 
@@ -305,7 +264,7 @@ def _trace(settings: HttpSettings, method: str, url: str, exchange: Exchange) ->
         if exchange.failure is not None:
             outcome += f" {exchange.failure.value}"
         line = f"{method} {public_url(url)} -> {outcome} {exchange.latency_s * 1000:.0f} ms"
-        shown = trace_headers(exchange.headers)
+        shown = trace_headers(exchange.headers)  # openai-organization there is the org's name (a slug), not its id
         settings.tracer(f"{line} {shown}" if shown else line)
     return exchange
 
@@ -332,54 +291,77 @@ class ShapeCache:
             self._learned[(model, surface)] = shape
 
 
-class PrecheckCache:
-    """One ``GET /models/{id}`` per (org, project, key, model), however many surfaces probe it."""
+PER_ORG_IN_FLIGHT = 12
+"""Requests in flight to one org at once, whatever --concurrency allows: rate limits are per org.
+Five models' chat and streamed probes plus the org's model listing fit in one round."""
 
-    def __init__(self) -> None:
+
+class _OrgSlots:
+    """A bounded number of requests in flight per org (per key for the key's default org)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
         self._lock = threading.Lock()
-        self._entries: dict[tuple[Any, ...], tuple[threading.Event, list[tuple[str, Exchange]]]] = {}
+        self._slots: dict[tuple[str, str], threading.BoundedSemaphore] = {}
 
-    def get_or_run(self, key: tuple[Any, ...], run: Callable[[], tuple[str, Exchange]]) -> tuple[str, Exchange]:
+    @contextmanager
+    def held(self, target: Target, deadline: Deadline) -> Iterator[bool]:
+        key = (target.org, "") if target.org else ("", target.key_id)
         with self._lock:
-            entry = self._entries.get(key)
-            owner = entry is None
-            if owner:
-                entry = (threading.Event(), [])
-                self._entries[key] = entry
-        assert entry is not None
-        event, slot = entry
+            slot = self._slots.setdefault(key, threading.BoundedSemaphore(self._size))
+        got = slot.acquire(timeout=max(0.0, deadline.left()))
+        try:
+            yield got
+        finally:
+            if got:
+                slot.release()
+
+
+class _Listings:
+    """One model listing per (org, project, key) and run, started by the first probe of that org in a
+    thread of its own, so it travels beside the samples instead of before them."""
+
+    def __init__(self, run: Callable[[Target, str], ModelListing]) -> None:
+        self._run = run
+        self._lock = threading.Lock()
+        self._futures: dict[tuple[str | None, str | None, str], Future[ModelListing]] = {}
+
+    def start(self, target: Target, api_key: str) -> Future[ModelListing]:
+        key = (target.org, target.project, target.key_id)
+        with self._lock:
+            future = self._futures.get(key)
+            owner = future is None
+            if future is None:
+                future = self._futures[key] = Future()
         if owner:
-            try:
-                slot.append(run())
-            finally:
-                event.set()
-        else:
-            event.wait()
-        return slot[0] if slot else (PRECHECK_ERROR, Exchange(failure=Failure.OTHER, failure_detail="pre-check failed"))
+            # A daemon thread: it makes one request, bounded by the deadline, and never holds up an exit.
+            threading.Thread(target=self._fill, args=(future, target, api_key), name="gpt56probe-listing", daemon=True).start()
+        return future
 
-
-def _skip_sampling_after(state: str, exchange: Exchange) -> bool:
-    """Sampling is pointless (and, for an invisible model, would cost nothing but noise) when the
-    pre-check already proved the org cannot see the model or the key/org pair is refused.
-    A 401/403 about *scopes* is not final: a restricted key may lack model-read but allow sampling."""
-    if state == PRECHECK_NOT_LISTED:
-        return True
-    if exchange.status == 401:
-        err = error_in_body(exchange.body)
-        text = f"{err.message or ''} {err.code or ''}".lower() if err else ""
-        return "scope" not in text and "permission" not in text
-    return False
+    def _fill(self, future: Future[ModelListing], target: Target, api_key: str) -> None:
+        try:
+            future.set_result(self._run(target, api_key))
+        except BaseException as exc:  # noqa: BLE001 - a listing that breaks must still answer its waiters
+            failed = Exchange(failure=Failure.OTHER, failure_detail=f"the model listing failed ({type(exc).__name__})")
+            future.set_result(ModelListing(target.org, target.project, target.key_id, None, failed))
 
 
 class Prober:
-    """Probes targets over one Session; thread-safe, shared by the runner's workers."""
+    """Probes targets over one Session; thread-safe, shared by the runner's workers.
 
-    def __init__(self, session: requests.Session, settings: HttpSettings, table: ModelTable, deadline: Deadline) -> None:
+    Per org and key, one ``GET /v1/models`` runs beside that org's samples (a refused sample
+    bills nothing, so nothing is saved by waiting for the list first), and every request to an
+    org waits for one of its PER_ORG_IN_FLIGHT slots.
+    """
+
+    def __init__(self, session: requests.Session, settings: HttpSettings, table: ModelTable, deadline: Deadline,
+                 per_org_in_flight: int = PER_ORG_IN_FLIGHT) -> None:
         self.session = session
         self.settings = settings
         self.shapes = ShapeCache(table)
-        self.prechecks = PrecheckCache()
         self.deadline = deadline
+        self._slots = _OrgSlots(per_org_in_flight)
+        self._listings = _Listings(self.list_models)
 
     def _headers(self, api_key: str, target: Target) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -389,17 +371,32 @@ class Prober:
             headers["OpenAI-Project"] = target.project
         return headers
 
-    def precheck(self, target: Target, api_key: str) -> tuple[str, Exchange]:
-        def run() -> tuple[str, Exchange]:
-            url = f"{self.settings.base_url.rstrip('/')}/models/{target.model}"
-            exchange = http_exchange(self.session, "GET", url, self._headers(api_key, target), None, self.settings, self.deadline)
-            if exchange.status == 200 and isinstance(load_json(exchange.body), dict):
-                return PRECHECK_LISTED, exchange
-            if exchange.status == 404 and error_in_body(exchange.body) is not None:
-                return PRECHECK_NOT_LISTED, exchange
-            return PRECHECK_ERROR, exchange
+    def _exchange(self, target: Target, method: str, url: str, headers: Mapping[str, str], body: Mapping[str, Any] | None,
+                  *, sse: bool = False, store_chars: int = STORED_BODY_CHARS) -> Exchange:
+        """One request to the target's org, once one of the org's in-flight slots is free."""
+        with self._slots.held(target, self.deadline) as got:
+            if not got:
+                return Exchange(failure=Failure.DEADLINE, failure_detail="no free request slot for this org before the deadline")
+            return http_exchange(self.session, method, url, headers, body, self.settings, self.deadline, sse=sse,
+                                 store_chars=store_chars)
 
-        return self.prechecks.get_or_run((target.org, target.project, target.key_id, target.model), run)
+    def list_models(self, target: Target, api_key: str) -> ModelListing:
+        """``GET /v1/models`` for the target's org, project and key: every id listed, or the failed answer."""
+        url = f"{self.settings.base_url.rstrip('/')}/models"
+        exchange = self._exchange(target, "GET", url, self._headers(api_key, target), None,
+                                  store_chars=self.settings.max_body_bytes)
+        ids = model_ids_in_body(exchange.body) if exchange.status == 200 and exchange.failure is None else None
+        kept = replace(exchange, body="") if ids is not None else replace(exchange, body=exchange.body[:STORED_BODY_CHARS])
+        return ModelListing(target.org, target.project, target.key_id, ids, kept)
+
+    def _await_listing(self, future: Future[ModelListing] | None, target: Target) -> ModelListing | None:
+        if future is None:
+            return None
+        try:
+            return future.result(timeout=max(0.0, self.deadline.left()) + 0.5)
+        except FutureTimeout:
+            late = Exchange(failure=Failure.DEADLINE, failure_detail="the model listing did not finish before the deadline")
+            return ModelListing(target.org, target.project, target.key_id, None, late)
 
     def _sample_body(self, target: Target, shape: RequestShape) -> tuple[str, dict[str, Any]]:
         if target.surface == "responses":
@@ -418,13 +415,10 @@ class Prober:
         return "/chat/completions", body
 
     def probe(self, target: Target, api_key: str, precheck: bool = True) -> Observation:
-        """Pre-check the model, then sample it, adapting and retrying as retrypolicy decides."""
+        """Sample the model, adapting and retrying as retrypolicy decides, while the org's model
+        listing (``precheck``) runs beside it; the two are joined when both are back."""
         started_at = now_iso()
-        state, pre = ("skipped", None)
-        if precheck:
-            state, pre = self.precheck(target, api_key)
-            if _skip_sampling_after(state, pre):
-                return Observation(target, state, pre, None, 0, (), started_at)
+        listing_future = self._listings.start(target, api_key) if precheck else None
         shape = self.shapes.get(target.model, target.surface)
         attempts = 0
         transient = 0
@@ -433,7 +427,7 @@ class Prober:
         while True:
             path, body = self._sample_body(target, shape)
             url = self.settings.base_url.rstrip("/") + path
-            exchange = http_exchange(self.session, "POST", url, self._headers(api_key, target), body, self.settings, self.deadline, sse=target.stream)
+            exchange = self._exchange(target, "POST", url, self._headers(api_key, target), body, sse=target.stream)
             attempts += 1
             decision: Decision = decide(
                 exchange,
@@ -453,15 +447,9 @@ class Prober:
                 time.sleep(decision.wait_s)
                 continue
             break
-        answer = answer_in_body(exchange.body) if exchange.status == 200 and not target.stream else None
-        usage_in, usage_out = (answer.usage_in, answer.usage_out) if answer else _stream_usage(exchange)
-        return Observation(target, state, pre, exchange, attempts, tuple(notes), started_at, usage_in, usage_out)
-
-
-def _stream_usage(exchange: Exchange) -> tuple[int, int]:
-    data = as_dict(load_json(exchange.body)) if exchange.streamed_text is not None else {}
-    usage = as_dict(data.get("usage"))
-    tokens_in = usage.get("prompt_tokens", usage.get("input_tokens", 0))
-    tokens_out = usage.get("completion_tokens", usage.get("output_tokens", 0))
-    return (tokens_in if isinstance(tokens_in, int) else 0, tokens_out if isinstance(tokens_out, int) else 0)
-
+        answer = read_body(exchange.body).answer if exchange.status == 200 else None
+        usage_in, usage_out = (answer.usage_in, answer.usage_out) if answer else (0, 0)
+        listing = self._await_listing(listing_future, target)
+        state = listing.state_for(target.model) if listing is not None else PRECHECK_SKIPPED
+        return Observation(target, state, listing.exchange if listing is not None else None, exchange, attempts,
+                           tuple(notes), started_at, usage_in, usage_out, listing)

@@ -17,8 +17,9 @@ any ``*_KEY``/``*_TOKEN``/``*_SECRET``/``*_PASSWORD`` variable) in ``key: value`
 credentials. A cookie rule masks each cookie's value and stops where the cookies end.
 
 Control characters (C0 but newline and tab, DEL, C1, Unicode bidi overrides) are
-shown as visible escapes (``\x1b``), so text a server sent can never move the
-cursor, clear a screen or reorder a line.
+shown as visible stand-ins (ESC as its control picture ``␛``, C1 as ``<U+009B>``),
+so text a server sent can never move the cursor, clear a screen or reorder a line;
+zero-width characters are dropped (they would split a key for the shape rules).
 
 Kept readable: request ids (``req_`` + 32 hex, and the older bare 32-hex id after
 "request ID"), org ids (``org-…``), project ids (``proj_…``), model ids, URLs
@@ -36,30 +37,49 @@ from typing import Iterable, Mapping, Match
 MASK = "***"
 ELLIPSIS = "\u2026"
 
-# --- credentials inside URLs: scheme://user:password@host -> scheme://user:***@host
-_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@'\"<>]*):(?P<pw>[^@\s/'\"<>]+)@")
+# Every shape rule below is JSON-safe: what it masks never includes a quote or a backslash,
+# so the gate can scrub serialized JSON (stdout, history lines) and the JSON still parses.
 
-# --- password-like query or form parameters: password=xyz -> password=***
-_SECRET_NAMES = (r"password|passwd|pwd|secret|client_secret|api[_-]?key|x-api-key|access_token|refresh_token|auth_token|token"
-                 # environment variables: upper case only, so a JSON field such as "invalid_key" stays
-                 r"|(?-i:[A-Z0-9]+(?:_[A-Z0-9]+)*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD))")
+# --- credentials inside URLs: scheme://user:password@host -> scheme://user:***@host
+_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@'\"<>\\]*):(?P<pw>[^@\s/'\"<>\\]+)@")
+
+# --- names whose value is a secret, as people paste them
+_SECRET_NAMES = (
+    r"password|passwd|pwd|secret|token|x-api-key"
+    # compound names: client_secret, access_token, x-goog-api-key, aws_secret_access_key, Ocp-Apim-Subscription-Key
+    r"|(?:[a-z0-9]+[-_])*(?:api[-_]?key|apikey|secret[-_]?key|access[-_]?key|private[-_]?key|subscription[-_]?key"
+    r"|secret|password|passwd|token)"
+    # environment variables: upper case only, so a JSON field such as "invalid_key" stays
+    r"|(?-i:[A-Z0-9]+(?:_[A-Z0-9]+)*_(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD))"
+)
+_VALUE = r"[^\s'\",;&)}\]\\\[{][^\s'\",;&)}\]\\]*"
+
+# --- query or form parameters: password=xyz -> password=***
 _SECRET_PARAMS = re.compile(
-    r"(?i)(?<![A-Za-z0-9_-])(?P<name>" + _SECRET_NAMES + r")(?P<eq>=)(?P<value>[^&\s'\"<>]+)"
+    r"(?i)(?<![A-Za-z0-9_-])(?P<name>" + _SECRET_NAMES + r")(?P<eq>=)(?P<value>[^&\s'\"<>\\]+)"
 )
 
 # --- pasted "name: value" / "name=value" / JSON / Python dict / shell assignment forms.
 # The name may be quoted; the value is quoted (masked inside the quotes) or a bare word.
 _SECRET_ASSIGNMENT = re.compile(
-    r"(?i)(?<![A-Za-z0-9_-])(?P<head>(?P<q>['\"]?)(?:" + _SECRET_NAMES + r"|authorization)(?P=q)\s*(?:=>|:|=)\s*)"
-    r"(?:(?P<quote>['\"])(?P<quoted>[^'\"\r\n]*)(?P=quote)|(?P<bare>(?:(?:bearer|basic|token|digest)\s+)?[^\s'\",;&)}\]]+))"
+    r"(?i)(?<![A-Za-z0-9_-])(?P<head>(?P<q>\\?['\"]|)(?:" + _SECRET_NAMES + r"|authorization)(?P=q)\s*(?:=>|:|=)\s*)"
+    r"(?:(?P<quote>\\?['\"])(?P<quoted>[^'\"\\\r\n]*)(?P=quote)|(?P<bare>(?:(?:bearer|basic|token|digest)\s+)?" + _VALUE + r"))"
 )
+
+# --- command-line flags: --api-key X, --password=X, curl -u user:pass, setx NAME X
+_SECRET_FLAG = re.compile(
+    r"(?i)(?<![A-Za-z0-9_-])(?P<head>--?(?:api[-_]?key|password|passwd|token|secret|auth[-_]?token|access[-_]?token)"
+    r"(?![A-Za-z0-9_-])(?:\s+|=))(?P<bare>" + _VALUE + r")"
+)
+_USER_PASS_FLAG = re.compile(r"(?<![A-Za-z0-9_-])(?P<head>(?:-u|--user)\s+[^\s:'\"\\]+:)(?P<bare>" + _VALUE + r")")
+_SETX = re.compile(r"(?i)\b(?P<head>setx\s+(?:" + _SECRET_NAMES + r")\s+)(?P<bare>" + _VALUE + r")")
 
 # --- cookies: "Cookie: a=b; c=d" / "Set-Cookie: ..." / "'Set-Cookie': '...'" / (b'Set-Cookie', b'...')
 _COOKIE = re.compile(
     r"(?i)(?P<head>\b(?:set-)?cookie['\"]?\s*(?::|=|,)\s*b?['\"]?)"
-    r"(?P<pairs>[^\s=;,'\"]+=[^;\s'\"]*(?:;\s*[^\s=;,'\"]+(?:=[^;\s'\"]*)?)*)"
+    r"(?P<pairs>[^\s=;,'\"\\]+=[^;\s'\"\\]*(?:;\s*[^\s=;,'\"\\]+(?:=[^;\s'\"\\]*)?)*)"
 )
-_COOKIE_PAIR = re.compile(r"(?P<name>[^\s=;,'\"]+)=(?P<value>[^;\s'\"]*)")
+_COOKIE_PAIR = re.compile(r"(?P<name>[^\s=;,'\"\\]+)=(?P<value>[^;\s'\"\\]*)")
 
 # --- Authorization: Bearer X / Basic X / Token X
 _BEARER = re.compile(r"(?i)\b(?P<scheme>bearer|basic)\s+(?P<token>[A-Za-z0-9\-._~+/=]+)")
@@ -76,6 +96,8 @@ _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:
 
 # C0 controls but tab and newline, DEL, C1, and the bidi overrides/isolates.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Zero-width characters hide inside a key and split it for the shape rules: they go.
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 _HEX = re.compile(r"(?<![A-Za-z0-9_\-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_\-])")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{40,}={0,2}")
@@ -126,10 +148,12 @@ def _is_placeholder(value: str) -> bool:
 
 def _mask_assignment(match: Match[str]) -> str:
     head = match.group("head")
-    if match.group("quote") is not None:
-        quote = match.group("quote")
+    quote = match.groupdict().get("quote")
+    if quote is not None:
         return match.group(0) if _is_placeholder(match.group("quoted")) else f"{head}{quote}{MASK}{quote}"
     value = match.group("bare")
+    if match.groupdict().get("q"):
+        return match.group(0)  # a quoted name ("token": 12) is JSON or a dict: only a quoted value is masked there
     scheme, _, token = value.rpartition(" ")
     scheme = scheme.strip()
     if scheme:  # "Authorization: Bearer X": keep the scheme, judge the token
@@ -145,15 +169,21 @@ def _mask_cookies(match: Match[str]) -> str:
 
 
 def _escape_control(match: Match[str]) -> str:
+    """A control character as a printable stand-in: its Unicode control picture (ESC -> U+241B),
+    else ``<U+009B>``. Neither holds a backslash or a quote, so JSON text stays valid."""
     code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
 
 
 def neutralize_controls(text: str) -> str:
-    """Control characters as visible escapes (``\\x1b``); CRLF becomes LF; newline and tab stay."""
+    """Control characters as visible stand-ins (ESC shows as ``\u241b``); CRLF becomes LF; newline and tab stay."""
     if not text:
         return text
-    return _CONTROL.sub(_escape_control, text.replace("\r\n", "\n"))
+    return _CONTROL.sub(_escape_control, _ZERO_WIDTH.sub("", text.replace("\r\n", "\n")))
 
 
 def redact(text: str, *, keep_emails: Iterable[str] = ()) -> str:
@@ -179,6 +209,9 @@ def _redact_once(text: str, kept: frozenset[str]) -> str:
     out = _SECRET_PARAMS.sub(lambda m: m.group(0) if _is_placeholder(m.group("value")) else f"{m.group('name')}{m.group('eq')}{MASK}", out)
     out = _COOKIE.sub(_mask_cookies, out)
     out = _SECRET_ASSIGNMENT.sub(_mask_assignment, out)
+    out = _SECRET_FLAG.sub(_mask_assignment, out)
+    out = _USER_PASS_FLAG.sub(_mask_assignment, out)
+    out = _SETX.sub(_mask_assignment, out)
     out = _BEARER.sub(_mask_bearer, out)
     out = _TOKEN_SCHEME.sub(lambda m: f"{m.group('scheme')} {MASK}", out)
     out = _API_KEY.sub(_mask_key, out)
@@ -224,15 +257,19 @@ def scrub_values(text: str, secrets: Mapping[str, str]) -> str:
 
 
 def public_url(url: str) -> str:
-    """``url`` without its userinfo (``user:pass@``) and with secret query values masked: safe to print or write."""
+    """``url`` without its userinfo (``user:pass@``) and with secret query values masked: safe to print or write.
+
+    The path is kept as it is: a gateway path may hold a long hex account id that a shape rule
+    would take for a secret, and a routing config with a broken base URL is worse than none.
+    """
     from urllib.parse import urlsplit, urlunsplit
 
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
-        if not host:
+        if not parts.hostname:
             return redact(url)
-        return redact(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+        netloc = parts.netloc.rpartition("@")[2]
+        query = _SECRET_PARAMS.sub(lambda m: f"{m.group('name')}{m.group('eq')}{MASK}", parts.query)
+        return neutralize_controls(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
     except ValueError:
         return redact(url)

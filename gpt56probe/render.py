@@ -106,7 +106,7 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
 
 
 def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequence[str] = ()) -> str:
-    """The tier x org table, then notes (served org, truncation, adaptations) and nothing else."""
+    """The tier x org table, then notes (the default org's name, truncation, adaptations) and nothing else."""
     from tabulate import tabulate
 
     show_surface = any(d.target.surface != "chat" or d.target.stream for d in diagnoses)
@@ -132,15 +132,13 @@ def diagnosis_notes(diagnoses: Sequence[Diagnosis]) -> list[str]:
     notes: list[str] = []
     for d in diagnoses:
         who = f"{d.target.org or '(default org)'} {d.target.model} {_surface(d)}"
-        if d.served_org and d.target.org and d.served_org != d.target.org:
-            notes.append(f"{who}: asked for {d.target.org}, answered as {d.served_org}")
         if d.truncated and d.ok:
             notes.append(f"{who}: answered (access proven) but the answer was cut short by the {d.target.surface} token cap")
         for change in d.adaptations:
             notes.append(f"{d.target.model} {d.target.surface}: adapted the probe ({change})")
-    defaults = sorted({d.served_org for d in diagnoses if d.target.org is None and d.served_org})
-    for org in defaults:
-        notes.append(f"the key's default org is {org}")
+    defaults = sorted({d.org_name for d in diagnoses if d.target.org is None and d.org_name})
+    for name in defaults:
+        notes.append(f"the key's default org is named {name} (pass --org with an org id to choose one)")
     seen: set[str] = set()
     return [n for n in notes if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
 
@@ -164,7 +162,8 @@ def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None
         "error_type": d.error_type,
         "error_message": d.error_message,
         "request_id": d.request_id,
-        "served_org": d.served_org,
+        "org_name": d.org_name,
+        "served_org": d.org_name,  # deprecated alias of org_name (schema 1.0 consumers)
         "precheck": d.precheck,
         "truncated": d.truncated,
         "answer": d.answer,

@@ -86,6 +86,7 @@ def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
     """
     from gpt56probe.gate import GATE
 
+    GATE.add_public(str(path))  # the tool says where it wrote: that path is never a secret
     text = GATE.scrub(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

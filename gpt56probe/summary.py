@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
+from gpt56probe import style
 from gpt56probe.models import TIERS
 from gpt56probe.observation import Diagnosis, Failure, Observation, Severity, Verdict, severity_of
 from gpt56probe.redact import redact
@@ -42,8 +43,8 @@ MAX_ORGS_PER_PROBLEM = 8
 """A problem shared by more orgs lists this many and counts the rest (--format table/json list every cell)."""
 DEFAULT_ORG = "(default org)"
 
-SGR: Mapping[str, str] = {"ok": "32", "warn": "33", "crit": "31", "unknown": "35", "dim": "2", "bold": "1"}
-"""The SGR colour of each vocabulary colour class (and two text styles). Only plain SGR: the gate lets nothing else through."""
+CLASS_COLOURS: Mapping[str, str] = {"ok": "green", "warn": "yellow", "crit": "red", "unknown": "magenta", "dim": "dim", "bold": "bold"}
+"""The terminal colour (gpt56probe.style) of each vocabulary colour class, and two text styles."""
 
 SEVERITY_CLASS: Mapping[Severity, str] = {Severity.OK: "ok", Severity.WARNING: "warn", Severity.CRITICAL: "crit", Severity.UNKNOWN: "unknown"}
 _SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.UNKNOWN: 1, Severity.WARNING: 2, Severity.OK: 3}
@@ -52,15 +53,17 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean(text: object) -> str:
-    """One line of text fit to measure: secrets masked, control characters visible, whitespace single spaces."""
-    return _SPACES.sub(" ", redact(str(text))).strip()
+    """One line of text fit to measure: secrets masked, control characters visible, no style marks
+    (only this module paints), whitespace single spaces."""
+    return _SPACES.sub(" ", style.plain(redact(str(text)))).strip()
 
 
 def paint(text: str, cls: str, colour: bool) -> str:
-    """``text`` in the SGR colour of ``cls`` when ``colour``; the text itself is never changed."""
-    if not colour or not text or cls not in SGR:
+    """``text`` marked with the colour of ``cls`` when ``colour`` (the gate turns marks into SGR codes on a
+    colour terminal); the text itself is never changed, and marks take no column."""
+    if not colour or not text or cls not in CLASS_COLOURS:
         return text
-    return f"\x1b[{SGR[cls]}m{text}\x1b[0m"
+    return style.paint(text, CLASS_COLOURS[cls])
 
 
 # --------------------------------------------------------------------------- columns and rows
@@ -485,6 +488,6 @@ def render_summary(view: SummaryView, width: int, colour: bool = False) -> str:
 
 def progress_line(done: int, total: int, elapsed_s: float, width: int) -> str:
     """``checking: 12/50 probes done, 3.4 s``, one column short of the real width: a line the terminal
-    wrapped could not be erased with one ``\\r\\x1b[2K``."""
+    wrapped could not be erased with one line erase."""
     text = f"checking: {done}/{total} probes done, {elapsed_s:.1f} s"
     return fit(text, max(20, width) - 1)

@@ -19,7 +19,11 @@ FAKE_KEY = "sk-test-fake-key-not-real-0000"
 
 @pytest.fixture(autouse=True)
 def hermetic_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point the user dir at tmp_path, clear credentials, and use an in-memory keyring."""
+    """Point the user dir at tmp_path, clear credentials, use an in-memory keyring, and start
+    each test with an output gate that knows nothing (as a fresh process does)."""
+    from gpt56probe.gate import GATE
+
+    GATE.forget()
     for name in KEY_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GPT56PROBE_HOME", str(tmp_path / "gpt56probe-home"))

@@ -49,8 +49,10 @@ SCENARIO_VERDICTS = {
     "org-sim-fault-html403": ("region_vpn",) * 3,
     "org-sim-fault-html502": ("server_error",) * 3,
     "org-sim-fault-500": ("server_error",) * 3,
+    "org-sim-fault-html524": ("timeout",) * 3,
+    "org-sim-noretry": ("server_error",) * 3,
 }
-EXIT_BY_WORST = {"ok": 0, "safety_check": 1, "rate_limited": 1, "server_error": 1}
+EXIT_BY_WORST = {"ok": 0, "safety_check": 1, "rate_limited": 1, "server_error": 1, "timeout": 1}
 
 
 @pytest.mark.parametrize("org", sorted(SCENARIO_VERDICTS))
@@ -62,12 +64,22 @@ def test_each_simulator_scenario_gets_its_verdict_on_every_tier(sim, org):
     assert result.exit_code == expected_exit == doc["summary"]["exit_code"]
 
 
-def test_every_answer_carries_a_real_request_id_and_the_served_org(sim):
+def test_every_answer_carries_a_real_request_id_and_the_org_name(sim):
+    from gpt56probe.simulator.server import org_name_for
+
     _, doc = check_json(sim, "--org", "org-sim-approved")
     for r in doc["results"]:
         assert REQ_ID.match(r["request_id"]), r
-        assert r["served_org"] == "org-sim-approved"
+        assert r["org_name"] == r["served_org"] == org_name_for("org-sim-approved")
+        assert not r["org_name"].startswith("org-")
         assert r["ok"] is True and r["precheck"] == "listed" and isinstance(r["latency_ms"], float)
+        assert "served by" not in r["reason"] and "asked for" not in r["reason"]
+
+
+def test_a_healthy_answer_to_an_org_id_gets_no_served_by_note_in_the_table(sim):
+    result = run(["check", "--base-url", sim.base_url, "--timeout", "3", "--deadline", "20", "--org", "org-sim-approved", "--tier", "luna"])
+    assert result.exit_code == 0, result.output
+    assert "answered as" not in result.output and "not the org asked for" not in result.output
 
 
 def test_fallbacks_inform_but_never_change_the_status(sim):
@@ -77,11 +89,13 @@ def test_fallbacks_inform_but_never_change_the_status(sim):
     assert result.exit_code == 2
 
 
-def test_a_model_the_org_cannot_see_costs_no_sampling_request(sim):
+def test_one_model_listing_per_org_and_refused_samples_that_bill_nothing(sim):
     before = len(sim.requests)
-    check_json(sim, "--org", "org-sim-unprovisioned", "--tier", "sol")
+    _, doc = check_json(sim, "--org", "org-sim-unprovisioned", "--tier", "sol", "--tier", "terra", "--tier", "luna")
     sent = [r for r in sim.requests[before:] if r.headers.get("openai-organization") == "org-sim-unprovisioned"]
-    assert [r.method for r in sent] == ["GET"]
+    assert [(r.method, r.path) for r in sent if r.method == "GET"] == [("GET", "/v1/models")]
+    assert len([r for r in sent if r.method == "POST"]) == 3
+    assert [(r["verdict"], r["precheck"], r["http_status"]) for r in doc["results"]] == [("not_provisioned", "not_listed", 404)] * 3
 
 
 def test_the_same_key_reaching_a_model_through_another_org_makes_it_wrong_org(sim):
@@ -162,6 +176,8 @@ def test_verbose_traces_requests_on_stderr_without_the_key(sim):
     result = run(["check", "-v", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna"])
     assert "GET http://127.0.0.1" in result.stderr and "POST http://127.0.0.1" in result.stderr
     assert FAKE_KEY not in result.stderr + result.stdout
+    assert re.search(r"POST \S+ -> 200 \d+ ms x-request-id=req_[0-9a-f]{32} openai-organization=sim-approved-[a-z0-9]{6}", result.stderr), \
+        result.stderr
 
 
 def test_demo_runs_offline_and_exits_0():
@@ -187,3 +203,11 @@ def test_every_command_has_help_text():
     for name, command in main.commands.items():
         assert command.help, f"{name} has no help"
         assert run([name, "-h"], key=None).exit_code == 0
+
+
+def test_a_key_without_model_capabilities_is_key_permissions_not_provisioning(sim):
+    result, doc = check_json(sim, "--org", "org-sim-approved", "--tier", "sol", key="sk-sim-nosample-0123456789abcd")
+    [r] = doc["results"]
+    assert (r["verdict"], r["http_status"], r["precheck"]) == ("key_permissions", 403, "listed"), r
+    assert "Model capabilities" in r["remediation"]
+    assert result.exit_code == 2

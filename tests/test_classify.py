@@ -67,6 +67,37 @@ def responses_ok(text: str | None = "ok", status: str = "completed", reason: str
     }
 
 
+STREAM = {"content-type": "text/event-stream; charset=utf-8", "x-request-id": REQ}
+
+
+def chat_sse(*deltas: str, finish: str | None = "stop", done: bool = True, error: dict[str, Any] | None = None) -> str:
+    """A chat completion stream: a role chunk, one chunk per delta, then a finish (or an in-band error), usage, [DONE]."""
+    def chunk(delta: dict[str, Any], reason: str | None = None) -> str:
+        return "data: " + json.dumps({"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "gpt-5.6-sol",
+                                      "choices": [{"index": 0, "delta": delta, "finish_reason": reason}]}) + "\n\n"
+    out = chunk({"role": "assistant", "content": ""}) + "".join(chunk({"content": d}) for d in deltas)
+    if error is not None:
+        out += "data: " + json.dumps({"error": error}) + "\n\n"
+    elif finish is not None:
+        out += chunk({}, finish)
+        out += "data: " + json.dumps({"id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [],
+                                      "usage": {"prompt_tokens": 10, "completion_tokens": 2}}) + "\n\n"
+    return out + ("data: [DONE]\n\n" if done else "")
+
+
+def responses_sse(*deltas: str, terminal: tuple[str, dict[str, Any]] | None = None) -> str:
+    """A Responses event stream: created, text deltas, then ``terminal`` (event name, data) or response.completed."""
+    def event(name: str, **data: Any) -> str:
+        return f"event: {name}\ndata: " + json.dumps({"type": name, **data}) + "\n\n"
+    start = {"id": "resp_1", "object": "response", "status": "in_progress", "output": [], "error": None}
+    out = event("response.created", response=start, sequence_number=0)
+    out += "".join(event("response.output_text.delta", delta=d, output_index=0, content_index=0) for d in deltas)
+    if terminal is None:
+        terminal = ("response.completed", {"response": responses_ok("".join(deltas))})
+    name, data = terminal
+    return out + f"event: {name}\ndata: " + json.dumps({"type": name, **data}) + "\n\n"
+
+
 def verdict(exchange: Exchange | None, **kw: Any) -> Verdict:
     return classify(obs(exchange, **kw)).verdict
 
@@ -90,9 +121,9 @@ def test_every_fixture_names_its_source() -> None:
 
 
 def test_every_verdict_with_a_body_has_a_real_capture() -> None:
-    """Transport verdicts (timeout, network_error) and ok have no error body to capture."""
+    """network_error (a transport failure) and ok have no error body to capture; timeout has the edge's 524 page."""
     covered = {json.loads(p.read_text())["verdict"] for p in FIXTURES.glob("*.json")}
-    assert {v.value for v in Verdict} - covered == {"ok", "timeout", "network_error"}
+    assert {v.value for v in Verdict} - covered == {"ok", "network_error"}
 
 
 @pytest.mark.parametrize("case", _fixtures())
@@ -113,12 +144,12 @@ def test_real_invalid_key_message_stays_masked() -> None:
     assert "sk-PMafP" in (diagnosis.error_message or "") and "E873" in (diagnosis.error_message or "")
 
 
-def test_real_headers_fill_request_id_and_served_org() -> None:
+def test_real_headers_fill_request_id_and_the_org_name() -> None:
     case = json.loads((FIXTURES / "invalid_prompt_with_headers.json").read_text())
     diagnosis = classify(obs(ex(case["status"], case["body"], case["headers"])))
     assert diagnosis.request_id == "req_bf2eadd66b9f5c652172871aebf34737"
-    assert diagnosis.served_org == "user-qgmljulyw225lidrfb9zojtg"
-    assert "served by org user-qgmljulyw225lidrfb9zojtg" in diagnosis.reason
+    assert diagnosis.org_name == "user-qgmljulyw225lidrfb9zojtg"
+    assert "served by" not in diagnosis.reason and "not the org asked for" not in diagnosis.reason
 
 
 def test_relayed_litellm_error_uses_the_inner_openai_code() -> None:
@@ -139,7 +170,7 @@ def sim(status: int, body: Any, org: str = "org-sim-approved", **headers: str) -
 SIMULATOR_CASES = [
     ("approved chat", sim(200, chat_ok()), PRECHECK_LISTED, "sol", "chat", Verdict.OK),
     ("approved responses", sim(200, responses_ok()), PRECHECK_LISTED, "terra", "responses", Verdict.OK),
-    ("approved stream", ex(200, "", SIM_HEADERS, streamed_text="ok", stream_finish="stop"), PRECHECK_LISTED, "luna", "chat", Verdict.OK),
+    ("approved stream", ex(200, chat_sse("ok"), SIM_HEADERS), PRECHECK_LISTED, "luna", "chat", Verdict.OK),
     ("missing key", sim(401, api_error("You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.")), PRECHECK_SKIPPED, "sol", "chat", Verdict.INVALID_KEY),
     ("invalid key", sim(401, api_error("Incorrect API key provided: sk-sim-in***alid. You can find your API key at https://platform.openai.com/account/api-keys.", code="invalid_api_key")), PRECHECK_ERROR, "sol", "chat", Verdict.INVALID_KEY),
     ("restricted key on responses", sim(401, api_error("You have insufficient permissions for this operation. Missing scopes: api.responses.write. Check that you have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if you're using a restricted API key, that it has the necessary scopes.")), PRECHECK_LISTED, "sol", "responses", Verdict.KEY_PERMISSIONS),
@@ -204,12 +235,12 @@ def test_oversize_200_is_unknown_even_with_a_status() -> None:
 
 
 def test_ok_answer_fills_the_diagnosis() -> None:
-    headers = {"x-request-id": REQ, "openai-organization": "org-a"}
+    headers = {"x-request-id": REQ, "openai-organization": "acme-x1y2z3"}
     o = Observation(target=target(), precheck=PRECHECK_LISTED, sample=ex(200, chat_ok(), headers, latency=0.42), attempts=2,
                     adaptations=("max_tokens->max_completion_tokens",), started_at="2026-09-01T10:00:00+02:00")
     d = classify(o)
     assert (d.verdict, d.answer, d.truncated, d.http_status) == (Verdict.OK, "ok", False, 200)
-    assert (d.request_id, d.served_org, d.precheck) == (REQ, "org-a", PRECHECK_LISTED)
+    assert (d.request_id, d.org_name, d.precheck) == (REQ, "acme-x1y2z3", PRECHECK_LISTED)
     assert d.latency_ms == pytest.approx(420.0)
     assert (d.timestamp, d.attempts, d.adaptations) == ("2026-09-01T10:00:00+02:00", 2, ("max_tokens->max_completion_tokens",))
     assert (d.usage_input_tokens, d.usage_output_tokens) == (10, 2)
@@ -241,17 +272,17 @@ def test_responses_answer_text_is_read_from_output_text_parts() -> None:
     assert d.verdict is Verdict.OK and d.answer == "ok" and d.usage_output_tokens == 2
 
 
-def test_streamed_answer_is_read_from_the_exchange() -> None:
-    d = classify(obs(Exchange(status=200, streamed_text="ok", stream_finish="stop"), target(stream=True)))
-    assert d.verdict is Verdict.OK and d.answer == "ok"
+def test_streamed_answer_is_read_from_the_raw_events() -> None:
+    d = classify(obs(ex(200, chat_sse("o", "k"), STREAM), target(stream=True)))
+    assert d.verdict is Verdict.OK and d.answer == "ok" and (d.usage_input_tokens, d.usage_output_tokens) == (10, 2)
 
 
 def test_streamed_content_filter_is_a_safety_check() -> None:
-    assert verdict(Exchange(status=200, streamed_text="", stream_finish="content_filter")) is Verdict.SAFETY_CHECK
+    assert verdict(ex(200, chat_sse("", finish="content_filter"), STREAM)) is Verdict.SAFETY_CHECK
 
 
 def test_streamed_length_is_ok_and_truncated() -> None:
-    d = classify(obs(Exchange(status=200, streamed_text="", stream_finish="length")))
+    d = classify(obs(ex(200, chat_sse("", finish="length"), STREAM)))
     assert d.verdict is Verdict.OK and d.truncated
 
 
@@ -442,9 +473,16 @@ def test_every_verdict_has_a_remediation() -> None:
     assert set(REMEDIATIONS) == set(Verdict)
 
 
-def test_served_org_different_from_the_asked_org_is_reported() -> None:
-    d = classify(obs(ex(200, chat_ok(), {"openai-organization": "org-default"}), target("org-asked")))
-    assert d.served_org == "org-default" and "not the org asked for (org-asked)" in d.reason
+@pytest.mark.parametrize("name", ["acme-x1y2z3", "user-qgmljulyw225lidrfb9zojtg", "org-someone-else"])
+def test_the_org_name_header_is_recorded_and_never_compared_with_the_org_id(name: str) -> None:
+    d = classify(obs(ex(200, chat_ok(), {"openai-organization": name}), target("org-asked")))
+    assert d.verdict is Verdict.OK and d.org_name == name
+    assert d.reason == "answered 200", d.reason
+
+
+def test_the_default_org_is_named_when_no_org_was_asked_for() -> None:
+    d = classify(obs(ex(200, chat_ok(), {"openai-organization": "user-qgmljulyw225lidrfb9zojtg"}), target(None)))
+    assert "the key's default org is named user-qgmljulyw225lidrfb9zojtg" in d.reason
 
 
 # ------------------------------------------------------------------ odd real-world shapes
@@ -562,3 +600,109 @@ def test_edge_401_with_a_uuid_request_id_keeps_it() -> None:
 )
 def test_model_access_wordings_without_a_code_are_not_provisioned(message: str) -> None:
     assert verdict(ex(404, api_error(message))) is Verdict.NOT_PROVISIONED
+
+
+# ------------------------------------------------------------------ shapes seen in public reports (issue 11, item 4)
+
+
+CF_524 = json.loads((FIXTURES / "cloudflare_524_html.json").read_text())
+
+
+@pytest.mark.parametrize("status, body, headers", [
+    (524, CF_524["body"], CF_524["headers"]),
+    (524, "error code: 524", {"content-type": "text/plain; charset=UTF-8"}),
+    (524, "", {}),
+    (504, CF_524["body"], CF_524["headers"]),  # a relay re-labelling the edge's page keeps its meaning
+], ids=["html", "plain", "empty", "relayed-page"])
+def test_a_cloudflare_524_is_a_timeout_not_a_server_error(status: int, body: str, headers: dict[str, str]) -> None:
+    d = classify(obs(ex(status, body, headers)))
+    assert d.verdict is Verdict.TIMEOUT, d.reason
+    if status == 524:
+        assert "raising --timeout will not help" in d.remediation
+
+
+def test_other_gateway_pages_stay_server_errors() -> None:
+    bad_gateway = json.loads((FIXTURES / "bad_gateway_html.json").read_text())
+    assert verdict(ex(502, bad_gateway["body"], bad_gateway["headers"])) is Verdict.SERVER_ERROR
+
+
+@pytest.mark.parametrize("precheck", [PRECHECK_LISTED, PRECHECK_NOT_LISTED, PRECHECK_SKIPPED])
+def test_not_allowed_to_sample_is_the_key_not_the_org(precheck: str) -> None:
+    body = api_error("You are not allowed to sample from this model")
+    d = classify(obs(ex(403, body), precheck=precheck))
+    assert d.verdict is Verdict.KEY_PERMISSIONS, d.reason
+    assert "Model capabilities" in d.remediation and "model.request" in d.remediation
+
+
+def test_a_missing_scope_is_named_in_the_next_step() -> None:
+    case = json.loads((FIXTURES / "missing_scopes.json").read_text())
+    d = classify(obs(ex(case["status"], case["body"], case["headers"]), target(surface="responses")))
+    assert d.verdict is Verdict.KEY_PERMISSIONS and "api.responses.write" in d.remediation
+
+
+# ------------------------------------------------------------------ errors inside a 200 stream (issue 11, item 1)
+
+
+SERVER_ERROR_TEXT = ("The server had an error processing your request. Sorry about that! You can retry your request, or contact us "
+                     "through our help center at help.openai.com if you keep seeing this error.")
+RATE_TEXT = "Rate limit reached for gpt-5.6-sol in organization org-a on requests per min (RPM): Limit 3, Used 3, Requested 1."
+FLAGGED_TEXT = "Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with a different prompt."
+
+STREAM_CASES = [
+    # chat: data: {"error": {...}} after the text (go-openai #396 captured it, followed by [DONE])
+    ("chat server_error", chat_sse("ok", error={"message": SERVER_ERROR_TEXT, "type": "server_error", "param": None, "code": None}), "chat", Verdict.SERVER_ERROR),
+    ("chat rate limit", chat_sse("ok", error={"message": RATE_TEXT, "type": "requests", "param": None, "code": "rate_limit_exceeded"}), "chat", Verdict.RATE_LIMITED),
+    ("chat invalid_prompt", chat_sse("o", error={"message": FLAGGED_TEXT, "type": "invalid_request_error", "param": None, "code": "invalid_prompt"}), "chat", Verdict.SAFETY_CHECK),
+    ("chat content_filter", chat_sse("ok", finish="content_filter"), "chat", Verdict.SAFETY_CHECK),
+    # responses: event: error with top-level code/message/param (openai-python ResponseErrorEvent)
+    ("responses error event", responses_sse("ok", terminal=("error", {"code": "server_error", "message": SERVER_ERROR_TEXT, "param": None, "sequence_number": 5})), "responses", Verdict.SERVER_ERROR),
+    ("responses error event rate", responses_sse("ok", terminal=("error", {"code": "rate_limit_exceeded", "message": RATE_TEXT, "param": None, "sequence_number": 5})), "responses", Verdict.RATE_LIMITED),
+    ("responses error nested", responses_sse("ok", terminal=("error", {"error": {"type": "invalid_request_error", "code": "invalid_prompt", "message": FLAGGED_TEXT}})), "responses", Verdict.SAFETY_CHECK),
+    # responses: response.failed carrying response.error
+    ("responses failed server", responses_sse("ok", terminal=("response.failed", {"response": {"object": "response", "status": "failed", "output": [], "error": {"code": "server_error", "message": SERVER_ERROR_TEXT}}})), "responses", Verdict.SERVER_ERROR),
+    ("responses failed rate", responses_sse("ok", terminal=("response.failed", {"response": {"object": "response", "status": "failed", "output": [], "error": {"code": "rate_limit_exceeded", "message": RATE_TEXT}}})), "responses", Verdict.RATE_LIMITED),
+    ("responses failed invalid_prompt", responses_sse("ok", terminal=("response.failed", {"response": {"object": "response", "status": "failed", "output": [], "error": {"code": "invalid_prompt", "message": FLAGGED_TEXT}}})), "responses", Verdict.SAFETY_CHECK),
+    ("responses failed bio_policy", responses_sse("ok", terminal=("response.failed", {"response": {"object": "response", "status": "failed", "output": [], "error": {"code": "bio_policy", "message": "This request was blocked."}}})), "responses", Verdict.SAFETY_CHECK),
+    # responses: response.incomplete with incomplete_details.reason
+    ("responses incomplete content_filter", responses_sse("ok", terminal=("response.incomplete", {"response": responses_ok("ok", status="incomplete", reason="content_filter")})), "responses", Verdict.SAFETY_CHECK),
+    ("responses incomplete max_output_tokens", responses_sse("o", terminal=("response.incomplete", {"response": responses_ok(None, status="incomplete", reason="max_output_tokens")})), "responses", Verdict.OK),
+]
+
+
+@pytest.mark.parametrize("name, body, surface, expected", STREAM_CASES, ids=[c[0] for c in STREAM_CASES])
+def test_an_error_inside_a_200_stream_is_judged_like_any_error(name: str, body: str, surface: str, expected: Verdict) -> None:
+    d = classify(obs(ex(200, body, STREAM), target(surface=surface, stream=True)))
+    assert d.verdict is expected, d.reason
+    assert d.http_status == 200 and d.request_id == REQ
+    if expected is not Verdict.OK and "content_filter" not in name:
+        assert d.error_code or d.error_type or d.error_message
+        assert "inside the 200 stream" in d.reason
+
+
+def test_max_output_tokens_in_a_stream_is_ok_and_truncated() -> None:
+    body = responses_sse("o", terminal=("response.incomplete", {"response": responses_ok(None, status="incomplete", reason="max_output_tokens")}))
+    d = classify(obs(ex(200, body, STREAM), target(surface="responses", stream=True)))
+    assert d.verdict is Verdict.OK and d.truncated
+
+
+def test_a_stream_cut_before_its_end_is_not_ok() -> None:
+    for body in (chat_sse("ok", finish=None, done=False), responses_sse("ok", terminal=("response.output_text.done", {"text": "ok"}))):
+        d = classify(obs(ex(200, body, STREAM), target(stream=True)))
+        assert d.verdict is Verdict.SERVER_ERROR and "stopped before its end" in d.reason
+
+
+def test_events_after_done_are_not_read() -> None:
+    body = chat_sse("ok") + 'data: {"error": {"message": "late", "type": "server_error"}}\n\n'
+    assert verdict(ex(200, body, STREAM)) is Verdict.OK
+
+
+def test_an_error_event_without_json_is_still_an_error() -> None:
+    body = chat_sse("ok", finish=None, done=False) + "event: error\ndata: upstream went away\n\n"
+    d = classify(obs(ex(200, body, STREAM)))
+    assert d.verdict is not Verdict.OK and "upstream went away" in (d.error_message or "")
+
+
+def test_multi_line_data_fields_are_joined_as_the_sdks_do() -> None:
+    error = json.dumps({"error": {"message": "boom", "type": "server_error", "code": None}}, indent=1)
+    body = chat_sse("ok", finish=None, done=False) + "".join(f"data: {line}\n" for line in error.splitlines()) + "\n"
+    assert verdict(ex(200, body, STREAM)) is Verdict.SERVER_ERROR

@@ -36,7 +36,18 @@ def _dump(value: Any) -> str:
         return repr(value)
 
 
+def _sse(events: list[tuple[str, Any]]) -> str:
+    return "".join((f"event: {name}\n" if name else "") + f"data: {_dump(data) if not isinstance(data, str) else data}\n\n"
+                   for name, data in events)
+
+
+sse_bodies = st.lists(st.tuples(st.sampled_from(["", "error", "response.failed", "response.incomplete", "response.completed"])
+                                | st.text(max_size=8),
+                                json_values | st.sampled_from(["[DONE]", ""]) | st.text(max_size=20)),
+                      max_size=8).map(_sse)
+
 bodies = st.one_of(
+    sse_bodies,
     st.text(max_size=300),
     st.lists(st.sampled_from(KEYWORDS) | st.text(max_size=10), max_size=12).map("".join),
     json_values.map(_dump),
@@ -56,8 +67,6 @@ exchanges = st.builds(
     latency_s=st.floats(allow_nan=True, allow_infinity=True) | st.integers(),
     failure=st.none() | st.sampled_from(list(Failure)),
     failure_detail=st.text(max_size=30),
-    streamed_text=st.none() | st.text(max_size=30),
-    stream_finish=st.none() | st.sampled_from(["stop", "length", "content_filter", "incomplete", "max_output_tokens"]) | st.text(max_size=10),
 )
 targets = st.builds(
     Target,

@@ -237,3 +237,10 @@ def test_help_documents_placeholders() -> None:
     assert result.exit_code == 0
     for name in FIELD_ORDER:
         assert f"${name}" in result.output
+
+
+def test_without_an_org_the_packet_names_the_key_default_org_not_as_an_id(psim: Any) -> None:
+    result = run("--model", MODEL, "--base-url", psim.base_url, "--format", "json", "--no-input")
+    assert result.exit_code == 0, result.output
+    where = json.loads(result.output)["org_or_workspace"]
+    assert re.fullmatch(r"the key's default org \(named user-[a-z0-9]{24}\)", where), where

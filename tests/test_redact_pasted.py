@@ -28,6 +28,15 @@ from gpt56probe.redact import fingerprint, neutralize_controls, public_url, reda
         ("Authorization: Token 9944b09199c62bcf9418ad84", "Authorization: Token ***"),
         ("curl -H 'Token abcdefgh1234' https://x", "curl -H 'Token ***' https://x"),
         ('"authorization": "Bearer abc.def.ghi-123"', '"authorization": "***"'),
+        ("openai --api-key abcd1234efgh chat", "openai --api-key *** chat"),
+        ("mysql --password=hunter2hunter2 db", "mysql --password=*** db"),
+        ("curl -u admin:hunter2hunter2 https://x", "curl -u admin:*** https://x"),
+        ("x-goog-api-key: AIzaFAKEabc123", "x-goog-api-key: ***"),
+        ("Ocp-Apim-Subscription-Key: 0a1b2c3d4e", "Ocp-Apim-Subscription-Key: ***"),
+        ("secret_key=abc123def", "secret_key=***"),
+        ("aws_secret_access_key = wJalrXUtnFEMI", "aws_secret_access_key = ***"),
+        ("setx OPENAI_API_KEY abcd1234efgh", "setx OPENAI_API_KEY ***"),
+        ("key sk-proj-abc\u200bdefghijklmnopqrstuv1234 end", "key sk-proj-\u2026" + "1234 end"),
     ],
 )
 def test_pasted_credentials_are_masked_in_every_form(text: str, expected: str) -> None:
@@ -46,6 +55,7 @@ def test_pasted_credentials_are_masked_in_every_form(text: str, expected: str) -
         "OPENAI_API_KEY=YOUR_KEY or api_key: $OPENAI_API_KEY or password: <secret>",
         "Authorization: Bearer YOUR_KEY",
         "/home/Ann/Projects2024/gpt56probe/tests/data/history.jsonl",
+        "gpt56probe check --api-key-env OPENAI_KEY_PROD",
     ],
 )
 def test_prose_placeholders_and_paths_stay_readable(text: str) -> None:
@@ -60,15 +70,16 @@ def test_the_cookie_rule_masks_each_value_and_stops_where_the_cookies_end() -> N
 @pytest.mark.parametrize(
     "raw, shown",
     [
-        ("\x1b[2J\x1b[Hgotcha", "\\x1b[2J\\x1b[Hgotcha"),
-        ("ok\rFAKE", "ok\\x0dFAKE"),
+        ("\x1b[2J\x1b[Hgotcha", "\u241b[2J\u241b[Hgotcha"),
+        ("ok\rFAKE", "ok\u240dFAKE"),
         ("line one\r\nline two", "line one\nline two"),
         ("tab\tand\nnewline", "tab\tand\nnewline"),
-        ("bell\x07 del\x7f c1\x9b", "bell\\x07 del\\x7f c1\\x9b"),
-        ("abc\u202edcba", "abc\\u202edcba"),
+        ("bell\x07 del\x7f c1\x9b", "bell\u2407 del\u2421 c1<U+009B>"),
+        ("abc\u202edcba", "abc<U+202E>dcba"),
+        ("zero\u200bwidth", "zerowidth"),
     ],
 )
-def test_control_characters_become_visible_escapes(raw: str, shown: str) -> None:
+def test_control_characters_become_visible_stand_ins(raw: str, shown: str) -> None:
     assert neutralize_controls(raw) == shown
     assert redact(raw) == shown
 
@@ -106,3 +117,29 @@ def test_fingerprint_of_a_long_key_of_unknown_shape_shows_its_last_four() -> Non
 )
 def test_public_url_drops_userinfo_and_masks_secret_parameters(url: str, shown: str) -> None:
     assert public_url(url) == shown
+
+
+_JSON_VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from([
+        'password="hunter2hunter2"', "password=\\", 'Cookie: a=b\\"; c=d', "token: \\\"x\\\"", "http://u:p\\@h",
+        "api_key='abc123'", "Authorization: Bearer abcdefgh123", "--password=abc\\def", "sk-proj-" + "A1b2" * 6,
+        "x@example.com", "0123456789abcdef" * 3, "\x1b[2J", "\u202e",
+    ]),
+)
+
+
+@given(st.recursive(_JSON_VALUES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.one_of(st.text(max_size=10), st.sampled_from(["password", "api_key", "token", "cookie", "invalid_key"])),
+    inner, max_size=4), max_leaves=12))
+@settings(max_examples=400, deadline=None)
+def test_redacting_serialized_json_always_leaves_json_that_parses_with_the_same_keys(doc: object) -> None:
+    import json
+
+    for text in (json.dumps(doc), json.dumps(doc, ensure_ascii=False)):
+        again = json.loads(redact(text))
+        if isinstance(doc, dict):
+            assert isinstance(again, dict)
+            named = {"password", "api_key", "token", "cookie", "invalid_key"}
+            assert set(doc) & named <= set(again)
+    assert isinstance(json.loads(redact(json.dumps(json.dumps(doc)))), str)

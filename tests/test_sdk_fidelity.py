@@ -1,20 +1,20 @@
 """Fidelity: the official ``openai`` SDK against the simulator raises what it would raise live.
 
 Per scenario, the exception class the real API's status maps to (openai-python
-``_make_status_error``), the error code/param the SDK exposes, and successes that
-parse into ChatCompletion / Response / Model objects. Loopback only; fake keys.
+``_make_status_error``), the error code/param the SDK exposes, successes that
+parse into ChatCompletion / Response / Model objects, and errors inside a 200
+stream as ``Stream.__stream__`` surfaces them. Loopback only; fake keys.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+import openai  # a test dependency ([test] extras): missing, the suite fails here; it never skips
 import pytest
 
-openai = pytest.importorskip("openai")
-
-from gpt56probe.models import DEFAULT_TABLE  # noqa: E402
-from gpt56probe.simulator import start_simulator  # noqa: E402
+from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.simulator import start_simulator
 
 SOL, TERRA, LUNA = (DEFAULT_TABLE.for_tier(t).id for t in ("sol", "terra", "luna"))
 KEY = "sk-test-sdk-0123456789abcdef"
@@ -75,6 +75,8 @@ CASES: list[tuple[str, str | None, str, Callable[..., Any], dict[str, Any], type
     ("fault-500", "org-sim-fault-500", KEY, chat, {}, openai.InternalServerError, None),
     ("fault-html502", "org-sim-fault-html502", KEY, chat, {}, openai.InternalServerError, None),
     ("fault-html403", "org-sim-fault-html403", KEY, listing, {}, openai.PermissionDeniedError, None),
+    ("fault-html524", "org-sim-fault-html524", KEY, chat, {}, openai.InternalServerError, None),
+    ("nosample-key", None, "sk-sim-nosample-0000000000", chat, {}, openai.PermissionDeniedError, None),
     ("max-tokens", None, KEY, lambda c: c.chat.completions.create(model=SOL, messages=MESSAGES, max_tokens=8), {},
      openai.BadRequestError, "unsupported_parameter"),
     ("effort-minimal-56", None, KEY, chat, {"reasoning_effort": "minimal"}, openai.BadRequestError,
@@ -184,3 +186,82 @@ def test_sdk_headers_reach_the_server(sim):
     rec = sim.requests[-1]
     assert rec.headers["authorization"] == "Bearer sk-test-sdk-headers"
     assert rec.headers["openai-organization"] == "org-sim-approved"
+
+
+def test_the_sdk_obeys_the_retry_rules_the_simulator_plays():
+    """The SDK itself waits what org-sim-retry asks (retry-after-ms over retry-after) and stops on x-should-retry: false."""
+    import time
+
+    with start_simulator() as fresh:
+        c = openai.OpenAI(api_key=KEY, organization="org-sim-retry", base_url=fresh.base_url, max_retries=2)
+        started = time.monotonic()
+        assert chat(c, model=SOL).choices[0].message.content == "ok"
+        assert 0.25 <= time.monotonic() - started < 5
+        assert chat(c, model="gpt-5.5").choices[0].message.content == "ok"  # a 400 retried on x-should-retry: true
+        stubborn = openai.OpenAI(api_key=KEY, organization="org-sim-noretry", base_url=fresh.base_url, max_retries=2)
+        fresh.clear_requests()
+        with pytest.raises(openai.InternalServerError):
+            chat(stubborn, model=LUNA)
+        assert len(fresh.requests) == 1
+
+
+# ------------------------------------------------------------------ errors inside a 200 stream (issue 11)
+
+
+def test_a_chat_stream_error_after_text_raises_api_error(sim):
+    """openai-python ``Stream.__stream__``: a chunk whose data has "error" raises APIError (not a status error)."""
+    c = client(sim, "org-sim-stream-error")
+    seen: list[str] = []
+    with pytest.raises(openai.APIError) as caught:
+        for chunk in chat(c, stream=True):
+            seen += [chunk.choices[0].delta.content or ""] if chunk.choices else []
+    assert type(caught.value) is openai.APIError
+    assert "".join(seen) == "ok", "the text came first"
+    assert caught.value.message.startswith("The server had an error processing your request")
+    assert isinstance(caught.value.body, dict) and caught.value.body["type"] == "server_error"
+
+
+@pytest.mark.parametrize("org, code", [("org-sim-stream-ratelimit", "rate_limit_exceeded"), ("org-sim-stream-flagged", "invalid_prompt")])
+def test_chat_stream_errors_carry_their_code(sim, org, code):
+    with pytest.raises(openai.APIError) as caught:
+        list(chat(client(sim, org), stream=True))
+    assert caught.value.code == code
+
+
+def test_a_responses_error_event_after_text_is_an_error_event_in_python(sim):
+    """openai-python yields ``event: error`` as a ResponseErrorEvent (its data has no "error" key, so
+    ``__stream__`` does not raise); openai-node's ``Stream.fromSSEResponse`` throws APIError for it."""
+    events = list(respond(client(sim, "org-sim-stream-error"), stream=True))
+    deltas = [e.delta for e in events if e.type == "response.output_text.delta"]
+    last = events[-1]
+    assert deltas == ["ok"] and isinstance(last, openai.types.responses.ResponseErrorEvent)
+    assert last.message.startswith("The server had an error processing your request")
+
+
+@pytest.mark.parametrize("org, code", [("org-sim-stream-ratelimit", "rate_limit_exceeded"), ("org-sim-stream-flagged", "invalid_prompt")])
+def test_a_responses_failed_event_carries_response_error(sim, org, code):
+    last = list(respond(client(sim, org), stream=True))[-1]
+    assert isinstance(last, openai.types.responses.ResponseFailedEvent)
+    assert last.response.status == "failed" and last.response.error is not None and last.response.error.code == code
+
+
+@pytest.mark.parametrize("org, reason", [("org-sim-stream-filtered", "content_filter"), ("org-sim-stream-capped", "max_output_tokens")])
+def test_a_responses_incomplete_event_carries_its_reason(sim, org, reason):
+    last = list(respond(client(sim, org), stream=True))[-1]
+    assert isinstance(last, openai.types.responses.ResponseIncompleteEvent)
+    assert last.response.incomplete_details is not None and last.response.incomplete_details.reason == reason
+
+
+def test_a_chat_stream_cut_by_the_content_filter_ends_with_that_finish_reason(sim):
+    chunks = [c for c in chat(client(sim, "org-sim-stream-filtered"), stream=True) if c.choices]
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "ok"
+    assert chunks[-1].choices[0].finish_reason == "content_filter"
+
+
+@pytest.mark.parametrize("org", ["org-sim-stream-error", "org-sim-stream-ratelimit", "org-sim-stream-filtered"])
+def test_the_sdk_stream_helper_refuses_a_final_response_for_a_broken_stream(sim, org):
+    with client(sim, org).responses.stream(model=SOL, input="Return ok.", max_output_tokens=16) as stream:
+        for _ in stream:
+            pass
+        with pytest.raises(RuntimeError, match="response.completed"):
+            stream.get_final_response()

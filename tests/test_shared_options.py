@@ -26,7 +26,7 @@ SHARED = {
     "--proxy": ("check", "plan", "support-packet", "config show"),
     "--timeout": ("check", "plan", "support-packet", "config show"),
     "--deadline": ("check", "plan", "support-packet", "config show"),
-    "--state-dir": ("check", "history", "support-packet", "config show"),
+    "--state-dir": ("check", "history", "support-packet", "report", "config show"),
 }
 
 

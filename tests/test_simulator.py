@@ -27,6 +27,7 @@ from gpt56probe.simulator import (
     scenario_listing,
     start_simulator,
 )
+from gpt56probe.simulator.server import org_name_for
 
 SAFETY_DELAY = 0.3
 FAULT_DELAY = 2.0
@@ -120,7 +121,7 @@ def test_success_headers(sim):
     assert resp.status_code == 200
     h = resp.headers
     assert REQ_ID.match(h["x-request-id"])
-    assert h["openai-organization"] == "org-sim-approved"
+    assert h["openai-organization"] == org_name_for("org-sim-approved")
     assert h["openai-processing-ms"].isdigit()
     assert h["openai-version"] == "2020-10-01"
     for name in ("limit-requests", "limit-tokens", "remaining-requests", "remaining-tokens", "reset-requests",
@@ -134,16 +135,24 @@ def test_request_ids_differ(sim):
     assert chat(sim).headers["x-request-id"] != chat(sim).headers["x-request-id"]
 
 
-def test_default_org_is_approved_and_echoed(sim):
+def test_the_org_name_header_is_a_slug_never_the_org_id(sim):
+    name = chat(sim, org="org-sim-approved").headers["openai-organization"]
+    assert re.fullmatch(r"sim-approved-[a-z0-9]{6}", name)
+    assert chat(sim, org="org-sim-approved").headers["openai-organization"] == name  # stable per org
+    assert chat(sim, org="org-sim-quota").headers["openai-organization"] != name  # one name per org
+
+
+def test_without_an_org_header_the_key_default_is_a_personal_org(sim):
     resp = chat(sim)
-    assert resp.headers["openai-organization"] == "org-sim-approved"
+    assert resp.status_code == 200
+    assert re.fullmatch(r"user-[a-z0-9]{24}", resp.headers["openai-organization"])
 
 
 def test_unknown_org_behaves_as_approved(sim):
     for org in ("org-bench-0001", "org-bench-0499"):
         resp = respond(sim, org=org)
         assert resp.status_code == 200
-        assert resp.headers["openai-organization"] == org
+        assert resp.headers["openai-organization"] == org_name_for(org)
         assert resp.json()["status"] == "completed"
 
 
@@ -303,7 +312,7 @@ def test_deactivated_key(sim):
 def test_other_org_key(sim):
     key = "sk-sim-other-1234567890abcd"
     resp = chat(sim, key=key)
-    assert resp.status_code == 200 and resp.headers["openai-organization"] == "org-sim-other"
+    assert resp.status_code == 200 and resp.headers["openai-organization"] == org_name_for("org-sim-other")
     assert chat(sim, key=key, org="org-sim-other").status_code == 200
     for org in ("org-sim-approved", "org-anything-else"):
         err = error_of(chat(sim, key=key, org=org), 401, "mismatched_organization")
@@ -350,8 +359,8 @@ def test_project(sim):
         assert re.fullmatch(r"Project `proj_[A-Za-z0-9]{24}` does not have access to model `gpt-5\.6-sol`",
                             err["message"])
     assert chat(sim, model=TERRA, org=org).status_code == 200
-    assert SOL in model_ids(list_models(sim, org))
-    assert retrieve(sim, SOL, org).status_code == 200
+    assert SOL not in model_ids(list_models(sim, org)) and TERRA in model_ids(list_models(sim, org))
+    error_of(retrieve(sim, SOL, org), 404, "model_not_found")  # the project's key does not see it
 
 
 def test_region(sim):
@@ -676,6 +685,13 @@ def test_user_toml_file(tmp_path: Path):
         assert "approved" not in names and "approved-now-broken" in names and "acme-pending" in names
 
 
+def test_a_scenario_file_can_name_its_org(tmp_path: Path):
+    path = tmp_path / "named.json"
+    path.write_text(json.dumps({"scenario": [{"name": "acme", "org": "org-acme", "org_name": "acme-x1y2z3"}]}))
+    with start_simulator(scenarios_file=path) as custom:
+        assert chat(custom, org="org-acme").headers["openai-organization"] == "acme-x1y2z3"
+
+
 def test_user_json_file(tmp_path: Path):
     path = tmp_path / "seen.json"
     path.write_text(json.dumps({"scenario": [{
@@ -714,6 +730,7 @@ def test_malformed_json_names_line(tmp_path: Path):
     ({"name": "x", "org": "org-x", "rules": [{"error": {"status": 200, "message": "m"}}]}, "400 to 599"),
     ({"name": "x", "org": "org-x", "rules": [{"endpoints": "embeddings", "answer": "ok"}]}, "unknown endpoint"),
     ({"name": "x", "key": "pk-123", "rules": []}, "must start with 'sk-'"),
+    ({"name": "x", "org": "org-x", "org_name": "acme\r\nx-evil: 1"}, "org_name"),
 ])
 def test_malformed_scenarios_are_explained(tmp_path: Path, scenario: dict[str, Any], fragment: str):
     path = tmp_path / "bad.json"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt56probe import summary
+from gpt56probe import style, summary
 from gpt56probe.models import DEFAULT_TABLE
 from gpt56probe.observation import Diagnosis, Exchange, Failure, Observation, Severity, Target, Verdict
 from gpt56probe.summary import SummaryView, render_summary
@@ -20,7 +20,6 @@ from gpt56probe.textwidth import display_width, fit, wrap_text, wrap_units
 from gpt56probe.vocabulary import cell_word
 
 WIDTHS = (60, 61, 72, 79, 80, 81, 100, 119, 120, 160, 200)
-SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 DEMO = {
     "org-sim-approved": (Verdict.OK,) * 5,
@@ -68,7 +67,7 @@ def view(diagnoses: list[Diagnosis], **extra: object) -> SummaryView:
 
 def assert_fits(text: str, width: int) -> None:
     for line in text.splitlines():
-        assert display_width(SGR.sub("", line)) <= max(width, summary.MIN_WIDTH), (width, line)
+        assert display_width(style.plain(line)) <= max(width, summary.MIN_WIDTH), (width, line)
 
 
 # --------------------------------------------------------------------------- widths
@@ -184,7 +183,7 @@ def test_control_characters_from_config_or_server_are_shown_not_obeyed() -> None
     diagnoses = [diagnosis(org, "gpt-5.6-sol", Verdict.REGION_VPN, remediation="step \x1b]0;title\x07 done")]
     text = render_summary(view(diagnoses, labels={org: "lab\x1b[31mel\ttab"}), 80)
     assert "\x1b" not in text and "\r" not in text and "\x07" not in text
-    assert "\\x1b[2Jevil" in text
+    assert "\u241b[2Jevil" in text  # redact's visible stand-in for ESC
     assert_fits(text, 80)
 
 
@@ -283,11 +282,17 @@ def test_the_footer_has_notes_base_url_cost_and_status_line_last() -> None:
 def test_colour_paints_the_word_and_never_replaces_it() -> None:
     plain = render_summary(view(grid(DEMO)), 100, colour=False)
     painted = render_summary(view(grid(DEMO)), 100, colour=True)
-    assert "\x1b[" not in plain
-    assert SGR.sub("", painted) == plain
-    assert "\x1b[32mok\x1b[0m" in painted and "\x1b[31mpending\x1b[0m" in painted and "\x1b[33msafety\x1b[0m" in painted
-    assert "\x1b[31mGPT56 CRITICAL\x1b[0m" in painted
-    assert set(re.findall(r"\x1b\[[0-9;]*m", painted)) <= {f"\x1b[{code}m" for code in summary.SGR.values()} | {"\x1b[0m"}
+    assert not style.MARKS.search(plain)
+    assert style.plain(painted) == plain
+    assert style.paint("ok", "green") in painted and style.paint("pending", "red") in painted
+    assert style.paint("safety", "yellow") in painted and style.paint("GPT56 CRITICAL", "red") in painted
+    assert "\x1b" not in painted  # marks only: the gate alone turns them into terminal codes
+
+
+def test_style_marks_in_config_or_server_text_are_dropped_not_honoured() -> None:
+    org = "org-" + style.paint("x", "red") + style.ERASE_LINE + "y"
+    text = render_summary(view([diagnosis(org, "gpt-5.6-sol", Verdict.OK)]), 80, colour=False)
+    assert not style.MARKS.search(text) and "org-xy" in text
 
 
 # --------------------------------------------------------------------------- one cause when the network is down

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from gpt56probe.classify import ErrorInfo, answer_in_body, error_in_body
-from gpt56probe.wire import supported_values
+import pytest
+
+from gpt56probe.wire import ErrorInfo, answer_in_body, error_in_body, model_ids_in_body, supported_values
 
 
 def test_the_error_envelope_keeps_null_codes_as_none():
@@ -44,3 +45,16 @@ def test_a_responses_answer_joins_output_text_and_reads_incomplete_details():
 def test_supported_values_are_read_from_the_message():
     msg = "Unsupported value: 'reasoning_effort' does not support 'minimal' with this model. Supported values are: 'none', 'low', and 'high'."
     assert supported_values(msg) == ("none", "low", "high")
+
+
+def test_the_model_list_keeps_every_id_in_order_and_nothing_else():
+    body = json.dumps({"object": "list", "data": [{"id": "gpt-5.6-sol", "object": "model"}, {"id": "gpt-5.5"}, {"id": 7},
+                                                 "junk", {"id": ""}, {"id": "gpt-5.6-sol"}, {"object": "model"}]})
+    assert model_ids_in_body(body) == ("gpt-5.6-sol", "gpt-5.5")
+    assert model_ids_in_body('{"object": "list", "data": []}') == ()
+
+
+@pytest.mark.parametrize("body", ["", "<html>502</html>", '{"error": {"message": "nope"}}', '{"data": {"id": "x"}}', "[1, 2]",
+                                  '{"object": "list", "data": [', "\x00\xff"])
+def test_a_body_that_is_not_a_model_list_gives_no_ids(body):
+    assert model_ids_in_body(body) is None

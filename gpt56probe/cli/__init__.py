@@ -16,6 +16,7 @@ from gpt56probe.cli.check import check, demo
 from gpt56probe.cli.history import history
 from gpt56probe.cli.packet import support_packet
 from gpt56probe.cli.plan import cost, plan
+from gpt56probe.cli.report import report
 from gpt56probe.cli.simulate import simulate
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -59,3 +60,4 @@ main.add_command(auth)
 main.add_command(orgs)
 main.add_command(config_group)
 main.add_command(support_packet)
+main.add_command(report)

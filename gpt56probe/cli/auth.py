@@ -48,6 +48,20 @@ def _introduce_to_gate(cfg: Any) -> None:
         GATE.keep_email(entry.email)
 
 
+def learn_stored_keys(cfg: Any) -> None:
+    """Before printing recorded text (history, reports, --last packets), learn every key stored for a
+    configured org: a record written by an older version, or by hand, may hold one verbatim."""
+    from gpt56probe.credentials import KeyringUnavailable, keyring_disabled_reason, keyring_get
+
+    if keyring_disabled_reason() is not None:
+        return
+    for org in cfg.orgs:
+        try:
+            keyring_get(org)  # the credentials module hands every value it reads to the gate
+        except KeyringUnavailable:
+            return
+
+
 def install_config(ctx: click.Context) -> None:
     """Main-group callback helper: load the config file and turn ``[defaults]`` into ``ctx.default_map``,
     so precedence is click's own: flag > env > config file > default."""

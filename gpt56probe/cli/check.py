@@ -59,7 +59,10 @@ def _warn(message: str) -> None:
 
 
 def _run_on_change(command: str, payload: dict[str, Any]) -> None:
-    """Run the user's --on-change command with the changes as JSON on stdin; never fails the check."""
+    """Run the user's --on-change command with the changes as JSON on stdin; never fails the check.
+
+    Its output is captured and relayed through the output gate like ours: a hook that prints
+    what it was given (or its environment) cannot put a secret on the terminal or in a cron mail."""
     import json
     import subprocess
 
@@ -67,14 +70,20 @@ def _run_on_change(command: str, payload: dict[str, Any]) -> None:
 
     sys.stdout.flush()
     try:
-        proc = subprocess.run(command, shell=True, input=GATE.scrub(json.dumps(payload, indent=2)), text=True, timeout=30)
+        proc = subprocess.run(command, shell=True, input=GATE.scrub(json.dumps(payload, indent=2)), text=True, timeout=30,
+                              capture_output=True, errors="replace")
     except subprocess.TimeoutExpired:
         _warn("--on-change command did not finish within 30s")
+        return
     except OSError as exc:
         _warn(f"--on-change command could not run: {exc}")
-    else:
-        if proc.returncode:
-            _warn(f"--on-change command exited {proc.returncode}")
+        return
+    if proc.stdout:
+        click.echo(proc.stdout, nl=False)
+    if proc.stderr:
+        click.echo(proc.stderr, nl=False, err=True)
+    if proc.returncode:
+        _warn(f"--on-change command exited {proc.returncode}")
 
 
 def _ping(url: str, ok: bool, body: str) -> None:
@@ -89,11 +98,14 @@ def _ping(url: str, ok: bool, body: str) -> None:
     from urllib.parse import urlsplit
 
     target = url if ok else url.rstrip("/") + "/fail"
-    where = urlsplit(public_url(url)).netloc or "the ping URL"  # the path of a ping URL is its check's token
+    try:
+        where = urlsplit(public_url(url)).netloc or "the ping URL"  # the path of a ping URL is its check's token
+    except ValueError:
+        where = "the ping URL"
     try:
         resp = requests.post(target, data=GATE.scrub(body).encode("utf-8"), timeout=10,
                              headers={"Content-Type": "text/plain; charset=utf-8"})
-    except requests.RequestException as exc:
+    except Exception as exc:  # noqa: BLE001 - a ping must never fail the check (bad URL, encoding, network)
         _warn(f"ping to {where} failed: {type(exc).__name__}")
         return
     if resp.status_code >= 400:

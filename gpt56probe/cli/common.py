@@ -62,6 +62,10 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
                                  "as Basic auth instead of the bearer key; give the key with OPENAI_API_KEY or the keyring")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{value!r} is not an http(s) URL (example: https://api.openai.com/v1)")
+    from gpt56probe.gate import GATE
+    from gpt56probe.redact import public_url
+
+    GATE.add_public(public_url(value.rstrip("/")))
     try:
         parts.port
     except ValueError:
@@ -138,8 +142,8 @@ def connection_options(f: F) -> F:
                      help="Bound on each HTTP request, seconds."),
         click.option("--deadline", type=click.FloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
                      help="Bound on the whole run, seconds."),
-        click.option("--concurrency", type=click.IntRange(1, 512), default=16, show_default=True, metavar="N",
-                     help="Probes in flight at once."),
+        click.option("--concurrency", type=click.IntRange(1, 512), default=64, show_default=True, metavar="N",
+                     help="Probes in flight at once (each org also has at most 12 requests in flight)."),
         click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr (credentials redacted)."),
     ]
     for option in reversed(options):

@@ -59,7 +59,9 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
       gpt56probe history --org org-abc --model gpt-5.6-sol --format json
     """
     from gpt56probe import state
+    from gpt56probe.cli.auth import get_config, learn_stored_keys
 
+    learn_stored_keys(get_config())
     try:
         since_at = state.parse_since(since) if since else None
     except ValueError as exc:

@@ -105,7 +105,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         raise PacketError(f"the probe of {model} returned no result")
     return {
         "org": org,
-        "served_org": chosen.served_org,
+        "org_name": chosen.org_name,
         "model": chosen.target.model,
         "verdict": chosen.verdict.value,
         "reason": chosen.reason,
@@ -234,13 +234,17 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         source = "values given on the command line"
     else:
         if last:
+            from gpt56probe.cli.auth import get_config, learn_stored_keys
+
+            learn_stored_keys(get_config())
             record = _last_record(org, model or "", state_dir)
             source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
         else:
             record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, api_key_env, no_keyring)
             source = "a probe made now"
         surface = "API (chat completions)"
-        where = org or record.get("served_org") or "the key's default org"
+        name = record.get("org_name") or record.get("served_org")  # the org's name, never its id
+        where = org or (f"the key's default org (named {name})" if name else "the key's default org")
         verdict = record.get("verdict") or None
         error = _merge(error_text, _error_line(record), "error")
         rid = _merge(request_id, record.get("request_id"), "request id") or None

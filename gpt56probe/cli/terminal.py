@@ -1,8 +1,8 @@
 """The terminal around the summary: its width, whether to colour, and the progress line on stderr.
 
 gpt56probe.summary draws; this module only asks the terminal what it can show.
-Everything goes out through click.echo, so through the output gate, which lets
-only plain SGR colours and the ``\\r\\x1b[2K`` line erase through to a terminal.
+Everything goes out through click.echo, so through the output gate, which turns
+gpt56probe.style's colour and line-erase marks into terminal codes (and nothing else).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import click
 
+from gpt56probe.style import ERASE_LINE  # the mark the gate turns into "column 0, clear the line" on a terminal
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-ERASE_LINE = "\r\x1b[2K"
-"""Back to the start of the line and clear it: the one sequence the progress line uses."""
 PROGRESS_TICK_S = 0.25
 """How often the elapsed time is redrawn while no probe finishes."""
 
@@ -32,12 +32,8 @@ def _isatty(stream: Any) -> bool:
 
 
 def terminal_width(err: bool = False) -> int:
-    """Columns of the terminal on stdout (stderr with ``err``): ``COLUMNS`` first, else the terminal's own,
-    else 80 (a pipe). The summary draws at no fewer than 60 whatever this says."""
-    import shutil
-
-    if not err:
-        return shutil.get_terminal_size((80, 24)).columns
+    """Columns of the terminal on stdout (stderr with ``err``): ``COLUMNS`` first, as shutil.get_terminal_size
+    reads it, else the terminal's own, else 80 (a pipe). The summary draws at no fewer than 60 whatever this says."""
     try:
         columns = int(os.environ.get("COLUMNS", ""))
         if columns > 0:
@@ -45,9 +41,10 @@ def terminal_width(err: bool = False) -> int:
     except ValueError:
         pass
     try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
+        columns = os.get_terminal_size((sys.stderr if err else sys.stdout).fileno()).columns
     except (AttributeError, ValueError, OSError):
         return 80
+    return columns if columns > 0 else 80
 
 
 def use_colour(no_color: bool = False) -> bool:
@@ -94,12 +91,17 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
 
 
 class LiveLine:
-    """One stderr line redrawn in place every ``PROGRESS_TICK_S`` and erased at the end.
+    """One stderr line redrawn in place and erased at the end, by one thread of its own.
 
     Drawn only when stderr is a terminal (``enabled`` says whether the caller wants it:
     not with --quiet, not with -v traces on the same stream); in cron logs and pipes
-    nothing is written. Subclasses say what the line reads (``text``).
+    nothing is written. Subclasses say what the line reads (``text``); ``changed`` asks
+    for a prompt redraw. Every frame and the final erase come from the drawing thread,
+    so the output gate, which holds back per thread a tail that could start a secret,
+    always sees a held tail followed by that thread's own next erase.
     """
+
+    MIN_REDRAW_S = 0.05
 
     def __init__(self, enabled: bool, width: int | None = None) -> None:
         self.enabled = enabled and _isatty(sys.stderr)
@@ -107,15 +109,14 @@ class LiveLine:
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._ticker: threading.Thread | None = None
-        self._drawn = False
 
     def __enter__(self) -> "LiveLine":
         if self.enabled:
             self._started = time.monotonic()
-            self._ticker = threading.Thread(target=self._tick, name="live-line", daemon=True)
+            self._ticker = threading.Thread(target=self._run, name="live-line", daemon=True)
             self._ticker.start()
-            self._draw()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
@@ -125,30 +126,32 @@ class LiveLine:
         """The line to draw now; empty for nothing yet."""
         raise NotImplementedError
 
+    def changed(self) -> None:
+        self._wake.set()
+
     def close(self) -> None:
         """Stop redrawing and erase the line (idempotent)."""
         self._stop.set()
+        self._wake.set()
         if self._ticker is not None:
-            self._ticker.join(timeout=1.0)
+            self._ticker.join(timeout=2.0)
             self._ticker = None
-        with self._lock:
-            if self._drawn:
+
+    def _run(self) -> None:
+        drawn = False
+        try:
+            while not self._stop.is_set():
+                with self._lock:
+                    line = self.text(time.monotonic() - self._started, self._width or terminal_width(err=True))
+                if line:
+                    click.echo(ERASE_LINE + line, err=True, nl=False)
+                    drawn = True
+                self._wake.wait(PROGRESS_TICK_S)
+                self._wake.clear()
+                self._stop.wait(self.MIN_REDRAW_S)
+        finally:
+            if drawn:
                 click.echo(ERASE_LINE, err=True, nl=False)
-                self._drawn = False
-
-    def _tick(self) -> None:
-        while not self._stop.wait(PROGRESS_TICK_S):
-            self._draw()
-
-    def _draw(self) -> None:
-        with self._lock:
-            if self._stop.is_set():
-                return
-            line = self.text(time.monotonic() - self._started, self._width or terminal_width(err=True))
-            if not line:
-                return
-            click.echo(ERASE_LINE + line, err=True, nl=False)
-            self._drawn = True
 
 
 class Progress(LiveLine):
@@ -168,7 +171,7 @@ class Progress(LiveLine):
             return
         with self._lock:
             self._done, self._total = done, total
-        self._draw()
+        self.changed()
 
     def text(self, elapsed_s: float, width: int) -> str:
         from gpt56probe.summary import progress_line

@@ -13,7 +13,7 @@ import string
 import time
 from typing import Any, Iterator, Mapping
 
-from gpt56probe.simulator.scenarios import ErrorSpec
+from gpt56probe.simulator.scenarios import ErrorSpec, StreamErrorSpec
 
 ANSWER_TEXT = "ok"
 PROMPT_TOKENS = 10
@@ -243,6 +243,72 @@ def responses_stream(model: str, answer: str, cap: int | None, effort: str | Non
     yield event(terminal, response=final)
 
 
+# --------------------------------------------------------------------------- streams that go wrong
+
+
+def chat_stream_broken(model: str, spec: StreamErrorSpec, values: Mapping[str, str], include_usage: bool) -> Iterator[bytes]:
+    """A chat stream that sends ``spec.after`` and then ends badly: a finish reason (``spec.reason``), or
+    ``data: {"error": {...}}`` followed by ``data: [DONE]``, as captured in sashabaranov/go-openai #396."""
+    full = chat_completion(model, "ok", None)
+    base = {"id": full["id"], "object": "chat.completion.chunk", "created": full["created"], "model": model,
+            "service_tier": "default", "system_fingerprint": None}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        body = dict(base, choices=[{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}])
+        if include_usage:
+            body["usage"] = None
+        return sse(body)
+
+    yield chunk({"role": "assistant", "content": "", "refusal": None})
+    if spec.after:
+        yield chunk({"content": spec.after})
+    if spec.reason is not None:
+        yield chunk({}, "content_filter" if spec.reason == "content_filter" else "length")
+        if include_usage:
+            yield sse(dict(base, choices=[], usage=full["usage"]))
+    else:
+        yield sse({"error": {"message": fill(spec.message, values), "type": spec.type, "param": spec.param,
+                             "code": spec.code}})
+    yield sse("[DONE]")
+
+
+def responses_stream_broken(model: str, spec: StreamErrorSpec, values: Mapping[str, str], cap: int | None,
+                            effort: str | None) -> Iterator[bytes]:
+    """A Responses stream that sends ``spec.after`` and then ends badly: ``response.incomplete`` with
+    ``incomplete_details.reason``, ``response.failed`` with ``response.error``, or ``event: error``
+    with ``{"type": "error", "code", "message", "param"}`` (the shapes of openai-python's
+    ResponseIncompleteEvent, ResponseFailedEvent and ResponseErrorEvent)."""
+    final = response_object(model, "ok", cap, effort)
+    start = dict(final, status="in_progress", incomplete_details=None, output=[], usage=None, completed_at=None)
+    seq = 0
+
+    def event(kind: str, **fields: Any) -> bytes:
+        nonlocal seq
+        body = {"type": kind, "sequence_number": seq, **fields}
+        seq += 1
+        return sse(body, kind)
+
+    item = final["output"][0]
+    yield event("response.created", response=start)
+    yield event("response.in_progress", response=start)
+    yield event("response.output_item.added", output_index=0, item=dict(item, status="in_progress", content=[]))
+    part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+    yield event("response.content_part.added", item_id=item["id"], output_index=0, content_index=0, part=part)
+    if spec.after:
+        yield event("response.output_text.delta", item_id=item["id"], output_index=0, content_index=0,
+                    delta=spec.after, logprobs=[])
+    partial = dict(item, status="incomplete", content=[dict(part, text=spec.after)])
+    message = fill(spec.message, values)
+    if spec.reason is not None:
+        yield event("response.incomplete", response=dict(final, status="incomplete", completed_at=None,
+                                                         incomplete_details={"reason": spec.reason}, output=[partial]))
+    elif spec.responses == "failed":
+        yield event("response.failed", response=dict(final, status="failed", completed_at=None, output=[partial],
+                                                     error={"code": spec.code or "server_error", "message": message}))
+    else:
+        yield event("error", code=spec.code, message=message, param=spec.param)
+
+
 # --------------------------------------------------------------------------- edge pages
 
 
@@ -302,6 +368,50 @@ def html_403(ray: str) -> str:
       </div>
     </div>
   </div>
+</body>
+</html>
+"""
+
+
+def html_524(ray: str, host: str = "api.openai.com") -> str:
+    """Cloudflare's 524 page (trimmed; title, headings and wording of the real template, real-error-bodies.md 12d)."""
+    return f"""<!DOCTYPE html>
+<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
+<!--[if gt IE 8]><!--> <html class="no-js" lang="en-US"> <!--<![endif]-->
+<head>
+<title>{host} | 524: A timeout occurred</title>
+<meta charset="UTF-8" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta name="robots" content="noindex, nofollow" />
+<link rel="stylesheet" id="cf_styles-css" href="/cdn-cgi/styles/main.css" />
+</head>
+<body>
+<div id="cf-wrapper">
+    <div id="cf-error-details" class="p-0">
+        <header class="mx-auto pt-10 lg:pt-6 lg:px-8 w-240 lg:w-full mb-8">
+            <h1 class="inline-block sm:block sm:mb-2 font-light text-60 lg:text-4xl text-black-dark leading-tight mr-2">
+              <span class="inline-block">A timeout occurred</span>
+              <span class="code-label">Error code 524</span>
+            </h1>
+            <div>
+               Visit <a href="https://www.cloudflare.com/5xx-error-landing?utm_source=errorcode_524&utm_campaign={host}" target="_blank" rel="noopener noreferrer">cloudflare.com</a> for more information.
+            </div>
+        </header>
+        <div class="w-240 lg:w-full mx-auto mb-8 lg:px-8">
+            <div class="clearfix">
+                <div class="w-1/2 md:w-full float-left pr-6 md:pb-10 md:pr-0 leading-relaxed">
+                    <h2 class="text-3xl font-normal leading-1.3 mb-4">What happened?</h2>
+                    <p>The origin web server timed out responding to this request.</p>
+                </div>
+            </div>
+        </div>
+        <div class="cf-error-footer cf-wrapper w-240 lg:w-full py-10 sm:py-4 sm:px-8 mx-auto text-center sm:text-left border-solid border-0 border-t border-gray-300">
+            <p class="text-13">
+                <span class="cf-footer-item sm:block sm:mb-1">Cloudflare Ray ID: <strong class="font-semibold">{ray.split('-')[0]}</strong></span>
+            </p>
+        </div>
+    </div>
+</div>
 </body>
 </html>
 """

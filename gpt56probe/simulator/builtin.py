@@ -28,6 +28,7 @@ MISSING_SCOPE = (
     "have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if "
     "you're using a restricted API key, that it has the necessary scopes."
 )  # [5]
+NOT_ALLOWED_TO_SAMPLE = "You are not allowed to sample from this model"  # [5b]
 DEACTIVATED = (
     "This key is associated with a deactivated account. If you feel this is an error, contact us through our "
     "help center at help.openai.com."
@@ -58,10 +59,16 @@ _VERIFY_TAIL = (
     " Please go to: https://platform.openai.com/settings/organization/general and click on Verify "
     "Organization. If you just verified, it can take up to 15 minutes for access to propagate."
 )
+FLAGGED = (
+    "Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with a "
+    "different prompt: https://platform.openai.com/docs/guides/reasoning#advice-on-prompting"
+)  # [15a]
 VERIFY_STREAM = "Your organization must be verified to stream this model." + _VERIFY_TAIL  # [9a]
 VERIFY_USE = "Your organization must be verified to use the model `{model}`." + _VERIFY_TAIL  # [9c]
 
 # --- simulator-defined (no public capture exists)
+CONFLICT = "The request conflicted with another request in progress. Please retry your request."  # 409: the SDK's "lock timeout"
+BUSY = "The server is temporarily unable to take this request. Please retry your request."  # 400 + x-should-retry: true
 PENDING = (
     "Access to model `{model}` is pending for organization {org}: your enrollment is approved but "
     "provisioning has not completed yet. Try again later, or ask your account representative about the "
@@ -82,6 +89,12 @@ def _err(status: int, message: str, code: str | None = None, type_: str = "inval
     return body
 
 
+def _stream_org(name: str, description: str, **spec: Any) -> dict[str, Any]:
+    """An org whose streamed 5.6 answers say "ok" and then go wrong (issue 11: errors inside a 200 stream)."""
+    return {"name": f"stream-{name}", "org": f"org-sim-stream-{name}", "description": description,
+            "rules": [{"models": P56, "endpoints": "sampling", "stream_error": spec}]}
+
+
 def _fault_org(name: str, fault: str, description: str) -> dict[str, Any]:
     return {"name": f"fault-{name}", "org": f"org-sim-fault-{name}", "description": description,
             "rules": [{"endpoints": "*", "fault": fault}]}
@@ -99,6 +112,9 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         {"name": "restricted-key", "key": "sk-sim-restricted",
          "description": "restricted key: chat works, /v1/responses 401 missing scope api.responses.write (code null)",
          "rules": [{"endpoints": "responses", "error": _err(401, MISSING_SCOPE)}]},
+        {"name": "nosample-key", "key": "sk-sim-nosample",
+         "description": "restricted key without model capabilities: models listed, sampling 403 \"You are not allowed to sample from this model\" (code null)",
+         "rules": [{"endpoints": "sampling", "error": _err(403, NOT_ALLOWED_TO_SAMPLE)}]},
         {"name": "deactivated-key", "key": "sk-sim-deactivated", "description": "401 account_deactivated everywhere",
          "rules": [{"error": _err(401, DEACTIVATED, "account_deactivated")}]},
         {"name": "other-org-key", "key": "sk-sim-other", "member_of": ["org-sim-other"], "default_org": "org-sim-other",
@@ -122,8 +138,10 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
          "description": "the key does not belong to this org: 401 mismatched_organization everywhere",
          "rules": [{"error": _err(401, MISMATCHED_ORG, "mismatched_organization")}]},
         {"name": "project", "org": "org-sim-project",
-         "description": "project lacks gpt-5.6-sol: sampling 403 model_not_found \"Project `proj_…` does not have access…\"; listed",
-         "rules": [{"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}]},
+         "description": "project lacks gpt-5.6-sol: hidden from the project's model list; sampling 403 model_not_found "
+                        "\"Project `proj_…` does not have access…\"",
+         "rules": [{"models": SOL, "endpoints": "models", "hidden": True},
+                   {"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}]},
         {"name": "region", "org": "org-sim-region",
          "description": "403 unsupported_country_region_territory (type request_forbidden) on every endpoint",
          "rules": [{"error": _err(403, REGION, "unsupported_country_region_territory", "request_forbidden",
@@ -147,6 +165,24 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
          "description": "first sampling request per (model, surface) 503 overloaded with retry-after: 0, then ok",
          "rules": [{"endpoints": "sampling", "times": 1, "error": _err(503, OVERLOADED, type_="server_error"),
                     "headers": {"retry-after": "0"}}]},
+        {"name": "retry", "org": "org-sim-retry",
+         "description": "first sampling request per model refused in a way openai-python retries, then ok: "
+                        "sol 429 retry-after-ms 300 (retry-after 30), terra 503 retry-after as an HTTP date, "
+                        "luna 409 (backoff), gpt-5.5 400 with x-should-retry: true",
+         "rules": [
+             {"models": SOL, "endpoints": "sampling", "times": 1,
+              "error": _err(429, RATE_LIMIT, "rate_limit_exceeded", "requests"),
+              "headers": {"retry-after-ms": "300", "retry-after": "30"}},
+             {"models": TERRA, "endpoints": "sampling", "times": 1, "error": _err(503, OVERLOADED, type_="server_error"),
+              "headers": {"retry-after": "{http_date+1}"}},
+             {"models": LUNA, "endpoints": "sampling", "times": 1, "error": _err(409, CONFLICT)},
+             {"models": "gpt-5.5", "endpoints": "sampling", "times": 1, "error": _err(400, BUSY),
+              "headers": {"x-should-retry": "true"}},
+         ]},
+        {"name": "noretry", "org": "org-sim-noretry",
+         "description": "sampling 503 overloaded with x-should-retry: false, always: not retried",
+         "rules": [{"endpoints": "sampling", "error": _err(503, OVERLOADED, type_="server_error"),
+                    "headers": {"x-should-retry": "false"}}]},
         {"name": "unverified", "org": "org-sim-unverified",
          "description": "streaming 5.6: 400 unsupported_value param stream; sol unstreamed: 404 \"must be verified to use the model\"",
          "rules": [
@@ -157,12 +193,24 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         {"name": "tight", "org": "org-sim-tight",
          "description": "5.6: 200 with empty content, finish_reason length / status incomplete (max_output_tokens)",
          "rules": [{"models": P56, "endpoints": "sampling", "answer": "length"}]},
+        # ------------------------------------------------------------- errors inside a 200 stream
+        _stream_org("error", "streamed 5.6: \"ok\", then server_error: chat data: {\"error\"}, responses event: error",
+                    message=SERVER_ERROR, type="server_error", code=None, responses="error"),
+        _stream_org("ratelimit", "streamed 5.6: \"ok\", then rate_limit_exceeded: chat data: {\"error\"}, responses response.failed",
+                    message=RATE_LIMIT, type="requests", code="rate_limit_exceeded", responses="failed"),
+        _stream_org("flagged", "streamed 5.6: \"ok\", then invalid_prompt: chat data: {\"error\"}, responses response.failed",
+                    message=FLAGGED, type="invalid_request_error", code="invalid_prompt", responses="failed"),
+        _stream_org("filtered", "streamed 5.6: \"ok\", then content_filter: chat finish_reason, responses response.incomplete",
+                    reason="content_filter"),
+        _stream_org("capped", "streamed 5.6: \"o\", then max_output_tokens: chat finish_reason length, responses response.incomplete",
+                    after="o", reason="max_output_tokens"),
         # ------------------------------------------------------------- faults
         _fault_org("delay", "delay", "headers delayed 30 s (fault_delay)"),
         _fault_org("slowbody", "slowbody", "headers at once, then the body trickles one byte per 0.5 s"),
         _fault_org("reset", "reset", "connection reset, no answer"),
         _fault_org("html502", "html502", "502 HTML \"Bad Gateway\" page from the edge proxy (cloudflare)"),
         _fault_org("html403", "html403", "403 HTML \"Sorry, you have been blocked\" edge page, every endpoint"),
+        _fault_org("html524", "html524", "524 HTML \"A timeout occurred\" Cloudflare page: the edge gave up waiting for the origin"),
         _fault_org("truncated", "truncated", "200 with JSON cut off mid-body (honest Content-Length)"),
         _fault_org("oversize", "oversize", "200 with a 20 MB body"),
         {"name": "fault-500", "org": "org-sim-fault-500", "description": "sampling 500 server_error",

@@ -27,11 +27,16 @@ ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
     "models": ("models.list", "models.retrieve"),
 }
 
-FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "truncated", "oversize")
+FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize")
 """Transport-level misbehaviour a rule can ask for (see server.py)."""
 
 ANSWERS: tuple[str, ...] = ("ok", "withheld", "length")
 """200 variants: a normal "ok", content withheld by a safety check, output cap used up by reasoning."""
+
+STREAM_END_REASONS: tuple[str, ...] = ("content_filter", "max_output_tokens")
+"""How a ``stream_error`` may end a stream without an error object (Responses ``incomplete_details.reason``)."""
+RESPONSES_ERROR_EVENTS: tuple[str, ...] = ("error", "failed")
+"""How a Responses stream carries a ``stream_error``: ``event: error`` or ``response.failed``."""
 
 NO_KEY = "<none>"
 """``key`` of the scenario used when the request has no usable Authorization header."""
@@ -42,11 +47,13 @@ DEFAULT_ORG = "org-sim-approved"
 EXTRA_CATALOGUE: tuple[str, ...] = ("gpt-4o-mini",)
 """Ids served besides the models table: one older model that still takes ``max_tokens``."""
 
-_RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answer", "hidden",
+_RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answer", "hidden", "stream_error",
               "headers", "delay", "safety_delay", "description"}
 _ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers"}
-_SCENARIO_KEYS = {"name", "org", "key", "description", "rules", "rule", "member_of", "default_org",
+_STREAM_ERROR_KEYS = {"after", "message", "type", "param", "code", "responses", "reason"}
+_SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rule", "member_of", "default_org",
                   "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
+_ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TOP_KEYS = {"scenario", "scenarios", "defaults"}
 _DEFAULT_KEYS = {"safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
 
@@ -81,6 +88,25 @@ class ErrorSpec:
 
 
 @dataclass(frozen=True)
+class StreamErrorSpec:
+    """A 200 stream that goes wrong after ``after`` was sent (streamed requests only).
+
+    With ``reason`` (content_filter or max_output_tokens) the stream ends incomplete: chat
+    ``finish_reason`` content_filter / length, Responses ``response.incomplete``. Otherwise it
+    carries an error: chat ``data: {"error": {...}}`` then ``[DONE]``; Responses ``event: error``
+    (``responses = "error"``) or ``response.failed`` with ``response.error`` (``"failed"``).
+    """
+
+    after: str = "ok"
+    message: str = ""
+    type: str | None = "server_error"
+    param: str | None = None
+    code: str | None = None
+    responses: str = "error"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     """When (model glob, endpoint, stream) matches, answer with exactly one outcome.
 
@@ -98,6 +124,7 @@ class Rule:
     fault: str | None = None
     answer: str | None = None
     hidden: bool = False
+    stream_error: StreamErrorSpec | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     safety_delay: bool = False
@@ -107,6 +134,8 @@ class Rule:
             return False
         if self.stream is not None and self.stream != stream:
             return False
+        if self.stream_error is not None and not stream:
+            return False  # only a streamed answer can break mid-stream
         return any(fnmatch.fnmatchcase(model, pattern) for pattern in self.models)
 
 
@@ -121,6 +150,7 @@ class Scenario:
     rules: tuple[Rule, ...] = ()
     member_of: tuple[str, ...] | None = None  # key scenarios: the only orgs the key belongs to
     default_org: str | None = None  # key scenarios: the org used without an OpenAI-Organization header
+    org_name: str | None = None  # org scenarios: the name openai-organization sends (default: a slug of the id)
     safety_delay: float | None = None
     fault_delay: float | None = None
     trickle_interval: float | None = None
@@ -238,15 +268,37 @@ def _error_from(data: Any, path: str | Path | None, where: str) -> ErrorSpec:
                      bare_headers=bool(data.get("bare_headers", False)))
 
 
+def _stream_error_from(data: Any, path: str | Path | None, where: str) -> StreamErrorSpec:
+    if not isinstance(data, Mapping):
+        raise _fail(path, where, "must be a table (after, message, type, code, param, responses, reason)")
+    unknown = set(data) - _STREAM_ERROR_KEYS
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_STREAM_ERROR_KEYS))}")
+    for name in ("after", "message", "type", "param", "code"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise _fail(path, f"{where}.{name}", "must be a string")
+    reason = data.get("reason")
+    if reason is not None and reason not in STREAM_END_REASONS:
+        raise _fail(path, f"{where}.reason", f"must be one of {', '.join(STREAM_END_REASONS)}")
+    if (reason is None) == (data.get("message") is None):
+        raise _fail(path, where, "needs exactly one of message (an error) or reason (an incomplete end)")
+    responses = data.get("responses", "error")
+    if responses not in RESPONSES_ERROR_EVENTS:
+        raise _fail(path, f"{where}.responses", f"must be one of {', '.join(RESPONSES_ERROR_EVENTS)}")
+    return StreamErrorSpec(after=data.get("after", "ok"), message=data.get("message") or "",
+                           type=data.get("type", "server_error"), param=data.get("param"), code=data.get("code"),
+                           responses=responses, reason=reason)
+
+
 def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
     if not isinstance(data, Mapping):
         raise _fail(path, where, "must be a table")
     unknown = set(data) - _RULE_KEYS
     if unknown:
         raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_RULE_KEYS))}")
-    outcomes = [k for k in ("error", "fault", "answer", "hidden") if k in data and data[k] not in (None, False)]
+    outcomes = [k for k in ("error", "fault", "answer", "hidden", "stream_error") if k in data and data[k] not in (None, False)]
     if len(outcomes) != 1:
-        raise _fail(path, where, "needs exactly one of error, fault, answer, hidden"
+        raise _fail(path, where, "needs exactly one of error, fault, answer, hidden, stream_error"
                     + (f" (got {', '.join(outcomes)})" if outcomes else ""))
     endpoints: list[str] = []
     for name in _str_tuple(data.get("endpoints", "*"), path, f"{where}.endpoints"):
@@ -259,6 +311,8 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
     stream = data.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise _fail(path, f"{where}.stream", "must be true or false")
+    if "stream_error" in data and stream is False:
+        raise _fail(path, f"{where}.stream", "a stream_error rule applies to streamed requests only")
     times = data.get("times")
     if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
         raise _fail(path, f"{where}.times", "must be an integer >= 1")
@@ -283,6 +337,7 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
         fault=fault,
         answer=answer,
         hidden=hidden,
+        stream_error=_stream_error_from(data["stream_error"], path, f"{where}.stream_error") if "stream_error" in data else None,
         headers={k.lower(): str(v) for k, v in headers.items()},
         delay=_number(data.get("delay", 0), path, f"{where}.delay"),
         safety_delay=bool(data.get("safety_delay", False)),
@@ -303,9 +358,11 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
     if org is None and key is None:
         raise _fail(path, where, "needs an org or a key (prefix) that selects it")
     for label, value in (("org", org), ("key", key), ("description", data.get("description", "")),
-                         ("default_org", data.get("default_org"))):
+                         ("default_org", data.get("default_org")), ("org_name", data.get("org_name"))):
         if value is not None and not isinstance(value, str):
             raise _fail(path, f"{where}.{label}", "must be a string")
+    if data.get("org_name") is not None and not _ORG_NAME.fullmatch(data["org_name"]):
+        raise _fail(path, f"{where}.org_name", "must be an org name such as acme-x1y2z3 (letters, digits, - _ . ; at most 64)")
     if key is not None and key not in (NO_KEY, NOT_SK_KEY) and not key.startswith("sk-"):
         raise _fail(path, f"{where}.key", f"a key prefix must start with 'sk-' (or be {NO_KEY} / {NOT_SK_KEY})")
     raw_rules = data.get("rules", data.get("rule", []))
@@ -327,6 +384,7 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
         rules=rules,
         member_of=_str_tuple(member_of, path, f"{where}.member_of") if member_of is not None else None,
         default_org=data.get("default_org"),
+        org_name=data.get("org_name"),
         **knobs,
     )
 

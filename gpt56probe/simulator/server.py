@@ -8,7 +8,10 @@ ScenarioSet (scenarios.py); this module only routes, validates and writes.
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
 import json
+import re
 import socket
 import struct
 import sys
@@ -34,6 +37,8 @@ from gpt56probe.simulator.scenarios import (
     scenario_listing,
 )
 
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789"
 LOOPBACK = "127.0.0.1"
 OPENAI_VERSION = "2020-10-01"
 EFFORTS_56 = ("none", "low", "medium", "high", "xhigh")
@@ -219,13 +224,29 @@ def _join_alternatives(values: Iterable[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + ", and " + quoted[-1]
 
 
+def _stable_chars(seed: str, n: int, alphabet: str) -> str:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    return "".join(alphabet[int(digest[i:i + 2], 16) % len(alphabet)] for i in range(0, 2 * n, 2))
+
+
 def _project_for(org: str) -> str:
     """A stable fake ``proj_`` + 24 alphanumerics per org, as the real ids look."""
-    import hashlib
+    return "proj_" + _stable_chars(org, 24, _LOWER + _LOWER.upper() + _DIGITS)
 
-    digest = hashlib.sha256(org.encode()).hexdigest()
-    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return "proj_" + "".join(alphabet[int(digest[i:i + 2], 16) % len(alphabet)] for i in range(0, 48, 2))
+
+def org_name_for(org: str) -> str:
+    """The org's name as ``openai-organization`` carries it: a slug (``sim-approved-x1y2z3``), never the id.
+
+    The real header names the org (real-error-bodies.md 16a); the simulator derives
+    a stable slug from the id: the id without ``org-``, then six characters.
+    """
+    stem = re.sub(r"[^a-z0-9]+", "-", org.lower().removeprefix("org-")).strip("-")[:40] or "org"
+    return f"{stem}-{_stable_chars(org, 6, _LOWER + _DIGITS)}"
+
+
+def personal_org_name_for(key: str) -> str:
+    """A personal org's name, ``user-`` + 24 lowercase alphanumerics (real-error-bodies.md 16a)."""
+    return "user-" + _stable_chars("personal:" + key, 24, _LOWER + _DIGITS)
 
 
 class _Exchange:
@@ -242,6 +263,7 @@ class _Exchange:
         self.started = started
         self.request_id = bodies.request_id()
         self.org: str | None = None
+        self.org_name = ""  # what openai-organization says: the org's name, not its id
         self.project: str | None = headers.get("openai-project")
         self.key = ""
         self.model = ""
@@ -266,10 +288,16 @@ class _Exchange:
             if reply is not None:
                 return reply
 
-        self.org = self.headers.get("openai-organization") or (
-            key_scenario.default_org if key_scenario and key_scenario.default_org else DEFAULT_ORG)
+        asked = self.headers.get("openai-organization")
+        default_org = key_scenario.default_org if key_scenario and key_scenario.default_org else None
+        self.org = asked or default_org or DEFAULT_ORG
         if self.project is None:
             self.project = _project_for(self.org)
+        named = scenarios.by_org(self.org)
+        if asked or default_org:
+            self.org_name = named.org_name if named is not None and named.org_name else org_name_for(self.org)
+        else:
+            self.org_name = personal_org_name_for(self.key)  # no header: the key's default is a personal org
         if key_scenario is not None and key_scenario.member_of is not None and self.org not in key_scenario.member_of:
             return self._error_reply(*bodies.plain_error(401, MISMATCHED_ORG, code="mismatched_organization"))
 
@@ -326,7 +354,7 @@ class _Exchange:
         if rule.hidden:
             return self._not_found()
         if key_level:
-            return None  # a key scenario's answer rule just lets the request through
+            return None  # a key scenario's answer (or stream_error) rule just lets the request through
         return self._success(scenario, rule)
 
     def _delay(self, scenario: Scenario | None, rule: Rule | None) -> float:
@@ -431,10 +459,14 @@ class _Exchange:
         delay = self._delay(scenario, rule)
         cap = self._cap()
         if self.stream:
+            broken = rule.stream_error if rule else None
             if self.endpoint == "chat":
                 options = self.body.get("stream_options")
                 usage = isinstance(options, dict) and options.get("include_usage") is True
-                chunks: Iterator[bytes] = bodies.chat_stream(self.model, answer, cap, usage)
+                chunks: Iterator[bytes] = (bodies.chat_stream_broken(self.model, broken, self._values(), usage) if broken
+                                           else bodies.chat_stream(self.model, answer, cap, usage))
+            elif broken:
+                chunks = bodies.responses_stream_broken(self.model, broken, self._values(), cap, self._effort())
             else:
                 chunks = bodies.responses_stream(self.model, answer, cap, self._effort())
             headers = self._headers(200, extra, content_type="text/event-stream; charset=utf-8")
@@ -470,13 +502,13 @@ class _Exchange:
         fault = rule.fault
         if fault == "reset":
             return _Reply(0, {}, reset=True, delay=rule.delay)
-        if fault in ("html502", "html403"):
+        if fault in ("html502", "html403", "html524"):
             ray = bodies.cf_ray()
-            page = bodies.HTML_502 if fault == "html502" else bodies.html_403(ray)
-            status = 502 if fault == "html502" else 403
+            page = {"html502": bodies.HTML_502, "html403": bodies.html_403(ray), "html524": bodies.html_524(ray)}[fault]
+            status = {"html502": 502, "html403": 403, "html524": 524}[fault]
             headers = {"Content-Type": "text/html", "CF-RAY": ray, "Cache-Control": "no-cache",
                        **dict(rule.headers)}
-            if fault == "html403":
+            if fault in ("html403", "html524"):
                 headers["Content-Type"] = "text/html; charset=UTF-8"
                 headers["X-Frame-Options"] = "SAMEORIGIN"
             return _Reply(status, headers, page.encode(), delay=rule.delay)
@@ -501,7 +533,7 @@ class _Exchange:
         headers = {"Content-Type": content_type, "x-request-id": self.request_id}
         if not bare:
             if with_org and self.org:
-                headers["openai-organization"] = self.org
+                headers["openai-organization"] = self.org_name or org_name_for(self.org)
                 if self.project:
                     headers["openai-project"] = self.project
             elapsed = int((time.monotonic() - self.started) * 1000)
@@ -514,7 +546,7 @@ class _Exchange:
         headers["cf-cache-status"] = "DYNAMIC"
         headers["CF-RAY"] = bodies.cf_ray()
         if extra:
-            headers.update(extra)
+            headers.update({name: _header_value(value) for name, value in extra.items()})
         return headers
 
     def _json_reply(self, status: int, payload: Any, extra: Mapping[str, str] | None = None,
@@ -526,6 +558,14 @@ class _Exchange:
         headers = self._headers(status, extra, content_type="application/json; charset=utf-8",
                                 with_org=with_org, bare=bare)
         return _Reply(status, headers, json.dumps(payload, indent=4).encode(), delay=delay)
+
+
+_HTTP_DATE = re.compile(r"\{http_date([+-]\d+(?:\.\d+)?)?\}")
+
+
+def _header_value(value: str) -> str:
+    """A rule's header value; ``{http_date+N}`` becomes the HTTP date N seconds from now (retry-after dates)."""
+    return _HTTP_DATE.sub(lambda m: email.utils.formatdate(time.time() + float(m.group(1) or 0), usegmt=True), value)
 
 
 def _padded(payload: bytes, size: int) -> Iterator[bytes]:

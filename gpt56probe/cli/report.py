@@ -1,0 +1,114 @@
+"""``report``: the status page (or Markdown report) from history and check results.
+
+Reads history through gpt56probe.state and the result files as JSON, asks
+gpt56probe.report to build and render, and writes the file atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError
+from gpt56probe.cli.options import state_dir_option
+
+RESULT_FILE_LIMIT = 64 * 1024 * 1024
+
+
+def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    from gpt56probe import state
+
+    if value is None:
+        return None
+    try:
+        return state.parse_since(value)
+    except (ValueError, OverflowError) as exc:
+        raise click.BadParameter(str(exc) if isinstance(exc, ValueError) else f"{value!r} is out of range") from None
+
+
+def _read_results(path: Path) -> Any:
+    """One result file as a ResultFile; a one-line error names the file and the problem."""
+    from gpt56probe.report import result_file_from_doc
+
+    name = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        data = sys.stdin.buffer.read(RESULT_FILE_LIMIT + 1) if str(path) == "-" else path.open("rb").read(RESULT_FILE_LIMIT + 1)
+    except OSError as exc:
+        raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(data) > RESULT_FILE_LIMIT:
+        raise OneLineError(f"{name}: larger than {RESULT_FILE_LIMIT // (1024 * 1024)} MiB; is it a check result?")
+    try:
+        doc = json.loads(data.decode("utf-8", errors="replace"))
+    except ValueError as exc:
+        raise OneLineError(f"{name}: not JSON ({exc})") from None
+    try:
+        return result_file_from_doc(doc, name)
+    except ValueError as exc:
+        raise OneLineError(f"{name}: {exc}") from None
+
+
+@click.command(cls=OneLineUsageCommand)
+@click.argument("result_files", nargs=-1, metavar="[RESULTS.json]...",
+                type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the HTML status page to FILE.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE",
+              help="Write the report (in --format) to FILE; '-' or none: stdout.")
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True,
+              help="HTML page, or the same content as Markdown (for a ticket or a pull request).")
+@click.option("--since", callback=_parse_since, metavar="WHEN",
+              help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
+@state_dir_option
+def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
+           state_dir: Path) -> None:
+    """Write a status page from history: the org x model matrix now, a timeline
+    per org and model, and the list of changes.
+
+    RESULTS.json are `check --format json` (or merged) documents: when given,
+    the matrix shows their verdicts (with each result's vantage) and their runs
+    join the timelines. The page is one self-contained HTML file (no script, no
+    network); server text on it is escaped and redacted.
+
+    \b
+    Examples:
+      gpt56probe report --html status.html --since 7d
+      gpt56probe check --org org-abc --format json > now.json; gpt56probe report --html status.html now.json
+      gpt56probe report --format markdown --since 24h > report.md
+    """
+    from gpt56probe import __version__, report as report_core, state
+    from gpt56probe.report_html import render_html
+
+    if html_file is not None and output is not None:
+        raise OneLineUsageError("give --html FILE or -o FILE, not both")
+    if html_file is not None and fmt != "html":
+        raise OneLineUsageError("--html writes HTML; use -o FILE with --format markdown")
+    from gpt56probe.cli.auth import get_config, learn_stored_keys
+
+    learn_stored_keys(get_config())
+    results = [_read_results(path) for path in result_files]
+    directory = state_dir
+    try:
+        history = state.read_history(directory)
+    except OSError as exc:
+        raise OneLineError(f"cannot read {directory / state.HISTORY_FILE}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:  # until state reads history tolerantly
+        raise OneLineError(f"cannot read {directory / state.HISTORY_FILE}: not UTF-8 at byte {exc.start}") from None
+    if not history and not results:
+        raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
+    built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
+                                     history_source=str(directory / state.HISTORY_FILE), since=since)
+    text = render_html(built) if fmt == "html" else report_core.render_markdown(built)
+    target = html_file or output
+    if target is None or str(target) == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        state.atomic_write_text(target, text, mode=0o644)
+    except OSError as exc:
+        raise OneLineError(f"cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)", err=True)
