@@ -11,6 +11,7 @@ import click
 from gpt56probe import __version__
 from gpt56probe.cli.auth import auth, config_group, install_config, orgs
 from gpt56probe.cli.check import check, demo
+from gpt56probe.cli.guard import GuardedGroup
 from gpt56probe.cli.history import history
 from gpt56probe.cli.packet import support_packet
 from gpt56probe.cli.plan import cost, plan
@@ -19,10 +20,12 @@ from gpt56probe.cli.simulate import simulate
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=GuardedGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gpt56probe")
+@click.option("--debug", is_flag=True, envvar="GPT56PROBE_DEBUG",
+              help="On an internal error, print the traceback (redacted) too [env GPT56PROBE_DEBUG=1].")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, debug: bool) -> None:
     """Tell, in seconds, why a GPT-5.6 preview call fails for an API organization.
 
     \b
@@ -32,7 +35,8 @@ def main(ctx: click.Context) -> None:
       export OPENAI_API_KEY=...        # or: gpt56probe auth set --org org-...
       gpt56probe check --org org-abc --org org-def
 
-    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 130/143
+    when interrupted (SIGINT/SIGTERM). A crash in another command exits 70.
     """
     install_config(ctx)  # config file [defaults] -> ctx.default_map (flag > env > file > default)
 

@@ -1,0 +1,99 @@
+"""The one guard at the top of the CLI: signals, crashes and refusals end a command the documented way.
+
+- SIGINT / SIGTERM: "interrupted" on stderr, exit 130 / 143, within a second; nothing recorded.
+- ``check`` that cannot judge (bad input, no key, unusable config, a crash): UNKNOWN in every
+  sink (cli/sinks.py ``report_unknown``), exit 3.
+- A crash in any other command: one line on stderr, exit 3 for the monitoring-convention
+  commands (support-packet), else 70 (EX_SOFTWARE). Never 1, never a traceback, unless --debug.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from gpt56probe.cli.common import EXIT_INTERNAL, EXIT_UNKNOWN, MonitoringCommand, MonitoringInputError, error_line
+
+RAW_ARGS_META = "gpt56probe.raw_args"
+DEBUG_META = "gpt56probe.debug"
+MONITORING_STATUS_COMMANDS = ("check",)
+"""Commands whose every failure is a monitoring status: UNKNOWN in every sink."""
+
+
+def crash_cause(exc: BaseException) -> str:
+    """One line naming an unexpected exception, secrets redacted."""
+    from gpt56probe.redact import redact
+
+    detail = redact(str(exc)).strip().splitlines()
+    return f"internal error: {type(exc).__name__}" + (f": {detail[0]}" if detail else "")
+
+
+def _print_traceback(exc: BaseException) -> None:
+    import traceback
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    from gpt56probe.redact import redact
+
+    click.echo(redact(text).rstrip("\n"), err=True)
+
+
+def _subcommand_args(raw: list[str], name: str) -> list[str]:
+    """The arguments after the subcommand's name in the raw command line."""
+    return raw[raw.index(name) + 1:] if name in raw else []
+
+
+class GuardedGroup(click.Group):
+    """click.Group whose ``invoke`` turns every way a command can end into a documented exit."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        from gpt56probe.cli.sinks import CLOCK_META, RunClock
+
+        clock = RunClock.now()  # the run's time budget starts when its command line is read
+        raw = list(args)
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[RAW_ARGS_META] = raw
+        ctx.meta[CLOCK_META] = clock
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from gpt56probe import interrupts
+
+        with interrupts.handling_signals():
+            try:
+                return super().invoke(ctx)
+            except KeyboardInterrupt as exc:
+                name = "SIGTERM" if interrupts.exit_code_of(exc) == 143 else ""
+                click.echo("interrupted" + (f" ({name})" if name else ""), err=True)
+                ctx.exit(interrupts.exit_code_of(exc))
+            except MonitoringInputError as exc:
+                if ctx.invoked_subcommand not in MONITORING_STATUS_COMMANDS:
+                    raise
+                ctx.exit(self._report_unknown(ctx, exc.format_message()))
+            except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the guard: every crash becomes a documented exit
+                ctx.exit(self._crash(ctx, exc))
+
+    def _debug(self, ctx: click.Context) -> bool:
+        return bool(ctx.params.get("debug") or ctx.meta.get(DEBUG_META))
+
+    def _report_unknown(self, ctx: click.Context, cause: str) -> int:
+        from gpt56probe.cli.sinks import SINKS_META, report_unknown, run_clock, sinks_from_args
+
+        sinks = ctx.meta.get(SINKS_META)
+        if sinks is None:
+            sinks = sinks_from_args(_subcommand_args(ctx.meta.get(RAW_ARGS_META, []), ctx.invoked_subcommand or ""))
+        return report_unknown(cause, sinks, run_clock(ctx))
+
+    def _crash(self, ctx: click.Context, exc: Exception) -> int:
+        hint = "" if self._debug(ctx) else " (run again with --debug for the traceback)"
+        if self._debug(ctx):
+            _print_traceback(exc)
+        sub = ctx.invoked_subcommand
+        if sub in MONITORING_STATUS_COMMANDS:
+            return self._report_unknown(ctx, crash_cause(exc) + hint)
+        error_line(crash_cause(exc) + hint)
+        command = self.commands.get(sub or "")
+        return EXIT_UNKNOWN if isinstance(command, MonitoringCommand) else EXIT_INTERNAL
+

@@ -1,0 +1,78 @@
+"""SIGINT and SIGTERM as one exception, raised in the main thread at once, except inside a commit.
+
+The CLI installs the handlers around one command (``handling_signals``). The
+main thread only ever waits in short slices (see runner.py), so the exception
+lands within a fraction of a second wherever the run is. ``deferred()`` marks a
+commit, such as history and state written together: a signal that arrives
+inside it is raised as soon as the commit is done, so a file is never half
+updated and no temporary file is left behind. No click here.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal; ``exit_code`` is the shell's 128 + signal number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+_pending: int | None = None
+_depth = 0
+
+
+def _handler(signum: int, frame: Any) -> None:
+    global _pending
+    if _depth:
+        _pending = signum
+        return
+    raise Interrupted(signum)
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """130 for Ctrl-C (a plain KeyboardInterrupt too), 143 for SIGTERM."""
+    return exc.exit_code if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+
+
+@contextmanager
+def handling_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise Interrupted while the block runs; the old handlers come back after.
+
+    Only the main thread may install handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _handler) for signum in HANDLED_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold a signal that arrives inside the block, and raise it when the block ends."""
+    global _depth, _pending
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0 and _pending is not None:
+            signum, _pending = _pending, None
+            raise Interrupted(signum)
