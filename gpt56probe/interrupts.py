@@ -32,13 +32,18 @@ class Interrupted(KeyboardInterrupt):
 
 _pending: int | None = None
 _depth = 0
+_fired = False
 
 
 def _handler(signum: int, frame: Any) -> None:
-    global _pending
+    """Raise once; a second Ctrl-C while the first is being handled must not cut the clean exit short."""
+    global _pending, _fired
+    if _fired:
+        return
     if _depth:
         _pending = signum
         return
+    _fired = True
     raise Interrupted(signum)
 
 
@@ -47,27 +52,36 @@ def exit_code_of(exc: BaseException) -> int:
     return exc.exit_code if isinstance(exc, Interrupted) else 128 + signal.SIGINT
 
 
+def interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The interrupt a library turned into its own exception (click.prompt: Ctrl-C -> Abort), if any."""
+    context = exc.__context__
+    return context if isinstance(context, KeyboardInterrupt) else None
+
+
 @contextmanager
 def handling_signals() -> Iterator[None]:
     """SIGINT and SIGTERM raise Interrupted while the block runs; the old handlers come back after.
 
     Only the main thread may install handlers; elsewhere this does nothing.
     """
+    global _fired, _pending
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _fired, _pending = False, None
     previous = {signum: signal.signal(signum, _handler) for signum in HANDLED_SIGNALS}
     try:
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _fired, _pending = False, None
 
 
 @contextmanager
 def deferred() -> Iterator[None]:
     """Hold a signal that arrives inside the block, and raise it when the block ends."""
-    global _depth, _pending
+    global _depth, _pending, _fired
     _depth += 1
     try:
         yield
@@ -75,4 +89,5 @@ def deferred() -> Iterator[None]:
         _depth -= 1
         if _depth == 0 and _pending is not None:
             signum, _pending = _pending, None
+            _fired = True
             raise Interrupted(signum)

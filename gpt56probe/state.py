@@ -217,6 +217,8 @@ def filter_transitions(changes: Sequence[Transition], org: str | None = None, mo
 
 # --------------------------------------------------------------------------- reading a state dir (tolerant)
 
+STATE_MAX_BYTES = 16 << 20
+"""A state.json this big is not ours (it holds one line per target): it is moved aside unread."""
 HISTORY_MAX_BYTES = 32 << 20
 """Only the last 32 MiB of a history file are read; HISTORY_LIMIT lines take far less."""
 
@@ -290,6 +292,8 @@ def read_history(state_dir: Path, problems: list[str] | None = None) -> list[dic
 def _read_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """(state, problem): (None, None) when absent, (None, why) when unreadable or corrupt."""
     try:
+        if path.stat().st_size > STATE_MAX_BYTES:
+            return None, f"corrupt (over {STATE_MAX_BYTES >> 20} MiB)"
         raw = path.read_bytes()
     except FileNotFoundError:
         return None, None

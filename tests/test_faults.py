@@ -228,6 +228,46 @@ def test_a_signal_mid_run_ends_it_within_a_second_recording_nothing(slow_sim, tm
     assert tmp_debris(tmp_path) == []
 
 
+def test_a_second_ctrl_c_does_not_cut_the_clean_exit_short(slow_sim, tmp_path):
+    org = "org-sim-fault-delay"
+    slow_sim.clear_requests()
+    proc = subprocess.Popen(cli("check", "--base-url", slow_sim.base_url, "--org", org, "--tier", "luna", "--timeout", "25",
+                                "--deadline", "28", "--state-dir", str(tmp_path)),
+                            cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_request(slow_sim, org)
+        for _ in range(3):
+            proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130 and err.strip() == "interrupted", err
+
+
+def test_ctrl_c_at_the_hidden_key_prompt_is_interrupted_not_aborted(tmp_path):
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = cli_env(GPT56PROBE_HOME=str(tmp_path / "home"), PYTHON_KEYRING_BACKEND="tests.memory_keyring.MemoryKeyring")
+    proc = subprocess.Popen(cli("auth", "set", "--org", "org-a"), cwd=REPO, env=env, stdin=secondary,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(secondary)
+    try:
+        time.sleep(0.8)  # at the prompt, waiting for the key
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        os.close(primary)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Aborted" not in err
+    assert not (tmp_path / "home" / "config.toml").exists()
+
+
 # --------------------------------------------------------------------------- item 5: no debris, no lost writes
 
 WRITER = """

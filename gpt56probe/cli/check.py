@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
 from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, warn)
 from gpt56probe.cli.history import cron_options, default_state_dir
-from gpt56probe.cli.sinks import SINKS_META, Sinks, ping, run_clock, write_prom
+
+if TYPE_CHECKING:
+    from gpt56probe.cli.sinks import Sinks
 
 TIER_CHOICE = click.Choice(["sol", "terra", "luna"], case_sensitive=False)
 
@@ -95,6 +97,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     from datetime import datetime
 
     from gpt56probe import metrics, render, state
+    from gpt56probe.cli.sinks import ping, write_prom
     from gpt56probe.observation import Severity
 
     run_id = uuid.uuid4().hex[:16]
@@ -201,6 +204,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     from gpt56probe.cli.auth import get_config
+    from gpt56probe.cli.sinks import SINKS_META, Sinks, run_clock
 
     ctx = click.get_current_context()
     clock = run_clock(ctx)

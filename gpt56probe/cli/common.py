@@ -12,6 +12,8 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_UNKNOWN = 3
+STARTED_META = "gpt56probe.started"
+"""ctx.meta key: (monotonic, wall-clock) time the command line was read; the run's clock (cli/sinks.py)."""
 EXIT_INTERNAL = 70
 """A crash (a bug) in a command without the monitoring convention: sysexits.h EX_SOFTWARE, never 1."""
 

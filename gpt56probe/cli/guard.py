@@ -9,11 +9,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
 
-from gpt56probe.cli.common import EXIT_INTERNAL, EXIT_UNKNOWN, MonitoringCommand, MonitoringInputError, error_line
+from gpt56probe.cli.common import EXIT_INTERNAL, EXIT_UNKNOWN, STARTED_META, MonitoringCommand, MonitoringInputError, error_line
 
 RAW_ARGS_META = "gpt56probe.raw_args"
 DEBUG_META = "gpt56probe.debug"
@@ -38,6 +39,15 @@ def _print_traceback(exc: BaseException) -> None:
     click.echo(redact(text).rstrip("\n"), err=True)
 
 
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say so, and return the shell's exit status for the signal: 130 (SIGINT) or 143 (SIGTERM)."""
+    from gpt56probe import interrupts
+
+    code = interrupts.exit_code_of(exc)
+    click.echo("interrupted" + (" (SIGTERM)" if code == 143 else ""), err=True)
+    return code
+
+
 def _subcommand_args(raw: list[str], name: str) -> list[str]:
     """The arguments after the subcommand's name in the raw command line."""
     return raw[raw.index(name) + 1:] if name in raw else []
@@ -47,13 +57,11 @@ class GuardedGroup(click.Group):
     """click.Group whose ``invoke`` turns every way a command can end into a documented exit."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
-        from gpt56probe.cli.sinks import CLOCK_META, RunClock
-
-        clock = RunClock.now()  # the run's time budget starts when its command line is read
+        started = (time.monotonic(), time.time())  # the run's time budget starts when its command line is read
         raw = list(args)
         ctx = super().make_context(info_name, args, parent=parent, **extra)
         ctx.meta[RAW_ARGS_META] = raw
-        ctx.meta[CLOCK_META] = clock
+        ctx.meta[STARTED_META] = started
         return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -63,14 +71,17 @@ class GuardedGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except KeyboardInterrupt as exc:
-                name = "SIGTERM" if interrupts.exit_code_of(exc) == 143 else ""
-                click.echo("interrupted" + (f" ({name})" if name else ""), err=True)
-                ctx.exit(interrupts.exit_code_of(exc))
+                ctx.exit(_interrupted(exc))
             except MonitoringInputError as exc:
                 if ctx.invoked_subcommand not in MONITORING_STATUS_COMMANDS:
                     raise
                 ctx.exit(self._report_unknown(ctx, exc.format_message()))
-            except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            except click.exceptions.Abort as exc:
+                interrupt = interrupts.interrupt_behind(exc)
+                if interrupt is None:
+                    raise  # end of input at a prompt: click's "Aborted!", exit 1
+                ctx.exit(_interrupted(interrupt))
+            except (click.ClickException, click.exceptions.Exit):
                 raise
             except Exception as exc:  # noqa: BLE001 - the guard: every crash becomes a documented exit
                 ctx.exit(self._crash(ctx, exc))

@@ -15,10 +15,9 @@ from typing import Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import EXIT_UNKNOWN, error_line, warn
+from gpt56probe.cli.common import EXIT_UNKNOWN, STARTED_META, error_line, warn
 
 SINKS_META = "gpt56probe.sinks"
-CLOCK_META = "gpt56probe.clock"
 SINK_GRACE_S = 0.5
 """After the deadline, the time left for recording, the metrics file and the ping."""
 PING_TIMEOUT_S = 10.0
@@ -62,8 +61,8 @@ class RunClock:
 def run_clock(ctx: click.Context | None = None) -> RunClock:
     """The clock the CLI guard started for this command (a fresh one outside the guard)."""
     ctx = ctx or click.get_current_context(silent=True)
-    clock = ctx.meta.get(CLOCK_META) if ctx is not None else None
-    return clock if isinstance(clock, RunClock) else RunClock.now()
+    started = ctx.meta.get(STARTED_META) if ctx is not None else None
+    return RunClock(*started) if isinstance(started, tuple) else RunClock.now()
 
 
 def sinks_from_args(args: Sequence[str]) -> Sinks:
