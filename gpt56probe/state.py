@@ -88,7 +88,7 @@ def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, s
 
 def verdict_key(row: Mapping[str, Any]) -> str:
     """What a verdict is remembered by: org, model, surface and stream."""
-    return "|".join((row.get("org") or "", str(row.get("model") or ""), str(row.get("surface") or "chat"),
+    return "|".join((str(row.get("org") or ""), str(row.get("model") or ""), str(row.get("surface") or "chat"),
                      "stream" if row.get("stream") else "plain"))
 
 
@@ -131,10 +131,11 @@ def compute_transitions(previous: Mapping[str, Mapping[str, Any]], current: Mapp
     changes = []
     for key, now in current.items():
         before = previous.get(key)
-        if before is None or before.get("verdict") == now.get("verdict"):
-            continue
+        if not isinstance(before, Mapping) or before.get("verdict") == now.get("verdict"):
+            continue  # a value of another shape (a hand-edited state.json) is no baseline
+        org = now.get("org")
         changes.append(Transition(
-            org=now.get("org"), model=str(now.get("model")), tier=str(now.get("tier") or ""),
+            org=org if org is None or isinstance(org, str) else str(org), model=str(now.get("model")), tier=str(now.get("tier") or ""),
             surface=str(now.get("surface") or "chat"), stream=bool(now.get("stream")),
             previous=str(before.get("verdict")), current=str(now.get("verdict")),
             checked_at=str(now.get("checked_at") or ""), run_id=run_id,
@@ -416,7 +417,9 @@ def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: st
     saved = saved or {}
     previous = saved.get("verdicts")
     count = saved.get("consecutive_failures")
-    if not isinstance(previous, dict):
+    if isinstance(previous, dict):
+        previous = {k: v for k, v in previous.items() if isinstance(v, dict)}
+    else:
         previous = current_verdicts(history.rows)
     if isinstance(count, bool) or not isinstance(count, int) or count < 0:
         count = failing_streak(history.rows)

@@ -527,3 +527,49 @@ def test_scenario_header_values_with_cr_or_lf_are_refused_at_load(headers):
     data = {"scenario": [{"name": "evil", "org": "org-evil", "rules": [{"answer": "ok", "headers": headers}]}]}
     with pytest.raises(ScenarioFileError, match="header"):
         scenarios_from_data(data, "evil.json")
+
+
+# --------------------------------------------------------------------------- item 2, hostile shapes: valid JSON, wrong types
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+ROW_KEYS = st.sampled_from(["run_id", "org", "model", "tier", "surface", "stream", "verdict", "checked_at", "status"])
+ODD_ROW = st.dictionaries(ROW_KEYS, JSON, max_size=9)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=st.lists(ODD_ROW, max_size=6), saved=st.dictionaries(st.sampled_from(["verdicts", "consecutive_failures", "version"]),
+                                                                     JSON | st.dictionaries(st.text(max_size=4), JSON, max_size=3)))
+def test_history_and_state_of_any_json_shape_never_crash_a_run(tmp_path_factory, history, saved):
+    sd = tmp_path_factory.mktemp("odd")
+    (sd / state.HISTORY_FILE).write_text("".join(json.dumps(row) + "\n" for row in history))
+    (sd / state.STATE_FILE).write_text(json.dumps(saved))
+    rows = [{"run_id": "n", "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-a", "model": "gpt-5.6-sol", "tier": "sol",
+             "surface": "chat", "stream": False, "verdict": "ok", "status": "OK"}]
+    record = state.record_run(sd, rows, "n", "t", failing=False)
+    assert record.consecutive_failures == 0
+    changes = state.transitions_from_history(state.read_history(sd))
+    state.filter_transitions(changes, "org-a", "gpt-5.6-sol", state.parse_since("1h"))
+    for change in changes:
+        change.describe()
+        json.dumps(change.to_dict())
+    assert state.failing_streak(history) >= 0
+
+
+def test_oddly_typed_history_and_state_never_crash_history_or_check(sim, tmp_path):
+    sd = tmp_path / "state"
+    sd.mkdir()
+    odd = [{"run_id": 1, "org": ["x"], "model": 5, "verdict": {"a": 1}, "surface": None, "stream": "yes", "checked_at": 7},
+           {"run_id": 2, "org": ["x"], "model": 5, "verdict": "ok", "surface": None, "stream": "yes", "checked_at": "2026-11-23T10:00:00"},
+           {"org": "org-sim-approved", "model": "gpt-5.6-luna", "verdict": "timeout", "checked_at": "0001-01-01T00:00:00"}]
+    (sd / state.HISTORY_FILE).write_text("".join(json.dumps(r) + "\n" for r in odd))
+    (sd / state.STATE_FILE).write_text(json.dumps({"verdicts": {"a": 5, "b": [1]}, "consecutive_failures": "many"}))
+    for fmt in ("table", "json"):
+        result = CliRunner().invoke(main, ["history", "--state-dir", str(sd), "--format", fmt, "--since", "3000d"], catch_exceptions=False)
+        assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+    check = CliRunner().invoke(main, ["check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna",
+                                      "--state-dir", str(sd), "--format", "nagios"], env={"OPENAI_API_KEY": FAKE_KEY}, catch_exceptions=False)
+    assert check.exit_code == 0 and check.stdout.startswith("GPT56 OK - ") and "Traceback" not in check.output
