@@ -268,6 +268,19 @@ def test_ctrl_c_at_the_hidden_key_prompt_is_interrupted_not_aborted(tmp_path):
     assert not (tmp_path / "home" / "config.toml").exists()
 
 
+def test_a_closed_stdout_still_leaves_the_metrics_and_no_traceback(sim, tmp_path):
+    prom = tmp_path / "m.prom"
+    proc = subprocess.Popen(cli("check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "luna",
+                                "--state-dir", str(tmp_path / "state"), "--prom-file", str(prom)),
+                            cwd=REPO, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader quits before the table comes (`check | head -0`)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2, err  # still the verdict's status
+    assert "Traceback" not in err and "BrokenPipe" not in err and "internal error" not in err
+    assert "gpt56probe_exit_status 2" in prom.read_text()
+
+
 # --------------------------------------------------------------------------- item 5: no debris, no lost writes
 
 WRITER = """

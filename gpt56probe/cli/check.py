@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
-                                   have_pysocks, warn)
+                                   have_pysocks, stdout_gone, warn)
 from gpt56probe.cli.history import cron_options, default_state_dir
 
 if TYPE_CHECKING:
@@ -105,7 +105,10 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     severity = outcome.severity
     if record is not None:
         severity = state.apply_fail_after(severity, record.consecutive_failures, fail_after)
-    _emit(outcome, sinks.fmt, severity=severity, quiet=sinks.quiet)
+    try:
+        _emit(outcome, sinks.fmt, severity=severity, quiet=sinks.quiet)
+    except BrokenPipeError:  # stdout's reader quit; the other sinks still get the truth
+        stdout_gone()
     changes = record.transitions if record is not None else ()
     if not sinks.quiet:  # quiet: changes go to history and the hook only
         for change in changes:

@@ -18,6 +18,23 @@ EXIT_INTERNAL = 70
 """A crash (a bug) in a command without the monitoring convention: sysexits.h EX_SOFTWARE, never 1."""
 
 
+EXIT_STDOUT_CLOSED = 141
+"""stdout's reader went away (``check | head -1``): 128 + SIGPIPE, quietly, as other Unix tools do."""
+
+
+def stdout_gone() -> None:
+    """Point stdout at /dev/null after its reader closed it, so nothing later (the exit flush) complains."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test runner's buffer): nothing to protect
+
+
 def warn(message: str) -> None:
     """One warning line on stderr."""
     click.echo(f"warning: {message}", err=True)

@@ -14,10 +14,10 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import EXIT_INTERNAL, EXIT_UNKNOWN, STARTED_META, MonitoringCommand, MonitoringInputError, error_line
+from gpt56probe.cli.common import (EXIT_INTERNAL, EXIT_STDOUT_CLOSED, EXIT_UNKNOWN, STARTED_META, MonitoringCommand,
+                                   MonitoringInputError, error_line, stdout_gone)
 
 RAW_ARGS_META = "gpt56probe.raw_args"
-DEBUG_META = "gpt56probe.debug"
 MONITORING_STATUS_COMMANDS = ("check",)
 """Commands whose every failure is a monitoring status: UNKNOWN in every sink."""
 
@@ -68,26 +68,31 @@ class GuardedGroup(click.Group):
         from gpt56probe import interrupts
 
         with interrupts.handling_signals():
-            try:
-                return super().invoke(ctx)
-            except KeyboardInterrupt as exc:
-                ctx.exit(_interrupted(exc))
-            except MonitoringInputError as exc:
-                if ctx.invoked_subcommand not in MONITORING_STATUS_COMMANDS:
+            try:  # the outer try also covers the reporting below: a Ctrl-C during a report is still 130
+                try:
+                    return super().invoke(ctx)
+                except MonitoringInputError as exc:
+                    if ctx.invoked_subcommand not in MONITORING_STATUS_COMMANDS:
+                        raise
+                    code = self._report_unknown(ctx, exc.format_message())
+                except click.exceptions.Abort as exc:
+                    interrupt = interrupts.interrupt_behind(exc)
+                    if interrupt is None:
+                        raise  # end of input at a prompt: click's "Aborted!", exit 1
+                    raise interrupt from None
+                except (click.ClickException, click.exceptions.Exit):
                     raise
-                ctx.exit(self._report_unknown(ctx, exc.format_message()))
-            except click.exceptions.Abort as exc:
-                interrupt = interrupts.interrupt_behind(exc)
-                if interrupt is None:
-                    raise  # end of input at a prompt: click's "Aborted!", exit 1
-                ctx.exit(_interrupted(interrupt))
-            except (click.ClickException, click.exceptions.Exit):
-                raise
-            except Exception as exc:  # noqa: BLE001 - the guard: every crash becomes a documented exit
-                ctx.exit(self._crash(ctx, exc))
+                except BrokenPipeError:
+                    stdout_gone()
+                    code = EXIT_STDOUT_CLOSED
+                except Exception as exc:  # noqa: BLE001 - the guard: every crash becomes a documented exit
+                    code = self._crash(ctx, exc)
+            except KeyboardInterrupt as exc:
+                code = _interrupted(exc)
+        ctx.exit(code)
 
     def _debug(self, ctx: click.Context) -> bool:
-        return bool(ctx.params.get("debug") or ctx.meta.get(DEBUG_META))
+        return bool(ctx.params.get("debug"))
 
     def _report_unknown(self, ctx: click.Context, cause: str) -> int:
         from gpt56probe.cli.sinks import SINKS_META, report_unknown, run_clock, sinks_from_args
