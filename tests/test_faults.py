@@ -172,6 +172,40 @@ def test_a_hung_dns_lookup_is_cut_by_the_deadline(monkeypatch, tmp_path):
     assert json.loads(result.stdout)["results"][0]["verdict"] == "timeout"
 
 
+def test_a_keyring_waiting_for_an_unlock_is_cut_by_the_deadline(tmp_path):
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    release = threading.Event()
+
+    class LockedKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            release.wait(60)  # a desktop keyring waiting for its unlock prompt under cron
+            return None
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise NotImplementedError
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise NotImplementedError
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        started = time.monotonic()
+        result = CliRunner().invoke(main, ["check", "--org", "org-a", "--base-url", "http://127.0.0.1:9/v1", "--deadline", "1",
+                                           "--state-dir", str(tmp_path), "-q"], env={"OPENAI_API_KEY": FAKE_KEY}, catch_exceptions=False)
+        wall = time.monotonic() - started
+    finally:
+        release.set()
+        keyring.set_keyring(previous)
+    assert wall < 2, wall
+    assert result.exit_code == 3 and result.stdout.startswith("GPT56 UNKNOWN - the keyring did not answer")
+    assert "--no-keyring" in result.stderr
+
+
 def test_abandoned_probes_run_in_daemon_threads_only(trickle):
     from gpt56probe.models import DEFAULT_TABLE
     from gpt56probe.observation import Failure, Target
