@@ -15,7 +15,7 @@ Every sink passes text through ``GATE.scrub`` (``scrub_terminal`` for a terminal
 The sinks: stdout and stderr (``install`` wraps ``sys.stdout``/``sys.stderr`` for the
 whole CLI run, so click's own messages, ``-v`` traces, warnings and any new ``echo``
 pass the gate without asking), and every file the tool writes, which goes through
-``state.atomic_write_text`` (it calls ``GATE.scrub``), plus the ``--on-change`` payload
+``files.write_output`` (it calls ``GATE.scrub``), plus the ``--on-change`` payload
 and the ping body. tests/test_gate.py fails when a module writes anywhere else.
 
 The registry is process state on purpose: a secret learned anywhere (credentials,

@@ -152,7 +152,8 @@ def test_readme_lists_exactly_the_defaults_keys() -> None:
 def test_a_wrong_defaults_value_is_one_clear_line(line: str, problem: str) -> None:
     write_config(f"[defaults]\n{line}\n")
     result = run("check", "--org", "org-a")
-    assert result.exit_code == 3 and problem in result.output and len(result.output.strip().splitlines()) == 1
+    assert result.exit_code == 3 and problem in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout.startswith("GPT56 UNKNOWN - ")
 
 
 def test_format_in_defaults_applies_to_check_and_leaves_other_commands_alone() -> None:

@@ -13,6 +13,7 @@ import click
 from gpt56probe import __version__
 from gpt56probe.cli.auth import auth, config_group, install_config, orgs
 from gpt56probe.cli.check import check, demo
+from gpt56probe.cli.guard import GuardedGroup
 from gpt56probe.cli.history import history
 from gpt56probe.cli.packet import support_packet
 from gpt56probe.cli.plan import cost, plan
@@ -22,20 +23,25 @@ from gpt56probe.cli.simulate import simulate
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class GatedGroup(click.Group):
-    """The top-level group: the whole run, click's own messages included, writes through the output gate."""
+class GatedGroup(GuardedGroup):
+    """The top-level group: the whole run, click's own messages and the guard's included, writes
+    through the output gate; the guard (cli/guard.py) turns every ending into a documented exit."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
+        from gpt56probe import interrupts
         from gpt56probe.gate import installed
 
-        with installed():
+        # Signals outermost: the gate's last flush is covered too (a second Ctrl-C cannot cut it short).
+        with interrupts.handling_signals(), installed():
             return super().main(*args, **kwargs)
 
 
 @click.group(cls=GatedGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gpt56probe")
+@click.option("--debug", is_flag=True, envvar="GPT56PROBE_DEBUG",
+              help="On an internal error, print the traceback (redacted) too [env GPT56PROBE_DEBUG=1].")
 @click.pass_context
-def main(ctx: click.Context) -> None:
+def main(ctx: click.Context, debug: bool) -> None:
     """Tell, in seconds, why a GPT-5.6 preview call fails for an API organization.
 
     \b
@@ -45,7 +51,8 @@ def main(ctx: click.Context) -> None:
       export OPENAI_API_KEY=...        # or: gpt56probe auth set --org org-...
       gpt56probe check --org org-abc --org org-def
 
-    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 130/143
+    when interrupted (SIGINT/SIGTERM). A crash in another command exits 70.
     """
     install_config(ctx)  # config file [defaults] -> ctx.default_map (flag > env > file > default)
 

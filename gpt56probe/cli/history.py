@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from gpt56probe.cli.common import MonitoringInputError, secret_url
+from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, warn
 from gpt56probe.cli.options import state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,11 +31,11 @@ def cron_options(f: F) -> F:
                      help="Print nothing when all is OK, else the one status line (cron mails any output)."),
         click.option("--on-change", "on_change", metavar="CMD",
                      help="Shell command to run when a verdict changed; gets the changes as JSON on stdin (30 s limit)."),
-        click.option("--ping-url", "ping_url", metavar="URL", callback=secret_url,
+        click.option("--ping-url", "ping_url", metavar="URL", callback=validate_ping_url,
                      help="Dead-man's switch (healthchecks.io style): POST URL when OK, URL/fail otherwise."),
         click.option("--fail-after", "fail_after", type=click.IntRange(1, 10000), metavar="N",
                      help="Report CRITICAL only after N non-OK runs in a row; WARNING before that."),
-        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_output_file,
                      help="Write Prometheus metrics here (node_exporter textfile collector), atomically."),
         click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(0, 3600), default=30.0, hidden=True),
     ]
@@ -67,7 +67,11 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
     except ValueError as exc:
         raise MonitoringInputError(f"--since: {exc}") from None
     directory = state_dir
-    changes = state.filter_transitions(state.transitions_from_history(state.read_history(directory)), org, model, since_at)
+    problems: list[str] = []
+    history_rows = state.read_history(directory, problems)
+    for problem in problems:
+        warn(problem)
+    changes = state.filter_transitions(state.transitions_from_history(history_rows), org, model, since_at)
     if fmt == "json":
         import json
 

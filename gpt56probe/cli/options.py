@@ -49,14 +49,13 @@ def credential_options(f: F) -> F:
 
 
 def _state_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path:
-    """The given directory, else the default (``$GPT56PROBE_HOME/state`` or the app dir's): never empty."""
-    if value is None:
-        from gpt56probe.cli.history import default_state_dir
+    """The given directory (common.validate_state_dir: never empty), else the default
+    (``$GPT56PROBE_HOME/state``, else the app dir's ``state``)."""
+    from gpt56probe.cli.common import validate_state_dir
+    from gpt56probe.cli.history import default_state_dir
 
-        return default_state_dir()
-    if not str(value).strip():
-        raise click.BadParameter("must not be empty (name a directory, e.g. /var/lib/gpt56probe)")
-    return Path(value).expanduser()
+    given = validate_state_dir(ctx, param, value)
+    return given.expanduser() if given is not None else default_state_dir()
 
 
 def state_dir_option(f: F) -> F:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, warn
 from gpt56probe.cli.options import state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
@@ -92,12 +92,10 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     learn_stored_keys(get_config())
     results = [_read_results(path) for path in result_files]
     directory = state_dir
-    try:
-        history = state.read_history(directory)
-    except OSError as exc:
-        raise OneLineError(f"cannot read {directory / state.HISTORY_FILE}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:  # until state reads history tolerantly
-        raise OneLineError(f"cannot read {directory / state.HISTORY_FILE}: not UTF-8 at byte {exc.start}") from None
+    problems: list[str] = []
+    history = state.read_history(directory, problems)
+    for problem in problems:
+        warn(problem)
     if not history and not results:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
@@ -107,8 +105,10 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     if target is None or str(target) == "-":
         click.echo(text, nl=False)
         return
+    from gpt56probe.files import write_output
+
     try:
-        state.atomic_write_text(target, text, mode=0o644)
+        write_output(target, text, mode=0o644)
     except OSError as exc:
         raise OneLineError(f"cannot write {target}: {exc.strerror or exc}") from None
     click.echo(f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)", err=True)

@@ -17,6 +17,7 @@ import struct
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -52,6 +53,16 @@ _RATELIMIT_HEADERS = {
     "x-ratelimit-reset-requests": "6ms",
     "x-ratelimit-reset-tokens": "0s",
 }
+MAX_REQUEST_BODY_BYTES = 1 << 20
+"""A request body past this is refused with 413, unread (the probe's own bodies are a few hundred bytes)."""
+IDLE_TIMEOUT_S = 30.0
+"""A connection that sends nothing for this long is closed, so idle or stalled clients cannot hold threads."""
+REQUEST_LOG_LIMIT = 10_000
+"""Requests kept in ``handle.requests``, newest last; older ones are dropped."""
+RECORDED_BODY_LIMIT = 64 * 1024
+"""A request body bigger than this is not kept (``RecordedRequest.json`` is None)."""
+_CONTENT_LENGTH = re.compile(r"^[0-9]{1,19}$")
+_CHUNK_SIZE = re.compile(rb"^[0-9A-Fa-f]{1,16}$")
 _BAD_JSON = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP "
     "library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you "
@@ -77,7 +88,7 @@ class _State:
     latency: float
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    requests: list[RecordedRequest] = field(default_factory=list)
+    requests: deque[RecordedRequest] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_LIMIT))
     counters: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def setting(self, scenario: Scenario | None, name: str) -> Any:
@@ -107,11 +118,21 @@ class _Reply:
     delay: float = 0.0
 
 
+class _BadRequest(Exception):
+    """The request's framing is unusable: answer ``status`` and close the connection."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512
     allow_reuse_address = True
     state: _State
+    idle_timeout: float = IDLE_TIMEOUT_S
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients hanging up mid-answer is normal here (timeouts, fault tests); stay quiet about it."""
@@ -123,6 +144,10 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # every read and write; idle clients are dropped
 
     def version_string(self) -> str:
         return "cloudflare"
@@ -145,33 +170,98 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ plumbing
 
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-            out = bytearray()
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return bytes(out)
-                out += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("content-length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        """The request body, within MAX_REQUEST_BODY_BYTES; _BadRequest for framing that cannot be trusted."""
+        cap = MAX_REQUEST_BODY_BYTES
+        encoding = self.headers.get_all("transfer-encoding") or []
+        lengths = self.headers.get_all("content-length") or []
+        if encoding:
+            if [e.strip().lower() for e in encoding] != ["chunked"]:
+                raise _BadRequest(400, "Unsupported Transfer-Encoding; only chunked is accepted.")
+            if lengths:
+                raise _BadRequest(400, "Both Content-Length and Transfer-Encoding were sent.")
+            return self._read_chunked(cap)
+        if not lengths:
+            return b""
+        if len(set(v.strip() for v in lengths)) != 1 or not _CONTENT_LENGTH.match(lengths[0].strip()):
+            raise _BadRequest(400, "Malformed Content-Length header.")
+        length = int(lengths[0].strip())
+        if length > cap:
+            raise _BadRequest(413, f"Request body too large: {length} bytes; the limit is {cap} bytes.")
+        data = self.rfile.read(length) if length else b""
+        if len(data) < length:
+            raise _BadRequest(400, "The request body ended before its Content-Length.")
+        return data
+
+    def _read_chunked(self, cap: int) -> bytes:
+        out = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            size_text = line.split(b";")[0].strip()
+            if not line.endswith(b"\n") or not _CHUNK_SIZE.match(size_text):
+                raise _BadRequest(400, "Malformed chunked encoding.")
+            size = int(size_text, 16)
+            if size == 0:
+                for _ in range(64):  # trailer lines, bounded
+                    if self.rfile.readline(1024) in (b"\r\n", b"\n", b""):
+                        return bytes(out)
+                raise _BadRequest(400, "Malformed chunked encoding (too many trailer lines).")
+            if len(out) + size > cap:
+                raise _BadRequest(413, f"Request body too large; the limit is {cap} bytes.")
+            piece = self.rfile.read(size)
+            if len(piece) < size or self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _BadRequest(400, "Malformed chunked encoding.")
+            out += piece
+
+    def _refuse(self, bad: _BadRequest) -> None:
+        """Answer a request whose body was not read, and close: the unread rest cannot be framed."""
+        self.close_connection = True
+        body = json.dumps({"error": {"message": bad.message, "type": "invalid_request_error", "param": None,
+                                     "code": None}}, indent=4).encode()
+        try:
+            self.send_response(bad.status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self._drain()
+        except OSError:
+            pass
+
+    def _drain(self) -> None:
+        """Read (and drop) what the client still sends, briefly, so closing does not reset the answer away."""
+        self.connection.settimeout(0.2)
+        left = 2 * MAX_REQUEST_BODY_BYTES
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            while left > 0:
+                piece = self.connection.recv(65536)
+                if not piece:
+                    return
+                left -= len(piece)
+        except OSError:
+            return
 
     def _serve(self, method: str) -> None:
         state = self.server.state
         started = time.monotonic()
-        raw = self._read_body()
+        try:
+            raw = self._read_body()
+        except _BadRequest as bad:
+            self._refuse(bad)
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
         parsed: Any = None
         bad_json = False
         if raw:
             try:
                 parsed = json.loads(raw)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 bad_json = True
         with state.lock:
-            state.requests.append(RecordedRequest(method, self.path, headers, parsed, time.time()))
+            kept = parsed if len(raw) <= RECORDED_BODY_LIMIT else None
+            state.requests.append(RecordedRequest(method, self.path, headers, kept, time.time()))
         if state.latency > 0 and state.stop.wait(state.latency):
             self.close_connection = True
             return
@@ -600,7 +690,7 @@ class SimulatorHandle:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """A snapshot of every request received so far, in arrival order."""
+        """A snapshot of the requests received so far (the last ``request_log_limit``), in arrival order."""
         with self._state.lock:
             return list(self._state.requests)
 
@@ -642,7 +732,8 @@ class SimulatorHandle:
 
 
 def _make_server(host: str, port: int, scenarios_file: str | Path | None, latency: float,
-                 overrides: Mapping[str, Any]) -> _Server:
+                 overrides: Mapping[str, Any], idle_timeout: float | None = None,
+                 request_log_limit: int = REQUEST_LOG_LIMIT) -> _Server:
     if host not in (LOOPBACK, "localhost"):
         raise ValueError(f"the simulator binds {LOOPBACK} only, not {host!r}")
     if latency < 0:
@@ -652,21 +743,30 @@ def _make_server(host: str, port: int, scenarios_file: str | Path | None, latenc
     if "oversize_bytes" in knobs:
         knobs["oversize_bytes"] = int(knobs["oversize_bytes"])
     server = _Server((LOOPBACK, port), _Handler)
-    server.state = _State(scenarios=scenarios, settings=Settings(**knobs), latency=float(latency))
+    server.state = _State(scenarios=scenarios, settings=Settings(**knobs), latency=float(latency),
+                          requests=deque(maxlen=max(1, int(request_log_limit))))
+    if idle_timeout is not None:
+        if not idle_timeout > 0:
+            raise ValueError("idle_timeout must be > 0")
+        server.idle_timeout = float(idle_timeout)
     return server
 
 
 def start_simulator(port: int = 0, scenarios_file: str | Path | None = None, latency: float = 0.0, *,
                     host: str = LOOPBACK, safety_delay: float | None = None, fault_delay: float | None = None,
-                    trickle_interval: float | None = None, oversize_bytes: int | None = None) -> SimulatorHandle:
+                    trickle_interval: float | None = None, oversize_bytes: int | None = None,
+                    idle_timeout: float | None = None, request_log_limit: int = REQUEST_LOG_LIMIT) -> SimulatorHandle:
     """Start the simulator in a daemon thread on 127.0.0.1 (``port=0``: an ephemeral port).
 
     Keyword knobs override the defaults (and a scenario file's [defaults]); a
-    scenario's own value still wins. Use as a context manager or call ``stop()``.
+    scenario's own value still wins. ``idle_timeout`` (seconds, default 30) closes
+    a connection that sends nothing; ``request_log_limit`` bounds ``handle.requests``.
+    Use as a context manager or call ``stop()``.
     """
     server = _make_server(host, port, scenarios_file, latency, {
         "safety_delay": safety_delay, "fault_delay": fault_delay,
-        "trickle_interval": trickle_interval, "oversize_bytes": oversize_bytes})
+        "trickle_interval": trickle_interval, "oversize_bytes": oversize_bytes},
+        idle_timeout=idle_timeout, request_log_limit=request_log_limit)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                               name="gpt56probe-simulator", daemon=True)
     thread.start()
