@@ -10,6 +10,7 @@ from __future__ import annotations
 DEMO_ORGS: tuple[str, ...] = (
     "org-sim-approved",
     "org-sim-unprovisioned",
+    "org-sim-dated",
     "org-sim-pending",
     "org-sim-foreign",
     "org-sim-project",

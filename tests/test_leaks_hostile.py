@@ -90,6 +90,8 @@ def test_a_server_that_echoes_the_key_everywhere_cannot_make_any_sink_leak_it(tm
         for emit in ("python", "typescript", "json"):
             scan.run("plan", "--org", ORG, "--base-url", base, "--emit", emit, "-o", str(out / f"plan.{emit}"), "-v")
             scan.run("plan", "--org", ORG, "--base-url", base, "--emit", emit)
+        scan.run("check", *common, "--discover", "--format", "json", "-v")
+        scan.run("check", *common, "--discover", "--format", "plain")
         scan.run("history")
         scan.run("history", "--format", "json")
         scan.run("config", "show", "--org", ORG, "--proxy", proxy, "-v")

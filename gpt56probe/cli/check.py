@@ -19,6 +19,7 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     from gpt56probe.observation import Severity
 
     severity = severity or outcome.severity
+    notes = [*notes, *outcome.notes]  # what the run left out (check --discover)
     if quiet and severity is Severity.OK:
         return
     if fmt == "nagios" or quiet:
@@ -29,7 +30,7 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     spent = probe_cost(outcome.diagnoses, outcome.table)
     if fmt == "json":
         click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
-                                                       extra_summary={"probe_cost_usd": round(spent.total_usd, 8)},
+                                                       extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
                                                        cost_of=lambda d: diagnosis_cost(d, outcome.table))))
         return
     click.echo(render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]))
@@ -159,6 +160,8 @@ def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_c
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
+@click.option("--discover", is_flag=True, help="Also probe every GPT-5.6 id the org lists that is not configured, each as its own "
+              "row (at most 8 per org, never Ultra: name that with --model; with --tier, those tiers only). See `gpt56probe models`.")
 @connection_options
 @cron_options
 @format_option(extra=("nagios",))
@@ -186,6 +189,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     """
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.credentials import NoKeyError, resolve_key
+    from gpt56probe.discovery import DISCOVER_ALL
     from gpt56probe.models import DEFAULT_TABLE, TIERS
     from gpt56probe.probe import DEFAULT_BASE_URL
 
@@ -202,6 +206,8 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         from gpt56probe.cli.plan import dry_run_text
 
         click.echo(dry_run_text(orgs or (None,), table.select(tiers, model_ids), surface, stream, base_url or DEFAULT_BASE_URL, fmt))
+        if cron.get("discover"):
+            click.echo("note: --discover adds a probe per listed GPT-5.6 id that is not configured, known only once each org's list is read", err=True)
         sys.exit(0)
     creds = []
     for org in orgs or (None,):
@@ -219,6 +225,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
         base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
         concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
+        discover=DISCOVER_ALL if cron.pop("discover", False) else "", discover_tiers=tiers, id_sources=cfg.model_sources,
     )
     outcome = perform_check(request)
     sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"] or default_state_dir(), cron["on_change"],

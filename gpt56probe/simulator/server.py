@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
 from urllib.parse import unquote, urlsplit
 
-from gpt56probe.models import DEFAULT_TABLE, TIERS
+from gpt56probe.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
 from gpt56probe.simulator import bodies
 from gpt56probe.simulator.builtin import MISMATCHED_ORG, MODEL_NOT_FOUND
 from gpt56probe.simulator.scenarios import (
@@ -370,7 +370,7 @@ class _Exchange:
 
     def _list_models(self, scenario: Scenario | None) -> _Reply:
         ids: list[str] = []
-        for model in catalogue():
+        for model in catalogue(scenario):
             rule = self._effective_rule(scenario, model) if scenario else None
             if rule is None:
                 ids.append(model)
@@ -396,7 +396,7 @@ class _Exchange:
         """Parameter checks the real API makes, in the real wording (real-error-bodies.md section 10)."""
         body, model = self.body, self.model
         spec = DEFAULT_TABLE.get(model)
-        is_56 = spec is not None and spec.tier in TIERS
+        is_56 = (spec is not None and spec.tier in TIERS) or tier_by_name(model) in NAMED_TIERS  # a dated 5.6 snapshot too
         is_gpt5 = model.startswith("gpt-5")
         efforts = EFFORTS_56 if is_56 else EFFORTS_OLDER_GPT5 if is_gpt5 else ()
         if self.endpoint == "chat":
@@ -447,7 +447,7 @@ class _Exchange:
         return None
 
     def _success(self, scenario: Scenario | None, rule: Rule | None) -> _Reply:
-        if self.model not in catalogue():
+        if self.model not in catalogue(scenario):
             return self._not_found()
         if self.endpoint == "models.retrieve":
             return self._json_reply(200, bodies.model_object(self.model), extra=rule.headers if rule else None)
