@@ -168,6 +168,36 @@ def test_a_discovered_row_that_fails_never_changes_the_exit_status(tmp_path: Pat
     assert "[models." not in rows[TERRA]["remediation"]  # the configured id is listed: no hint
 
 
+# --------------------------------------------------------------------------- plan
+
+
+def test_plan_emit_json_routes_the_balanced_role_to_the_listed_id(sim: Any) -> None:
+    result = run("plan", "--base-url", sim.base_url, "--org", ORG, "--emit", "json")
+    assert result.exit_code == 0, result.output
+    balanced = json.loads(result.stdout)["roles"]["balanced"]
+    assert balanced["model"] == DATED and balanced["preferred"] == TERRA
+    assert balanced["served_by_listed_id"] is True and balanced["served_by_fallback"] is False
+    assert any(LINE in note for note in balanced["notes"])
+    assert f"balanced: {DATED} (listed in place of {TERRA}" in result.stderr
+
+
+def test_plan_header_says_which_roles_a_listed_id_serves(sim: Any, tmp_path: Path) -> None:
+    out = tmp_path / "routing.py"
+    assert run("plan", "--base-url", sim.base_url, "--org", ORG, "-o", str(out)).exit_code == 0
+    text = out.read_text()
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert any(line.startswith("# Roles served by a listed id") and f"balanced ({DATED}, listed in place of {TERRA})" in line for line in header)
+    namespace: dict[str, Any] = {}
+    exec(compile(text, str(out), "exec"), namespace)  # noqa: S102 - our own generated file
+    assert namespace["MODELS"]["balanced"] == DATED and namespace["SERVED_BY_LISTED_ID"] == ("hard", "balanced", "cheap")
+
+
+def test_plan_uses_the_configured_ids(sim: Any) -> None:
+    write_config(f'[models.terra]\nid = "{DATED}"\n')
+    balanced = json.loads(run("plan", "--base-url", sim.base_url, "--org", ORG, "--emit", "json").stdout)["roles"]["balanced"]
+    assert balanced["preferred"] == DATED and balanced["model"] == DATED and balanced["served_by_listed_id"] is False
+
+
 # --------------------------------------------------------------------------- demo and simulator
 
 
