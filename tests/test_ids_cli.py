@@ -168,6 +168,65 @@ def test_a_discovered_row_that_fails_never_changes_the_exit_status(tmp_path: Pat
     assert "[models." not in rows[TERRA]["remediation"]  # the configured id is listed: no hint
 
 
+# --------------------------------------------------------------------------- models and config show
+
+
+def test_models_maps_the_dated_id_to_terra_and_shows_the_unlisted_configured_id(sim: Any) -> None:
+    sim.clear_requests()
+    result = run("models", "--base-url", sim.base_url, "--org", ORG, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [org] = json.loads(result.stdout)["orgs"]
+    rows = {r["id"]: r for r in org["models"]}
+    assert rows[DATED] == {"id": DATED, "tier": "terra", "configured_as": None, "listed": True, "note": rows[DATED]["note"]}
+    assert rows[ULTRA]["tier"] == "sol-ultra" and rows["gpt-5.6-sol-2026-06-26"]["tier"] == "sol"
+    assert rows[TERRA]["configured_as"] == "terra" and rows[TERRA]["listed"] is False
+    assert rows["gpt-5.5"]["listed"] is True and rows["gpt-5.5"]["configured_as"] == "fallback"
+    switch = {s["tier"]: s for s in org["switch"]}
+    assert switch["terra"]["listed"] == DATED and switch["terra"]["config_line"] == LINE
+    assert [(r.method, r.path) for r in sim.requests] == [("GET", "/v1/models")]  # one free listing, nothing sampled
+
+
+def test_models_table_gives_the_config_lines_to_paste(sim: Any) -> None:
+    result = run("models", "--base-url", sim.base_url, "--org", ORG)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    terra_row = next(line for line in lines if line.startswith(ORG) and f" {DATED} " in line)
+    assert " terra " in terra_row and " no " in terra_row and " yes " in terra_row
+    assert str(config_file()) in result.stdout
+    assert "[models.terra]" in lines and f'id = "{DATED}"' in lines
+
+
+def test_models_shows_a_switched_id_as_configured_and_offers_no_switch(sim: Any) -> None:
+    write_config(f'[models.terra]\nid = "{DATED}"\n')
+    [org] = json.loads(run("models", "--base-url", sim.base_url, "--org", ORG, "--format", "json").stdout)["orgs"]
+    rows = {r["id"]: r for r in org["models"]}
+    assert rows[DATED]["configured_as"] == "terra" and TERRA not in rows
+    assert "terra" not in {s["tier"] for s in org["switch"]}
+
+
+def test_models_an_unreadable_list_is_a_row_saying_why_and_exit_1(sim: Any) -> None:
+    result = run("models", "--base-url", sim.base_url, "--org", "org-sim-approved", "--org", "org-sim-foreign", "--format", "json")
+    assert result.exit_code == 1
+    orgs = {o["org"]: o for o in json.loads(result.stdout)["orgs"]}
+    assert orgs["org-sim-approved"]["read"] is True
+    assert orgs["org-sim-foreign"]["read"] is False and orgs["org-sim-foreign"]["error"]["verdict"] == "wrong_org"
+
+
+def test_models_without_a_key_is_one_line_exit_1() -> None:
+    result = CliRunner().invoke(main, ["models", "--org", ORG, "--no-keyring"], env={"OPENAI_API_KEY": ""})
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_config_show_says_where_each_model_id_comes_from() -> None:
+    path = write_config(f'[models.terra]\nid = "{DATED}"\n')
+    result = run("config", "show", "--format", "json", env={"GPT56PROBE_MODEL_LUNA": "gpt-5.6-luna-2026-06-26"})
+    rows = {r["setting"]: r for r in json.loads(result.stdout)}
+    assert rows["model[sol]"] == {"setting": "model[sol]", "value": "gpt-5.6-sol", "source": "built-in placeholder (gpt56probe/models.py)"}
+    assert rows["model[terra]"]["value"] == DATED and rows["model[terra]"]["source"] == f"file {path} [models.terra]"
+    assert rows["model[luna]"]["source"] == "env GPT56PROBE_MODEL_LUNA"
+    assert rows["model[fallbacks]"]["value"] == "gpt-5.5,gpt-5.4-mini"
+
+
 # --------------------------------------------------------------------------- plan
 
 
@@ -292,3 +351,16 @@ def test_a_hostile_list_is_at_most_eight_discovered_probes_and_never_reaches_the
     assert "\x1b" not in result.output and "\u202e" not in result.output and "x-injected: 1\n" not in result.output
     assert "328 more GPT-5.6 id(s)" in result.stdout and "cannot be model ids" in result.stdout
 
+
+def test_models_shows_a_hostile_list_safely_and_cut_to_size(hostile: str) -> None:
+    table = run("models", "--base-url", hostile, "--org", "org-hostile")
+    assert table.exit_code == 0 and "\x1b" not in table.output and "\u202e" not in table.output
+    assert max(len(line) for line in table.stdout.splitlines()) < 400  # the 5,000-character id is cut
+    injected = [line for line in table.stdout.splitlines() if "x-injected: 1" in line]
+    assert len(injected) == 1 and "gpt-5.6-terra\\r\\nx-injected: 1" in injected[0]  # a line break in an id adds no row
+    assert "gpt-5.6-sol\\u202eartlu" in table.stdout  # a bidi control shown as its escape
+    assert "GPT-5.6-TERRA" not in table.stdout and "gpt-5.60" not in table.stdout  # not GPT-5.6 ids
+    doc = json.loads(run("models", "--base-url", hostile, "--org", "org-hostile", "--format", "json").stdout)
+    rows = {r["id"]: r for r in doc["orgs"][0]["models"]}
+    assert rows["gpt-5.6-terr\u0430"]["tier"] == "unknown" and rows["gpt-5.6-sol-ultra"]["tier"] == "sol-ultra"
+    assert doc["orgs"][0]["switch"][0]["listed"] == "gpt-5.6-terra-2026-12-28"

@@ -230,6 +230,16 @@ def config_group() -> None:
 _ENV_OF = {"orgs": "OPENAI_ORG_ID", "project": "OPENAI_PROJECT_ID", "base_url": "OPENAI_BASE_URL", "no_keyring": "GPT56PROBE_NO_KEYRING"}
 
 
+def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
+    """Each tier's id and where it comes from (env GPT56PROBE_MODEL_<TIER>, the file's [models.<tier>], or
+    the built-in placeholder), then the fallbacks."""
+    rows = [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
+    fallbacks = ",".join(m.id for m in cfg.table.fallbacks)
+    rows.append({"setting": "model[fallbacks]", "value": fallbacks,
+                 "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/models.py)"})
+    return rows
+
+
 @config_group.command("show")
 @click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="As for check [env OPENAI_PROJECT_ID].")
@@ -283,7 +293,6 @@ def config_show(**params: Any) -> None:
         except NoKeyError:
             value, where = "(none)", "no rung supplied a key"
         rows.append({"setting": f"key[{org or 'default org'}]", "value": value, "source": where})
-    if cfg.models:
-        rows.append({"setting": "models", "value": ",".join(cfg.table.ids), "source": f"file {cfg.path}"})
+    rows += _model_id_rows(cfg)
     _print_rows(rows, fmt, empty="")
     sys.stdout.flush()
