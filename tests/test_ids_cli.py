@@ -267,6 +267,12 @@ def test_the_demo_shows_the_listed_id_hint() -> None:
     assert result.exit_code == 0 and LINE in rows[(ORG, TERRA)]["remediation"]
 
 
+def test_the_demo_shows_every_org_by_its_id_none_masked_as_a_piece_of_its_key() -> None:
+    result = CliRunner().invoke(main, ["demo", "--format", "plain"], env={"OPENAI_API_KEY": ""}, catch_exceptions=False)
+    shown = {line.split()[0] for line in result.stdout.splitlines() if line.startswith("org-")}
+    assert shown == set(DEMO_ORGS) and "***" not in result.stdout
+
+
 def test_the_dated_org_lists_dated_ids_only_and_answers_them(sim: Any) -> None:
     import requests
 
