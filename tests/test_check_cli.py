@@ -65,7 +65,7 @@ def test_each_simulator_scenario_gets_its_verdict_on_every_tier(sim, org):
 
 
 def test_every_answer_carries_a_real_request_id_and_the_org_name(sim):
-    from gpt56probe.simulator.server import org_name_for
+    from gpt56probe.simulator.answers import org_name_for
 
     _, doc = check_json(sim, "--org", "org-sim-approved")
     for r in doc["results"]:
