@@ -68,7 +68,8 @@ def install_config(ctx: click.Context) -> None:
     if sub in NO_CONFIG_COMMANDS:
         return
     cfg = get_config(ctx, monitoring=(sub == "check"))
-    mapping = cfg.default_map(list(getattr(ctx.command, "commands", {}) or ()))
+    command = ctx.command
+    mapping = cfg.default_map(command.list_commands(ctx) if isinstance(command, click.Group) else ())
     if mapping:
         merged = dict(ctx.default_map or {})
         merged.update(mapping)
