@@ -28,10 +28,12 @@ import json
 import math
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
+from gpt56probe.files import atomic_write_text, flocked, remove_stale_temps
 from gpt56probe.models import (DEFAULT_TABLE, TIERS, ModelIdSource, ModelTable, ModelTableError, env_model_overrides,
                                merge_overrides, model_id_sources)
 
@@ -51,6 +53,11 @@ DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = 
 }
 ORG_KEYS = ("label", "project", "email", "expect")
 SECTIONS = ("defaults", "orgs", "models")
+
+
+MAX_DEPTH = 6
+"""Tables and lists nest at most this deep (the real shape needs 3); deeper is refused, not recursed into."""
+LOCK_TIMEOUT_S = 10.0
 
 
 class ConfigError(ValueError):
@@ -110,6 +117,20 @@ def config_path(environ: Mapping[str, str] | None = None) -> Path:
     return config_dir(environ) / FILE_NAME
 
 
+def _depth(data: Any) -> int:
+    """How deep tables and lists nest, counted without recursion (a hostile file may nest thousands deep)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
 def _line_of(text: str, *names: str) -> int | None:
     """Best-effort line number of the last name in a dotted path (tomllib reports none for values)."""
     lines = text.splitlines()
@@ -138,6 +159,10 @@ def parse_config(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         return_msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
         raise ConfigError(f"config file {path}: {return_msg}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)")
 
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
@@ -154,6 +179,8 @@ def parse_config(text: str, path: Path) -> Config:
         if isinstance(value, bool) or not isinstance(value, types):
             want = " or ".join(t.__name__ for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
+        if isinstance(value, (int, float)) and not (math.isfinite(value) and value > 0):
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0, got {value!r}")
         if choices and value not in choices:
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be one of {', '.join(choices)}, got {value!r}")
         defaults[param] = value
@@ -261,32 +288,61 @@ def dumps_toml(data: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+HEADER = "# gpt56probe configuration (no keys here: they live in the OS keyring)\n"
+
+
 def save_raw(raw: Mapping[str, Any], path: Path) -> None:
-    """Write the config atomically (owner-only permissions; it holds e-mails, never keys)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("# gpt56probe configuration (no keys here: they live in the OS keyring)\n")
-        fh.write(dumps_toml(raw))
-    os.replace(tmp, path)
+    """Write the config atomically under a unique temporary name (owner-only: it holds e-mails, never keys).
+
+    Call with ``locked_config`` held when the new content depends on the old (``update_config`` does).
+    """
+    atomic_write_text(path, HEADER + dumps_toml(raw), mode=0o600)
+
+
+@contextmanager
+def locked_config(path: Path, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold the config file's lock (``.<name>.lock`` beside it); sweep temporary files killed writers left."""
+    with flocked(path.with_name(f".{path.name}.lock"), timeout_s, holder="another gpt56probe command"):
+        remove_stale_temps(path)
+        try:
+            path.with_name(path.name + ".tmp").unlink()  # the fixed temporary name older versions used
+        except OSError:
+            pass
+        yield
+
+
+def update_config(path: Path, change: Callable[[dict[str, Any]], Any]) -> Config:
+    """Read the file as it is now, apply ``change`` to its raw tables, write it back: all under the lock,
+    so parallel updates (20 ``auth set`` at once) each keep the others' changes. ``change`` returning
+    False means nothing changed: nothing is written."""
+    with locked_config(path):
+        current = load_config(path=path)
+        raw = copy.deepcopy(current.raw)
+        if change(raw) is False:
+            return current
+        save_raw(raw, path)
+        return parse_config(path.read_text(encoding="utf-8"), path)
 
 
 def upsert_org(config: Config, org: str, **fields: Any) -> Config:
     """Add or update ``[orgs."org"]`` (fields that are None are left as they were) and save."""
-    raw = copy.deepcopy(config.raw)
-    entry = raw.setdefault("orgs", {}).setdefault(org, {})
-    for key, value in fields.items():
-        if value is not None:
-            entry[key] = list(value) if isinstance(value, tuple) else value
-    save_raw(raw, config.path)
-    return parse_config(config.path.read_text(encoding="utf-8"), config.path)
+
+    def change(raw: dict[str, Any]) -> None:
+        entry = raw.setdefault("orgs", {}).setdefault(org, {})
+        for key, value in fields.items():
+            if value is not None:
+                entry[key] = list(value) if isinstance(value, tuple) else value
+
+    return update_config(config.path, change)
 
 
 def remove_org(config: Config, org: str) -> bool:
-    raw = copy.deepcopy(config.raw)
-    if org not in raw.get("orgs", {}):
-        return False
-    del raw["orgs"][org]
-    save_raw(raw, config.path)
-    return True
+    removed: list[bool] = []
+
+    def change(raw: dict[str, Any]) -> bool:
+        orgs = raw.get("orgs", {})
+        removed.append(org in orgs)
+        return orgs.pop(org, None) is not None
+
+    update_config(config.path, change)
+    return removed[0]

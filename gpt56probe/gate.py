@@ -15,7 +15,7 @@ Every sink passes text through ``GATE.scrub`` (``scrub_terminal`` for a terminal
 The sinks: stdout and stderr (``install`` wraps ``sys.stdout``/``sys.stderr`` for the
 whole CLI run, so click's own messages, ``-v`` traces, warnings and any new ``echo``
 pass the gate without asking), and every file the tool writes, which goes through
-``state.atomic_write_text`` (it calls ``GATE.scrub``), plus the ``--on-change`` payload
+``files.write_output`` (it calls ``GATE.scrub``), plus the ``--on-change`` payload
 and the ping body. tests/test_gate.py fails when a module writes anywhere else.
 
 The registry is process state on purpose: a secret learned anywhere (credentials,
@@ -162,6 +162,19 @@ class Gate:
             self._fragments = None
 
     # ------------------------------------------------------------------ scrubbing
+
+    def scrub_known(self, text: str) -> str:
+        """Only the run's own secrets removed (exact values and long fragments), nothing else changed.
+
+        For text as it arrives, before anything caps, wraps or parses it: a server that echoes
+        the key gives the rest of the program nothing to leak, and a body keeps its structure."""
+        if not isinstance(text, str) or not text:
+            return text
+        from gpt56probe.redact import scrub_values
+
+        with self._lock:
+            secrets = dict(self._secrets)
+        return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
 
     def scrub(self, text: str) -> str:
         """``text`` safe for any file or pipe: known secrets by value, shapes, control characters; no colour."""

@@ -178,8 +178,12 @@ class ModelTable:
             if unknown:
                 raise ModelTableError(f"models.{tier}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
             for price in ("input_price", "output_price"):
-                if price in row and not isinstance(row[price], (int, float)):
-                    raise ModelTableError(f"models.{tier}.{price} must be a number")
+                value = row.get(price)
+                if price in row and (isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf")):
+                    raise ModelTableError(f"models.{tier}.{price} must be a number >= 0")
+            for text in ("id", "role", "reasoning_effort"):
+                if text in row and (not isinstance(row[text], str) or not row[text].strip()):
+                    raise ModelTableError(f"models.{tier}.{text} must be a non-empty string, got {type(row[text]).__name__}")
             if "chat_token_param" in row and row["chat_token_param"] not in CHAT_TOKEN_PARAMS:
                 raise ModelTableError(f"models.{tier}.chat_token_param must be one of {', '.join(CHAT_TOKEN_PARAMS)}")
             index = next(i for i, m in enumerate(models) if m.tier == tier)

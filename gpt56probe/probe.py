@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Mapping
 import requests
 
 from gpt56probe import __version__
+from gpt56probe.gate import GATE
 from gpt56probe.models import ModelTable
 from gpt56probe.observation import PRECHECK_SKIPPED, Exchange, Failure, ModelListing, Observation, Target
 from gpt56probe.redact import public_url, redact
@@ -58,6 +59,15 @@ class Deadline:
         return self.end - time.monotonic()
 
 
+class _HeadersOnlyAuth(requests.auth.AuthBase):
+    """The probe's own Authorization header, and nothing else: with any auth set, requests never
+    reads ~/.netrc, which would replace the bearer key with Basic auth (every probe would read as
+    invalid_key) and send a credential the output gate does not know."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 def make_session(pool_size: int = 16, proxy: str | None = None, trust_env: bool = True) -> requests.Session:
     """One Session for a whole check: pooled connections, no urllib3 retries (we decide),
     proxies and CA bundle from the environment as requests does, plus ``--proxy``.
@@ -71,6 +81,7 @@ def make_session(pool_size: int = 16, proxy: str | None = None, trust_env: bool 
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = USER_AGENT
+    session.auth = _HeadersOnlyAuth()
     if proxy:
         session.proxies.update({"http": proxy, "https": proxy})
     return session
@@ -162,9 +173,10 @@ STREAM_HEAD_CHARS = 8 * 1024
 
 
 def _stored_text(raw: bytes, encoding: str | None, is_stream: bool, limit: int = STORED_BODY_CHARS) -> str:
-    """The body as kept on the Exchange: at most ``limit`` characters. A long stream keeps its start and,
+    """The body as kept on the Exchange: at most ``limit`` characters, the run's secrets already
+    removed (before the cut, so a cut cannot leave part of a key). A long stream keeps its start and,
     above all, its end, where a stream's verdict is (the terminal event, an in-band error)."""
-    text = raw.decode(encoding or "utf-8", "replace") if raw else ""
+    text = GATE.scrub_known(raw.decode(encoding or "utf-8", "replace")) if raw else ""
     if len(text) <= limit:
         return text
     if not is_stream or limit <= 2 * STREAM_HEAD_CHARS:
@@ -207,7 +219,7 @@ def http_exchange(
         with session.request(method, url, headers=dict(headers), json=body, timeout=timeout, stream=True) as response, \
                 _BodyWatchdog(response, max(0.0, read_budget - (time.monotonic() - started))) as watchdog:
             status = response.status_code
-            resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            resp_headers = {k.lower(): GATE.scrub_known(v) for k, v in response.headers.items()}
             is_stream = sse and "text/event-stream" in resp_headers.get("content-type", "")
             raw, failure = _read_capped(response, settings.max_body_bytes)
             if watchdog.fired.is_set():
@@ -218,13 +230,14 @@ def http_exchange(
     except (requests.exceptions.RequestException, OSError, ValueError, AttributeError) as exc:
         if watchdog is not None and watchdog.fired.is_set():
             return cut_short()
+        detail = redact(GATE.scrub_known(str(exc)))[:300]
         if not isinstance(exc, requests.exceptions.RequestException):
-            exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), redact(str(exc))[:300])
+            exchange = Exchange(status, resp_headers, "", time.monotonic() - started, _failure_of(exc), detail)
             return _trace(settings, method, url, exchange)
         failure = _failure_of(exc)
         if failure in (Failure.READ_TIMEOUT, Failure.CONNECT_TIMEOUT) and deadline.left() <= 0.05:
             failure = Failure.DEADLINE
-        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, failure, redact(str(exc))[:300])
+        exchange = Exchange(status, resp_headers, "", time.monotonic() - started, failure, detail)
     return _trace(settings, method, url, exchange)
 
 

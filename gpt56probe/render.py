@@ -49,6 +49,29 @@ def verdict_counts(diagnoses: Iterable[Diagnosis]) -> dict[str, int]:
     return {v.value: counts[v.value] for v in Verdict if counts[v.value]}
 
 
+def _plain(text: str) -> str:
+    """One line of printable characters without '|', where Nagios cuts the text from its perfdata."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split()).replace("|", "/")
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Text fit for a status line: ``_plain`` and at most ``limit`` characters."""
+    flat = _plain(text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
+
+
+def perf_label(text: str) -> str:
+    """A perfdata label as the monitoring-plugins guidelines want it: in single quotes, a quote
+    doubled; '=' and '|' (which no quoting protects) and control characters become '_'."""
+    cleaned = "".join("_" if c in "=|" or not c.isprintable() else c for c in text)
+    return "'" + cleaned.replace("'", "''") + "'"
+
+
+def unknown_line(cause: str) -> str:
+    """The status line of a run that could not judge: ``GPT56 UNKNOWN - <one-line cause>``."""
+    return f"GPT56 {Severity.UNKNOWN.value} - {one_line(cause)}"
+
+
 def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS) -> str:
     """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional."""
     reachable, total = expected_reach(diagnoses, expected)
@@ -58,7 +81,7 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
     if problems:
         shown = problems[:3]
         more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
-        text += "; " + ", ".join(shown) + more
+        text += "; " + _plain(", ".join(shown)) + more
     if perfdata:
         perf = []
         for d in diagnoses:
@@ -69,7 +92,7 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
                 label = f"{d.target.org}_{label}"
             if d.target.surface != "chat" or d.target.stream:
                 label += f"_{d.target.surface}{'_stream' if d.target.stream else ''}"
-            perf.append(f"'{label}'={d.latency_ms / 1000:.2f}s;;;0")
+            perf.append(f"{perf_label(label)}={d.latency_ms / 1000:.2f}s;;;0")
         if perf:
             text += " | " + " ".join(perf)
     return text

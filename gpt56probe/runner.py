@@ -1,21 +1,88 @@
-"""Fan-out: every target of a plan probed concurrently, under one deadline."""
+"""Fan-out: every target of a plan probed concurrently, under one hard deadline.
+
+The deadline is a wall-clock bound on the run, whatever a server does: the
+probes run in daemon threads and the caller's thread only waits, in short
+slices, until they are done or the deadline (plus a short grace for probes to
+report their own cut-off) has passed. A probe still in flight then (a server
+trickling its headers, a hung DNS lookup or proxy) is reported as a deadline
+``timeout`` and abandoned: a daemon thread never keeps the process alive. The
+short wait slices also let a signal handler's exception (interrupts.py) end
+the run at once.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Callable, Generic, Mapping, Sequence, TypeVar
 
 from gpt56probe.models import ModelTable
 from gpt56probe.observation import Exchange, Failure, Observation, Target
 from gpt56probe.probe import Deadline, HttpSettings, Prober, make_session, now_iso
+
+WAIT_SLICE_S = 0.05
+"""How long the waiting thread sleeps at a time: the bound on how late it sees a signal."""
+REPORT_GRACE_S = 0.25
+"""After the deadline, how long a probe may take to report its own cut-off before it is abandoned."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class RunResult:
     observations: tuple[Observation, ...]
     wall_s: float
+    abandoned: int = 0  # probes still in flight at the deadline, reported as timeout
+
+
+def _wait_until(done: threading.Event, end: float) -> bool:
+    """Wait for ``done`` until monotonic time ``end``, in slices a signal can interrupt."""
+    while not done.is_set():
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        done.wait(min(WAIT_SLICE_S, left))
+    return True
+
+
+@dataclass
+class Bounded(Generic[T]):
+    """The outcome of ``call_bounded``: a value, an error, or neither (still running at the bound)."""
+
+    finished: bool
+    value: T | None = None
+    error: BaseException | None = None
+
+
+def call_bounded(fn: Callable[[], T], timeout_s: float, name: str = "bounded") -> Bounded[T]:
+    """Run ``fn`` in a daemon thread and wait at most ``timeout_s`` for it.
+
+    For blocking calls no timeout option can bound (a server trickling its
+    headers, a keyring waiting for an unlock prompt): the caller goes on, and
+    the thread is abandoned, never joined.
+    """
+    done = threading.Event()
+    box: Bounded[T] = Bounded(False)
+
+    def run() -> None:
+        try:
+            box.value = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            box.error = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    if not _wait_until(done, time.monotonic() + max(0.0, timeout_s)):
+        return Bounded(False)
+    return Bounded(True, box.value, box.error)
+
+
+def _deadline_observation(target: Target, detail: str, started: float | None, started_at: str) -> Observation:
+    latency = time.monotonic() - started if started is not None else 0.0
+    return Observation(target, sample=Exchange(latency_s=latency, failure=Failure.DEADLINE, failure_detail=detail),
+                       started_at=started_at or now_iso())
 
 
 def run_plan(
@@ -32,20 +99,80 @@ def run_plan(
 ) -> RunResult:
     """Probe every target; results keep the plan's order.
 
-    ``keys`` maps a target's ``key_id`` to the API key. A target still queued
-    when the deadline passes is reported as a DEADLINE failure, not dropped.
+    ``keys`` maps a target's ``key_id`` to the API key. Returns by
+    ``deadline_s + REPORT_GRACE_S`` at the latest: a target still queued or in
+    flight then is a DEADLINE failure (verdict ``timeout``), never dropped.
+    An exception inside a probe (a bug) is raised here, in the caller's thread.
     """
     started = time.monotonic()
     deadline = Deadline(deadline_s)
-    workers = max(1, min(concurrency, len(targets) or 1))
-    with make_session(pool_size=workers, proxy=proxy, trust_env=trust_env) as session:
-        prober = Prober(session, settings, table, deadline)
+    count = len(targets)
+    results: list[Observation | None] = [None] * count
+    begun: list[tuple[float, str] | None] = [None] * count
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    done = threading.Event()
+    stop = threading.Event()
+    cursor = [0]
+    finished = [0]
+    if count == 0:
+        return RunResult((), 0.0)
+    workers = max(1, min(concurrency, count))
+    session = make_session(pool_size=workers, proxy=proxy, trust_env=trust_env)
+    prober = Prober(session, settings, table, deadline)
 
-        def one(target: Target) -> Observation:
-            if deadline.left() <= 0:
-                return Observation(target, sample=Exchange(failure=Failure.DEADLINE, failure_detail="not started before the deadline"), started_at=now_iso())
-            return prober.probe(target, keys.get(target.key_id, ""), precheck=precheck)
+    def worker() -> None:
+        while not stop.is_set():
+            with lock:
+                index = cursor[0]
+                cursor[0] += 1
+            if index >= count:
+                return
+            target = targets[index]
+            observation: Observation | None = None
+            try:
+                if deadline.left() <= 0:
+                    observation = _deadline_observation(target, "not started before the deadline", None, "")
+                else:
+                    begun[index] = (time.monotonic(), now_iso())
+                    observation = prober.probe(target, keys.get(target.key_id, ""), precheck=precheck)
+            except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                with lock:
+                    errors.append(exc)
+                stop.set()
+                done.set()
+                return
+            finally:
+                with lock:
+                    if observation is not None:
+                        results[index] = observation
+                    finished[0] += 1
+                    if finished[0] >= count:
+                        done.set()
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe") as pool:
-            observations = tuple(pool.map(one, targets))
-    return RunResult(observations, time.monotonic() - started)
+    threads = [threading.Thread(target=worker, name=f"probe-{n}", daemon=True) for n in range(workers)]
+    try:
+        for thread in threads:
+            thread.start()
+        completed = _wait_until(done, deadline.end + REPORT_GRACE_S)
+    finally:
+        stop.set()  # queued targets are not started any more; in-flight ones are abandoned
+    if errors:
+        raise errors[0]
+    abandoned = 0
+    with lock:
+        observations = list(results)
+        starts = list(begun)
+    for index, observation in enumerate(observations):
+        if observation is None:
+            start = starts[index]
+            if start is not None:
+                abandoned += 1
+                observations[index] = _deadline_observation(targets[index], "still waiting for the answer at the deadline",
+                                                            start[0], start[1])
+            else:
+                observations[index] = _deadline_observation(targets[index], "not started before the deadline", None, "")
+    if completed:
+        session.close()
+    # else: abandoned threads still use the session; it is dropped with them.
+    return RunResult(tuple(o for o in observations if o is not None), time.monotonic() - started, abandoned)

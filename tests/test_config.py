@@ -81,8 +81,9 @@ def test_malformed_config_exit_codes() -> None:
     runner = CliRunner()
     check = runner.invoke(main, ["check", "--org", "org-a"])
     assert check.exit_code == 3
-    assert "config.toml" in check.output and "line 1" in check.output and "Traceback" not in check.output
-    assert len(check.output.strip().splitlines()) == 1
+    assert "config.toml" in check.stderr and "line 1" in check.stderr and "Traceback" not in check.output
+    assert len(check.stderr.strip().splitlines()) == 1  # the cause, for a human
+    assert check.stdout.startswith("GPT56 UNKNOWN - config file ") and len(check.stdout.splitlines()) == 1  # the status line
     for args in (["orgs"], ["auth", "list"], ["config", "show"]):
         other = runner.invoke(main, args)
         assert other.exit_code == 1, args

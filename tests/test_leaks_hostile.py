@@ -125,7 +125,7 @@ def test_a_base_url_with_credentials_is_refused_in_one_line_without_showing_them
     result = CliRunner().invoke(main, ["check", "--base-url", f"https://me:{BASE_PASSWORD}@relay.example/v1"])
     assert result.exit_code == 3
     assert BASE_PASSWORD not in result.output
-    assert len(result.stderr.strip().splitlines()) == 1 and "credentials" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "user:password@" in result.stderr
 
 
 @pytest.mark.parametrize("command", [["plan", "--org", ORG], ["support-packet", "--org", ORG, "--model", "gpt-5.6-sol", "--no-input"]])
@@ -133,7 +133,7 @@ def test_every_command_taking_a_base_url_refuses_credentials_in_it(command: list
     result = CliRunner().invoke(main, [*command, "--base-url", f"https://me:{BASE_PASSWORD}@relay.example/v1"],
                                 env={"OPENAI_API_KEY": "sk-test-fake-key-not-real-0000"})
     assert result.exit_code != 0
-    assert BASE_PASSWORD not in result.output and "credentials" in result.output
+    assert BASE_PASSWORD not in result.output and "user:password@" in result.output
 
 
 def test_the_ping_warning_names_the_host_without_its_userinfo(tmp_path: Path) -> None:
@@ -156,3 +156,35 @@ def test_packets_are_written_owner_only(tmp_path: Path) -> None:
                                        "--no-input", "--format", "markdown", "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_answers_a_probe_keeps_never_hold_the_key_it_sent() -> None:
+    """Removed as the answer arrives (headers, body, error text), before anything caps or parses it."""
+    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.models import DEFAULT_TABLE
+
+    with hostile_server() as (server, seen):
+        outcome = perform_check(CheckRequest(orgs=[OrgCredential(ORG, KEY)], models=DEFAULT_TABLE.models, table=DEFAULT_TABLE,
+                                             surface="both", base_url=f"{server}/v1", timeout_s=3, deadline_s=15))
+    assert any(KEY in a for a in seen.authorizations)
+    kept = []
+    for observation in outcome.observations:
+        for exchange in (observation.sample, observation.precheck_exchange):
+            if exchange is not None:
+                kept += [exchange.body, exchange.failure_detail, *exchange.headers.values()]
+    assert kept and not [text for text in kept if any(KEY[i:i + 12] in text for i in range(len(KEY) - 11))]
+    assert any("x-padded-echo" in o.sample.headers for o in outcome.observations if o.sample is not None)
+
+
+def test_a_netrc_entry_never_replaces_the_bearer_key(sim, tmp_path: Path) -> None:
+    home = Path(os.environ["HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    netrc = home / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login netrcuser password TESTFAKEnetrcPassw0rd\n")
+    netrc.chmod(0o600)
+    sim.clear_requests()
+    result = CliRunner().invoke(main, ["check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna",
+                                       "--state-dir", str(tmp_path)], env={"OPENAI_API_KEY": "sk-test-fake-key-not-real-0000"})
+    assert result.exit_code == 0, result.output
+    sent = [r.headers.get("authorization", "") for r in sim.requests]
+    assert sent and all(a == "Bearer sk-test-fake-key-not-real-0000" for a in sent), sent

@@ -117,9 +117,11 @@ def test_read_history_skips_garbage_and_load_state_survives_corruption(tmp_path:
 
 
 def test_atomic_write_leaves_no_temporary_files_and_sets_mode(tmp_path: Path) -> None:
+    from gpt56probe.files import write_output
+
     target = tmp_path / "sub" / "m.prom"
-    state.atomic_write_text(target, "x 1\n", mode=0o644)
-    state.atomic_write_text(target, "x 2\n", mode=0o644)
+    write_output(target, "x 1\n", mode=0o644)
+    write_output(target, "x 2\n", mode=0o644)
     assert target.read_text() == "x 2\n"
     assert os.listdir(target.parent) == ["m.prom"]
     assert target.stat().st_mode & 0o777 == 0o644

@@ -68,7 +68,8 @@ def install_config(ctx: click.Context) -> None:
     if sub in NO_CONFIG_COMMANDS:
         return
     cfg = get_config(ctx, monitoring=(sub == "check"))
-    mapping = cfg.default_map(list(getattr(ctx.command, "commands", {}) or ()))
+    command = ctx.command
+    mapping = cfg.default_map(command.list_commands(ctx) if isinstance(command, click.Group) else ())
     if mapping:
         merged = dict(ctx.default_map or {})
         merged.update(mapping)
@@ -115,9 +116,9 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
       gpt56probe auth set --org org-abc --label prod
       pass show openai/prod | gpt56probe auth set --org org-abc
     """
-    from gpt56probe.config import upsert_org
+    from gpt56probe.config import ConfigError, upsert_org
     from gpt56probe.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set, plaintext_warning
-
+    from gpt56probe.files import LockTimeout
     from gpt56probe.gate import GATE
 
     org = org.strip()
@@ -140,8 +141,8 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
         raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
     try:
         upsert_org(cfg, org, label=label, project=project, email=email)
-    except OSError as exc:
-        raise click.ClickException(f"key stored, but the config file {cfg.path} could not be written: {exc.strerror or exc}") from None
+    except (OSError, LockTimeout, ConfigError) as exc:
+        raise click.ClickException(f"key stored, but the config file {cfg.path} could not be written: {getattr(exc, 'strerror', None) or exc}") from None
     click.echo(f"stored {fingerprint(key)} for {org} in the keyring ({backend}); org recorded in {cfg.path}", err=True)
     warning = plaintext_warning()
     if warning:
@@ -174,8 +175,9 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
 @click.option("--org", required=True, metavar="ORG", help="Organization id.")
 def auth_delete(org: str) -> None:
     """Delete ORG's keyring entry and remove it from the config file."""
-    from gpt56probe.config import remove_org
+    from gpt56probe.config import ConfigError, remove_org
     from gpt56probe.credentials import KeyringUnavailable, keyring_delete
+    from gpt56probe.files import LockTimeout
 
     cfg = get_config()
     notes = []
@@ -185,8 +187,8 @@ def auth_delete(org: str) -> None:
         notes.append(f"keyring not touched ({exc})")
     try:
         notes.append(f"removed from {cfg.path}" if remove_org(cfg, org) else "not in the config file")
-    except OSError as exc:
-        raise click.ClickException(f"could not write {cfg.path}: {exc.strerror or exc}") from None
+    except (OSError, LockTimeout, ConfigError) as exc:
+        raise click.ClickException(f"could not write {cfg.path}: {getattr(exc, 'strerror', None) or exc}") from None
     click.echo(f"{org}: " + "; ".join(notes), err=True)
 
 

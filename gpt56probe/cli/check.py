@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
+                                   have_pysocks, stdout_gone, warn)
 from gpt56probe.cli.history import cron_options, default_state_dir
+
+if TYPE_CHECKING:
+    from gpt56probe.cli.sinks import Sinks
 
 TIER_CHOICE = click.Choice(["sol", "terra", "luna"], case_sensitive=False)
 
 
 def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
-    """Print the outcome; ``severity`` overrides the outcome's (--fail-after), ``quiet`` prints one line or nothing."""
+    """Print the outcome; ``severity`` overrides the outcome's (--fail-after); ``quiet`` prints nothing
+    when OK, else one status line (the JSON document with --format json)."""
     from gpt56probe import render
     from gpt56probe.observation import Severity
 
@@ -22,17 +27,18 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     notes = [*notes, *outcome.notes]  # what the run left out (check --discover)
     if quiet and severity is Severity.OK:
         return
-    if fmt == "nagios" or quiet:
-        click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers))
-        return
     from gpt56probe.cost import diagnosis_cost, probe_cost
 
-    spent = probe_cost(outcome.diagnoses, outcome.table)
     if fmt == "json":
+        spent = probe_cost(outcome.diagnoses, outcome.table)
         click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
                                                        extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
                                                        cost_of=lambda d: diagnosis_cost(d, outcome.table))))
         return
+    if fmt == "nagios" or quiet:
+        click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers))
+        return
+    spent = probe_cost(outcome.diagnoses, outcome.table)
     click.echo(render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]))
     click.echo()
     click.echo(render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
@@ -45,10 +51,6 @@ def _tracer(verbose: bool) -> Any:
 
 
 # --------------------------------------------------------------------------- cron: state, alerts, metrics (issue #6)
-
-
-def _warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
 
 
 def _run_on_change(command: str, payload: dict[str, Any]) -> None:
@@ -66,87 +68,114 @@ def _run_on_change(command: str, payload: dict[str, Any]) -> None:
         proc = subprocess.run(command, shell=True, input=GATE.scrub(json.dumps(payload, indent=2)), text=True, timeout=30,
                               capture_output=True, errors="replace")
     except subprocess.TimeoutExpired:
-        _warn("--on-change command did not finish within 30s")
+        warn("--on-change command did not finish within 30s")
         return
     except OSError as exc:
-        _warn(f"--on-change command could not run: {exc}")
+        warn(f"--on-change command could not run: {exc}")
         return
     if proc.stdout:
         click.echo(proc.stdout, nl=False)
     if proc.stderr:
         click.echo(proc.stderr, nl=False, err=True)
     if proc.returncode:
-        _warn(f"--on-change command exited {proc.returncode}")
+        warn(f"--on-change command exited {proc.returncode}")
 
 
-def _ping(url: str, ok: bool, body: str) -> None:
-    """healthchecks.io convention: POST to URL on success, URL/fail otherwise; a failed ping only warns.
+def _record(outcome: Any, run_id: str, state_dir: Any, clock: Any, deadline: float, lock_timeout: float) -> Any:
+    """Record history and state under the lock; a signal during the write waits until it is done.
+    None when the state directory cannot be written (a warning says why)."""
+    from gpt56probe import interrupts, state
+    from gpt56probe.observation import Severity
 
-    The body passes the output gate like every other sink; warnings name the URL without its userinfo."""
-    import requests
-
-    from gpt56probe.gate import GATE
-    from gpt56probe.redact import public_url
-
-    from urllib.parse import urlsplit
-
-    target = url if ok else url.rstrip("/") + "/fail"
+    rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value)
     try:
-        where = urlsplit(public_url(url)).netloc or "the ping URL"  # the path of a ping URL is its check's token
-    except ValueError:
-        where = "the ping URL"
-    try:
-        resp = requests.post(target, data=GATE.scrub(body).encode("utf-8"), timeout=10,
-                             headers={"Content-Type": "text/plain; charset=utf-8"})
-    except Exception as exc:  # noqa: BLE001 - a ping must never fail the check (bad URL, encoding, network)
-        _warn(f"ping to {where} failed: {type(exc).__name__}")
-        return
-    if resp.status_code >= 400:
-        _warn(f"ping to {where} answered HTTP {resp.status_code}")
+        with state.locked(state_dir, min(lock_timeout, clock.sink_budget(deadline))):
+            with interrupts.deferred():
+                record = state.record_locked(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK)
+    except state.StateLockTimeout as exc:
+        raise MonitoringInputError(str(exc)) from None
+    except OSError as exc:
+        warn(f"cannot record the run in {state_dir}: {exc.strerror or exc}")
+        return None
+    for problem in record.problems:
+        warn(problem)
+    return record
 
 
-def _record_and_report(outcome: Any, fmt: str, quiet: bool, state_dir: Any, on_change: str | None, ping_url: str | None,
-                       fail_after: int | None, prom_file: Any, lock_timeout: float) -> int:
+def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, on_change: str | None,
+                       fail_after: int | None, lock_timeout: float) -> int:
     """After a check: record history and state, print, report changes, write metrics, ping. Returns the exit status."""
-    import time
     import uuid
     from datetime import datetime
 
     from gpt56probe import metrics, render, state
+    from gpt56probe.cli.sinks import ping, write_prom
     from gpt56probe.observation import Severity
 
     run_id = uuid.uuid4().hex[:16]
-    rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at)
-    record = None
-    try:
-        record = state.record_run(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK,
-                                  lock_timeout_s=lock_timeout)
-    except state.StateLockTimeout as exc:
-        raise MonitoringInputError(str(exc)) from None
-    except OSError as exc:
-        _warn(f"cannot record the run in {state_dir}: {exc}")
+    record = _record(outcome, run_id, state_dir, clock, sinks.deadline_s, lock_timeout)
     severity = outcome.severity
     if record is not None:
         severity = state.apply_fail_after(severity, record.consecutive_failures, fail_after)
-    _emit(outcome, fmt, severity=severity, quiet=quiet)
+    try:
+        _emit(outcome, sinks.fmt, severity=severity, quiet=sinks.quiet)
+    except BrokenPipeError:  # stdout's reader quit; the other sinks still get the truth
+        stdout_gone()
     changes = record.transitions if record is not None else ()
-    for change in changes:
-        click.echo(change.describe(), err=True)
+    if not sinks.quiet:  # quiet: changes go to history and the hook only
+        for change in changes:
+            click.echo(change.describe(), err=True)
     if changes and on_change:
         _run_on_change(on_change, {"run_id": run_id, "checked_at": outcome.checked_at, "status": severity.value,
                                    "changes": [c.to_dict() for c in changes]})
-    if prom_file is not None:
+    if sinks.prom_file is not None:
         try:
             started = datetime.fromisoformat(outcome.checked_at).timestamp()
         except ValueError:
-            started = time.time()
-        try:
-            state.atomic_write_text(prom_file, metrics.render_metrics(outcome.diagnoses, severity.exit_code, started), mode=0o644)
-        except OSError as exc:
-            _warn(f"cannot write {prom_file}: {exc}")
-    if ping_url:
-        _ping(ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
+            started = clock.started_wall
+        write_prom(sinks.prom_file, metrics.render_metrics(outcome.diagnoses, severity.exit_code, started))
+    if sinks.ping_url:
+        ping(sinks.ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers),
+             clock.sink_budget(sinks.deadline_s))
     return severity.exit_code
+
+
+def _refuse_socks_from_environment(base_url: str, proxy: str | None) -> None:
+    """requests would take a SOCKS proxy from ALL_PROXY/HTTPS_PROXY and fail every probe without PySocks."""
+    if proxy or have_pysocks():
+        return
+    import requests.utils
+
+    found = requests.utils.get_environ_proxies(base_url)
+    if any(str(value).lower().startswith("socks") for value in found.values()):
+        raise MonitoringInputError(f"the proxy from the environment is SOCKS; {SOCKS_FIX}, or unset it for this run")
+
+
+def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api_key_env: str | None, no_keyring: bool,
+                  verbose: bool, budget_s: float) -> list[Any]:
+    """Each org's key, by the one credential order; bounded in time (a desktop keyring may wait for an unlock)."""
+    from gpt56probe.checkrun import OrgCredential
+    from gpt56probe.credentials import NoKeyError, resolve_key
+    from gpt56probe.runner import call_bounded
+
+    def resolve_all() -> list[tuple[Any, Any]]:
+        return [(org, resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring, log=_tracer(verbose))) for org in orgs]
+
+    outcome = call_bounded(resolve_all, budget_s, name="keys")
+    if not outcome.finished:
+        raise MonitoringInputError("the keyring did not answer within the --deadline; under cron use --no-keyring "
+                                   "with OPENAI_API_KEY or --api-key-env VAR")
+    if isinstance(outcome.error, NoKeyError):
+        raise MonitoringInputError(str(outcome.error)) from None
+    if outcome.error is not None:
+        raise outcome.error
+    creds = []
+    for org, resolved in outcome.value or ():
+        org_project = project or (cfg.orgs[org].project if org in cfg.orgs else None)
+        creds.append(OrgCredential(org, resolved.key, org_project, resolved.source))
+        if verbose:
+            click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
+    return creds
 
 
 @click.command(cls=MonitoringCommand)
@@ -187,14 +216,18 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
       2 CRITICAL  an expected tier has an access verdict
       3 UNKNOWN   the check could not be made or judged
     """
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.credentials import NoKeyError, resolve_key
+    from gpt56probe.checkrun import CheckRequest, perform_check
     from gpt56probe.discovery import DISCOVER_ALL
-    from gpt56probe.models import DEFAULT_TABLE, TIERS
+    from gpt56probe.models import TIERS
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     from gpt56probe.cli.auth import get_config
+    from gpt56probe.cli.sinks import SINKS_META, Sinks, run_clock
 
+    ctx = click.get_current_context()
+    clock = run_clock(ctx)
+    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline)
+    ctx.meta[SINKS_META] = sinks  # from here on, any failure is UNKNOWN in these sinks (cli/guard.py)
     cfg = get_config(monitoring=True)
     table = cfg.table
     all_orgs, api_key_env, no_keyring = cron.pop("all_orgs", False), cron.pop("api_key_env", None), cron.pop("no_keyring", False)
@@ -209,27 +242,19 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         if cron.get("discover"):
             click.echo("note: --discover adds a probe per listed GPT-5.6 id that is not configured, known only once each org's list is read", err=True)
         sys.exit(0)
-    creds = []
-    for org in orgs or (None,):
-        try:
-            resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring, log=_tracer(verbose))
-        except NoKeyError as exc:
-            raise MonitoringInputError(str(exc)) from None
-        org_project = project or (cfg.orgs[org].project if org in cfg.orgs else None)
-        creds.append(OrgCredential(org, resolved.key, org_project, resolved.source))
-        if verbose:
-            click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
+    _refuse_socks_from_environment(base_url or DEFAULT_BASE_URL, proxy)
+    creds = _resolve_keys(orgs or (None,), cfg, project, api_key_env, no_keyring, verbose, clock.left(deadline))
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
     expected = cron["expect"] or {org: (cfg.orgs[org].expect if org in cfg.orgs and cfg.orgs[org].expect else TIERS) for org in orgs or (None,)}
     request = CheckRequest(
         orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
-        base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=deadline,
+        base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=max(0.0, clock.left(deadline)),
         concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
         discover=DISCOVER_ALL if cron.pop("discover", False) else "", discover_tiers=tiers, id_sources=cfg.model_sources,
     )
     outcome = perform_check(request)
-    sys.exit(_record_and_report(outcome, fmt, cron["quiet"], cron["state_dir"] or default_state_dir(), cron["on_change"],
-                                cron["ping_url"], cron["fail_after"], cron["prom_file"], cron["lock_timeout"]))
+    sys.exit(_record_and_report(outcome, sinks, clock, cron["state_dir"] or default_state_dir(), cron["on_change"],
+                                cron["fail_after"], cron["lock_timeout"]))
 
 
 @click.command()

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
 from typing import Any, Callable, TypeVar
+
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_UNKNOWN = 3
+STARTED_META = "gpt56probe.started"
+"""ctx.meta key: (monotonic, wall-clock) time the command line was read; the run's clock (cli/sinks.py)."""
+EXIT_INTERNAL = 70
+"""A crash (a bug) in a command without the monitoring convention: sysexits.h EX_SOFTWARE, never 1."""
+
+
+EXIT_STDOUT_CLOSED = 141
+"""stdout's reader went away (``check | head -1``): 128 + SIGPIPE, quietly, as other Unix tools do."""
+
+
+def stdout_gone() -> None:
+    """Point stdout at /dev/null after its reader closed it, so nothing later (the exit flush) complains."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test runner's buffer): nothing to protect
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def error_line(message: str) -> None:
+    """One error line on stderr."""
+    click.echo(f"Error: {message}", err=True)
 
 
 class OneLineError(click.ClickException):
     """A user error as one line on stderr, never a traceback nor the usage block (exit 1)."""
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"Error: {self.format_message()}", err=True)
+        error_line(self.format_message())
 
 
 class OneLineUsageError(OneLineError):
@@ -49,28 +83,56 @@ class MonitoringCommand(OneLineUsageCommand):
     usage_error = MonitoringInputError
 
 
+def _shown(value: str) -> str:
+    """A URL as it may appear in an error line: credentials redacted, control characters dropped."""
+    from gpt56probe.redact import redact
+
+    return repr(redact("".join(c for c in value if c.isprintable())))
+
+
 def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A base URL must be http(s)://host[:port]/path; it normally ends in /v1, as the SDK's does."""
+    """A base URL is http(s)://host[:port]/.../v1, as the SDK's is; nothing after the path.
+
+    Refused: a URL that does not parse, a query or fragment (they would be sent
+    with every request), user:password@ (requests would send Basic auth instead
+    of the bearer key), and a path without the /v1 every endpoint hangs off.
+    """
     if value is None:
         return None
     from urllib.parse import urlsplit
 
     remember_url(value)
-    parts = urlsplit(value)
-    if "@" in parts.netloc:
-        raise click.BadParameter("the base URL must not carry credentials (user:password@host): requests would send them "
-                                 "as Basic auth instead of the bearer key; give the key with OPENAI_API_KEY or the keyring")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{value!r} is not an http(s) URL (example: https://api.openai.com/v1)")
-    from gpt56probe.gate import GATE
-    from gpt56probe.redact import public_url
-
-    GATE.add_public(public_url(value.rstrip("/")))
+    value = value.strip()
     try:
+        parts = urlsplit(value)
         parts.port
-    except ValueError:
-        raise click.BadParameter(f"{value!r} has an invalid port") from None
-    return value.rstrip("/")
+    except ValueError as exc:
+        raise click.BadParameter(f"{_shown(value)} is not a valid URL ({exc}); example: https://api.openai.com/v1") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{_shown(value)} is not an http(s) URL (example: https://api.openai.com/v1)")
+    if "@" in parts.netloc:
+        raise click.BadParameter("must not carry user:password@ (requests would send it as Basic auth instead of the API key); "
+                                 "give the key with OPENAI_API_KEY, --api-key-env or the keyring")
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise click.BadParameter(f"{_shown(value)} has a query or fragment; give only scheme://host[:port]/path ending in /v1")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/v1"):
+        raise click.BadParameter(f"{_shown(value)} does not end in /v1; did you mean {parts.scheme}://{parts.netloc}{path}/v1 ?")
+    from gpt56probe.gate import GATE
+
+    GATE.add_public(f"{parts.scheme}://{parts.netloc}{path}")  # shown as given: a gateway path's hex id is no secret
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def have_pysocks() -> bool:
+    try:
+        import socks  # noqa: F401 - PySocks, what requests needs for socks5:// proxies
+    except ImportError:
+        return False
+    return True
+
+
+SOCKS_FIX = "SOCKS proxies need PySocks: pip install 'requests[socks]'"
 
 
 def remember_url(url: str) -> None:
@@ -80,23 +142,66 @@ def remember_url(url: str) -> None:
     GATE.add_url(url)
 
 
-def secret_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Callback for URL options that may carry credentials (--ping-url): the gate learns them first."""
-    if value is not None:
-        remember_url(value)
-    return value
-
-
 def validate_proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
     from urllib.parse import urlsplit
 
     remember_url(value)
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        parts.port
+    except ValueError:
+        raise click.BadParameter("a proxy must look like http://host:port") from None
+    if parts.scheme not in ("http", "https", "socks5", "socks5h", "socks4", "socks4a") or not parts.hostname:
         raise click.BadParameter("a proxy must look like http://host:port")
+    if parts.scheme.startswith("socks") and not have_pysocks():
+        raise click.BadParameter(SOCKS_FIX)
     return value
+
+
+def validate_ping_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A dead-man's-switch URL must be absolute http(s), e.g. https://hc-ping.com/UUID."""
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    remember_url(value)
+    try:
+        parts = urlsplit(value.strip())
+        parts.port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{_shown(value)} is not an http(s) URL (example: https://hc-ping.com/UUID)")
+    return value.strip()
+
+
+def validate_state_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """An empty --state-dir would silently mean the current directory; refuse it."""
+    if value is None:
+        return None
+    if not str(value).strip():
+        raise click.BadParameter("must not be empty (name a directory, e.g. /var/lib/gpt56probe)")
+    return Path(value)
+
+
+def validate_output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    if not str(value).strip():
+        raise click.BadParameter("must not be empty (name a file)")
+    return Path(value)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that also refuses NaN (every comparison with it is false, so a range lets it in)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 
 
 def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -138,9 +243,9 @@ def connection_options(f: F) -> F:
                      help="API base URL including /v1 [env OPENAI_BASE_URL; default https://api.openai.com/v1]."),
         click.option("--proxy", callback=validate_proxy, metavar="URL",
                      help="Proxy for every request (HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE also work, as in requests)."),
-        click.option("--timeout", type=click.FloatRange(0.1, 600), default=20.0, show_default=True, metavar="S",
+        click.option("--timeout", type=FiniteFloatRange(0.1, 600), default=20.0, show_default=True, metavar="S",
                      help="Bound on each HTTP request, seconds."),
-        click.option("--deadline", type=click.FloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
+        click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
                      help="Bound on the whole run, seconds."),
         click.option("--concurrency", type=click.IntRange(1, 512), default=64, show_default=True, metavar="N",
                      help="Probes in flight at once (each org also has at most 12 requests in flight)."),

@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from gpt56probe.cli.common import MonitoringInputError, secret_url
+from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, validate_state_dir, warn
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +42,7 @@ def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, 
     return tuple(tiers)
 
 
-STATE_DIR_TYPE = click.Path(file_okay=False, dir_okay=True, path_type=Path)
+STATE_DIR_TYPE = click.Path(file_okay=False, dir_okay=True)
 
 
 def cron_options(f: F) -> F:
@@ -52,15 +52,15 @@ def cron_options(f: F) -> F:
                      help="Tiers this org must reach, e.g. sol,terra: an access verdict on one of them is CRITICAL. [default: all]"),
         click.option("-q", "--quiet", "quiet", is_flag=True,
                      help="Print nothing when all is OK, else the one status line (cron mails any output)."),
-        click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR",
+        click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", callback=validate_state_dir,
                      help="Where history.jsonl and state.json live. [default: $GPT56PROBE_HOME/state or the user config dir]"),
         click.option("--on-change", "on_change", metavar="CMD",
                      help="Shell command to run when a verdict changed; gets the changes as JSON on stdin (30 s limit)."),
-        click.option("--ping-url", "ping_url", metavar="URL", callback=secret_url,
+        click.option("--ping-url", "ping_url", metavar="URL", callback=validate_ping_url,
                      help="Dead-man's switch (healthchecks.io style): POST URL when OK, URL/fail otherwise."),
         click.option("--fail-after", "fail_after", type=click.IntRange(1, 10000), metavar="N",
                      help="Report CRITICAL only after N non-OK runs in a row; WARNING before that."),
-        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH",
+        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_output_file,
                      help="Write Prometheus metrics here (node_exporter textfile collector), atomically."),
         click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(0, 3600), default=30.0, hidden=True),
     ]
@@ -73,7 +73,8 @@ def cron_options(f: F) -> F:
 @click.option("--org", metavar="ORG", help="Only this org.")
 @click.option("--model", metavar="ID", help="Only this model id.")
 @click.option("--since", metavar="WHEN", help="Only changes since an ISO date/time (2026-11-01) or a span ago (24h, 7d).")
-@click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", help="State directory used by check --state-dir.")
+@click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", callback=validate_state_dir,
+              help="State directory used by check --state-dir.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output.")
 def history(org: str | None, model: str | None, since: str | None, state_dir: Path | None, fmt: str) -> None:
     """Show the verdict changes recorded by past check runs, oldest first.
@@ -92,7 +93,11 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
     except ValueError as exc:
         raise MonitoringInputError(f"--since: {exc}") from None
     directory = state_dir or default_state_dir()
-    changes = state.filter_transitions(state.transitions_from_history(state.read_history(directory)), org, model, since_at)
+    problems: list[str] = []
+    history_rows = state.read_history(directory, problems)
+    for problem in problems:
+        warn(problem)
+    changes = state.filter_transitions(state.transitions_from_history(history_rows), org, model, since_at)
     if fmt == "json":
         import json
 

@@ -291,11 +291,11 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         text = redact(text, keep_emails=[keep] if keep else [])
 
     if output:
-        from gpt56probe.state import atomic_write_text
+        from gpt56probe.files import write_output
 
         try:
             # 0600: a packet carries account details until it is sent
-            atomic_write_text(Path(output), text, mode=0o600)
+            write_output(Path(output), text, mode=0o600)
         except OSError as exc:
             raise PacketError(f"cannot write {output}: {exc.strerror or exc}") from None
         click.echo(f"support packet written to {output}", err=True)

@@ -131,10 +131,10 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
 def _write(path: str, text: str) -> None:
     from pathlib import Path
 
-    from gpt56probe.state import atomic_write_text
+    from gpt56probe.files import write_output
 
     try:
-        atomic_write_text(Path(path), text, mode=0o644)  # a routing config is meant to be committed and read
+        write_output(Path(path), text, mode=0o644)  # a routing config is meant to be committed and read
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 

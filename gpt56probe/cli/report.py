@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, validate_state_dir, warn
 from gpt56probe.cli.history import STATE_DIR_TYPE, default_state_dir
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
@@ -63,7 +63,8 @@ def _read_results(path: Path) -> Any:
               help="HTML page, or the same content as Markdown (for a ticket or a pull request).")
 @click.option("--since", callback=_parse_since, metavar="WHEN",
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
-@click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", help="State directory used by check --state-dir.")
+@click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", callback=validate_state_dir,
+              help="State directory used by check --state-dir.")
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
            state_dir: Path | None) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
@@ -92,12 +93,10 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     learn_stored_keys(get_config())
     results = [_read_results(path) for path in result_files]
     directory = state_dir or default_state_dir()
-    try:
-        history = state.read_history(directory)
-    except OSError as exc:
-        raise OneLineError(f"cannot read {directory / state.HISTORY_FILE}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:  # until state reads history tolerantly
-        raise OneLineError(f"cannot read {directory / state.HISTORY_FILE}: not UTF-8 at byte {exc.start}") from None
+    problems: list[str] = []
+    history = state.read_history(directory, problems)
+    for problem in problems:
+        warn(problem)
     if not history and not results:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
@@ -107,8 +106,10 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     if target is None or str(target) == "-":
         click.echo(text, nl=False)
         return
+    from gpt56probe.files import write_output
+
     try:
-        state.atomic_write_text(target, text, mode=0o644)
+        write_output(target, text, mode=0o644)
     except OSError as exc:
         raise OneLineError(f"cannot write {target}: {exc.strerror or exc}") from None
     click.echo(f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)", err=True)

@@ -56,6 +56,8 @@ _SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rul
 _ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _TOP_KEYS = {"scenario", "scenarios", "defaults"}
 _DEFAULT_KEYS = {"safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+"""An HTTP header name: an RFC 9110 token."""
 
 
 class ScenarioFileError(ValueError):
@@ -328,8 +330,14 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
     if answer is not None and answer not in ANSWERS:
         raise _fail(path, f"{where}.answer", f"unknown answer {answer!r}; use one of {', '.join(ANSWERS)}")
     headers = data.get("headers", {})
-    if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in headers.items()):
+    if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                   for k, v in headers.items()):
         raise _fail(path, f"{where}.headers", "must be a table of header name = string")
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise _fail(path, f"{where}.headers", f"{name!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+        if any(c in str(value) for c in "\r\n\x00"):
+            raise _fail(path, f"{where}.headers.{name}", "a header value must not contain CR, LF or NUL (it would split the response)")
     hidden = data.get("hidden", False)
     if not isinstance(hidden, bool):
         raise _fail(path, f"{where}.hidden", "must be true or false")
