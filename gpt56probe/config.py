@@ -29,12 +29,13 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from gpt56probe.files import atomic_write_text, flocked, remove_stale_temps
-from gpt56probe.models import DEFAULT_TABLE, TIERS, ModelTable, ModelTableError
+from gpt56probe.models import (DEFAULT_TABLE, TIERS, ModelIdSource, ModelTable, ModelTableError, env_model_overrides,
+                               merge_overrides, model_id_sources)
 
 HOME_ENV = "GPT56PROBE_HOME"
 APP_NAME = "gpt56probe"
@@ -97,10 +98,17 @@ class Config:
     orgs: dict[str, OrgEntry] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    env_models: dict[str, Any] = field(default_factory=dict)  # GPT56PROBE_MODEL_<TIER> ids (over the file's)
 
     @property
     def table(self) -> ModelTable:
-        return DEFAULT_TABLE.with_overrides(self.models) if self.models else DEFAULT_TABLE
+        overrides = merge_overrides(self.models, self.env_models)
+        return DEFAULT_TABLE.with_overrides(overrides) if overrides else DEFAULT_TABLE
+
+    @property
+    def model_sources(self) -> dict[str, ModelIdSource]:
+        """Where each tier's id comes from: env, the config file, or the built-in placeholder."""
+        return {s.tier: s for s in model_id_sources(self.models, self.env_models, str(self.path))}
 
     def default_map(self, command_names: Any = ("check",)) -> dict[str, Any]:
         """A click ``default_map`` giving every named command the ``[defaults]`` values it shares with
@@ -236,12 +244,17 @@ def load_config(environ: Mapping[str, str] | None = None, path: Path | None = No
     """The config in effect; an absent file is an empty config. Raises ``ConfigError``."""
     path = path or config_path(environ)
     try:
+        env_models = env_model_overrides(os.environ if environ is None else environ)
+    except ModelTableError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Config(path, False)
+        return Config(path, False, env_models=env_models)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path}: cannot read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
-    return parse_config(text, path)
+    parsed = parse_config(text, path)
+    return replace(parsed, env_models=env_models) if env_models else parsed
 
 
 # --- a small TOML writer (no dependency): tables, strings, numbers, bools, lists of scalars

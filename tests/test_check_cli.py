@@ -65,7 +65,7 @@ def test_each_simulator_scenario_gets_its_verdict_on_every_tier(sim, org):
 
 
 def test_every_answer_carries_a_real_request_id_and_the_org_name(sim):
-    from gpt56probe.simulator.server import org_name_for
+    from gpt56probe.simulator.answers import org_name_for
 
     _, doc = check_json(sim, "--org", "org-sim-approved")
     for r in doc["results"]:
@@ -200,8 +200,12 @@ def test_python_dash_m_and_version_work():
 
 
 def test_every_command_has_help_text():
-    for name, command in main.commands.items():
-        assert command.help, f"{name} has no help"
+    import click
+
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        assert command is not None and command.help, f"{name} has no help"
         assert run([name, "-h"], key=None).exit_code == 0
 
 

@@ -27,7 +27,7 @@ from gpt56probe.simulator import (
     scenario_listing,
     start_simulator,
 )
-from gpt56probe.simulator.server import org_name_for
+from gpt56probe.simulator.answers import org_name_for
 
 SAFETY_DELAY = 0.3
 FAULT_DELAY = 2.0

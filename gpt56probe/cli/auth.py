@@ -69,7 +69,8 @@ def install_config(ctx: click.Context) -> None:
     if sub in NO_CONFIG_COMMANDS:
         return
     cfg = get_config(ctx, monitoring=(sub == "check"))
-    mapping = cfg.default_map(list(getattr(ctx.command, "commands", {}) or ()))
+    command = ctx.command
+    mapping = cfg.default_map(command.list_commands(ctx) if isinstance(command, click.Group) else ())
     if mapping:
         merged = dict(ctx.default_map or {})
         merged.update(mapping)
@@ -245,6 +246,16 @@ def _source(ctx: click.Context, name: str, cfg: Any) -> str:
     return "default"
 
 
+def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
+    """Each tier's id and where it comes from (env GPT56PROBE_MODEL_<TIER>, the file's [models.<tier>], or
+    the built-in placeholder), then the fallbacks."""
+    rows = [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
+    fallbacks = ",".join(m.id for m in cfg.table.fallbacks)
+    rows.append({"setting": "model[fallbacks]", "value": fallbacks,
+                 "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/models.py)"})
+    return rows
+
+
 @config_group.command("show")
 @click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="As for check [env OPENAI_PROJECT_ID].")
@@ -304,7 +315,6 @@ def config_show(**params: Any) -> None:
         except NoKeyError:
             value, where = "(none)", "no rung supplied a key"
         rows.append({"setting": f"key[{name}]", "value": value, "source": where})
-    if cfg.models:
-        rows.append({"setting": "models", "value": ",".join(cfg.table.ids), "source": f"file {cfg.path}"})
+    rows += _model_id_rows(cfg)
     _print_rows(rows, fmt, empty="")
     sys.stdout.flush()

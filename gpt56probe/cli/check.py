@@ -26,6 +26,7 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     from gpt56probe.observation import Severity
 
     severity = severity or outcome.severity
+    notes = [*notes, *outcome.notes]  # what the run left out (check --discover)
     if quiet and severity is Severity.OK:
         return
     from gpt56probe.cost import diagnosis_cost, probe_cost
@@ -33,7 +34,7 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     if fmt == "json":
         spent = probe_cost(outcome.diagnoses, outcome.table)
         click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
-                                                       extra_summary={"probe_cost_usd": round(spent.total_usd, 8)},
+                                                       extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
                                                        cost_of=lambda d: diagnosis_cost(d, outcome.table))))
         return
     if fmt == "nagios" or quiet:
@@ -196,6 +197,8 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @until_ok_options
+@click.option("--discover", is_flag=True, help="Also probe every GPT-5.6 id the org lists that is not configured, each as its own "
+              "row (at most 8 per org, never Ultra: name that with --model; with --tier, those tiers only). See `gpt56probe models`.")
 @connection_options
 @expect_option
 @state_dir_option
@@ -228,6 +231,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
       3 UNKNOWN   the check could not be made or judged
     """
     from gpt56probe.checkrun import CheckRequest, perform_check
+    from gpt56probe.discovery import DISCOVER_ALL
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     from gpt56probe.cli.auth import get_config
@@ -254,6 +258,8 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         from gpt56probe.cli.plan import dry_run_text
 
         click.echo(dry_run_text(orgs or (None,), table.select(tiers, model_ids), surface, stream, base_url or DEFAULT_BASE_URL, fmt))
+        if cron.get("discover"):
+            click.echo("note: --discover adds a probe per listed GPT-5.6 id that is not configured, known only once each org's list is read", err=True)
         sys.exit(0)
     _refuse_socks_from_environment(base_url or DEFAULT_BASE_URL, proxy)
     creds = _resolve_keys(orgs or (None,), cfg, project, api_key_env, no_keyring, verbose, clock.left(deadline))
@@ -265,6 +271,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
         base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=max(0.0, clock.left(deadline)),
         concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
+        discover=DISCOVER_ALL if cron.pop("discover", False) else "", discover_tiers=tiers, id_sources=cfg.model_sources,
     )
     until_ok, every, give_up_after = cron.pop("until_ok"), cron.pop("every"), cron.pop("give_up_after")
     if until_ok:  # each round is bounded by --deadline on its own
