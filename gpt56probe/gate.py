@@ -166,16 +166,18 @@ class Gate:
     # ------------------------------------------------------------------ scrubbing
 
     def scrub_known(self, text: str) -> str:
-        """Only the run's own secrets removed (exact values and long fragments), nothing else changed.
+        """Only the run's own secrets removed (exact values and long fragments), and our mark
+        characters made inert; nothing else changed.
 
         For text as it arrives, before anything caps, wraps or parses it: a server that echoes
         the key gives the rest of the program nothing to leak, and a body keeps its structure."""
         if not isinstance(text, str) or not text:
             return text
-        from gpt56probe.redact import scrub_values
+        from gpt56probe.redact import inert_marks, scrub_values
 
         with self._lock:
             secrets = dict(self._secrets)
+        text = inert_marks(text)  # an answer can never pose as one of our colour or erase marks
         return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
 
     def scrub(self, text: str) -> str:
@@ -250,7 +252,7 @@ class Gate:
         for value in public:
             if value in text:
                 text = text.replace(value, park(value))
-        text = redact(text, keep_emails=emails)
+        text = redact(text, keep_emails=emails, keep_marks=True)
         return _SLOT.sub(lambda m: stash[int(m.group(1))], text) if stash else text
 
 

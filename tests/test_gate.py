@@ -376,3 +376,13 @@ def test_no_color_drops_the_colours_but_keeps_the_line_erase(gate: Gate) -> None
 
     gate.learn_environment({"NO_COLOR": "1"})
     assert gate.scrub_terminal(ERASE_LINE + paint("3/10", "green"), colour=True) == "\r\x1b[2K3/10"
+
+
+def test_a_server_cannot_pose_as_our_colour_or_erase_marks(gate: Gate) -> None:
+    from gpt56probe.redact import redact
+    from gpt56probe.style import ERASE_LINE, paint
+
+    forged = paint("ok", "green") + ERASE_LINE + "hidden"
+    assert "\x1b" not in gate.scrub_terminal(gate.scrub_known(forged), colour=True)
+    assert "\x1b" not in gate.scrub_terminal(redact(forged), colour=True)  # every untrusted field passes redact
+    assert gate.scrub_terminal(paint("ok", "green"), colour=True) == "\x1b[32mok\x1b[0m"  # ours still colour
