@@ -88,8 +88,10 @@ _TOKEN_SCHEME = re.compile(r"\b(?P<scheme>Token)\s+(?P<token>(?=[A-Za-z0-9\-._~+
 
 # --- API keys. Real keys are long; 12+ characters after the prefix keeps
 # already-masked forms ("sk-PMafP****E873") and placeholders ("sk-...") alone.
+# The body may hold control pictures (U+2400..U+2421): a key split by a NUL or an escape, once
+# neutralized, is still one key.
 _API_KEY = re.compile(
-    r"(?<![A-Za-z0-9])(?P<prefix>(?:sk|rk)-(?:proj-|svcacct-|admin-|None-)?|sess-)(?P<body>[A-Za-z0-9_\-]{12,})"
+    r"(?<![A-Za-z0-9])(?P<prefix>(?:sk|rk)-(?:proj-|svcacct-|admin-|None-)?|sess-)(?P<body>[A-Za-z0-9_\-\u2400-\u2421]{12,})"
 )
 
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")

@@ -45,12 +45,9 @@ MARK_TEXT_LIMIT = 120
 
 # --------------------------------------------------------------------------- hostile text
 
+# A terminal's styling means nothing on a page: whole escape sequences go; every other control,
+# bidi or zero-width character is redact's business (the one path for untrusted text).
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_LINE_BREAKS = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
-# C0/C1 controls, DEL, zero-width and bidirectional formatting characters: removed outright,
-# so a key split by one is joined again before redaction sees it.
-_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_SPACES = re.compile(r"  +")
 
 
 @lru_cache(maxsize=4096)
@@ -58,11 +55,7 @@ def _clean_str(text: str, limit: int) -> str:
     if len(text) > FIELD_LIMIT:
         # Never cut before redacting (a cut secret may no longer look like one): too long is not shown.
         return f"({len(text)} characters, too long to show)"
-    text = _ANSI.sub("", text)
-    text = _LINE_BREAKS.sub(" ", text)
-    text = _INVISIBLE.sub("", text)
-    text = redact(text)
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(redact(_ANSI.sub("", text)).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "\u2026"
     return text
