@@ -9,6 +9,7 @@ import click
 
 from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, stdout_gone, warn)
+from gpt56probe.cli.fleet import record_option
 from gpt56probe.cli.history import cron_options, default_state_dir
 
 if TYPE_CHECKING:
@@ -190,6 +191,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @connection_options
 @cron_options
+@record_option
 @format_option(extra=("nagios",))
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
           base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str, **cron: Any) -> None:
@@ -246,6 +248,10 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
     )
     outcome = perform_check(request)
+    if cron["record_path"] is not None:
+        from gpt56probe.cli.fleet import write_recording
+
+        write_recording(cron["record_path"], request, outcome)
     sys.exit(_record_and_report(outcome, sinks, clock, cron["state_dir"] or default_state_dir(), cron["on_change"],
                                 cron["fail_after"], cron["lock_timeout"]))
 

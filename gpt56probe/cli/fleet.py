@@ -1,0 +1,46 @@
+"""Options and sinks for incidents and fleets: ``--record FILE`` (an incident you can replay) and
+``--vantage NAME`` (where the check ran from). Shared by ``check`` and ``support-packet``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from gpt56probe.cli.common import validate_output_file, warn
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def record_option(f: F) -> F:
+    """``--record FILE``."""
+    return click.option(
+        "--record", "record_path", metavar="FILE", callback=validate_output_file,
+        help="Also write what the API answered to every probe (each attempt: status, the headers that matter, the body) "
+             "to FILE, secrets removed, as a scenario file: `gpt56probe simulate --scenarios FILE` replays it "
+             "(TOML; JSON when FILE ends in .json).")(f)
+
+
+def write_recording(path: Path, request: Any, outcome: Any) -> str | None:
+    """Write the recording of one check through the output gate; its one-line summary, or None (a
+    warning says why) when the file could not be written. A signal waits until the file is whole."""
+    from urllib.parse import urlsplit
+
+    from gpt56probe import interrupts, record
+    from gpt56probe.files import write_output
+
+    vantage = getattr(outcome, "vantage", None)
+    info = record.RecordingInfo(
+        recorded_at=outcome.checked_at, surface=request.surface, stream=request.stream,
+        models=tuple(spec.id for spec in request.models), vantage=getattr(vantage, "name", "") or "",
+        base_url_host=urlsplit(request.base_url).hostname or "",
+    )
+    doc = record.recording_doc(outcome.observations, outcome.diagnoses, info)
+    try:
+        with interrupts.deferred():
+            write_output(path, record.render(doc, record.format_for(path.name)), mode=0o600)
+    except OSError as exc:
+        warn(f"cannot write the recording {path}: {exc.strerror or exc}")
+        return None
+    return str(doc["recording"]["summary"])

@@ -1,0 +1,63 @@
+"""Record a check and replay it, through the real CLI and the real HTTP path (tests and tests/incidents share it).
+
+Keys go into the tests' in-memory keyring with ``auth set``, one per org, so each org is checked
+with its own key exactly as recorded; a replay stores one fake key per recorded key number.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from click.testing import CliRunner
+
+from gpt56probe.cli import main
+from gpt56probe.record import ReplayPlan, replay_plan
+from gpt56probe.simulator import load_scenario_file, start_simulator
+
+Key = tuple[str | None, str, str, bool]
+
+
+def store_keys(keys: Mapping[str, str]) -> None:
+    """``auth set --org ORG`` for each org, with its key on stdin."""
+    for org, key in keys.items():
+        result = CliRunner().invoke(main, ["auth", "set", "--org", org], input=key + "\n")
+        assert result.exit_code == 0, result.output
+
+
+def check(base_url: str, orgs: Sequence[str], *extra: str, env: Mapping[str, str] | None = None) -> tuple[Any, dict[str, Any]]:
+    """``check --format json`` against ``base_url`` for these orgs (keys from the keyring)."""
+    args = ["check", "--base-url", base_url, "--format", "json", "--deadline", "40", *extra]
+    for org in orgs:
+        args += ["--org", org]
+    result = CliRunner().invoke(main, args, env=dict(env or {}), catch_exceptions=False)
+    assert result.stdout.strip().startswith("{"), result.output
+    return result, json.loads(result.stdout)
+
+
+def verdicts(doc: Mapping[str, Any]) -> dict[Key, str]:
+    return {(r["org"], r["model"], r["surface"], r["stream"]): r["verdict"] for r in doc["results"]}
+
+
+def replay_key(number: int) -> str:
+    return f"sk-test-replay-key-{number}-not-a-real-key"
+
+
+def replay(recording_file: Path, *extra: str) -> tuple[ReplayPlan, dict[Key, str], Any]:
+    """Play ``recording_file`` back in the simulator and check it the way it was recorded: the same orgs
+    (one fake key per recorded key number), models, surfaces. Returns the plan, the replay's verdicts
+    and the CLI result."""
+    recording = load_scenario_file(recording_file).recording
+    assert recording is not None, f"{recording_file} has no [recording] table"
+    plan = replay_plan(recording)
+    named = [org for org, _, _ in plan.orgs if org is not None]
+    store_keys({org: replay_key(number) for org, number, _ in plan.orgs if org is not None})
+    default = [number for org, number, _ in plan.orgs if org is None]
+    env = {"OPENAI_API_KEY": replay_key(default[0])} if default else {}
+    args = [*extra, "--surface", plan.surface, *(["--stream"] if plan.stream else [])]
+    for model in plan.models:
+        args += ["--model", model]
+    with start_simulator(port=0, scenarios_file=recording_file) as sim:
+        result, doc = check(sim.base_url, named, *args, env=env)
+    return plan, verdicts(doc), result
