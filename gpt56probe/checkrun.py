@@ -16,6 +16,7 @@ from gpt56probe.observation import Diagnosis, Observation, Severity
 from gpt56probe.probe import DEFAULT_BASE_URL, HttpSettings, key_id, now_iso
 from gpt56probe.runner import run_plan
 from gpt56probe.targets import OrgPlan, build_targets
+from gpt56probe.vantage import Vantage
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class CheckRequest:
     tracer: Callable[[str], None] | None = None
     expected_tiers: ExpectedTiers = TIERS  # one list, or per org (config `expect`)
     trust_env: bool = True
+    vantage: Vantage | None = None  # where the check runs from (--vantage), with its network facts
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class CheckOutcome:
     key_sources: dict[str, str] = field(default_factory=dict)
     table: ModelTable = field(default_factory=ModelTable)  # the table the check used (config overrides included)
     expected_tiers: ExpectedTiers = TIERS
+    vantage: Vantage | None = None
 
 
 def perform_check(request: CheckRequest) -> CheckOutcome:
@@ -83,4 +86,5 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
     )
     diagnoses = tuple(classify_all(result.observations))
     severity = overall_severity(diagnoses, request.expected_tiers)
-    return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources, request.table, request.expected_tiers)
+    return CheckOutcome(checked_at, result.observations, diagnoses, severity, result.wall_s, sources, request.table, request.expected_tiers,
+                        request.vantage)

@@ -312,3 +312,28 @@ def test_the_recording_loads_with_the_simulators_own_loader(recorded: dict[str, 
     recordings = [s for s in loaded.scenarios if s.recorded]
     assert len(recordings) == len(recorded["keys"])
     assert loaded.recording is not None and loaded.recording["surface"] == "both"
+
+
+def test_cut_answers_replay_as_they_were_cut_and_a_missing_answer_is_unknown(tmp_path: Path) -> None:
+    sse = {"content-type": "text/event-stream; charset=utf-8"}
+    partial = 'data: {"object": "chat.completion.chunk", "choices": [{"delta": {"content": "o"}}]}\n\n'
+    data = _recorded(
+        {"endpoint": "models.list", "status": 200, "body": '{"object": "list", "data": [{"id": "gpt-5.6-sol"}]}'},
+        {"endpoint": "chat", "model": "gpt-5.6-sol", "stream": True, "status": 200, "failure": "reset", "headers": sse, "body": partial},
+        {"endpoint": "chat", "model": "gpt-5.6-sol", "status": 200, "failure": "timeout", "headers": {"content-type": "application/json"}},
+        {"endpoint": "responses", "model": "gpt-5.6-sol", "failure": "timeout"},
+        org="org-cut")
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(data))
+    store_keys({"org-cut": "sk-test-cut-k01-not-a-real-key"})
+    with start_simulator(port=0, scenarios_file=path) as sim:
+        started = time.monotonic()
+        _, doc = check(sim.base_url, ["org-cut"], "--tier", "sol", "--tier", "luna", "--surface", "both", "--stream", "--timeout", "1")
+        took = time.monotonic() - started
+    found = verdicts(doc)
+    assert found[("org-cut", "gpt-5.6-sol", "chat", True)] == "network_error"  # headers, the first event, then a reset
+    assert found[("org-cut", "gpt-5.6-sol", "chat", False)] == "timeout"  # headers, then nothing until the client gave up
+    assert found[("org-cut", "gpt-5.6-sol", "responses", False)] == "timeout"  # nothing at all
+    assert found[("org-cut", "gpt-5.6-luna", "chat", False)] == "unknown"  # never recorded: not_recorded
+    assert any("not_recorded" in (r["error_code"] or "") for r in doc["results"])
+    assert took < 8  # held answers end when the client gives up, not at the hold limit

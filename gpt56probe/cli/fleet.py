@@ -13,6 +13,33 @@ from gpt56probe.cli.common import validate_output_file, warn
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def validate_vantage(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from gpt56probe.vantage import VantageError, check_name
+
+    try:
+        return check_name(value)
+    except VantageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def fleet_options(f: F) -> F:
+    """``--vantage NAME`` and ``--record FILE``, for check."""
+    f = click.option(
+        "--vantage", metavar="NAME", envvar="GPT56PROBE_VANTAGE", callback=validate_vantage,
+        help="Where this check runs from (e.g. eu-office, us-ci), in the JSON, history and every metric's labels; "
+             "`gpt56probe merge` compares vantages [env GPT56PROBE_VANTAGE; default: the host name].")(f)
+    return record_option(f)
+
+
+def run_vantage(name: str | None, base_url: str, proxy: str | None) -> Any:
+    """The vantage of this run: the name (default: the host's) and its network facts (proxy host, NO_PROXY, VPN)."""
+    from gpt56probe.vantage import gather
+
+    return gather(name, base_url, proxy)
+
+
 def record_option(f: F) -> F:
     """``--record FILE``."""
     return click.option(
