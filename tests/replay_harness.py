@@ -7,9 +7,11 @@ with its own key exactly as recorded; a replay stores one fake key per recorded 
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
+import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
@@ -17,6 +19,32 @@ from gpt56probe.record import ReplayPlan, replay_plan
 from gpt56probe.simulator import load_scenario_file, start_simulator
 
 Key = tuple[str | None, str, str, bool]
+
+
+@contextmanager
+def hermetic(home: Path) -> Iterator[None]:
+    """What tests/conftest.py's autouse fixture does for a test, for a module-scoped fixture that runs the CLI
+    before it: a home of its own, no key variables, an in-memory keyring, a gate that knows nothing."""
+    import keyring
+
+    from gpt56probe.gate import GATE
+    from tests.conftest import KEY_ENV_VARS
+    from tests.memory_keyring import MemoryKeyring
+
+    mp = pytest.MonkeyPatch()
+    previous = keyring.get_keyring()
+    try:
+        for name in KEY_ENV_VARS:
+            mp.delenv(name, raising=False)
+        mp.setenv("GPT56PROBE_HOME", str(home / "gpt56probe-home"))
+        mp.setenv("HOME", str(home / "home"))
+        keyring.set_keyring(MemoryKeyring())
+        GATE.forget()
+        yield
+    finally:
+        keyring.set_keyring(previous)
+        mp.undo()
+        GATE.forget()
 
 
 def store_keys(keys: Mapping[str, str]) -> None:

@@ -20,7 +20,7 @@ from gpt56probe.cli import main
 from gpt56probe.observation import Verdict
 from gpt56probe.simulator import ScenarioFileError, load_scenario_file, scenarios_from_data, start_simulator
 from tests.hostile_server import hostile_server
-from tests.replay_harness import check, replay, store_keys, verdicts
+from tests.replay_harness import check, hermetic, replay, store_keys, verdicts
 
 BADPARAM_SCENARIO = """
 [[scenario]]
@@ -77,15 +77,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     extra = folder / "badparam.toml"
     extra.write_text(BADPARAM_SCENARIO)
     record = folder / "incident.toml"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("GPT56PROBE_HOME", str(folder / "home"))
-    try:
-        from gpt56probe.gate import GATE
-
-        GATE.forget()
+    with hermetic(folder):
         # The probe's first guesses made wrong on purpose, so that the recording holds adaptations too.
-        (folder / "home").mkdir()
-        (folder / "home" / "config.toml").write_text(
+        (folder / "gpt56probe-home").mkdir()
+        (folder / "gpt56probe-home" / "config.toml").write_text(
             '[models.sol]\nchat_token_param = "max_tokens"\n[models.terra]\nreasoning_effort = "minimal"\n')
         orgs = {org: key for org, (key, _) in INCIDENT_ORGS.items()} | MORE_ORGS
         store_keys(orgs)
@@ -98,8 +93,6 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         started = time.monotonic()
         plan, replayed, replay_result = replay(record, "--timeout", "1")
         replay_s = time.monotonic() - started
-    finally:
-        mp.undo()
     return {"doc": doc, "result": result, "file": record, "plan": plan, "replayed": replayed, "keys": orgs,
             "replay_result": replay_result, "record_s": record_s, "replay_s": replay_s}
 

@@ -15,6 +15,7 @@ from gpt56probe.cli.auth import auth, config_group, install_config, orgs
 from gpt56probe.cli.check import check, demo
 from gpt56probe.cli.guard import GuardedGroup
 from gpt56probe.cli.history import history
+from gpt56probe.cli.merge import merge
 from gpt56probe.cli.packet import support_packet
 from gpt56probe.cli.plan import cost, plan
 from gpt56probe.cli.report import report
@@ -68,3 +69,4 @@ main.add_command(orgs)
 main.add_command(config_group)
 main.add_command(support_packet)
 main.add_command(report)
+main.add_command(merge)
