@@ -42,6 +42,7 @@ class RecordingInfo:
     vantage: str = ""
     base_url_host: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    timeout_s: float | None = None  # --timeout: a replay of a timeout needs the same
 
 
 def org_label(org: str | None) -> str:
@@ -200,6 +201,7 @@ def recording_doc(observations: Sequence[Observation], diagnoses: Sequence[Diagn
         "surface": info.surface,
         "stream": info.stream,
         "models": list(info.models),
+        **({"timeout": round(float(info.timeout_s), 3)} if info.timeout_s is not None else {}),
         "summary": summary_line(diagnoses),
         "orgs": org_rows,
         "results": results,
@@ -339,6 +341,7 @@ class ReplayPlan:
     surface: str
     stream: bool
     verdicts: Mapping[tuple[str | None, str, str, bool], str]
+    timeout_s: float | None = None
 
 
 def replay_plan(recording: Mapping[str, Any]) -> ReplayPlan:
@@ -349,5 +352,24 @@ def replay_plan(recording: Mapping[str, Any]) -> ReplayPlan:
     orgs = tuple((org_of(row.get("org")), int(row.get("key", 1)), row.get("project")) for row in recording.get("orgs", []))
     verdicts = {(org_of(r.get("org")), str(r.get("model")), str(r.get("surface", "chat")), bool(r.get("stream", False))): str(r.get("verdict"))
                 for r in recording.get("results", [])}
+    timeout = recording.get("timeout")
     return ReplayPlan(orgs, tuple(recording.get("models", ())), str(recording.get("surface", "chat")),
-                      bool(recording.get("stream", False)), verdicts)
+                      bool(recording.get("stream", False)), verdicts,
+                      float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None)
+
+
+def summary_of(text: str, fmt: str) -> str:
+    """The one-line summary of a recording's text (TOML or JSON): ValueError when it is not a recording.
+    (The product does not import the simulator; ``simulate --scenarios`` validates the file in full.)"""
+    import tomllib
+
+    try:
+        data = json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"not a readable {fmt.upper()} file ({exc})") from None
+    scenarios = data.get("scenario") if isinstance(data, dict) else None
+    recorded = [s for s in scenarios if isinstance(s, dict) and s.get("replies")] if isinstance(scenarios, list) else []
+    recording = data.get("recording") if isinstance(data, dict) else None
+    if not recorded:
+        raise ValueError("not a recording: no [[scenario]] with replies (write one with check --record FILE)")
+    return one_line_summary(recording if isinstance(recording, dict) else None, len(recorded))

@@ -20,6 +20,38 @@ from gpt56probe.simulator import load_scenario_file, start_simulator
 
 Key = tuple[str | None, str, str, bool]
 
+BADPARAM_SCENARIO = """
+[[scenario]]
+name = "badparam"
+org = "org-inc-badparam"
+description = "the API rejects a parameter the probe cannot do without"
+[[scenario.rules]]
+endpoints = ["sampling"]
+error = { status = 400, message = "Unsupported parameter: 'messages' is not supported with this model.", param = "messages", code = "unsupported_parameter" }
+"""
+
+# org -> (its own key, the verdict of gpt-5.6-sol on plain chat): one org per verdict, 18 in all
+INCIDENT_ORGS: dict[str, tuple[str, str]] = {
+    "org-sim-approved": ("sk-test-rec-k01-not-a-real-key", "ok"),
+    "org-sim-foreign": ("sk-test-rec-k02-not-a-real-key", "wrong_org"),
+    "org-sim-unprovisioned": ("sk-test-rec-k03-not-a-real-key", "not_provisioned"),
+    "org-sim-pending": ("sk-test-rec-k04-not-a-real-key", "provisioning_pending"),
+    "org-sim-project": ("sk-test-rec-k05-not-a-real-key", "project_no_access"),
+    "org-sim-region": ("sk-test-rec-k06-not-a-real-key", "region_vpn"),
+    "org-sim-safety": ("sk-test-rec-k07-not-a-real-key", "safety_check"),
+    "org-inc-badkey": ("sk-sim-invalid-k08-not-a-real-key", "invalid_key"),
+    "org-inc-scopeless": ("sk-sim-nosample-k09-not-a-real-key", "key_permissions"),
+    "org-inc-blocked": ("sk-sim-deactivated-k10-not-a-real-key", "account_blocked"),
+    "org-sim-quota": ("sk-test-rec-k11-not-a-real-key", "quota_exhausted"),
+    "org-sim-ratelimited": ("sk-test-rec-k12-not-a-real-key", "rate_limited"),
+    "org-sim-unverified": ("sk-test-rec-k13-not-a-real-key", "org_not_eligible"),
+    "org-inc-badparam": ("sk-test-rec-k14-not-a-real-key", "unsupported_parameter"),
+    "org-sim-noretry": ("sk-test-rec-k15-not-a-real-key", "server_error"),
+    "org-sim-fault-delay": ("sk-test-rec-k16-not-a-real-key", "timeout"),
+    "org-sim-fault-reset": ("sk-test-rec-k17-not-a-real-key", "network_error"),
+    "org-sim-fault-truncated": ("sk-test-rec-k18-not-a-real-key", "unknown"),
+}
+
 
 @contextmanager
 def hermetic(home: Path) -> Iterator[None]:
@@ -83,7 +115,8 @@ def replay(recording_file: Path, *extra: str) -> tuple[ReplayPlan, dict[Key, str
     store_keys({org: replay_key(number) for org, number, _ in plan.orgs if org is not None})
     default = [number for org, number, _ in plan.orgs if org is None]
     env = {"OPENAI_API_KEY": replay_key(default[0])} if default else {}
-    args = [*extra, "--surface", plan.surface, *(["--stream"] if plan.stream else [])]
+    args = [*(["--timeout", str(plan.timeout_s)] if plan.timeout_s is not None else []), *extra,
+            "--surface", plan.surface, *(["--stream"] if plan.stream else [])]
     for model in plan.models:
         args += ["--model", model]
     with start_simulator(port=0, scenarios_file=recording_file) as sim:

@@ -49,9 +49,10 @@ def record_option(f: F) -> F:
              "(TOML; JSON when FILE ends in .json).")(f)
 
 
-def write_recording(path: Path, request: Any, outcome: Any) -> str | None:
+def write_recording(path: Path, request: Any, outcome: Any, *, strict: bool = False) -> str | None:
     """Write the recording of one check through the output gate; its one-line summary, or None (a
-    warning says why) when the file could not be written. A signal waits until the file is whole."""
+    warning says why) when the file could not be written (``strict``: the OSError is raised instead).
+    A signal waits until the file is whole."""
     from urllib.parse import urlsplit
 
     from gpt56probe import interrupts, record
@@ -61,13 +62,15 @@ def write_recording(path: Path, request: Any, outcome: Any) -> str | None:
     info = record.RecordingInfo(
         recorded_at=outcome.checked_at, surface=request.surface, stream=request.stream,
         models=tuple(spec.id for spec in request.models), vantage=getattr(vantage, "name", "") or "",
-        base_url_host=urlsplit(request.base_url).hostname or "",
+        base_url_host=urlsplit(request.base_url).hostname or "", timeout_s=request.timeout_s,
     )
     doc = record.recording_doc(outcome.observations, outcome.diagnoses, info)
     try:
         with interrupts.deferred():
             write_output(path, record.render(doc, record.format_for(path.name)), mode=0o600)
     except OSError as exc:
+        if strict:
+            raise
         warn(f"cannot write the recording {path}: {exc.strerror or exc}")
         return None
-    return str(doc["recording"]["summary"])
+    return record.one_line_summary(doc["recording"], len(doc["scenario"]))

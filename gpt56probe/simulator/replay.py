@@ -62,3 +62,32 @@ def not_recorded_body(endpoint: str, model: str, stream: bool, org: str) -> byte
                "Replay with the orgs, models and surfaces that were recorded (see [recording] in the file).")
     return json.dumps({"error": {"message": message, "type": NOT_RECORDED_CODE, "param": None,
                                  "code": NOT_RECORDED_CODE}}, indent=4).encode()
+
+
+def replay_hint(recording: Mapping[str, Any], base_url: str) -> str:
+    """How to ask a playback the recorded questions: the check command line, and which orgs share a key."""
+    import shlex
+
+    args = ["gpt56probe", "check", "--base-url", base_url]
+    keys: dict[int, list[str]] = {}
+    for row in recording.get("orgs", []):
+        org = row.get("org")
+        if org and org != "<default>":
+            args += ["--org", str(org)]
+        keys.setdefault(int(row.get("key", 1)), []).append(str(org))
+    if recording.get("surface", "chat") != "chat":
+        args += ["--surface", str(recording["surface"])]
+    if recording.get("stream"):
+        args.append("--stream")
+    for model in recording.get("models", []):
+        args += ["--model", str(model)]
+    if recording.get("timeout") is not None:
+        args += ["--timeout", str(recording["timeout"])]
+    lines = [f"  recording of {recording.get('recorded_at') or 'an unknown time'}"
+             + (f" from {recording['vantage']}" if recording.get("vantage") else "")
+             + (f": {recording['summary']}" if recording.get("summary") else ""),
+             "  replay it: " + shlex.join(args)]
+    if len(keys) > 1:
+        groups = "; ".join(f"key {n}: {', '.join(orgs)}" for n, orgs in sorted(keys.items()))
+        lines.append(f"  with one key per recorded key ({groups}): a shared key decides wrong_org")
+    return "\n".join(lines)

@@ -513,7 +513,8 @@ def _reply_from(data: Any, path: str | Path | None, where: str) -> RecordedReply
     )
 
 
-_RECORDING_KEYS = {"tool", "recorded_at", "vantage", "base_url_host", "surface", "stream", "models", "orgs", "results", "summary"}
+_RECORDING_KEYS = {"tool", "recorded_at", "vantage", "base_url_host", "surface", "stream", "models", "timeout", "orgs",
+                   "results", "summary"}
 _RECORDING_ORG_KEYS = {"org", "key", "project"}
 _RECORDING_RESULT_KEYS = {"org", "model", "surface", "stream", "verdict"}
 
@@ -536,6 +537,8 @@ def _recording_from(data: Any, path: str | Path | None) -> dict[str, Any]:
         raise _fail(path, f"{where}.stream", "must be true or false")
     if "models" in data:
         _str_tuple(data["models"], path, f"{where}.models")
+    if "timeout" in data:
+        _number(data["timeout"], path, f"{where}.timeout")
     for name, keys in (("orgs", _RECORDING_ORG_KEYS), ("results", _RECORDING_RESULT_KEYS)):
         rows = data.get(name, [])
         if not isinstance(rows, list):

@@ -391,6 +391,11 @@ def run_forever(port: int = 0, scenarios_file: str | Path | None = None, latency
         print("  any sk- key works (e.g. sk-test-demo); the OpenAI-Organization header picks the org scenario;", file=out)
         print("  org ids no scenario names behave as approved." + (f" Added latency: {latency}s." if latency else ""),
               file=out)
+        recording = handle.scenario_set.recording
+        if recording:
+            from gpt56probe.simulator.replay import replay_hint
+
+            print(replay_hint(recording, handle.base_url), file=out)
         print("", file=out)
         print(format_listing(scenario_listing(handle.scenario_set)), file=out)
         print("\nCtrl-C to stop.", file=out, flush=True)
