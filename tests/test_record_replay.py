@@ -299,3 +299,22 @@ def test_cut_answers_replay_as_they_were_cut_and_a_missing_answer_is_unknown(tmp
     assert found[("org-cut", "gpt-5.6-luna", "chat", False)] == "unknown"  # never recorded: not_recorded
     assert any("not_recorded" in (r["error_code"] or "") for r in doc["results"])
     assert took < 8  # held answers end when the client gives up, not at the hold limit
+
+
+def test_each_attempt_is_plain_data_on_the_observation_and_the_verdict_is_unchanged(sim: Any) -> None:
+    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.models import DEFAULT_TABLE
+
+    request = CheckRequest(orgs=[OrgCredential("org-sim-ratelimited", "sk-test-attempts-k01-not-real")],
+                           models=(DEFAULT_TABLE.spec_for("gpt-5.6-luna"),), table=DEFAULT_TABLE, base_url=sim.base_url,
+                           timeout_s=3, deadline_s=20, trust_env=False)
+    outcome = perform_check(request)
+    (observation,) = outcome.observations
+    log = observation.attempt_log
+    assert [(a.status, a.then) for a in log] == [(429, "retry"), (429, "retry"), (429, "stop")]
+    assert log[-1].body == observation.sample.body and observation.attempts == 3
+    assert log[0].headers["retry-after"] == "1" and log[0].headers["x-request-id"].startswith("req_")
+    assert log[0].headers["openai-organization"].startswith("sim-ratelimited-")  # the org's name, not its id
+    assert "authorization" not in log[0].headers and "cf-ray" not in log[0].headers  # only the headers that matter
+    assert log[1].sent_at_s >= 0.9 and log[0].token_param == "max_completion_tokens" and log[0].reasoning_effort == "none"
+    assert outcome.diagnoses[0].verdict is Verdict.RATE_LIMITED
