@@ -76,6 +76,11 @@ def source_from_bytes(name: str, data: bytes) -> Source:
         results = doc.get("results")
         if not isinstance(results, list) or not all(isinstance(r, Mapping) for r in results):
             raise MergeInputError(f"{name}: \"results\" is not a list of objects")
+        for i, result in enumerate(results):
+            if not isinstance(result.get("model"), str) or not isinstance(result.get("verdict"), str):
+                raise MergeInputError(f"{name}: results[{i}] lacks \"model\" or \"verdict\"")
+            if result.get("org") is not None and not isinstance(result.get("org"), str):
+                raise MergeInputError(f"{name}: results[{i}].org is not a string or null")
         summary = doc.get("summary")
         raw_status = summary.get("status") if isinstance(summary, Mapping) else None
         raw_time = doc.get("checked_at")

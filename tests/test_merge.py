@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +181,23 @@ def test_a_narrow_terminal_gets_panels_and_hostile_names_stay_on_their_line() ->
     matrix = text.split("\n\n")[0]
     assert all(len(line) <= 60 for line in matrix.splitlines()), matrix
     assert text.count("org  ") >= 2  # at least two panels, each with its header
+
+
+@pytest.mark.parametrize("doc, problem", [
+    ({"results": {"a": 1}}, '"results" is not a list of objects'),
+    ({"results": [{"model": "m"}]}, 'results[0] lacks "model" or "verdict"'),
+    ({"results": [{"model": "m", "verdict": "ok", "org": 7}]}, "results[0].org is not a string or null"),
+])
+def test_a_malformed_result_document_is_refused_naming_the_place(doc: dict[str, Any], problem: str) -> None:
+    with pytest.raises(core.MergeInputError, match=re.escape(problem)):
+        core.source_from_bytes("x.json", json.dumps(doc).encode())
+
+
+def test_odd_but_readable_results_still_merge() -> None:
+    source = core.source_from_bytes("eu.json", json.dumps({"results": [
+        {"model": "gpt-5.6-sol", "verdict": "a_verdict_from_the_future", "vantage": "eu", "stream": "yes", "tier": 5},
+        {"model": "gpt-9", "verdict": "ok", "org": None}]}).encode())
+    merged = core.merge_sources([source])
+    assert {(c.vantage, c.model, c.verdict) for c in merged.cells} == {("eu", "gpt-5.6-sol", Verdict.UNKNOWN), ("eu", "gpt-9", Verdict.OK)}
+    doc = core.merged_doc(merged)
+    assert {r["tier"] for r in doc["results"]} <= {"sol", "terra", "luna", "fallback"}

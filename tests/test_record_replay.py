@@ -196,6 +196,8 @@ def _recorded(*replies: dict[str, Any], org: str = "org-x") -> dict[str, Any]:
     ({"endpoint": "chat", "model": "m", "status": 700}, "from 100 to 599"),
     ({"endpoint": "chat", "model": "m", "status": 200, "latency": -1}, "must be a number >= 0"),
     ({"endpoint": "chat", "model": "m", "status": 200, "oops": 1}, "unknown key(s) oops"),
+    ({"endpoint": "chat", "model": "m", "status": 200, "headers": {"Content-Length": "5"}}, "frames the answer itself"),
+    ({"endpoint": "chat", "model": "m", "status": 200, "headers": {"transfer-encoding": "chunked"}}, "frames the answer itself"),
 ])
 def test_a_malformed_recorded_reply_is_refused_at_load_with_its_place(reply: dict[str, Any], problem: str) -> None:
     with pytest.raises(ScenarioFileError) as caught:
@@ -318,3 +320,15 @@ def test_each_attempt_is_plain_data_on_the_observation_and_the_verdict_is_unchan
     assert "authorization" not in log[0].headers and "cf-ray" not in log[0].headers  # only the headers that matter
     assert log[1].sent_at_s >= 0.9 and log[0].token_param == "max_completion_tokens" and log[0].reasoning_effort == "none"
     assert outcome.diagnoses[0].verdict is Verdict.RATE_LIMITED
+
+
+def test_a_header_date_no_calendar_holds_is_sent_as_it_was(tmp_path: Path) -> None:
+    import requests
+
+    data = _recorded({"endpoint": "chat", "model": "m", "status": 429, "headers": {"retry-after": "{http_date+99999999999999999}"},
+                      "body": "{}"})
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    with start_simulator(port=0, scenarios_file=path) as sim:
+        answer = requests.post(f"{sim.base_url}/chat/completions", json={"model": "m"}, headers={"OpenAI-Organization": "org-x"}, timeout=5)
+    assert answer.status_code == 429 and answer.headers["retry-after"] == "{http_date+99999999999999999}"

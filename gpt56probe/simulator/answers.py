@@ -476,8 +476,15 @@ _HTTP_DATE = re.compile(r"\{http_date([+-]\d+(?:\.\d+)?)?\}")
 
 
 def _header_value(value: str) -> str:
-    """A rule's header value; ``{http_date+N}`` becomes the HTTP date N seconds from now (retry-after dates)."""
-    return _HTTP_DATE.sub(lambda m: email.utils.formatdate(time.time() + float(m.group(1) or 0), usegmt=True), value)
+    """A rule's header value; ``{http_date+N}`` becomes the HTTP date N seconds from now (retry-after dates).
+    An N no calendar holds leaves the placeholder as it is (a recording keeps what a server sent)."""
+    def date(match: re.Match[str]) -> str:
+        try:
+            return email.utils.formatdate(time.time() + float(match.group(1) or 0), usegmt=True)
+        except (OverflowError, ValueError, OSError):
+            return match.group(0)
+
+    return _HTTP_DATE.sub(date, value)
 
 
 def _padded(payload: bytes, size: int) -> Iterator[bytes]:

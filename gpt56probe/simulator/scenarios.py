@@ -500,6 +500,11 @@ def _reply_from(data: Any, path: str | Path | None, where: str) -> RecordedReply
     size = data.get("size")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= 1 << 31):
         raise _fail(path, f"{where}.size", "must be a byte count (an integer >= 0)")
+    raw_headers = data.get("headers", {})
+    framing = sorted(str(k) for k in (raw_headers if isinstance(raw_headers, Mapping) else {})
+                     if str(k).lower() in ("content-length", "transfer-encoding", "connection"))
+    if framing:
+        raise _fail(path, f"{where}.headers", f"{', '.join(framing)}: the simulator frames the answer itself")
     when = data.get("when")
     if when is not None:
         if not isinstance(when, Mapping) or not when or set(when) - set(SHAPE_KEYS) or not all(isinstance(v, str) for v in when.values()):
