@@ -51,7 +51,8 @@ Peers (``classify_all`` passes them) only refine: ``wrong_org`` when another
 org reaches the model with the same key (``Target.key_id`` equal; an empty
 key_id on both sides counts as the same key, the one-key run), the orgs named
 in a ``not_provisioned`` remediation, and the Luna comparison of a
-``safety_check``.
+``safety_check``. The org's model list refines the next step only
+(``discovery.next_step``: a listed same-tier id when the configured one is not listed).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
-from .models import TIERS
+from .discovery import next_step as _listed_step
+from .models import TIERS, ModelIdSource
 from .observation import (
     ACCESS_VERDICTS,
     DEGRADED_VERDICTS,
@@ -517,6 +519,7 @@ class _Peers:
     """Peer verdicts, computed once per observation (classify_all shares the cache)."""
 
     cache: dict[int, _Facts] = field(default_factory=dict)
+    id_sources: Mapping[str, ModelIdSource] = field(default_factory=dict)  # where each tier's id is set (next steps name it)
 
     def facts(self, observation: Observation) -> _Facts:
         key = id(observation)
@@ -627,7 +630,7 @@ def _refine(observation: Observation, facts: _Facts, peers: Sequence[Observation
         own, luna_s = _latency(observation), (_latency(lunas[0]) if lunas else None)
         if own is not None and luna_s is not None and own >= 5 * max(luna_s, 0.05) and own - luna_s >= 5.0:
             facts.notes.append(f"much slower than Luna ({own:.1f} s against {luna_s:.1f} s): possibly a safety check")
-    return remedy
+    return _listed_step(observation, verdict, facts.model_access, remedy, cache.id_sources)
 
 
 # ---------------------------------------------------------------- public API
@@ -695,10 +698,11 @@ def _diagnosis(observation: Observation, target: Target, facts: _Facts, remedy: 
     )
 
 
-def classify_all(observations: Sequence[Observation]) -> list[Diagnosis]:
-    """Diagnoses in the same order; each observation sees the same model's other orgs and its own org's other models."""
+def classify_all(observations: Sequence[Observation], id_sources: Mapping[str, ModelIdSource] | None = None) -> list[Diagnosis]:
+    """Diagnoses in the same order; each observation sees the same model's other orgs and its own org's other models.
+    ``id_sources`` (tier -> where its id is set) lets a next step name the setting to change."""
     items = list(observations)
-    cache = _Peers()
+    cache = _Peers(id_sources=dict(id_sources or {}))
     out: list[Diagnosis] = []
     for obs in items:
         target = getattr(obs, "target", None)
@@ -716,10 +720,17 @@ ExpectedTiers = Union[Sequence[str], Mapping[Optional[str], Sequence[str]]]
 
 def expected_for(expected_tiers: ExpectedTiers, org: str | None) -> Sequence[str]:
     """The tiers ``org`` must reach: one list for every org, or a per-org mapping
-    (an org the mapping does not name must reach every tier)."""
+    (an org the mapping does not name must reach every tier). An entry may also be
+    a model id (``check --model ID`` for an id that is not a 5.6 tier)."""
     if isinstance(expected_tiers, Mapping):
         return expected_tiers.get(org, TIERS)
     return expected_tiers
+
+
+def is_expected(target: Target, expected_tiers: ExpectedTiers) -> bool:
+    """Whether ``target`` must be reachable: its tier, or its model id, is expected of its org."""
+    wanted = expected_for(expected_tiers, target.org)
+    return target.tier in wanted or target.model in wanted
 
 
 def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTiers = TIERS) -> Severity:
@@ -746,7 +757,7 @@ def overall_severity(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTie
         return Severity.UNKNOWN
     if all(d.verdict is Verdict.NETWORK_ERROR for d in items):
         return Severity.UNKNOWN
-    judged = [d for d in items if d.target.tier in expected_for(expected_tiers, d.target.org)] or items
+    judged = [d for d in items if is_expected(d.target, expected_tiers)] or items
     verdicts = {d.verdict for d in judged}
     if verdicts & ACCESS_VERDICTS:
         return Severity.CRITICAL
@@ -766,7 +777,7 @@ def summarize(diagnoses: Iterable[Diagnosis], expected_tiers: ExpectedTiers = TI
     items = [d for d in diagnoses if isinstance(d, Diagnosis)]
     severity = overall_severity(items, expected_tiers)
     counts = {v.value: n for v in Verdict if (n := sum(1 for d in items if d.verdict is v))}
-    expected = [d for d in items if d.target.tier in expected_for(expected_tiers, d.target.org)]
+    expected = [d for d in items if is_expected(d.target, expected_tiers)]
     return {
         "status": severity.value,
         "exit_code": severity.exit_code,
@@ -786,6 +797,7 @@ __all__ = [
     "REMEDIATIONS",
     "classify",
     "classify_all",
+    "is_expected",
     "overall_severity",
     "remediation_for",
     "summarize",

@@ -7,7 +7,7 @@ It never holds a key: keys live in the OS keyring (see ``gpt56probe.credentials`
 Shape::
 
     [defaults]                 # option defaults; a flag or env var still wins
-    timeout = 30.0             # also: deadline, concurrency, base_url, proxy, surface, format
+    timeout = 30.0             # any key of DEFAULT_KEYS: deadline, concurrency, base_url, proxy, state_dir, ...
 
     [orgs."org-abc"]           # written by `gpt56probe auth set --org org-abc`
     label = "prod"
@@ -29,18 +29,20 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from gpt56probe.files import atomic_write_text, flocked, remove_stale_temps
-from gpt56probe.models import DEFAULT_TABLE, TIERS, ModelTable, ModelTableError
+from gpt56probe.models import (DEFAULT_TABLE, TIERS, ModelIdSource, ModelTable, ModelTableError, env_model_overrides,
+                               merge_overrides, model_id_sources)
 
 HOME_ENV = "GPT56PROBE_HOME"
 APP_NAME = "gpt56probe"
 FILE_NAME = "config.toml"
 
-# [defaults] key -> (click parameter name, accepted python types, choices or None)
+# [defaults] key -> (click parameter name, accepted python types, choices (for a list: of each item) or None).
+# Every check option that is a setting rather than a one-off action; README lists the same keys.
 DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = {
     "timeout": ("timeout", (int, float), None),
     "deadline": ("deadline", (int, float), None),
@@ -48,8 +50,24 @@ DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = 
     "base_url": ("base_url", (str,), None),
     "proxy": ("proxy", (str,), None),
     "surface": ("surface", (str,), ("chat", "responses", "both")),
+    "stream": ("stream", (bool,), None),
     "format": ("fmt", (str,), None),
+    "no_color": ("no_color", (bool,), None),
+    "project": ("project", (str,), None),
+    "all_orgs": ("all_orgs", (bool,), None),
+    "api_key_env": ("api_key_env", (str,), None),
+    "no_keyring": ("no_keyring", (bool,), None),
+    "state_dir": ("state_dir", (str,), None),
+    "expect": ("expect", (list,), TIERS),
+    "quiet": ("quiet", (bool,), None),
+    "fail_after": ("fail_after", (int,), None),
+    "prom_file": ("prom_file", (str,), None),
+    "ping_url": ("ping_url", (str,), None),
+    "on_change": ("on_change", (str,), None),
 }
+_TYPE_WORDS = {"int": "whole number", "float": "number", "str": "string", "bool": "true or false", "list": "list"}
+CHECK_ONLY_KEYS = ("fmt", "quiet")
+"""Given to check alone: other commands have a --format of their own, or no --quiet."""
 ORG_KEYS = ("label", "project", "email", "expect")
 SECTIONS = ("defaults", "orgs", "models")
 
@@ -80,18 +98,27 @@ class Config:
     orgs: dict[str, OrgEntry] = field(default_factory=dict)
     models: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    env_models: dict[str, Any] = field(default_factory=dict)  # GPT56PROBE_MODEL_<TIER> ids (over the file's)
 
     @property
     def table(self) -> ModelTable:
-        return DEFAULT_TABLE.with_overrides(self.models) if self.models else DEFAULT_TABLE
+        overrides = merge_overrides(self.models, self.env_models)
+        return DEFAULT_TABLE.with_overrides(overrides) if overrides else DEFAULT_TABLE
+
+    @property
+    def model_sources(self) -> dict[str, ModelIdSource]:
+        """Where each tier's id comes from: env, the config file, or the built-in placeholder."""
+        return {s.tier: s for s in model_id_sources(self.models, self.env_models, str(self.path))}
 
     def default_map(self, command_names: Any = ("check",)) -> dict[str, Any]:
-        """A click ``default_map`` giving every named command the ``[defaults]`` values,
-        plus ``config show`` (a nested group)."""
+        """A click ``default_map`` giving every named command the ``[defaults]`` values it shares with
+        check (a shared option means the same everywhere), plus ``config show`` (a nested group);
+        ``format`` and ``quiet`` go to check alone (config show, history, orgs... have a --format of their own)."""
         if not self.defaults:
             return {}
-        mapping: dict[str, Any] = {name: dict(self.defaults) for name in command_names}
-        mapping["config"] = {"show": dict(self.defaults)}
+        shared = {k: v for k, v in self.defaults.items() if k not in CHECK_ONLY_KEYS}
+        mapping: dict[str, Any] = {name: dict(self.defaults if name == "check" else shared) for name in command_names}
+        mapping["config"] = {"show": shared}
         return mapping
 
 
@@ -168,13 +195,15 @@ def parse_config(text: str, path: Path) -> Config:
         if key not in DEFAULT_KEYS:
             raise _fail(path, text, ("defaults", key), f"defaults.{key} is not a setting; allowed: {', '.join(DEFAULT_KEYS)}")
         param, types, choices = DEFAULT_KEYS[key]
-        if isinstance(value, bool) or not isinstance(value, types):
-            want = " or ".join(t.__name__ for t in types)
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
-        if isinstance(value, (int, float)) and not (math.isfinite(value) and value > 0):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not (math.isfinite(value) and value > 0):
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0, got {value!r}")
-        if choices and value not in choices:
-            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be one of {', '.join(choices)}, got {value!r}")
+        items = value if isinstance(value, list) else [value]
+        if choices and not all(isinstance(item, str) and item in choices for item in items):
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be {'a list of ' if isinstance(value, list) else ''}"
+                                                        f"one of {', '.join(choices)}, got {value!r}")
         defaults[param] = value
 
     orgs: dict[str, OrgEntry] = {}
@@ -215,12 +244,17 @@ def load_config(environ: Mapping[str, str] | None = None, path: Path | None = No
     """The config in effect; an absent file is an empty config. Raises ``ConfigError``."""
     path = path or config_path(environ)
     try:
+        env_models = env_model_overrides(os.environ if environ is None else environ)
+    except ModelTableError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return Config(path, False)
+        return Config(path, False, env_models=env_models)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path}: cannot read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
-    return parse_config(text, path)
+    parsed = parse_config(text, path)
+    return replace(parsed, env_models=env_models) if env_models else parsed
 
 
 # --- a small TOML writer (no dependency): tables, strings, numbers, bools, lists of scalars

@@ -35,6 +35,8 @@ from typing import Any, Iterator, TextIO
 # redact, json, base64 and urllib are imported where first needed: the gate is installed
 # before `gpt56probe --version` prints, and start-up time is a product feature.
 MASK = "***"
+ERASE_MARK = "\ue030"
+"""gpt56probe.style.ERASE_LINE (not imported here: start-up time)."""
 
 MIN_SECRET_CHARS = 8
 """Shorter values cannot be removed by value without eating ordinary text (a proxy password
@@ -164,16 +166,18 @@ class Gate:
     # ------------------------------------------------------------------ scrubbing
 
     def scrub_known(self, text: str) -> str:
-        """Only the run's own secrets removed (exact values and long fragments), nothing else changed.
+        """Only the run's own secrets removed (exact values and long fragments), and our mark
+        characters made inert; nothing else changed.
 
         For text as it arrives, before anything caps, wraps or parses it: a server that echoes
         the key gives the rest of the program nothing to leak, and a body keeps its structure."""
         if not isinstance(text, str) or not text:
             return text
-        from gpt56probe.redact import scrub_values
+        from gpt56probe.redact import inert_marks, scrub_values
 
         with self._lock:
             secrets = dict(self._secrets)
+        text = inert_marks(text)  # an answer can never pose as one of our colour or erase marks
         return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
 
     def scrub(self, text: str) -> str:
@@ -183,11 +187,12 @@ class Gate:
         return style.plain(self._scrub(text))
 
     def scrub_terminal(self, text: str, colour: bool = False) -> str:
-        """As ``scrub``; on a colour terminal gpt56probe's own style marks become SGR codes."""
+        """As ``scrub``; on a terminal (``colour``) gpt56probe's own style marks become SGR codes
+        (unless ``NO_COLOR``) and its line erase ``\\r ESC[2K`` (always: it is no colour)."""
         from gpt56probe import style
 
         clean = self._scrub(text)
-        return style.to_ansi(clean) if colour and self.colour_allowed else style.plain(clean)
+        return style.to_ansi(clean, colour=self.colour_allowed) if colour else style.plain(clean)
 
     def _fragment_index(self) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]]:
         with self._lock:
@@ -247,7 +252,7 @@ class Gate:
         for value in public:
             if value in text:
                 text = text.replace(value, park(value))
-        text = redact(text, keep_emails=emails)
+        text = redact(text, keep_emails=emails, keep_marks=True)
         return _SLOT.sub(lambda m: stash[int(m.group(1))], text) if stash else text
 
 
@@ -285,7 +290,13 @@ class GatedStream(io.TextIOBase):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         with self._lock:
             ident = threading.get_ident()
-            held = self._pending.get(ident, "") + text
+            held = self._pending.get(ident, "")
+            if held and text.startswith(ERASE_MARK):
+                # The line is being rewritten (a progress display): what was held back cannot run on into a
+                # secret across the erase, and the erase must start the text to be honoured.
+                self._emit(held)
+                held = ""
+            held += text
             if "\n" in held:
                 ready, _, held = held.rpartition("\n")
                 self._emit(ready + "\n")

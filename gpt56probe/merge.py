@@ -12,11 +12,9 @@ verdict per target, and says, per target seen from more than one vantage:
   (another key, project or org id);
 - any other difference, named.
 
-Pure: bytes and documents in, a Merged picture, text and a document out. The terminal view uses
-the cell words of gpt56probe.vocabulary, as every other view does. (The width-aware summary of
-``check``, gpt56probe/summary.py on the ``glance`` branch, draws an org x model matrix from
-Diagnoses; ``render_matrix`` here draws rows of org x vantage from merged results and can move
-onto it when that lands.)
+Pure: bytes and documents in, a Merged picture, text and a document out. The matrix is drawn by
+the check summary's renderer (gpt56probe.summary), with the cell words every view uses
+(gpt56probe.vocabulary), one row per org and vantage.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from gpt56probe.models import DEFAULT_TABLE, TIERS
 from gpt56probe.observation import ACCESS_VERDICTS, Severity, Verdict, severity_of
 from gpt56probe.vantage import Vantage, from_dict
-from gpt56probe.vocabulary import NOT_PROBED, cell_word
+from gpt56probe.vocabulary import cell_word
 
 SCHEMA_VERSION = "1.0"
 NETWORK_VERDICTS = frozenset({Verdict.REGION_VPN, Verdict.NETWORK_ERROR, Verdict.TIMEOUT})
@@ -360,78 +358,29 @@ def merged_doc(merged: Merged) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the terminal view
 
 
-@dataclass(frozen=True)
-class Column:
-    model: str
-    tier: str
-    surface: str
-    stream: bool
-
-    def header(self, variants: bool) -> str:
-        name = self.tier if self.tier in TIERS else self.model.removeprefix("gpt-")
-        if not variants:
-            return name
-        return f"{name} {'resp' if self.surface == 'responses' else self.surface}{'+st' if self.stream else ''}"
+def row_label(org: str | None, vantage: str) -> str:
+    """A matrix row: ``org-acme @ eu-office``."""
+    return f"{org or DEFAULT_ORG} @ {vantage}"
 
 
-def _columns(cells: Iterable[Cell]) -> list[Column]:
-    found: dict[Column, None] = {}
-    for cell in sorted(cells, key=lambda c: (_model_rank(c.model), c.model, c.surface, c.stream)):
-        found.setdefault(Column(cell.model, cell.tier, cell.surface, cell.stream), None)
-    return list(found)
+def matrix_lines(merged: Merged, width: int = 100, colour: bool = False) -> list[str]:
+    """The org x vantage x model matrix, drawn by the check summary's renderer (gpt56probe.summary: width-aware,
+    panels on a narrow terminal, the vocabulary's cell words): one row per org and vantage."""
+    from gpt56probe.observation import Diagnosis, Target
+    from gpt56probe.summary import render_matrix
 
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(1, width - 1)] + "\u2026"
+    rows = [Diagnosis(Target(row_label(c.org, c.vantage), c.model, c.tier, c.surface, c.stream), c.verdict, "", "")
+            for c in sorted(merged.cells, key=lambda c: (c.org is not None, c.org or "", c.vantage, _model_rank(c.model)))]
+    return render_matrix(rows, {}, width, colour)
 
 
 def _clean(text: Any) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
 
 
-def render_matrix(merged: Merged, width: int = 100) -> str:
-    """Rows org x vantage, a column per model (and surface, when several), each cell the verdict's word;
-    columns that do not fit ``width`` go to a further panel with the same rows."""
-    columns = _columns(merged.cells)
-    variants = len({(c.surface, c.stream) for c in columns}) > 1
-    by_row: dict[tuple[str | None, str], dict[Column, Cell]] = {}
-    for cell in merged.cells:
-        by_row.setdefault((cell.org, cell.vantage), {})[Column(cell.model, cell.tier, cell.surface, cell.stream)] = cell
-    rows = sorted(by_row, key=lambda r: (r[0] is not None, r[0] or "", r[1]))
-    org_width = min(max([len("org"), *(len(_clean(o or DEFAULT_ORG)) for o, _ in rows)]), 40)
-    vantage_width = min(max([len("vantage"), *(len(_clean(v)) for _, v in rows)]), 24)
-    headers = [c.header(variants) for c in columns]
-    widths = [max(len(h), *(len(cell_word(by_row[r][c].verdict)) if c in by_row[r] else 1 for r in rows)) for c, h in zip(columns, headers)]
-    room = max(20, width - org_width - vantage_width - 4)
-    panels: list[list[int]] = [[]]
-    used = 0
-    for i, w in enumerate(widths):
-        if panels[-1] and used + w + 2 > room:
-            panels.append([])
-            used = 0
-        panels[-1].append(i)
-        used += w + 2
-    out: list[str] = []
-    for panel in panels:
-        if out:
-            out.append("")
-        head = f"{'org':<{org_width}}  {'vantage':<{vantage_width}}" + "".join(f"  {headers[i]:<{widths[i]}}" for i in panel)
-        out += [head.rstrip(), "-" * len(head.rstrip())]
-        previous_org: object = object()
-        for org, vantage in rows:
-            shown_org = _fit(_clean(org or DEFAULT_ORG), org_width) if org != previous_org else ""
-            previous_org = org
-            line = f"{shown_org:<{org_width}}  {_fit(_clean(vantage), vantage_width):<{vantage_width}}"
-            for i in panel:
-                found = by_row[(org, vantage)].get(columns[i])
-                line += f"  {(cell_word(found.verdict) if found else NOT_PROBED):<{widths[i]}}"
-            out.append(line.rstrip())
-    return "\n".join(out)
-
-
-def render_text(merged: Merged, width: int = 100) -> str:
+def render_text(merged: Merged, width: int = 100, colour: bool = False) -> str:
     """The matrix, what the differences mean, and where each vantage checked from."""
-    out = [render_matrix(merged, width), ""]
+    out = [*matrix_lines(merged, width, colour), ""]
     differences = [f for f in merged.findings if f.kind != "about_the_org" and f.kind != "same_everywhere"]
     agreements = [f for f in merged.findings if f not in differences]
     if len(merged.vantages) < 2:

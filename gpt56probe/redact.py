@@ -186,12 +186,29 @@ def neutralize_controls(text: str) -> str:
     return _CONTROL.sub(_escape_control, _ZERO_WIDTH.sub("", text.replace("\r\n", "\n")))
 
 
-def redact(text: str, *, keep_emails: Iterable[str] = ()) -> str:
-    """``text`` with secrets masked; see the module docstring for what is kept."""
+_MARKS = re.compile("[\ue000-\ue0ff]")
+"""The private-use range gpt56probe writes its own marks in (gpt56probe.style colours, the gate's slots)."""
+
+
+def inert_marks(text: str) -> str:
+    """``text`` without any of gpt56probe's own mark characters: text from a server, a file or a user
+    can never pose as a colour or a line erase that the output gate would honour (dropped, like
+    zero-width characters, so they cannot split a key for the shape rules either)."""
+    return _MARKS.sub("", text) if text else text
+
+
+def redact(text: str, *, keep_emails: Iterable[str] = (), keep_marks: bool = False) -> str:
+    """``text`` with secrets masked; see the module docstring for what is kept.
+
+    Mark characters (``inert_marks``) are made inert, except for the output gate's own call
+    (``keep_marks``), whose input is gpt56probe's rendered text.
+    """
     if not isinstance(text, str):
         text = str(text)
     if not text:
         return text
+    if not keep_marks:
+        text = inert_marks(text)
     kept = frozenset(e.strip().lower() for e in keep_emails if isinstance(e, str) and e.strip())
     # Each pass only masks; repeating until nothing changes makes redact idempotent
     # even where one rule's mask lets another rule match.

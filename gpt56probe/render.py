@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from gpt56probe.classify import ExpectedTiers, expected_for
+from gpt56probe.classify import ExpectedTiers, is_expected
 from gpt56probe.models import TIERS
 from gpt56probe.observation import Diagnosis, Severity, Verdict
 
@@ -33,13 +33,18 @@ def _surface(d: Diagnosis) -> str:
     return d.target.surface + (" stream" if d.target.stream else "")
 
 
+def _target_key(d: Diagnosis) -> str:
+    """What an expected target is named by: its tier, or its model id when it is not a 5.6 tier."""
+    return d.target.tier if d.target.tier in TIERS else d.target.model
+
+
 def expected_reach(diagnoses: Sequence[Diagnosis], expected: ExpectedTiers = TIERS) -> tuple[int, int]:
-    """(reachable, total) over expected (org, tier) pairs; a pair is reachable when every probe of it is ok."""
+    """(reachable, total) over expected (org, tier or model) targets; a target is reachable when every probe of it is ok."""
     pairs: dict[tuple[str | None, str], bool] = {}
     for d in diagnoses:
-        if d.target.tier not in expected_for(expected, d.target.org):
+        if not is_expected(d.target, expected):
             continue
-        key = (d.target.org, d.target.tier)
+        key = (d.target.org, _target_key(d))
         pairs[key] = pairs.get(key, True) and d.ok
     return sum(pairs.values()), len(pairs)
 
@@ -47,6 +52,32 @@ def expected_reach(diagnoses: Sequence[Diagnosis], expected: ExpectedTiers = TIE
 def verdict_counts(diagnoses: Iterable[Diagnosis]) -> dict[str, int]:
     counts = Counter(d.verdict.value for d in diagnoses)
     return {v.value: counts[v.value] for v in Verdict if counts[v.value]}
+
+
+def _variant(d: Diagnosis) -> str:
+    return d.target.surface + (" stream" if d.target.stream else "")
+
+
+def status_problems(diagnoses: Sequence[Diagnosis], expected: ExpectedTiers = TIERS) -> list[str]:
+    """``org model: verdict`` once per expected target and verdict; the surface is named only when
+    the target's probes on its other surfaces (or unstreamed) did not all fail the same way."""
+    probed: dict[tuple[str | None, str], list[Diagnosis]] = {}
+    for d in diagnoses:
+        if is_expected(d.target, expected):
+            probed.setdefault((d.target.org, d.target.model), []).append(d)
+    out: list[str] = []
+    for (org, model), probes in probed.items():
+        failed = [d for d in probes if not d.ok]
+        by_verdict: dict[str, list[Diagnosis]] = {}
+        for d in failed:
+            by_verdict.setdefault(d.verdict.value, []).append(d)
+        variants = {_variant(d) for d in probes}
+        for verdict, cells in by_verdict.items():
+            where = ""
+            if len(cells) < len(probes) and len(variants) > 1:
+                where = " " + "/".join(dict.fromkeys(_variant(d) for d in cells))
+            out.append(f"{org or 'default'} {model}{where}: {verdict}")
+    return out
 
 
 def _plain(text: str) -> str:
@@ -75,8 +106,7 @@ def unknown_line(cause: str) -> str:
 def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS) -> str:
     """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional."""
     reachable, total = expected_reach(diagnoses, expected)
-    problems = [f"{d.target.org or 'default'} {d.target.model}: {d.verdict.value}" for d in diagnoses
-                if not d.ok and d.target.tier in expected_for(expected, d.target.org)]
+    problems = status_problems(diagnoses, expected)
     text = f"GPT56 {severity.value} - {reachable}/{total} expected tiers reachable"
     if problems:
         shown = problems[:3]

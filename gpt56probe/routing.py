@@ -16,10 +16,13 @@ demote to Luna where it passes, keep gpt-5.5 as the live fallback):
   in the fallback chain, as the faster retry path, when Luna itself is reachable.
 * Any other verdict (access verdicts, rate limits, server errors, timeouts, unknown) makes a
   model **unreachable** for the plan: a routing config should not start on it.
-* A role's candidate chain is: its tier's model, then Luna (only as above), then the table's
-  fallbacks in order (gpt-5.5, gpt-5.4-mini: the published wrapper's chain). The first
-  reachable-or-degraded candidate serves the role; the rest, filtered the same way, are its
-  fallbacks. A role whose tier model is not the one serving it is "served by a fallback".
+* A role's candidate chain is: its tier's model, then the ids of that tier the org lists when it
+  does not list the configured one (``substitutes``, from discovery.substitutes: a dated snapshot
+  standing in for a placeholder), then Luna (only as above), then the table's fallbacks in order
+  (gpt-5.5, gpt-5.4-mini: the published wrapper's chain). The first reachable-or-degraded
+  candidate serves the role; the rest, filtered the same way, are its fallbacks. A role served by
+  a listed id is "served by a listed id"; one served by anything else than its tier's ids is
+  "served by a fallback".
 * Nothing reachable: every role's model is ``None`` and ``reachable`` is false.
 """
 
@@ -27,9 +30,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
-from gpt56probe.models import FALLBACK, ROLES, ModelTable
+from gpt56probe.discovery import config_line
+from gpt56probe.models import FALLBACK, ROLES, ModelTable, in_family, tier_by_name
 from gpt56probe.observation import Diagnosis, Verdict
 from gpt56probe.redact import public_url
 
@@ -66,10 +70,15 @@ class RoleRoute:
     fallbacks: tuple[str, ...]
     degraded: bool
     notes: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()  # ids of this tier the org lists in place of ``preferred`` (it does not list that)
+
+    @property
+    def served_by_listed_id(self) -> bool:
+        return self.model is not None and self.model in self.listed
 
     @property
     def served_by_fallback(self) -> bool:
-        return self.model is not None and self.model != self.preferred
+        return self.model is not None and self.model != self.preferred and self.model not in self.listed
 
     @property
     def chain(self) -> tuple[str, ...]:
@@ -99,6 +108,10 @@ class RoutingPlan:
     def fallback_roles(self) -> tuple[str, ...]:
         return tuple(r.role for r in self.routes if r.served_by_fallback)
 
+    @property
+    def listed_id_roles(self) -> tuple[str, ...]:
+        return tuple(r.role for r in self.routes if r.served_by_listed_id)
+
 
 def model_states(diagnoses: Iterable[Diagnosis], table: ModelTable, org: str | None) -> tuple[ModelState, ...]:
     """One state per model of the table (table order), then per other probed model, for ``org``."""
@@ -120,31 +133,39 @@ def model_states(diagnoses: Iterable[Diagnosis], table: ModelTable, org: str | N
         else:
             state = STATE_UNREACHABLE
         unique = tuple(dict.fromkeys(v.value for v in seen)) or ("not probed",)
-        states.append(ModelState(model, table.tier_of(model), state, unique))
+        known = table.get(model)
+        tier = known.tier if known is not None else (tier_by_name(model) if in_family(model) else FALLBACK)
+        states.append(ModelState(model, tier, state, unique))
     return tuple(states)
 
 
-def _route(role: str, tier: str, table: ModelTable, states: dict[str, ModelState]) -> RoleRoute:
+def _route(role: str, tier: str, table: ModelTable, states: dict[str, ModelState],
+           substitutes: Mapping[str, Sequence[str]]) -> RoleRoute:
     preferred = table.for_tier(tier).id
+    listed = tuple(substitutes.get(tier, ()))
     pref_state = states.get(preferred)
-    candidates = [preferred]
+    candidates = [preferred, *listed]
     notes: list[str] = []
-    retry = table.for_tier(RETRY_TIER).id
+    retry = next((m for m in (table.for_tier(RETRY_TIER).id, *substitutes.get(RETRY_TIER, ()))
+                  if states.get(m) is not None and states[m].state == STATE_OK), None)
     if tier in SAFETY_TIERS and pref_state is not None and pref_state.state == STATE_DEGRADED:
         notes.append(f"{preferred} answers under additional safety checks ({', '.join(pref_state.verdicts)}): slow or withheld answers are possible")
-        if states.get(retry) is not None and states[retry].state == STATE_OK:
+        if retry is not None:
             candidates.append(retry)
             notes.append(f"{retry} is the faster retry path (no additional-check experience)")
     candidates += [m.id for m in table.fallbacks]
     usable = [m for m in dict.fromkeys(candidates) if states.get(m) is not None and states[m].usable]
     model = usable[0] if usable else None
-    if model is not None and model != preferred:
-        why = pref_state.verdicts if pref_state else ("not probed",)
-        notes.append(f"{preferred} is unreachable for this org ({', '.join(why)}): served by {model}")
+    why = ", ".join(pref_state.verdicts if pref_state else ("not probed",))
+    if model is not None and model in listed:
+        notes.append(f"{preferred} is not in this org's model list ({why}); the listed {tier} id {model} answers and serves "
+                     f"this role (to make it the configured id: {config_line(tier, model)})")
+    elif model is not None and model != preferred:
+        notes.append(f"{preferred} is unreachable for this org ({why}): served by {model}")
     if model is None:
         notes.append("no model of this role's chain is reachable for this org")
     degraded = model is not None and states[model].state == STATE_DEGRADED
-    return RoleRoute(role, tier, preferred, model, tuple(usable[1:]), degraded, tuple(notes))
+    return RoleRoute(role, tier, preferred, model, tuple(usable[1:]), degraded, tuple(notes), listed)
 
 
 def build_plan(
@@ -154,11 +175,15 @@ def build_plan(
     base_url: str,
     probed_at: str,
     surface: str = "chat",
+    substitutes: Mapping[str, Sequence[str]] | None = None,
 ) -> RoutingPlan:
-    """The routing plan for ``org`` from a check's diagnoses (see the module docstring for the rules)."""
+    """The routing plan for ``org`` from a check's diagnoses (see the module docstring for the rules).
+
+    ``substitutes`` (tier -> listed ids, preferred first) are the ids the org lists for a tier whose
+    configured id it does not list (discovery.substitutes)."""
     states = model_states(diagnoses, table, org)
     by_id = {s.model: s for s in states}
-    routes = tuple(_route(role, tier, table, by_id) for role, tier in ROLES.items())
+    routes = tuple(_route(role, tier, table, by_id, substitutes or {}) for role, tier in ROLES.items())
     return RoutingPlan(org, public_url(base_url), probed_at, surface, routes, states)
 
 
@@ -183,12 +208,16 @@ def header_lines(plan: RoutingPlan) -> list[str]:
     lines = [
         "Generated by `gpt56probe plan`; do not edit by hand, re-run it to refresh.",
         f"Probed at {plan.probed_at} against {plan.base_url} for org {plan.org or '(the key default org)'}",
-        f"How: {plan.surface} surface, GET /models/{{id}} then one 16-token \"Return ok.\" per model of the table.",
+        f"How: {plan.surface} surface, one GET /models for the org's list and one 16-token \"Return ok.\" per model of the table "
+        "(and per listed id standing in for a configured id the org does not list).",
     ]
     if not plan.reachable:
         lines.append("NOTHING IS REACHABLE for this org: every role is null. See `gpt56probe check` for why.")
     served = [f"{r.role} ({r.model} instead of {r.preferred})" for r in plan.routes if r.served_by_fallback]
     lines.append("Roles served by a fallback: " + (", ".join(served) if served else "none"))
+    listed = [f"{r.role} ({r.model}, listed in place of {r.preferred})" for r in plan.routes if r.served_by_listed_id]
+    if listed:
+        lines.append("Roles served by a listed id (the org does not list the configured one): " + ", ".join(listed))
     degraded = [f"{s.model} ({', '.join(s.verdicts)})" for s in plan.models if s.state == STATE_DEGRADED]
     if degraded:
         lines.append("Reachable but degraded (safety checks): " + ", ".join(degraded))
@@ -217,6 +246,8 @@ def plan_doc(plan: RoutingPlan) -> dict[str, Any]:
                 "model": r.model,
                 "fallbacks": list(r.fallbacks),
                 "served_by_fallback": r.served_by_fallback,
+                "listed": list(r.listed),
+                "served_by_listed_id": r.served_by_listed_id,
                 "degraded": r.degraded,
                 "notes": list(r.notes),
             }
@@ -254,6 +285,8 @@ def render_python(plan: RoutingPlan) -> str:
     out += ["}", "", "# Ordered fallbacks per role, tried after MODELS[role].", "FALLBACKS: dict[str, tuple[str, ...]] = {"]
     out += [f"    {r.role!r}: {tuple(r.fallbacks)!r}," for r in plan.routes]
     out += ["}", "", "# Roles whose model is not their own tier's (served by a fallback).", f"SERVED_BY_FALLBACK: tuple[str, ...] = {plan.fallback_roles!r}"]
+    out += ["# Roles served by an id the org lists in place of the configured one (not listed).",
+            f"SERVED_BY_LISTED_ID: tuple[str, ...] = {plan.listed_id_roles!r}"]
     out += [f"DEGRADED: tuple[str, ...] = {tuple(r.role for r in plan.routes if r.degraded)!r}", ""]
     out += [
         "",
@@ -281,6 +314,8 @@ def render_typescript(plan: RoutingPlan) -> str:
         "  /** The role's own tier model. */",
         "  readonly preferred: string;",
         "  readonly servedByFallback: boolean;",
+        "  /** Served by an id the org lists in place of the configured (unlisted) one. */",
+        "  readonly servedByListedId: boolean;",
         "  readonly degraded: boolean;",
         "}",
         "",
@@ -294,7 +329,7 @@ def render_typescript(plan: RoutingPlan) -> str:
     for r in plan.routes:
         out.append(
             f"  {r.role}: {{ model: {_js(r.model)}, fallbacks: {_js(list(r.fallbacks))}, preferred: {_js(r.preferred)}, "
-            f"servedByFallback: {_js(r.served_by_fallback)}, degraded: {_js(r.degraded)} }},"
+            f"servedByFallback: {_js(r.served_by_fallback)}, servedByListedId: {_js(r.served_by_listed_id)}, degraded: {_js(r.degraded)} }},"
         )
     out += ["};", "", "export const MODELS: Readonly<Record<Role, string | null>> = {"]
     out += [f"  {r.role}: ROUTES.{r.role}.model," for r in plan.routes]

@@ -96,6 +96,7 @@ def run_plan(
     proxy: str | None = None,
     precheck: bool = True,
     trust_env: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Probe every target; results keep the plan's order.
 
@@ -103,6 +104,7 @@ def run_plan(
     ``deadline_s + REPORT_GRACE_S`` at the latest: a target still queued or in
     flight then is a DEADLINE failure (verdict ``timeout``), never dropped.
     An exception inside a probe (a bug) is raised here, in the caller's thread.
+    ``progress(done, total)`` is called as each probe ends (from its thread, under a lock: keep it quick).
     """
     started = time.monotonic()
     deadline = Deadline(deadline_s)
@@ -147,9 +149,13 @@ def run_plan(
                     if observation is not None:
                         results[index] = observation
                     finished[0] += 1
+                    if progress is not None:
+                        progress(finished[0], count)
                     if finished[0] >= count:
                         done.set()
 
+    if progress is not None:
+        progress(0, count)
     threads = [threading.Thread(target=worker, name=f"probe-{n}", daemon=True) for n in range(workers)]
     try:
         for thread in threads:

@@ -32,19 +32,22 @@ def plain(text: str) -> str:
     return MARKS.sub("", text)
 
 
-def to_ansi(text: str) -> str:
-    """Marks as terminal codes: SGR colours, and ``\\r ESC[2K`` for an erase at the start of a line.
+def to_ansi(text: str, colour: bool = True) -> str:
+    """Marks as terminal codes: SGR colours (only with ``colour``: ``NO_COLOR`` turns colour off, not
+    the progress line), and ``\\r ESC[2K`` for an erase at the start of a line.
 
     An erase mark anywhere else is dropped: only a line gpt56probe starts may be rewritten.
     """
 
     def code(match: re.Match[str]) -> str:
         mark = match.group(0)
-        if mark == RESET:
-            return "\x1b[0m"
         if mark == ERASE_LINE:
             start = match.start()
             return "\r\x1b[2K" if start == 0 or text[start - 1] == "\n" else ""
+        if not colour:
+            return ""
+        if mark == RESET:
+            return "\x1b[0m"
         return _SGR[mark]
 
     return MARKS.sub(code, text)

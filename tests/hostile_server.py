@@ -73,7 +73,8 @@ class _Handler(BaseHTTPRequestHandler):
         with seen.lock:
             seen.echoed += 1
         if path == "/v1/models":
-            self._json(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in MODELS]}, headers)
+            listed = [*MODELS, f"gpt-5.6-{key}", f"gpt-5.6-terra-{key}{ESCAPES}"]  # ids that echo the key, escapes too
+            self._json(200, {"object": "list", "data": [{"id": m, "object": "model"} for m in listed]}, headers)
         elif path.startswith("/v1/models/"):
             self._json(200, {"id": path.rsplit("/", 1)[1], "object": "model", "owned_by": key}, headers)
         elif model == "gpt-5.6-sol" and not seen.sol_answers:

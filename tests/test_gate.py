@@ -351,3 +351,38 @@ def test_each_gated_writer_really_calls_the_gate(where: tuple[str, str], call: s
     tree = ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))
     node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     assert call in ast.unparse(node), f"{rel}:{function} must call {call}"
+
+
+def test_a_redrawn_progress_line_is_never_glued_to_a_held_tail(gate: Gate) -> None:
+    """A frame ending in what could start a known secret ("... 0.4 s" and a key "sk-...") is held back;
+    the same thread's next frame starts with the erase mark, which must still start a line."""
+    from gpt56probe.style import ERASE_LINE
+
+    gate.add_secret("sk-test-fake-held-tail-0000000000")
+    inner = io.StringIO()
+    inner.isatty = lambda: True  # type: ignore[method-assign]
+    stream = GatedStream(inner, gate)
+    stream.write(ERASE_LINE + "checking: 1/5, 0.4 s")
+    stream.flush()
+    stream.write(ERASE_LINE + "checking: 2/5, 0.5 s")
+    stream.flush()
+    stream.write(ERASE_LINE)
+    stream.flush()
+    assert inner.getvalue() == "\r\x1b[2Kchecking: 1/5, 0.4 s\r\x1b[2Kchecking: 2/5, 0.5 s\r\x1b[2K"
+
+
+def test_no_color_drops_the_colours_but_keeps_the_line_erase(gate: Gate) -> None:
+    from gpt56probe.style import ERASE_LINE, paint
+
+    gate.learn_environment({"NO_COLOR": "1"})
+    assert gate.scrub_terminal(ERASE_LINE + paint("3/10", "green"), colour=True) == "\r\x1b[2K3/10"
+
+
+def test_a_server_cannot_pose_as_our_colour_or_erase_marks(gate: Gate) -> None:
+    from gpt56probe.redact import redact
+    from gpt56probe.style import ERASE_LINE, paint
+
+    forged = paint("ok", "green") + ERASE_LINE + "hidden"
+    assert "\x1b" not in gate.scrub_terminal(gate.scrub_known(forged), colour=True)
+    assert "\x1b" not in gate.scrub_terminal(redact(forged), colour=True)  # every untrusted field passes redact
+    assert gate.scrub_terminal(paint("ok", "green"), colour=True) == "\x1b[32mok\x1b[0m"  # ours still colour

@@ -94,15 +94,19 @@ class Runner:
         self.ran: list[str] = []
         self.leaks: list[str] = []
         self.text = ""
-        self.commands = set(main.commands)
+        import click
+
+        self.commands = set(main.list_commands(click.Context(main)))
 
     def has(self, *path: str) -> bool:
+        import click
+
         group: Any = main
         for name in path:
-            commands = getattr(group, "commands", {})
-            if name not in commands:
+            found = group.get_command(click.Context(group), name) if isinstance(group, click.Group) else None
+            if found is None:
                 return False
-            group = commands[name]
+            group = found
         return True
 
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Any:

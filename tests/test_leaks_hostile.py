@@ -90,6 +90,10 @@ def test_a_server_that_echoes_the_key_everywhere_cannot_make_any_sink_leak_it(tm
         for emit in ("python", "typescript", "json"):
             scan.run("plan", "--org", ORG, "--base-url", base, "--emit", emit, "-o", str(out / f"plan.{emit}"), "-v")
             scan.run("plan", "--org", ORG, "--base-url", base, "--emit", emit)
+        scan.run("check", *common, "--discover", "--format", "json", "-v")
+        scan.run("check", *common, "--discover", "--format", "plain")
+        for fmt in ("table", "json", "github"):
+            scan.run("models", "--org", ORG, "--base-url", base, "--format", fmt, "-v", "--proxy", proxy, codes=(0,))
         scan.run("history")
         scan.run("history", "--format", "json")
         scan.run("config", "show", "--org", ORG, "--proxy", proxy, "-v")
@@ -113,6 +117,7 @@ def test_a_server_that_echoes_the_key_everywhere_cannot_make_any_sink_leak_it(tm
     assert seen.echoed >= 25 and pings, (seen.echoed, len(pings))
     assert hook_log.exists() and "gpt-5.6-sol" in hook_log.read_text(), "the on-change hook never ran"
     assert f"\u2026{KEY[-4:]}" in scan.text
+    assert f"gpt-5.6-\u2026{KEY[-4:]}" in scan.text  # a listed id that echoes the key reached `models`, masked
     assert "\u241b" in scan.text  # the escapes arrived, shown as their control picture
 
 

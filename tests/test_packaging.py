@@ -12,13 +12,16 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe.cli import main
+from gpt56probe.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         yield prefix + (name,), command
         if isinstance(command, click.Group):
             yield from all_commands(command, prefix + (name,))
@@ -29,6 +32,24 @@ def test_every_command_and_subcommand_has_help_text(path, command):
     assert (command.help or "").strip(), f"{' '.join(path)} has no help"
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0 and "Usage:" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_lazy_command_table_says_what_each_command_says_of_itself(name: str) -> None:
+    """`gpt56probe --help` lists commands from COMMANDS without importing them: each line must be the
+    command's own one-line help, and the command must be where the table says."""
+    command = main.get_command(click.Context(main), name)
+    assert command is not None and command.name in (name, name.replace("-", "_"))
+    assert COMMANDS[name][1] == command.get_short_help_str(limit=1000)
+
+
+def test_help_and_version_import_no_command_module() -> None:
+    code = ("import sys; from gpt56probe.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('gpt56probe.cli.') and m not in "
+            "('gpt56probe.cli.guard', 'gpt56probe.cli.common')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]", out
 
 
 def test_the_wheel_ships_the_templates_and_the_json_schema(tmp_path):

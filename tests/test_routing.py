@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from gpt56probe import routing
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.discovery import substitutes
+from gpt56probe.models import DEFAULT_TABLE, DISCOVERED
 from gpt56probe.observation import Diagnosis, Target, Verdict
 
 SOL, TERRA, LUNA, G55, MINI = DEFAULT_TABLE.ids
@@ -129,7 +130,8 @@ def test_json_doc_matches_plan() -> None:
     assert doc["org"] == ORG and doc["base_url"] == URL and doc["probed_at"] == WHEN
     assert doc["roles"]["hard"] == {
         "tier": "sol", "preferred": SOL, "model": SOL, "fallbacks": [LUNA, G55, MINI],
-        "served_by_fallback": False, "degraded": True, "notes": list(plan.route("hard").notes),
+        "served_by_fallback": False, "listed": [], "served_by_listed_id": False, "degraded": True,
+        "notes": list(plan.route("hard").notes),
     }
     assert doc["models"][SOL]["state"] == "degraded"
 
@@ -160,3 +162,42 @@ def test_a_plan_never_writes_url_credentials(emit: str) -> None:
 def test_unknown_emit_format() -> None:
     with pytest.raises(ValueError):
         routing.render(plan_for(all_(Verdict.OK)), "yaml")
+
+
+# --------------------------------------------------------------------------- listed ids (issue 17)
+
+DATED = "gpt-5.6-terra-2026-06-26"
+
+
+def test_plan_routes_a_role_to_the_listed_id_when_the_configured_one_is_not_listed() -> None:
+    verdicts = all_(Verdict.OK, terra=Verdict.NOT_PROVISIONED)
+    listed = [Diagnosis(Target(ORG, DATED, DISCOVERED), Verdict.OK, "r", "n")]
+    plan = routing.build_plan(diags(verdicts) + listed, DEFAULT_TABLE, ORG, URL, WHEN,
+                              substitutes=substitutes((SOL, DATED, LUNA, G55, MINI), DEFAULT_TABLE))
+    balanced = plan.route("balanced")
+    assert balanced.model == DATED and balanced.served_by_listed_id and not balanced.served_by_fallback
+    assert balanced.fallbacks == (G55, MINI)
+    assert plan.listed_id_roles == ("balanced",) and plan.fallback_roles == ()
+    header = routing.header_lines(plan)
+    assert any("Roles served by a listed id" in line and DATED in line for line in header)
+    assert any('[models.terra] id = "gpt-5.6-terra-2026-06-26"' in line for line in header)
+    doc = routing.plan_doc(plan)
+    assert doc["roles"]["balanced"]["served_by_listed_id"] is True and doc["roles"]["balanced"]["listed"] == [DATED]
+    assert doc["models"][DATED]["tier"] == "terra"
+    assert exec_python(routing.render_python(plan))["SERVED_BY_LISTED_ID"] == ("balanced",)
+
+
+def test_a_listed_id_that_does_not_answer_falls_through_to_the_fallbacks() -> None:
+    verdicts = all_(Verdict.OK, terra=Verdict.NOT_PROVISIONED)
+    refused = [Diagnosis(Target(ORG, DATED, DISCOVERED), Verdict.PROVISIONING_PENDING, "r", "n")]
+    plan = routing.build_plan(diags(verdicts) + refused, DEFAULT_TABLE, ORG, URL, WHEN, substitutes={"terra": (DATED,)})
+    balanced = plan.route("balanced")
+    assert balanced.model == G55 and balanced.served_by_fallback and not balanced.served_by_listed_id
+
+
+def test_a_listed_luna_is_the_faster_retry_path_when_the_configured_luna_is_not_listed() -> None:
+    luna_dated = "gpt-5.6-luna-2026-06-26"
+    verdicts = all_(Verdict.OK, sol=Verdict.SAFETY_CHECK, luna=Verdict.NOT_PROVISIONED)
+    listed = [Diagnosis(Target(ORG, luna_dated, DISCOVERED), Verdict.OK, "r", "n")]
+    plan = routing.build_plan(diags(verdicts) + listed, DEFAULT_TABLE, ORG, URL, WHEN, substitutes={"luna": (luna_dated,)})
+    assert plan.route("hard").fallbacks[0] == luna_dated and plan.route("cheap").model == luna_dated

@@ -1,32 +1,47 @@
 """The gpt56probe command line. Only this package imports click.
 
-Commands import their heavy modules (requests, tabulate, keyring, the simulator)
-inside the command, so ``gpt56probe --help`` costs little more than click itself.
+Commands are loaded when they are run: COMMANDS names each one's module and its
+one-line help, so ``gpt56probe --help`` and ``--version`` import no command module
+and cost little more than click itself, and ``check`` loads only what it uses
+(tests/test_packaging.py pins each line below to the command's own help).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
 from gpt56probe import __version__
-from gpt56probe.cli.auth import auth, config_group, install_config, orgs
-from gpt56probe.cli.check import check, demo
 from gpt56probe.cli.guard import GuardedGroup
-from gpt56probe.cli.history import history
-from gpt56probe.cli.merge import merge
-from gpt56probe.cli.packet import support_packet
-from gpt56probe.cli.plan import cost, plan
-from gpt56probe.cli.report import report
-from gpt56probe.cli.simulate import simulate
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "auth": ("gpt56probe.cli.auth:auth", "Store, list and delete API keys in the OS keyring (one per org)."),
+    "check": ("gpt56probe.cli.check:check", "Probe every GPT-5.6 tier (and the fallbacks) for each org."),
+    "config": ("gpt56probe.cli.auth:config_group", "Inspect the configuration (file, env vars, defaults)."),
+    "cost": ("gpt56probe.cli.plan:cost", "What a workload costs on each tier, from the models table's prices."),
+    "demo": ("gpt56probe.cli.check:demo", "Run check against the bundled simulator: no key, no network, no config."),
+    "history": ("gpt56probe.cli.history:history", "Show the verdict changes recorded by past check runs, oldest first."),
+    "merge": ("gpt56probe.cli.merge:merge", "Merge checks made from several places into one vantage x org x tier matrix."),
+    "models": ("gpt56probe.cli.models:models", "Show the GPT-5.6 ids each org lists, by tier, and the configured ids it does not list."),
+    "orgs": ("gpt56probe.cli.auth:orgs", "List the orgs in the config file (label, project, approved e-mail, expected tiers)."),
+    "plan": ("gpt56probe.cli.plan:plan", "Probe an org now and emit a routing config: the model per role and its fallbacks."),
+    "report": ("gpt56probe.cli.report:report", "Write a status page from history: the org x model matrix now, a timeline per "
+               "org and model, and the list of changes."),
+    "simulate": ("gpt56probe.cli.simulate:simulate", "Serve the GPT-5.6 preview-API simulator on loopback until Ctrl-C."),
+    "support-packet": ("gpt56probe.cli.packet:support_packet", "Write the support packet for a failing GPT-5.6 call, with every "
+                       "secret removed."),
+}
+"""Each command: ``module:attribute`` and its one-line help (the first sentence of its docstring)."""
 
 
 class GatedGroup(GuardedGroup):
     """The top-level group: the whole run, click's own messages and the guard's included, writes
-    through the output gate; the guard (cli/guard.py) turns every ending into a documented exit."""
+    through the output gate; the guard (cli/guard.py) turns every ending into a documented exit.
+    Subcommands are imported when first asked for (COMMANDS)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from gpt56probe import interrupts
@@ -35,6 +50,31 @@ class GatedGroup(GuardedGroup):
         # Signals outermost: the gate's last flush is covered too (a second Ctrl-C cannot cut it short).
         with interrupts.handling_signals(), installed():
             return super().main(*args, **kwargs)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module, _, attr = COMMANDS[cmd_name][0].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from COMMANDS' help lines, without importing a single command."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            if name in COMMANDS and name not in self.commands:
+                # click shortens it exactly as it would the command's own help
+                rows.append((name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)))
+            else:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=GatedGroup, context_settings=CONTEXT_SETTINGS)
@@ -55,18 +95,6 @@ def main(ctx: click.Context, debug: bool) -> None:
     Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 130/143
     when interrupted (SIGINT/SIGTERM). A crash in another command exits 70.
     """
+    from gpt56probe.cli.auth import install_config
+
     install_config(ctx)  # config file [defaults] -> ctx.default_map (flag > env > file > default)
-
-
-main.add_command(check)
-main.add_command(demo)
-main.add_command(history)
-main.add_command(plan)
-main.add_command(cost)
-main.add_command(simulate)
-main.add_command(auth)
-main.add_command(orgs)
-main.add_command(config_group)
-main.add_command(support_packet)
-main.add_command(report)
-main.add_command(merge)

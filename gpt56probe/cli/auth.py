@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option
 
 CONFIG_META = "gpt56probe.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
@@ -68,7 +69,8 @@ def install_config(ctx: click.Context) -> None:
     if sub in NO_CONFIG_COMMANDS:
         return
     cfg = get_config(ctx, monitoring=(sub == "check"))
-    mapping = cfg.default_map(list(getattr(ctx.command, "commands", {}) or ()))
+    command = ctx.command
+    mapping = cfg.default_map(command.list_commands(ctx) if isinstance(command, click.Group) else ())
     if mapping:
         merged = dict(ctx.default_map or {})
         merged.update(mapping)
@@ -231,22 +233,46 @@ def config_group() -> None:
 _ENV_OF = {"orgs": "OPENAI_ORG_ID", "project": "OPENAI_PROJECT_ID", "base_url": "OPENAI_BASE_URL", "no_keyring": "GPT56PROBE_NO_KEYRING"}
 
 
+def _source(ctx: click.Context, name: str, cfg: Any) -> str:
+    from click.core import ParameterSource
+
+    source = ctx.get_parameter_source(name)
+    if source == ParameterSource.COMMANDLINE:
+        return "flag"
+    if source == ParameterSource.ENVIRONMENT:
+        return f"env {_ENV_OF.get(name, '')}".strip()
+    if source == ParameterSource.DEFAULT_MAP:
+        return f"file {cfg.path}"
+    return "default"
+
+
+def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
+    """Each tier's id and where it comes from (env GPT56PROBE_MODEL_<TIER>, the file's [models.<tier>], or
+    the built-in placeholder), then the fallbacks."""
+    rows = [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
+    fallbacks = ",".join(m.id for m in cfg.table.fallbacks)
+    rows.append({"setting": "model[fallbacks]", "value": fallbacks,
+                 "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/models.py)"})
+    return rows
+
+
 @config_group.command("show")
 @click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="As for check [env OPENAI_PROJECT_ID].")
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", help="As for check.")
-@click.option("--api-key-env", metavar="VAR", help="As for check.")
-@click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING", help="As for check [env GPT56PROBE_NO_KEYRING].")
+@credential_options
 @connection_options
+@expect_option
+@state_dir_option
 @format_option()
 def config_show(**params: Any) -> None:
     """Print every effective setting and where it came from (flag, env, file, default).
 
     Takes the same options as check, so `gpt56probe config show --timeout 5`
-    shows what `gpt56probe check --timeout 5` would use. Keys appear only as fingerprints.
+    shows what `gpt56probe check --timeout 5` would use, and `--org X` what it
+    would use for X: the project, the expected tiers, the approved e-mail, the
+    state directory and where the key comes from. Keys appear only as fingerprints.
     """
-    from click.core import ParameterSource
-
     from gpt56probe.config import HOME_ENV
     from gpt56probe.credentials import KEYRING_BACKEND_ENV, NoKeyError, keyring_disabled_reason, resolve_key
     from gpt56probe.redact import redact
@@ -259,32 +285,36 @@ def config_show(**params: Any) -> None:
     home_src = f"env {HOME_ENV}" if os.environ.get(HOME_ENV) else "default"
     rows.append({"setting": "config_file", "value": f"{cfg.path}" + ("" if cfg.exists else " (absent)"), "source": home_src})
     for name, value in params.items():
-        source = ctx.get_parameter_source(name)
-        if source == ParameterSource.COMMANDLINE:
-            where = "flag"
-        elif source == ParameterSource.ENVIRONMENT:
-            where = f"env {_ENV_OF.get(name, '')}".strip()
-        elif source == ParameterSource.DEFAULT_MAP:
-            where = f"file {cfg.path}"
-        else:
-            where = "default"
         if isinstance(value, tuple):
             value = ",".join(value)
         if name == "base_url" and not value:
             value = "https://api.openai.com/v1"
+        if name == "state_dir":
+            value = str(value)
         # Values are shown redacted: a proxy or base URL may carry a password.
-        rows.append({"setting": name, "value": "" if value is None else (redact(value) if isinstance(value, str) else value), "source": where})
+        rows.append({"setting": name, "value": "" if value is None else (redact(value) if isinstance(value, str) else value),
+                     "source": _source(ctx, name, cfg)})
     skip = keyring_disabled_reason(no_keyring=params.get("no_keyring", False))
     rows.append({"setting": "keyring", "value": "off" if skip else "on", "source": skip or (f"env {KEYRING_BACKEND_ENV}" if os.environ.get(KEYRING_BACKEND_ENV) else "default")})
     org_list = list(params.get("orgs") or ()) or list(cfg.orgs) or [None]
     for org in org_list:
+        name = org or "default org"
+        entry = cfg.orgs.get(org) if org is not None else None
+        in_file = f'file {cfg.path} [orgs."{org}"]'
+        project = org_project(cfg, org, params.get("project"))
+        project_src = _source(ctx, "project", cfg) if params.get("project") else (in_file if project else "none: the key's default project")
+        expect = org_expected(cfg, org, params.get("expect"))
+        expect_src = _source(ctx, "expect", cfg) if params.get("expect") else (in_file if entry is not None and entry.expect else "default: every tier")
+        rows.append({"setting": f"project[{name}]", "value": project or "", "source": project_src})
+        rows.append({"setting": f"expect[{name}]", "value": ",".join(expect), "source": expect_src})
+        rows.append({"setting": f"email[{name}]", "value": (entry.email if entry is not None and entry.email else ""),
+                     "source": in_file if entry is not None and entry.email else "none (support-packet --email)"})
         try:
             resolved = resolve_key(org, api_key_env=params.get("api_key_env"), no_keyring=params.get("no_keyring", False))
             value, where = resolved.fingerprint, f"rung {resolved.rung}: {resolved.source}"
         except NoKeyError:
             value, where = "(none)", "no rung supplied a key"
-        rows.append({"setting": f"key[{org or 'default org'}]", "value": value, "source": where})
-    if cfg.models:
-        rows.append({"setting": "models", "value": ",".join(cfg.table.ids), "source": f"file {cfg.path}"})
+        rows.append({"setting": f"key[{name}]", "value": value, "source": where})
+    rows += _model_id_rows(cfg)
     _print_rows(rows, fmt, empty="")
     sys.stdout.flush()

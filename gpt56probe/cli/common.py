@@ -213,15 +213,15 @@ def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> s
     return value
 
 
-def format_option(extra: tuple[str, ...] = ()) -> Callable[[F], F]:
-    """``--format``: table, json, or any tabulate format (checked lazily, so --help stays fast)."""
-    names = "table, json" + "".join(f", {e}" for e in extra)
+def format_option(extra: tuple[str, ...] = (), default: str = "table") -> Callable[[F], F]:
+    """``--format``: table, json, or any tabulate format (checked lazily, so --help stays fast), plus ``extra``."""
+    names = ", ".join(dict.fromkeys([default, "table", "json", *extra]))
 
     def decorator(f: F) -> F:
         option = click.option(
             "--format",
             "fmt",
-            default="table",
+            default=default,
             show_default=True,
             callback=validate_format,
             help=f"Output: {names}, or any tabulate format (github, grid, plain, ...).",

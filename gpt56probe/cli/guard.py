@@ -110,6 +110,6 @@ class GuardedGroup(click.Group):
         if sub in MONITORING_STATUS_COMMANDS:
             return self._report_unknown(ctx, crash_cause(exc) + hint)
         error_line(crash_cause(exc) + hint)
-        command = self.commands.get(sub or "")
+        command = self.get_command(ctx, sub) if sub else None
         return EXIT_UNKNOWN if isinstance(command, MonitoringCommand) else EXIT_INTERNAL
 

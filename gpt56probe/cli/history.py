@@ -12,7 +12,8 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, validate_state_dir, warn
+from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, warn
+from gpt56probe.cli.options import state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,37 +24,11 @@ def default_state_dir() -> Path:
     return base / "state"
 
 
-def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
-    """``--expect sol,terra`` (repeatable, comma-separated) -> ("sol", "terra"); None when not given."""
-    from gpt56probe.models import TIERS
-
-    if not value:
-        return None
-    tiers: list[str] = []
-    for name in (n.strip().lower() for chunk in value for n in chunk.split(",")):
-        if not name:
-            continue
-        if name not in TIERS:
-            raise click.BadParameter(f"unknown tier {name!r}; use {', '.join(TIERS)}")
-        if name not in tiers:
-            tiers.append(name)
-    if not tiers:
-        raise click.BadParameter("name at least one tier, e.g. --expect sol,terra")
-    return tuple(tiers)
-
-
-STATE_DIR_TYPE = click.Path(file_okay=False, dir_okay=True)
-
-
 def cron_options(f: F) -> F:
     """check's options for unattended runs (cron, systemd timers); collected into ``**cron`` keyword arguments."""
     options = [
-        click.option("--expect", "expect", multiple=True, metavar="TIERS", callback=_parse_expect,
-                     help="Tiers this org must reach, e.g. sol,terra: an access verdict on one of them is CRITICAL. [default: all]"),
         click.option("-q", "--quiet", "quiet", is_flag=True,
                      help="Print nothing when all is OK, else the one status line (cron mails any output)."),
-        click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", callback=validate_state_dir,
-                     help="Where history.jsonl and state.json live. [default: $GPT56PROBE_HOME/state or the user config dir]"),
         click.option("--on-change", "on_change", metavar="CMD",
                      help="Shell command to run when a verdict changed; gets the changes as JSON on stdin (30 s limit)."),
         click.option("--ping-url", "ping_url", metavar="URL", callback=validate_ping_url,
@@ -73,10 +48,9 @@ def cron_options(f: F) -> F:
 @click.option("--org", metavar="ORG", help="Only this org.")
 @click.option("--model", metavar="ID", help="Only this model id.")
 @click.option("--since", metavar="WHEN", help="Only changes since an ISO date/time (2026-11-01) or a span ago (24h, 7d).")
-@click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", callback=validate_state_dir,
-              help="State directory used by check --state-dir.")
+@state_dir_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output.")
-def history(org: str | None, model: str | None, since: str | None, state_dir: Path | None, fmt: str) -> None:
+def history(org: str | None, model: str | None, since: str | None, state_dir: Path, fmt: str) -> None:
     """Show the verdict changes recorded by past check runs, oldest first.
 
     \b
@@ -92,7 +66,7 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
         since_at = state.parse_since(since) if since else None
     except ValueError as exc:
         raise MonitoringInputError(f"--since: {exc}") from None
-    directory = state_dir or default_state_dir()
+    directory = state_dir
     problems: list[str] = []
     history_rows = state.read_history(directory, problems)
     for problem in problems:

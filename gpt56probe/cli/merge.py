@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, format_option, warn
+from gpt56probe.cli.terminal import no_color_option
 
 INPUT_LIMIT = 64 * 1024 * 1024
 
@@ -27,20 +28,19 @@ def _read(path: Path) -> bytes:
     return data
 
 
-def _width() -> int:
-    """The terminal's width (COLUMNS first, as shutil reads it), 100 when stdout is not a terminal; at least 60."""
+FILE_WIDTH = 120
+"""The width of the matrix in a file or a pipe: rows are "org @ vantage", wider than check's org column."""
+
+
+def _width(to_stdout: bool) -> int:
+    """A terminal's own width (COLUMNS first); FILE_WIDTH for a file or a pipe."""
     import os
 
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.stdout.fileno()).columns
-        except (OSError, ValueError, AttributeError):
-            columns = 100
-    return max(60, columns)
+    from gpt56probe.cli.terminal import terminal_width
+
+    if to_stdout and (os.environ.get("COLUMNS") or sys.stdout.isatty()):
+        return terminal_width()
+    return FILE_WIDTH
 
 
 @click.command(cls=OneLineUsageCommand)
@@ -49,7 +49,8 @@ def _width() -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE",
               help="Write to FILE instead of stdout.")
 @format_option()
-def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
+@no_color_option
+def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: bool) -> None:
     """Merge checks made from several places into one vantage x org x tier matrix.
 
     FILE is a `check --format json` result (or an earlier merge) or a
@@ -91,7 +92,10 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str) -> None:
 
         text = json.dumps(core.merged_doc(merged), indent=2) + "\n"
     elif fmt == "table":
-        text = core.render_text(merged, _width() if output is None else 100)
+        from gpt56probe.cli.terminal import use_colour
+
+        to_stdout = output is None or str(output) == "-"
+        text = core.render_text(merged, _width(to_stdout), colour=to_stdout and use_colour(no_color))
     else:
         text = core.render_table(merged, fmt)
     if output is None or str(output) == "-":

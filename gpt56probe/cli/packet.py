@@ -10,6 +10,7 @@ from typing import Any, Mapping
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, validate_output_file
+from gpt56probe.cli.options import credential_options, state_dir_option
 
 RECORDING_LIMIT = 64 * 1024 * 1024
 TEMPLATE_PACKAGE = "gpt56probe.templates"
@@ -29,14 +30,6 @@ def _interactive() -> bool:
         return sys.stdin.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def state_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """<GPT56PROBE_HOME>/state, else the per-user app dir's state folder."""
-    env = os.environ if environ is None else environ
-    home = env.get("GPT56PROBE_HOME")
-    base = Path(home) if home else Path(click.get_app_dir("gpt56probe"))
-    return base / "state"
 
 
 def shipped_template(name: str) -> str | None:
@@ -63,11 +56,10 @@ def _read_template(path: str) -> str:
         raise PacketError(f"cannot read template {path}: {reason}") from None
 
 
-def _last_record(org: str | None, model: str) -> dict[str, Any]:
+def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
     from gpt56probe import state
     from gpt56probe.state import parse_time
 
-    folder = state_dir()
     try:
         rows = state.read_history(folder)
     except (OSError, UnicodeDecodeError) as exc:
@@ -89,7 +81,8 @@ def _last_record(org: str | None, model: str) -> dict[str, Any]:
 
 
 def _probe(org: str | None, project: str | None, model: str, base_url: str | None, proxy: str | None,
-           timeout: float, deadline: float, concurrency: int, verbose: bool, record_path: Path | None = None) -> dict[str, Any]:
+           timeout: float, deadline: float, concurrency: int, verbose: bool, api_key_env: str | None = None,
+           no_keyring: bool = False, record_path: Path | None = None) -> dict[str, Any]:
     """One probe of org x model on the chat surface, as a record shaped like a history row; with
     ``record_path``, its recording is written there and the record says so (``recording``)."""
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
@@ -98,7 +91,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     try:
-        resolved = resolve_key(org)
+        resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
     tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
@@ -181,12 +174,14 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
                    "--product codex, a recording made before; the packet names it with a one-line summary.")
 @click.option("--template", "template_path", metavar="FILE",
               help=f"A string.Template file for text or markdown; placeholders: {PLACEHOLDERS} (write $$ for a literal $).")
+@credential_options
 @connection_options
+@state_dir_option
 def support_packet(org: str | None, project: str | None, model: str | None, email: str | None, task: str | None,
                    product: str, workspace: str | None, error_text: str | None, request_id: str | None, last: bool,
                    no_input: bool, fmt: str, output: str | None, template_path: str | None, record_path: Path | None,
-                   base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int,
-                   verbose: bool) -> None:
+                   api_key_env: str | None, no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float,
+                   deadline: float, concurrency: int, verbose: bool, state_dir: Path) -> None:
     """Write the support packet for a failing GPT-5.6 call, with every secret removed.
 
     For --product api it probes ORG x MODEL now (one chat completion, as
@@ -259,10 +254,11 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
             from gpt56probe.cli.auth import get_config, learn_stored_keys
 
             learn_stored_keys(get_config())
-            record = _last_record(org, model or "")
+            record = _last_record(org, model or "", state_dir)
             source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
         else:
-            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, record_path)
+            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, api_key_env,
+                            no_keyring, record_path)
             source = "a probe made now"
         surface = "API (chat completions)"
         name = record.get("org_name") or record.get("served_org")  # the org's name, never its id

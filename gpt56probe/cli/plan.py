@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import click
 
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
+from gpt56probe.cli.options import credential_options
 
 EXIT_NOTHING_REACHABLE = 2
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -68,8 +69,9 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the config here instead of stdout.")
+@credential_options
 @connection_options
-def plan(org: str | None, project: str | None, emit: str, output_path: str | None,
+def plan(org: str | None, project: str | None, emit: str, output_path: str | None, api_key_env: str | None, no_keyring: bool,
          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool) -> None:
     """Probe an org now and emit a routing config: the model per role and its fallbacks.
 
@@ -91,21 +93,27 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     from gpt56probe import routing
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.credentials import NoKeyError, resolve_key
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.discovery import DISCOVER_SUBSTITUTES, substitutes
+    from gpt56probe.observation import listings_of
     from gpt56probe.probe import DEFAULT_BASE_URL
 
+    from gpt56probe.cli.auth import get_config
+
+    table = get_config().table  # the configured ids ([models.<tier>] id, GPT56PROBE_MODEL_<TIER>)
     try:
-        resolved = resolve_key(org)
+        resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise click.ClickException(str(exc)) from None
     tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
     url = base_url or DEFAULT_BASE_URL
     request = CheckRequest(
-        orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=DEFAULT_TABLE.models, table=DEFAULT_TABLE,
+        orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=table.models, table=table,
         surface="chat", base_url=url, proxy=proxy, timeout_s=timeout, deadline_s=deadline, concurrency=concurrency, tracer=tracer,
+        discover=DISCOVER_SUBSTITUTES,
     )
     outcome = perform_check(request)
-    result = routing.build_plan(outcome.diagnoses, DEFAULT_TABLE, org, url, outcome.checked_at, "chat")
+    listed = next((listing.ids for listing in listings_of(outcome.observations) if listing.ids is not None), None)
+    result = routing.build_plan(outcome.diagnoses, table, org, url, outcome.checked_at, "chat", substitutes(listed, table))
     text = routing.render(result, emit)
     if output_path:
         _write(output_path, text)
@@ -114,6 +122,7 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
         click.echo(text, nl=not text.endswith("\n"))
     for r in result.routes:
         tail = f" (instead of {r.preferred})" if r.served_by_fallback else ""
+        tail += f" (listed in place of {r.preferred}, which this org does not list)" if r.served_by_listed_id else ""
         tail += " [degraded: safety checks]" if r.degraded else ""
         click.echo(f"{r.role}: {r.model or 'nothing reachable'}{tail}", err=True)
     if not result.reachable:

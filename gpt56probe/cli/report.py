@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, validate_state_dir, warn
-from gpt56probe.cli.history import STATE_DIR_TYPE, default_state_dir
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, warn
+from gpt56probe.cli.options import state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
 
@@ -63,10 +63,9 @@ def _read_results(path: Path) -> Any:
               help="HTML page, or the same content as Markdown (for a ticket or a pull request).")
 @click.option("--since", callback=_parse_since, metavar="WHEN",
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
-@click.option("--state-dir", "state_dir", type=STATE_DIR_TYPE, metavar="DIR", callback=validate_state_dir,
-              help="State directory used by check --state-dir.")
+@state_dir_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           state_dir: Path | None) -> None:
+           state_dir: Path) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
@@ -92,7 +91,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
 
     learn_stored_keys(get_config())
     results = [_read_results(path) for path in result_files]
-    directory = state_dir or default_state_dir()
+    directory = state_dir
     problems: list[str] = []
     history = state.read_history(directory, problems)
     for problem in problems:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
-from gpt56probe.models import DEFAULT_TABLE, TIERS
+from gpt56probe.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
 from gpt56probe.simulator import bodies
 from gpt56probe.simulator.builtin import MISMATCHED_ORG, MODEL_NOT_FOUND
 from gpt56probe.simulator.scenarios import DEFAULT_ORG, Rule, Scenario, ScenarioSet, Settings, catalogue
@@ -282,7 +282,7 @@ class AnswerBuilder:
 
     def _list_models(self, scenario: Scenario | None) -> Reply:
         ids: list[str] = []
-        for model in catalogue():
+        for model in catalogue(scenario):
             rule = self._effective_rule(scenario, model) if scenario else None
             if rule is None:
                 ids.append(model)
@@ -308,7 +308,7 @@ class AnswerBuilder:
         """Parameter checks the real API makes, in the real wording (real-error-bodies.md section 10)."""
         body, model = self.body, self.model
         spec = DEFAULT_TABLE.get(model)
-        is_56 = spec is not None and spec.tier in TIERS
+        is_56 = (spec is not None and spec.tier in TIERS) or tier_by_name(model) in NAMED_TIERS  # a dated 5.6 snapshot too
         is_gpt5 = model.startswith("gpt-5")
         efforts = EFFORTS_56 if is_56 else EFFORTS_OLDER_GPT5 if is_gpt5 else ()
         if self.endpoint == "chat":
@@ -359,7 +359,7 @@ class AnswerBuilder:
         return None
 
     def _success(self, scenario: Scenario | None, rule: Rule | None) -> Reply:
-        if self.model not in catalogue():
+        if self.model not in catalogue(scenario):
             return self._not_found()
         if self.endpoint == "models.retrieve":
             return self._json_reply(200, bodies.model_object(self.model), extra=rule.headers if rule else None)

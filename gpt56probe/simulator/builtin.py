@@ -14,6 +14,9 @@ P56 = "gpt-5.6-*"
 SOL = "gpt-5.6-sol"
 TERRA = "gpt-5.6-terra"
 LUNA = "gpt-5.6-luna"
+PLACEHOLDERS = [SOL, TERRA, LUNA]
+SNAPSHOT = "2026-06-26"  # the preview's launch day
+DATED = [f"{SOL}-{SNAPSHOT}", f"{TERRA}-{SNAPSHOT}", f"{LUNA}-{SNAPSHOT}", f"{SOL}-ultra-{SNAPSHOT}"]
 
 # --- real wording (docs/real-error-bodies.md, section numbers in brackets)
 MISSING_KEY = (
@@ -127,6 +130,13 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
          "rules": [
              {"models": P56, "endpoints": "models.list", "hidden": True},
              {"models": P56, "endpoints": ["models.retrieve", "sampling"], "error": _err(404, MODEL_NOT_FOUND, "model_not_found")},
+         ]},
+        {"name": "dated", "org": "org-sim-dated", "extra_models": DATED,
+         "description": f"the list holds dated 5.6 ids only ({TERRA}-{SNAPSHOT}, ..., Sol Ultra too) and answers them; "
+                        "the placeholder ids are not listed and 404 model_not_found, as a wrong id does",
+         "rules": [
+             {"models": PLACEHOLDERS, "endpoints": "models.list", "hidden": True},
+             {"models": PLACEHOLDERS, "endpoints": ["models.retrieve", "sampling"], "error": _err(404, MODEL_NOT_FOUND, "model_not_found")},
          ]},
         {"name": "pending", "org": "org-sim-pending",
          "description": "5.6 listed and retrievable; sampling refused: chat 403 model_access_pending (simulator-defined), responses 404 model_not_found",

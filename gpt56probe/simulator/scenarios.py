@@ -62,7 +62,7 @@ _RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answe
 _ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers"}
 _STREAM_ERROR_KEYS = {"after", "message", "type", "param", "code", "responses", "reason"}
 _SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rule", "member_of", "default_org",
-                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "replies"}
+                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "extra_models", "replies"}
 _REPLY_KEYS = {"endpoint", "model", "stream", "status", "headers", "body", "at", "latency", "failure", "detail", "size",
                "when", "then"}
 _ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -205,6 +205,7 @@ class Scenario:
     fault_delay: float | None = None
     trickle_interval: float | None = None
     oversize_bytes: int | None = None
+    extra_models: tuple[str, ...] = ()  # org scenarios: ids this org lists and answers besides the catalogue (dated snapshots)
     replies: tuple[RecordedReply, ...] = ()
 
     @property
@@ -278,10 +279,14 @@ def _same_slot(a: Scenario, b: Scenario) -> bool:
     return a.key is not None and a.key == b.key
 
 
-def catalogue() -> tuple[str, ...]:
-    """Model ids the simulator knows: the models table plus the extra older id."""
+def catalogue(scenario: Scenario | None = None) -> tuple[str, ...]:
+    """Model ids the simulator knows: the models table plus the extra older id, plus the org
+    scenario's own ``extra_models``."""
     ids = list(DEFAULT_TABLE.ids)
-    return tuple(ids + [i for i in EXTRA_CATALOGUE if i not in ids])
+    ids += [i for i in EXTRA_CATALOGUE if i not in ids]
+    if scenario is not None:
+        ids += [i for i in scenario.extra_models if i not in ids]
+    return tuple(ids)
 
 
 # --------------------------------------------------------------------------- loading
@@ -442,6 +447,11 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
             knobs[knob] = _number(data[knob], path, f"{where}.{knob}")
     if "oversize_bytes" in data:
         knobs["oversize_bytes"] = int(_number(data["oversize_bytes"], path, f"{where}.oversize_bytes"))
+    extra = _str_tuple(data["extra_models"], path, f"{where}.extra_models") if "extra_models" in data else ()
+    if extra and org is None:
+        raise _fail(path, f"{where}.extra_models", "belongs to an org scenario (the org's own catalogue)")
+    if any(len(i) > 200 or any(c.isspace() for c in i) for i in extra):
+        raise _fail(path, f"{where}.extra_models", "each must be a model id (no spaces, at most 200 characters)")
     return Scenario(
         name=name,
         description=data.get("description", ""),
@@ -451,6 +461,7 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
         member_of=_str_tuple(member_of, path, f"{where}.member_of") if member_of is not None else None,
         default_org=data.get("default_org"),
         org_name=data.get("org_name"),
+        extra_models=tuple(dict.fromkeys(extra)),
         replies=replies,
         **knobs,
     )

@@ -1,0 +1,108 @@
+"""Options several commands share, each defined once here so it means the same everywhere.
+
+``connection_options`` (base URL, proxy, timeouts, concurrency, -v) lives in
+cli/common.py; this module adds the credential options (check, plan,
+support-packet, config show), the state directory (check, history,
+support-packet, config show), --expect, the tier type with its "did you mean",
+and how check picks an org's project and expected tiers, which config show
+reports from the same functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TierChoice(click.Choice):
+    """sol, terra or luna, any case; a near miss says which tier it probably meant."""
+
+    def __init__(self) -> None:
+        from gpt56probe.models import TIERS
+
+        super().__init__(list(TIERS), case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from gpt56probe.names import UnknownName, check_tier
+
+        try:
+            return check_tier(str(value))
+        except UnknownName as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def credential_options(f: F) -> F:
+    """``--api-key-env`` and ``--no-keyring``: the first rungs of the one credential order (credentials.resolve_key)."""
+    options = [
+        click.option("--api-key-env", metavar="VAR",
+                     help="Read the key from this env var first. Key order: 1 --api-key-env VAR, 2 keyring entry for the org, 3 OPENAI_API_KEY."),
+        click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING",
+                     help="Skip the OS keyring, e.g. under cron [env GPT56PROBE_NO_KEYRING=1]."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _state_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path:
+    """The given directory (common.validate_state_dir: never empty), else the default
+    (``$GPT56PROBE_HOME/state``, else the app dir's ``state``)."""
+    from gpt56probe.cli.common import validate_state_dir
+    from gpt56probe.cli.history import default_state_dir
+
+    given = validate_state_dir(ctx, param, value)
+    return given.expanduser() if given is not None else default_state_dir()
+
+
+def state_dir_option(f: F) -> F:
+    """``--state-dir``: where check records history and state, and where history and support-packet --last read them."""
+    return click.option("--state-dir", "state_dir", type=click.Path(file_okay=False, dir_okay=True), metavar="DIR", callback=_state_dir,
+                        help="Where history.jsonl and state.json live. [default: $GPT56PROBE_HOME/state, else the user config dir's state/]")(f)
+
+
+def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``--expect sol,terra`` (repeatable, comma-separated) -> ("sol", "terra"); None when not given."""
+    from gpt56probe.models import TIERS
+
+    if not value:
+        return None
+    tiers: list[str] = []
+    for name in (n.strip().lower() for chunk in value for n in chunk.split(",")):
+        if not name:
+            continue
+        if name not in TIERS:
+            raise click.BadParameter(f"unknown tier {name!r}; use {', '.join(TIERS)}")
+        if name not in tiers:
+            tiers.append(name)
+    if not tiers:
+        raise click.BadParameter("name at least one tier, e.g. --expect sol,terra")
+    return tuple(tiers)
+
+
+def expect_option(f: F) -> F:
+    """``--expect sol,terra``: the tiers every checked org must reach (else each org's config ``expect``, else all)."""
+    return click.option("--expect", "expect", multiple=True, metavar="TIERS", callback=_parse_expect,
+                        help="Tiers this org must reach, e.g. sol,terra: an access verdict on one of them is CRITICAL. "
+                             "[default: the org's `expect` in the config, else all]")(f)
+
+
+# --------------------------------------------------------------------------- what check uses for an org
+
+
+def org_project(cfg: Any, org: str | None, flag: str | None) -> str | None:
+    """--project (or OPENAI_PROJECT_ID), else the org's project in the config."""
+    return flag or (cfg.orgs[org].project if org in cfg.orgs else None)
+
+
+def org_expected(cfg: Any, org: str | None, flag: tuple[str, ...] | None) -> tuple[str, ...]:
+    """--expect, else the org's ``expect`` in the config, else every tier."""
+    from gpt56probe.models import TIERS
+
+    if flag:
+        return tuple(flag)
+    entry = cfg.orgs.get(org) if org is not None else None
+    return tuple(entry.expect) if entry is not None and entry.expect else TIERS
