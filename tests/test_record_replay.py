@@ -332,3 +332,14 @@ def test_a_header_date_no_calendar_holds_is_sent_as_it_was(tmp_path: Path) -> No
     with start_simulator(port=0, scenarios_file=path) as sim:
         answer = requests.post(f"{sim.base_url}/chat/completions", json={"model": "m"}, headers={"OpenAI-Organization": "org-x"}, timeout=5)
     assert answer.status_code == 429 and answer.headers["retry-after"] == "{http_date+99999999999999999}"
+
+
+def test_a_recording_made_with_discover_names_the_discovered_ids_and_replays_them(sim: Any, tmp_path: Path) -> None:
+    store_keys({"org-sim-dated": "sk-test-rec-dated-k01-not-a-real-key"})
+    record = tmp_path / "dated.toml"
+    _, doc = check(sim.base_url, ["org-sim-dated"], "--discover", "--record", str(record), "--timeout", "3")
+    probed = {r["model"] for r in doc["results"]}
+    assert any(m not in ("gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini") for m in probed)
+    plan, replayed, _ = replay(record)
+    assert set(plan.models) == probed
+    assert replayed == verdicts(doc)

@@ -61,7 +61,9 @@ def write_recording(path: Path, request: Any, outcome: Any, *, strict: bool = Fa
     vantage = getattr(outcome, "vantage", None)
     info = record.RecordingInfo(
         recorded_at=outcome.checked_at, surface=request.surface, stream=request.stream,
-        models=tuple(spec.id for spec in request.models), vantage=getattr(vantage, "name", "") or "",
+        # every id probed, those --discover added included, so a replay can name them all with --model
+        models=tuple(dict.fromkeys([*(spec.id for spec in request.models), *(d.target.model for d in outcome.diagnoses)])),
+        vantage=getattr(vantage, "name", "") or "",
         base_url_host=urlsplit(request.base_url).hostname or "", timeout_s=request.timeout_s,
     )
     doc = record.recording_doc(outcome.observations, outcome.diagnoses, info)
