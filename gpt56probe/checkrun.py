@@ -18,6 +18,7 @@ from gpt56probe.observation import Diagnosis, ModelListing, Observation, Severit
 from gpt56probe.probe import DEFAULT_BASE_URL, Deadline, HttpSettings, Prober, key_id, make_session, now_iso
 from gpt56probe.runner import run_plan
 from gpt56probe.targets import OrgPlan, build_targets
+from gpt56probe.vantage import Vantage
 
 MIN_DISCOVERY_S = 0.5
 """Discovered ids are probed only when at least this much of the deadline is left."""
@@ -52,6 +53,7 @@ class CheckRequest:
     discover: str = ""  # discovery.DISCOVER_ALL (check --discover) or DISCOVER_SUBSTITUTES (plan); "" = none
     discover_tiers: Sequence[str] = ()  # --discover limited to these tiers (by name) when --tier was given
     id_sources: Mapping[str, ModelIdSource] = field(default_factory=dict)  # where each tier's id is set (next steps)
+    vantage: Vantage | None = None  # where the check runs from (--vantage), with its network facts
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class CheckOutcome:
     proxy: str | None = None
     trust_env: bool = True
     notes: tuple[str, ...] = ()  # what the run left out and why (Ultra ids not probed, the discovery bound)
+    vantage: Vantage | None = None
 
 
 def perform_check(request: CheckRequest) -> CheckOutcome:
@@ -102,7 +105,7 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
     diagnoses = tuple(classify_all(observations, request.id_sources))
     severity = overall_severity(diagnoses, request.expected_tiers)
     return CheckOutcome(checked_at, observations, diagnoses, severity, wall_s, sources, table, request.expected_tiers,
-                        request.base_url, request.proxy, request.trust_env, notes)
+                        request.base_url, request.proxy, request.trust_env, notes, request.vantage)
 
 
 def _discovered(request: CheckRequest, observations: tuple[Observation, ...], keys: Mapping[str, str], settings: HttpSettings,

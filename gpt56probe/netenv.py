@@ -133,6 +133,20 @@ def proxy_status(url: str = DEFAULT_API_URL, environ: Mapping[str, str] | None =
     return ProxyStatus(configured, chosen, source, bypass)
 
 
+def host_name() -> str:
+    """This machine's host name (the default vantage of a check); "unknown-host" when the OS gives none."""
+    try:
+        return socket.gethostname().strip() or "unknown-host"
+    except OSError:
+        return "unknown-host"
+
+
+def no_proxy_setting(environ: Mapping[str, str] | None = None) -> str:
+    """NO_PROXY as requests reads it (``no_proxy`` wins over ``NO_PROXY``), or ""."""
+    env = os.environ if environ is None else environ
+    return (env.get("no_proxy") or env.get("NO_PROXY") or "").strip()
+
+
 def interfaces_up(sys_class_net: str | os.PathLike[str] = SYS_CLASS_NET, names: Iterable[str] | None = None) -> list[str]:
     """Interfaces that are up. Reads ``<sys_class_net>/<name>/operstate`` (Linux);
     where there is no sysfs, every interface ``socket.if_nameindex()`` lists counts.

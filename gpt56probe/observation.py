@@ -68,6 +68,49 @@ class Exchange:
     failure_detail: str = ""
 
 
+RECORDED_HEADERS: tuple[str, ...] = (
+    "content-type", "x-request-id", "openai-organization", "openai-project", "openai-processing-ms", "openai-version",
+    "retry-after", "retry-after-ms", "x-should-retry", "openai-safety-notice",
+)
+"""Response headers an Attempt keeps (with every ``x-ratelimit-*``): the ones a verdict, a retry or a
+support ticket reads. ``openai-organization`` is the org's name (a slug), never its id."""
+
+
+def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers of an answer worth keeping, names lower case, in RECORDED_HEADERS order, rate limits last."""
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    kept = {name: lowered[name] for name in RECORDED_HEADERS if name in lowered}
+    kept.update({k: v for k, v in sorted(lowered.items()) if k.startswith("x-ratelimit-")})
+    return kept
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request a probe sent and what came back, as plain data, so a run can be recorded and replayed
+    (gpt56probe/record.py). The verdict never reads it: classify judges ``Observation.final``.
+
+    ``sent_at_s`` is when the request left, in seconds after the probe's first one (the gaps are the
+    retry waits); ``token_param`` and ``reasoning_effort`` are the shape of the probe's own request
+    (None: left out); ``then`` is what the probe did next: ``adapt``, ``retry`` or ``stop``;
+    ``received_wall`` the Unix time the answer was complete (a ``retry-after`` date is relative to it).
+    """
+
+    endpoint: str  # chat, responses or models.list
+    model: str  # "" for the model listing
+    stream: bool
+    sent_at_s: float
+    status: int | None
+    headers: Mapping[str, str]
+    body: str
+    latency_s: float
+    failure: Failure | None = None
+    failure_detail: str = ""
+    token_param: str | None = None
+    reasoning_effort: str | None = None
+    then: str = "stop"
+    received_wall: float = 0.0
+
+
 @dataclass(frozen=True)
 class ModelListing:
     """One ``GET /v1/models`` for an (org, project, key): every id the org listed, or why it could not be read.
@@ -103,6 +146,7 @@ class Observation:
     usage_input_tokens: int = 0
     usage_output_tokens: int = 0
     listing: ModelListing | None = None  # the org's whole model list (shared by the org's observations)
+    attempt_log: tuple[Attempt, ...] = ()  # every sampling request and its answer, in order (the last one is ``sample``)
 
     @property
     def final(self) -> Exchange | None:

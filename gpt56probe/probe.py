@@ -21,7 +21,8 @@ import requests
 from gpt56probe import __version__
 from gpt56probe.gate import GATE
 from gpt56probe.models import ModelTable
-from gpt56probe.observation import PRECHECK_SKIPPED, Exchange, Failure, ModelListing, Observation, Target
+from gpt56probe.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Failure, ModelListing, Observation, Target,
+                                    recorded_headers)
 from gpt56probe.redact import public_url, redact
 from gpt56probe.retrypolicy import Decision, RequestShape, decide
 from gpt56probe.wire import model_ids_in_body, read_body
@@ -423,10 +424,13 @@ class Prober:
         attempts = 0
         transient = 0
         notes: list[str] = []
+        log: list[Attempt] = []
         exchange: Exchange | None = None
+        first_sent = time.monotonic()
         while True:
             path, body = self._sample_body(target, shape)
             url = self.settings.base_url.rstrip("/") + path
+            sent_at = time.monotonic() - first_sent
             exchange = self._exchange(target, "POST", url, self._headers(api_key, target), body, sse=target.stream)
             attempts += 1
             decision: Decision = decide(
@@ -437,6 +441,7 @@ class Prober:
                 adaptations=len(notes),
                 time_left_s=self.deadline.left(),
             )
+            log.append(_attempt(target, exchange, sent_at, shape, decision.action))
             if decision.action == "adapt" and decision.shape is not None:
                 notes.append(decision.note)
                 shape = decision.shape
@@ -452,4 +457,16 @@ class Prober:
         listing = self._await_listing(listing_future, target)
         state = listing.state_for(target.model) if listing is not None else PRECHECK_SKIPPED
         return Observation(target, state, listing.exchange if listing is not None else None, exchange, attempts,
-                           tuple(notes), started_at, usage_in, usage_out, listing)
+                           tuple(notes), started_at, usage_in, usage_out, listing, tuple(log))
+
+
+def _attempt(target: Target, exchange: Exchange, sent_at: float, shape: RequestShape, then: str) -> Attempt:
+    """One sampling request as plain data: the answer's status, the headers that matter and the body
+    (as kept on the Exchange: capped, the run's secrets already removed), and the request's shape."""
+    return Attempt(
+        endpoint=target.surface, model=target.model, stream=target.stream, sent_at_s=round(sent_at, 3),
+        status=exchange.status, headers=recorded_headers(exchange.headers), body=exchange.body,
+        latency_s=exchange.latency_s, failure=exchange.failure, failure_detail=exchange.failure_detail,
+        token_param=shape.token_param if target.surface == "chat" else None, reasoning_effort=shape.reasoning_effort,
+        then=then, received_wall=time.time(),
+    )

@@ -16,7 +16,7 @@ then bounds the length; the renderers escape what is left for their format.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from statistics import median
@@ -326,6 +326,20 @@ def _org_order(orgs: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(orgs), key=lambda o: (o != DEFAULT_ORG_LABEL, o)))
 
 
+def _one_vantage_unnamed(history: Sequence[Any], results: Sequence[ResultFile]) -> tuple[Sequence[Any], Sequence[ResultFile]]:
+    """Rows without their ``vantage`` when at most one vantage is named: one host's history (its rows
+    from before vantages were recorded included) reads as one place; vantages are shown when there are several."""
+    names = {str(r.get("vantage")) for r in history if isinstance(r, Mapping) and r.get("vantage")}
+    names |= {str(r.get("vantage")) for f in results for r in f.results if r.get("vantage")}
+    if len(names) > 1:
+        return history, results
+
+    def unnamed(row: Any) -> Any:
+        return {k: v for k, v in row.items() if k != "vantage"} if isinstance(row, Mapping) and "vantage" in row else row
+
+    return [unnamed(r) for r in history], [replace(f, results=tuple(unnamed(r) for r in f.results)) for f in results]
+
+
 def build_report(history: Sequence[Mapping[str, Any]], results: Sequence[ResultFile], *, generated_at: datetime,
                  version: str, history_source: str, since: datetime | None = None,
                  expected_tiers: Sequence[str] = TIERS) -> Report:
@@ -338,6 +352,7 @@ def build_report(history: Sequence[Mapping[str, Any]], results: Sequence[ResultF
     recorded runs.
     """
     tz = generated_at.tzinfo
+    history, results = _one_vantage_unnamed(history, results)
     rows: list[tuple[datetime, Mapping[str, Any]]] = []
     skipped = 0
     for row in _dedupe([r for r in history if isinstance(r, Mapping)], rows_from_results(results)):

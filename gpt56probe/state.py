@@ -40,7 +40,7 @@ LOCK_TIMEOUT_S = 30.0
 STATE_VERSION = 1
 
 HISTORY_FIELDS = ("run_id", "checked_at", "org", "model", "tier", "surface", "stream", "verdict", "http_status",
-                  "request_id", "error_message", "latency_ms", "remediation", "timestamp", "status")
+                  "request_id", "error_message", "latency_ms", "remediation", "timestamp", "status", "vantage")
 
 
 # --------------------------------------------------------------------------- file primitives
@@ -59,11 +59,13 @@ def locked(state_dir: Path, timeout_s: float = LOCK_TIMEOUT_S, poll_s: float = 0
 # --------------------------------------------------------------------------- rows and verdicts (pure)
 
 
-def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, status: str | None = None) -> list[dict[str, Any]]:
+def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, status: str | None = None,
+                 vantage: str | None = None) -> list[dict[str, Any]]:
     """One history row per result. ``error_message`` is already redacted by classify.
 
     ``status`` is the run's own (OK .. UNKNOWN, before --fail-after), so the
-    failing-run count can be rebuilt from history alone."""
+    failing-run count can be rebuilt from history alone; ``vantage`` where the run was made from
+    (``gpt56probe merge`` and the status page tell vantages apart by it)."""
     rows = []
     for d in diagnoses:
         rows.append({
@@ -82,6 +84,7 @@ def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, s
             "remediation": d.remediation,
             "timestamp": d.timestamp,
             "status": status,
+            "vantage": vantage,
         })
     return rows
 

@@ -122,9 +122,12 @@ def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims
     assert saved["consecutive_failures"] == 1  # ratelimited after an OK run
 
     text = prom.read_text()
-    assert "gpt56probe_exit_status 1" in text
-    assert f'gpt56probe_up{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false"}} 0' in text
-    assert f'gpt56probe_verdict{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",verdict="rate_limited"}} 1' in text
+    vantage = state.read_history(sd)[-1]["vantage"]  # the host name: every series says where it was measured
+    assert vantage
+    assert f'gpt56probe_exit_status{{vantage="{vantage}"}} 1' in text
+    assert f'gpt56probe_up{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="{vantage}"}} 0' in text
+    assert (f'gpt56probe_verdict{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="{vantage}",'
+            'verdict="rate_limited"} 1') in text
     assert os.listdir(prom.parent) == ["gpt56probe.prom"]
 
     table = run("history", "--state-dir", str(sd), "--model", "gpt-5.6-sol")
@@ -241,6 +244,7 @@ def test_concurrent_processes_leave_state_and_history_intact(phase_sims: dict[st
     rows = [json.loads(line) for line in lines]  # every line valid JSON
     assert len({row["run_id"] for row in rows}) == 8 and len(rows) % 8 == 0
     json.loads((sd / state.STATE_FILE).read_text())
-    assert prom.read_text().rstrip().splitlines()[-1].startswith("gpt56probe_exit_status ")
+    samples = [line for line in prom.read_text().rstrip().splitlines() if not line.startswith("#")]
+    assert samples[-1].startswith("gpt56probe_unknown_runs")  # the last family: the file is whole
     assert sorted(os.listdir(sd)) == ["history.jsonl", "lock", "state.json"]
     assert os.listdir(tmp_path / "state") and sorted(p.name for p in tmp_path.iterdir()) == ["m.prom", "state"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import random
 import signal
 import socket
@@ -312,7 +313,7 @@ def test_a_closed_stdout_still_leaves_the_metrics_and_no_traceback(sim, tmp_path
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2, err  # still the verdict's status
     assert "Traceback" not in err and "BrokenPipe" not in err and "internal error" not in err
-    assert "gpt56probe_exit_status 2" in prom.read_text()
+    assert re.search(r"^gpt56probe_exit_status\{vantage=\"[^\"]+\"\} 2$", prom.read_text(), re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- item 5: no debris, no lost writes

@@ -61,7 +61,7 @@ def pings() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 
 def prom_value(text: str, name: str) -> float:
-    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    found = re.search(rf"^{name}(?:\{{vantage=\"[^\"]*\"\}})? (\S+)$", text, re.MULTILINE)  # labelled by the run's vantage
     assert found, text
     return float(found.group(1))
 

@@ -39,3 +39,35 @@ def test_a_malformed_scenario_file_is_one_line_naming_the_file(tmp_path):
     out = subprocess.run([sys.executable, "-m", "gpt56probe", "simulate", "--scenarios", str(bad)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1
     assert "team.toml" in out.stderr and "line" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_simulate_a_recording_prints_how_to_replay_it():
+    import io
+    import threading
+    from pathlib import Path
+
+    from gpt56probe.simulator import run_forever
+
+    incident = Path(__file__).resolve().parent / "incidents" / "retries.toml"
+    out = io.StringIO()
+    started = threading.Event()
+    handles = []
+
+    def on_start(handle):
+        handles.append(handle)
+        started.set()
+
+    thread = threading.Thread(target=run_forever, kwargs={"scenarios_file": incident, "out": out, "on_start": on_start}, daemon=True)
+    thread.start()
+    assert started.wait(10)
+    deadline = time.monotonic() + 5
+    while "Ctrl-C to stop" not in out.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    handles[0].stop()
+    thread.join(5)
+    text = out.getvalue()
+    base = handles[0].base_url
+    assert f"replay it: gpt56probe check --base-url {base} --org org-sim-retry --org org-sim-flaky" in text
+    assert "--stream --model gpt-5.6-sol --model gpt-5.6-luna --timeout 3.0" in text
+    assert "with one key per recorded key (key 1: org-sim-retry; key 2: org-sim-flaky;" in text
+    assert "recorded org-sim-retry" in text and "any key (a recording answers its org whatever the key)" in text

@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cost": ("gpt56probe.cli.plan:cost", "What a workload costs on each tier, from the models table's prices."),
     "demo": ("gpt56probe.cli.check:demo", "Run check against the bundled simulator: no key, no network, no config."),
     "history": ("gpt56probe.cli.history:history", "Show the verdict changes recorded by past check runs, oldest first."),
+    "merge": ("gpt56probe.cli.merge:merge", "Merge checks made from several places into one vantage x org x tier matrix."),
     "models": ("gpt56probe.cli.models:models", "Show the GPT-5.6 ids each org lists, by tier, and the configured ids it does not list."),
     "orgs": ("gpt56probe.cli.auth:orgs", "List the orgs in the config file (label, project, approved e-mail, expected tiers)."),
     "plan": ("gpt56probe.cli.plan:plan", "Probe an org now and emit a routing config: the model per role and its fallbacks."),

@@ -10,6 +10,7 @@ import click
 
 from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, stdout_gone, warn)
+from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
 from gpt56probe.cli.options import TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
@@ -32,10 +33,13 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     from gpt56probe.cost import diagnosis_cost, probe_cost
 
     if fmt == "json":
+        from gpt56probe.vantage import annotate
+
         spent = probe_cost(outcome.diagnoses, outcome.table)
-        click.echo(render.render_json(render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
-                                                       extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
-                                                       cost_of=lambda d: diagnosis_cost(d, outcome.table))))
+        doc = render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
+                               extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
+                               cost_of=lambda d: diagnosis_cost(d, outcome.table))
+        click.echo(render.render_json(annotate(doc, getattr(outcome, "vantage", None))))
         return
     if fmt == "nagios" or quiet:
         click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers))
@@ -94,7 +98,8 @@ def _record(outcome: Any, run_id: str, state_dir: Any, clock: Any, deadline: flo
     from gpt56probe import interrupts, state
     from gpt56probe.observation import Severity
 
-    rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value)
+    rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
+                              getattr(outcome.vantage, "name", None))
     try:
         with state.locked(state_dir, min(lock_timeout, clock.sink_budget(deadline))):
             with interrupts.deferred():
@@ -115,8 +120,8 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     import uuid
     from datetime import datetime
 
-    from gpt56probe import metrics, render, state
-    from gpt56probe.cli.sinks import ping, write_prom
+    from gpt56probe import render, state
+    from gpt56probe.cli.sinks import ping, write_metrics
     from gpt56probe.observation import Severity
 
     run_id = uuid.uuid4().hex[:16]
@@ -140,7 +145,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
             started = datetime.fromisoformat(outcome.checked_at).timestamp()
         except ValueError:
             started = clock.started_wall
-        write_prom(sinks.prom_file, metrics.render_metrics(outcome.diagnoses, severity.exit_code, started))
+        write_metrics(sinks.prom_file, outcome.diagnoses, severity.exit_code, started, sinks.vantage, outcome.expected_tiers)
     if sinks.ping_url:
         ping(sinks.ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers),
              clock.sink_budget(sinks.deadline_s))
@@ -203,6 +208,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @expect_option
 @state_dir_option
 @cron_options
+@fleet_options
 @format_option(extra=("summary", "nagios"), default="summary")
 @no_color_option
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
@@ -241,7 +247,10 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
     ctx = click.get_current_context()
     clock = run_clock(ctx)
-    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline)
+    from gpt56probe.cli.fleet import run_vantage
+    from gpt56probe.cli.sinks import vantage_name
+
+    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline, vantage_name(cron["vantage"]))
     ctx.meta[SINKS_META] = sinks  # from here on, any failure is UNKNOWN in these sinks (cli/guard.py)
     cfg = get_config(monitoring=True)
     table = cfg.table
@@ -272,12 +281,17 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=max(0.0, clock.left(deadline)),
         concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
         discover=DISCOVER_ALL if cron.pop("discover", False) else "", discover_tiers=tiers, id_sources=cfg.model_sources,
+        vantage=run_vantage(sinks.vantage, base_url or DEFAULT_BASE_URL, proxy),
     )
     until_ok, every, give_up_after = cron.pop("until_ok"), cron.pop("every"), cron.pop("give_up_after")
     if until_ok:  # each round is bounded by --deadline on its own
         sys.exit(wait_until_ok(replace(request, deadline_s=deadline), every, give_up_after, cron["quiet"], verbose))
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
         outcome = perform_check(replace(request, progress=progress.update))
+    if cron["record_path"] is not None:
+        from gpt56probe.cli.fleet import write_recording
+
+        write_recording(cron["record_path"], request, outcome)
     sys.exit(_record_and_report(outcome, sinks, clock, cron["state_dir"], cron["on_change"],
                                 cron["fail_after"], cron["lock_timeout"]))
 

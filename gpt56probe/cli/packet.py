@@ -9,14 +9,15 @@ from typing import Any, Mapping
 
 import click
 
-from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options
+from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, validate_output_file
 from gpt56probe.cli.options import credential_options, state_dir_option
 
+RECORDING_LIMIT = 64 * 1024 * 1024
 TEMPLATE_PACKAGE = "gpt56probe.templates"
 MARKDOWN_TEMPLATE = "support_packet.md"
 TEXT_TEMPLATE = "support_packet.txt"
 PLACEHOLDERS = ("surface, model, org_or_workspace, email, error, request_id, timestamp, "
-                "vpn_proxy, task, verdict, next_step, generated_by")
+                "vpn_proxy, task, verdict, next_step, generated_by, recording")
 
 
 class PacketError(MonitoringInputError):
@@ -81,8 +82,9 @@ def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
 
 def _probe(org: str | None, project: str | None, model: str, base_url: str | None, proxy: str | None,
            timeout: float, deadline: float, concurrency: int, verbose: bool, api_key_env: str | None = None,
-           no_keyring: bool = False) -> dict[str, Any]:
-    """One probe of org x model on the chat surface, as a record shaped like a history row."""
+           no_keyring: bool = False, record_path: Path | None = None) -> dict[str, Any]:
+    """One probe of org x model on the chat surface, as a record shaped like a history row; with
+    ``record_path``, its recording is written there and the record says so (``recording``)."""
     from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.credentials import NoKeyError, resolve_key
     from gpt56probe.models import DEFAULT_TABLE
@@ -94,12 +96,22 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
     tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
     table = DEFAULT_TABLE
+    from gpt56probe.cli.fleet import run_vantage
+
     request = CheckRequest(
         orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=(table.spec_for(model),), table=table,
         surface="chat", stream=False, base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout,
-        deadline_s=deadline, concurrency=concurrency, tracer=tracer,
+        deadline_s=deadline, concurrency=concurrency, tracer=tracer, vantage=run_vantage(None, base_url or DEFAULT_BASE_URL, proxy),
     )
     outcome = perform_check(request)
+    recording = None
+    if record_path is not None:
+        from gpt56probe.cli.fleet import write_recording
+
+        try:
+            recording = write_recording(record_path, request, outcome, strict=True)
+        except OSError as exc:
+            raise PacketError(f"cannot write the recording {record_path}: {exc.strerror or exc}") from None
     chosen = next((d for d in outcome.diagnoses if d.target.model == model), None)
     if chosen is None:
         raise PacketError(f"the probe of {model} returned no result")
@@ -115,6 +127,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         "request_id": chosen.request_id,
         "remediation": chosen.remediation,
         "timestamp": chosen.timestamp or outcome.checked_at,
+        "recording": recording,
     }
 
 
@@ -156,6 +169,9 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 @click.option("--no-input", is_flag=True, help="Never ask; missing email or task stay \"not given\".")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
 @click.option("-o", "--output", metavar="FILE", help="Write the packet to FILE instead of stdout.")
+@click.option("--record", "record_path", metavar="FILE", callback=validate_output_file,
+              help="Attach a recording: the probe's answers written to FILE (as check --record), or, with --last or "
+                   "--product codex, a recording made before; the packet names it with a one-line summary.")
 @click.option("--template", "template_path", metavar="FILE",
               help=f"A string.Template file for text or markdown; placeholders: {PLACEHOLDERS} (write $$ for a literal $).")
 @credential_options
@@ -163,9 +179,9 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 @state_dir_option
 def support_packet(org: str | None, project: str | None, model: str | None, email: str | None, task: str | None,
                    product: str, workspace: str | None, error_text: str | None, request_id: str | None, last: bool,
-                   no_input: bool, fmt: str, output: str | None, template_path: str | None, api_key_env: str | None,
-                   no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float, deadline: float,
-                   concurrency: int, verbose: bool, state_dir: Path) -> None:
+                   no_input: bool, fmt: str, output: str | None, template_path: str | None, record_path: Path | None,
+                   api_key_env: str | None, no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float,
+                   deadline: float, concurrency: int, verbose: bool, state_dir: Path) -> None:
     """Write the support packet for a failing GPT-5.6 call, with every secret removed.
 
     For --product api it probes ORG x MODEL now (one chat completion, as
@@ -186,6 +202,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
     Placeholders for --template (string.Template, $name or ${name}):
       $surface $model $org_or_workspace $email $error $request_id
       $timestamp $vpn_proxy $task $verdict $next_step $generated_by
+      $recording
 
     \b
     Examples:
@@ -240,7 +257,8 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
             record = _last_record(org, model or "", state_dir)
             source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
         else:
-            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, api_key_env, no_keyring)
+            record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, api_key_env,
+                            no_keyring, record_path)
             source = "a probe made now"
         surface = "API (chat completions)"
         name = record.get("org_name") or record.get("served_org")  # the org's name, never its id
@@ -253,6 +271,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         verdict_text = f"{verdict} ({reason})" if verdict and reason else (verdict or "unknown")
         next_step = record.get("remediation") or "Send this packet to support."
 
+    attachment = _attachment(record_path, record.get("recording"))
     env = netenv.gather(base_url or "https://api.openai.com/v1", verdict=verdict, explicit_proxy=proxy)
     fields = pk.PacketFields(
         surface=surface,
@@ -267,6 +286,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         verdict=pk.given(verdict_text),
         next_step=pk.given(next_step),
         generated_by=f"gpt56probe {__version__} support-packet, from {source}",
+        recording=pk.given(attachment),
     )
     keep = pk.approved_email(email)
     GATE.keep_email(keep)
@@ -297,6 +317,29 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         click.echo(f"support packet written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _attachment(path: Path | None, written: str | None) -> str | None:
+    """The packet's line for an attached recording: its path and a one-line summary. A recording written by
+    this probe is summarised from what was written; one made before is loaded (and checked) first."""
+    if path is None:
+        return None
+    from gpt56probe.gate import GATE
+
+    GATE.add_public(str(path))
+    summary = written
+    if summary is None:
+        from gpt56probe import record
+
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read(RECORDING_LIMIT).decode("utf-8", errors="replace")
+            summary = record.summary_of(text, record.format_for(path.name))
+        except OSError as exc:
+            raise PacketError(f"--record: cannot read {path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
+            raise PacketError(f"--record: {path}: {exc}") from None
+    return f"{path} ({summary}; replay: gpt56probe simulate --scenarios {path.name})"
 
 
 def _now_iso() -> str:

@@ -34,6 +34,7 @@ class Sinks:
     prom_file: Path | None = None
     ping_url: str | None = None
     deadline_s: float = 60.0  # the run's --deadline: bounds the ping too
+    vantage: str | None = None  # --vantage (default the host name): a label of every metric, named in the JSON
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def sinks_from_args(args: Sequence[str]) -> Sinks:
         click.Option(["--prom-file"]),
         click.Option(["--ping-url"]),
         click.Option(["--deadline"]),
+        click.Option(["--vantage"]),
     ]
     lenient = click.Command("check", params=params, add_help_option=False,
                             context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -101,7 +103,25 @@ def sinks_from_args(args: Sequence[str]) -> Sinks:
     if not 0 < deadline < float("inf"):
         deadline = Sinks.deadline_s
     return Sinks(fmt=str(values.get("fmt") or "table"), quiet=bool(values.get("quiet")),
-                 prom_file=Path(prom) if isinstance(prom, str) and prom.strip() else None, ping_url=ping, deadline_s=deadline)
+                 prom_file=Path(prom) if isinstance(prom, str) and prom.strip() else None, ping_url=ping, deadline_s=deadline,
+                 vantage=vantage_name(values.get("vantage")))
+
+
+def vantage_name(given: Any) -> str:
+    """The --vantage of a run (GPT56PROBE_VANTAGE, else this host's name); a name that cannot be used falls back
+    to the host's name, so even a run that fails on its input is reported under a label."""
+    import os
+
+    from gpt56probe import netenv
+    from gpt56probe.vantage import VantageError, check_name
+
+    for candidate in (given, os.environ.get("GPT56PROBE_VANTAGE")):
+        if isinstance(candidate, str):
+            try:
+                return check_name(candidate)
+            except VantageError:
+                continue
+    return check_name(netenv.host_name())
 
 
 def ping(url: str, ok: bool, body: str, timeout_s: float = PING_TIMEOUT_S) -> None:
@@ -142,6 +162,27 @@ def ping(url: str, ok: bool, body: str, timeout_s: float = PING_TIMEOUT_S) -> No
         warn(f"ping to {where} answered HTTP {status}")
 
 
+PREVIOUS_PROM_LIMIT = 4 << 20
+"""The file a run replaces is read for its streaks and gaps up to this size; a bigger one is not ours."""
+
+
+def write_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, started: float, vantage: str | None,
+                  expected: Any = None) -> None:
+    """Render the metrics of a run (streaks carried over from the file it replaces) and write them."""
+    from gpt56probe import metrics
+    from gpt56probe.models import TIERS
+
+    try:
+        with open(path, "rb") as fh:
+            previous = fh.read(PREVIOUS_PROM_LIMIT + 1).decode("utf-8", "replace")
+        if len(previous) > PREVIOUS_PROM_LIMIT:
+            previous = ""
+    except OSError:
+        previous = ""
+    write_prom(path, metrics.render_metrics(diagnoses, exit_status, started, vantage=vantage,
+                                            expected=expected if expected is not None else TIERS, previous=previous))
+
+
 def write_prom(path: Path, text: str) -> None:
     """Replace the metrics file atomically (no signal can leave it half written); a failure only warns."""
     from gpt56probe import interrupts
@@ -162,6 +203,8 @@ def unknown_output(cause: str, sinks: Sinks, checked_at: str) -> str:
 
     if sinks.fmt == "json":
         doc = render.check_doc([], Severity.UNKNOWN, checked_at, expected=(), extra_summary={"error": cause})
+        if sinks.vantage:
+            doc["vantage"] = {"name": sinks.vantage}
         return render.render_json(doc)
     return render.unknown_line(cause)
 
@@ -172,7 +215,7 @@ def report_unknown(cause: str, sinks: Sinks, clock: RunClock | None = None) -> i
     history, state or the --on-change hook. Returns the exit status, 3."""
     from datetime import datetime
 
-    from gpt56probe import metrics, render
+    from gpt56probe import render
 
     clock = clock or RunClock.now()
     cause = render.one_line(cause)
@@ -180,7 +223,7 @@ def report_unknown(cause: str, sinks: Sinks, clock: RunClock | None = None) -> i
     error_line(cause)
     click.echo(unknown_output(cause, sinks, checked_at))
     if sinks.prom_file is not None:
-        write_prom(sinks.prom_file, metrics.render_metrics([], EXIT_UNKNOWN, clock.started_wall))
+        write_metrics(sinks.prom_file, [], EXIT_UNKNOWN, clock.started_wall, sinks.vantage)
     if sinks.ping_url:
         ping(sinks.ping_url, False, render.unknown_line(cause), clock.sink_budget(sinks.deadline_s))
     return EXIT_UNKNOWN

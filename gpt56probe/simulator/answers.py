@@ -79,6 +79,13 @@ class ServerState:
             self.counters[key] = used + 1
             return True
 
+    def take_index(self, key: tuple[str, ...], length: int) -> int:
+        """The next index of an ordered list of ``length`` replies under ``key``; the last one repeats."""
+        with self.lock:
+            used = self.counters.get(key, 0)
+            self.counters[key] = used + 1
+            return min(used, max(0, length - 1))
+
 
 @dataclass
 class Reply:
@@ -89,8 +96,9 @@ class Reply:
     body: bytes | Iterable[bytes] = b""
     chunked: bool = False
     trickle: float | None = None
-    reset: bool = False
+    reset: bool = False  # reset the connection: at once (status 0), or after the headers and body
     delay: float = 0.0
+    hold: bool = False  # answer nothing more until the client gives up: at once (status 0), or after the headers and body
 
 
 def _join_alternatives(values: Iterable[str]) -> str:
@@ -153,6 +161,9 @@ class AnswerBuilder:
         self.endpoint, model = route
         self.model = model or ""
         scenarios = self.state.scenarios
+        recorded = scenarios.recorded_for(self.headers.get("openai-organization"))
+        if recorded is not None:
+            return self._replay(recorded)
 
         auth = self.headers.get("authorization", "")
         self.key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
@@ -190,6 +201,33 @@ class AnswerBuilder:
         if reply is not None:
             return reply
         return self._success(org_scenario, None)
+
+    def _replay(self, scenario: Scenario) -> Reply:
+        """A recording's answer, as it was recorded (simulator/replay.py), whatever the key."""
+        from gpt56probe.simulator import replay
+
+        model = self.body.get("model") if self.endpoint in ("chat", "responses") else self.model
+        self.model = model if isinstance(model, str) else ""
+        reply = replay.pick(scenario, self.endpoint, self.model, self.stream, replay.request_shape(self.endpoint, self.body),
+                            self.state.take_index)
+        if reply is None:
+            headers = {"Content-Type": "application/json; charset=utf-8", "x-request-id": self.request_id}
+            return Reply(replay.NOT_RECORDED_STATUS, headers,
+                         replay.not_recorded_body(self.endpoint, self.model, self.stream, scenario.org or ""))
+        # A header goes out as latin-1: a mask the gate left in a recorded value (sk-…abcd) becomes "?".
+        headers = {name: _header_value(value).encode("latin-1", "replace").decode("latin-1")
+                   for name, value in reply.headers.items()}
+        body = reply.body.encode("utf-8")
+        if reply.failure == "timeout":
+            return Reply(reply.status or 0, headers, body, chunked=True, hold=True)
+        if reply.failure == "reset":
+            return Reply(reply.status or 0, headers, body, chunked=True, reset=True, delay=reply.latency)
+        if reply.failure == "too_large":
+            size = max(reply.size or 0, len(body) + 1)
+            headers["__length__"] = str(size)
+            return Reply(reply.status or 200, headers, _padded(body or b"{}", size), delay=reply.latency)
+        streamed = "text/event-stream" in headers.get("content-type", "").lower()
+        return Reply(reply.status or 200, headers, body, chunked=streamed, delay=reply.latency)
 
     def _route(self) -> tuple[str, str | None] | None:
         if self.method == "GET" and self.path == "/v1/models":
@@ -438,8 +476,15 @@ _HTTP_DATE = re.compile(r"\{http_date([+-]\d+(?:\.\d+)?)?\}")
 
 
 def _header_value(value: str) -> str:
-    """A rule's header value; ``{http_date+N}`` becomes the HTTP date N seconds from now (retry-after dates)."""
-    return _HTTP_DATE.sub(lambda m: email.utils.formatdate(time.time() + float(m.group(1) or 0), usegmt=True), value)
+    """A rule's header value; ``{http_date+N}`` becomes the HTTP date N seconds from now (retry-after dates).
+    An N no calendar holds leaves the placeholder as it is (a recording keeps what a server sent)."""
+    def date(match: re.Match[str]) -> str:
+        try:
+            return email.utils.formatdate(time.time() + float(match.group(1) or 0), usegmt=True)
+        except (OverflowError, ValueError, OSError):
+            return match.group(0)
+
+    return _HTTP_DATE.sub(date, value)
 
 
 def _padded(payload: bytes, size: int) -> Iterator[bytes]:

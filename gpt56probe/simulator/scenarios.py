@@ -38,6 +38,16 @@ STREAM_END_REASONS: tuple[str, ...] = ("content_filter", "max_output_tokens")
 RESPONSES_ERROR_EVENTS: tuple[str, ...] = ("error", "failed")
 """How a Responses stream carries a ``stream_error``: ``event: error`` or ``response.failed``."""
 
+REPLAY_FAILURES: tuple[str, ...] = ("timeout", "reset", "too_large")
+"""How a recorded reply that is not a plain answer is played: held until the client gives up, the
+connection reset, or the recorded start of a body padded past the client's read cap."""
+REPLY_ENDPOINTS: tuple[str, ...] = ("chat", "responses", "models.list")
+"""What a recording answers: the two sampling surfaces and the org's model listing."""
+DEFAULT_ORG_MARKER = "<default>"
+"""``org`` of a recorded scenario that answers requests without an OpenAI-Organization header (the key's default org)."""
+SHAPE_KEYS = ("token_param", "reasoning_effort")
+"""What a recorded reply's ``when`` may name: the shape of the probe's own request it answered."""
+
 NO_KEY = "<none>"
 """``key`` of the scenario used when the request has no usable Authorization header."""
 NOT_SK_KEY = "<not-sk>"
@@ -52,9 +62,11 @@ _RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answe
 _ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers"}
 _STREAM_ERROR_KEYS = {"after", "message", "type", "param", "code", "responses", "reason"}
 _SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rule", "member_of", "default_org",
-                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "extra_models"}
+                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "extra_models", "replies"}
+_REPLY_KEYS = {"endpoint", "model", "stream", "status", "headers", "body", "at", "latency", "failure", "detail", "size",
+               "when", "then"}
 _ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_TOP_KEYS = {"scenario", "scenarios", "defaults"}
+_TOP_KEYS = {"scenario", "scenarios", "defaults", "recording"}
 _DEFAULT_KEYS = {"safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 """An HTTP header name: an RFC 9110 token."""
@@ -142,8 +154,44 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class RecordedReply:
+    """One answer the real API gave, as ``check --record`` wrote it down, played back as it was.
+
+    Replies of a recorded scenario answer every request for its org, whatever the key, in order per
+    (endpoint, model, stream); the last one repeats. A reply with ``when`` (the request shape it
+    answered, e.g. a 400 that made the probe rename ``max_tokens``) instead answers every request of
+    that shape, so the probe adapts again whichever of its requests comes first. ``latency`` is
+    waited before the answer; ``at`` (when it was asked, after the probe's first request) and
+    ``then`` (what the probe did next) are for the reader. ``failure``: timeout (the answer is held
+    until the client gives up; headers first when a ``status`` is given), reset, or too_large
+    (``body`` padded to ``size`` bytes).
+    """
+
+    endpoint: str
+    model: str = ""
+    stream: bool = False
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str = ""
+    at: float = 0.0
+    latency: float = 0.0
+    failure: str | None = None
+    detail: str = ""
+    size: int | None = None
+    when: Mapping[str, str] | None = None
+    then: str = ""
+
+    @property
+    def slot(self) -> tuple[str, str, bool]:
+        return (self.endpoint, self.model, self.stream)
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """One named behaviour, selected by an org id (``org``) or an API-key prefix (``key``)."""
+    """One named behaviour, selected by an org id (``org``) or an API-key prefix (``key``).
+
+    A scenario with ``replies`` is a recording (``check --record``): it answers every request
+    for its org with what was recorded, before any key check, and its ``rules`` are unused."""
 
     name: str
     description: str = ""
@@ -158,6 +206,11 @@ class Scenario:
     trickle_interval: float | None = None
     oversize_bytes: int | None = None
     extra_models: tuple[str, ...] = ()  # org scenarios: ids this org lists and answers besides the catalogue (dated snapshots)
+    replies: tuple[RecordedReply, ...] = ()
+
+    @property
+    def recorded(self) -> bool:
+        return bool(self.replies)
 
     def matching_rules(self, model: str, endpoint: str, stream: bool) -> list[Rule]:
         """Every matching rule in order; the caller skips exhausted ``times`` rules."""
@@ -180,9 +233,15 @@ class ScenarioSet:
 
     scenarios: tuple[Scenario, ...]
     defaults: Mapping[str, float] = field(default_factory=dict)
+    recording: Mapping[str, Any] | None = None  # a recording's [recording] table: how the run was made, its verdicts
 
     def by_name(self, name: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.name == name), None)
+
+    def recorded_for(self, org_header: str | None) -> Scenario | None:
+        """The recorded scenario that answers a request with this OpenAI-Organization header (or none)."""
+        wanted = org_header or DEFAULT_ORG_MARKER
+        return next((s for s in self.scenarios if s.recorded and s.org == wanted), None)
 
     def by_org(self, org: str | None) -> Scenario | None:
         if not org:
@@ -208,7 +267,8 @@ class ScenarioSet:
     def merged(self, other: "ScenarioSet") -> "ScenarioSet":
         """``other`` on top: a scenario with the same name, org or key prefix replaces the old one."""
         kept = [s for s in self.scenarios if not any(_same_slot(s, o) for o in other.scenarios)]
-        return ScenarioSet(tuple(kept) + other.scenarios, {**self.defaults, **other.defaults})
+        return ScenarioSet(tuple(kept) + other.scenarios, {**self.defaults, **other.defaults},
+                           other.recording if other.recording is not None else self.recording)
 
 
 def _same_slot(a: Scenario, b: Scenario) -> bool:
@@ -329,15 +389,7 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
     answer = data.get("answer")
     if answer is not None and answer not in ANSWERS:
         raise _fail(path, f"{where}.answer", f"unknown answer {answer!r}; use one of {', '.join(ANSWERS)}")
-    headers = data.get("headers", {})
-    if not isinstance(headers, Mapping) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                                                   for k, v in headers.items()):
-        raise _fail(path, f"{where}.headers", "must be a table of header name = string")
-    for name, value in headers.items():
-        if not _HEADER_NAME.match(name):
-            raise _fail(path, f"{where}.headers", f"{name!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
-        if any(c in str(value) for c in "\r\n\x00"):
-            raise _fail(path, f"{where}.headers.{name}", "a header value must not contain CR, LF or NUL (it would split the response)")
+    headers = _headers_from(data.get("headers", {}), path, f"{where}.headers")
     hidden = data.get("hidden", False)
     if not isinstance(hidden, bool):
         raise _fail(path, f"{where}.hidden", "must be true or false")
@@ -351,7 +403,7 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
         answer=answer,
         hidden=hidden,
         stream_error=_stream_error_from(data["stream_error"], path, f"{where}.stream_error") if "stream_error" in data else None,
-        headers={k.lower(): str(v) for k, v in headers.items()},
+        headers=headers,
         delay=_number(data.get("delay", 0), path, f"{where}.delay"),
         safety_delay=bool(data.get("safety_delay", False)),
     )
@@ -382,6 +434,12 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
     if not isinstance(raw_rules, list):
         raise _fail(path, f"{where}.rules", "must be a list of tables")
     rules = tuple(_rule_from(r, path, f"{where}.rules[{i}]") for i, r in enumerate(raw_rules))
+    raw_replies = data.get("replies", [])
+    if not isinstance(raw_replies, list):
+        raise _fail(path, f"{where}.replies", "must be a list of tables ([[scenario.replies]] in TOML)")
+    replies = tuple(_reply_from(r, path, f"{where}.replies[{i}]") for i, r in enumerate(raw_replies))
+    if replies and (org is None or key is not None):
+        raise _fail(path, where, f"a recording (replies) is selected by its org (an org id, or {DEFAULT_ORG_MARKER}), not a key")
     member_of = data.get("member_of")
     knobs: dict[str, Any] = {}
     for knob in ("safety_delay", "fault_delay", "trickle_interval"):
@@ -404,8 +462,116 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
         default_org=data.get("default_org"),
         org_name=data.get("org_name"),
         extra_models=tuple(dict.fromkeys(extra)),
+        replies=replies,
         **knobs,
     )
+
+
+def _headers_from(value: Any, path: str | Path | None, where: str) -> dict[str, str]:
+    """Header names as tokens, values as strings without CR, LF or NUL (they would split the response)."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                 for k, v in value.items()):
+        raise _fail(path, where, "must be a table of header name = string")
+    for name, text in value.items():
+        if not _HEADER_NAME.match(name):
+            raise _fail(path, where, f"{name!r} is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+        if any(c in str(text) for c in "\r\n\x00"):
+            raise _fail(path, f"{where}.{name}", "a header value must not contain CR, LF or NUL (it would split the response)")
+    return {k.lower(): str(v) for k, v in value.items()}
+
+
+def _reply_from(data: Any, path: str | Path | None, where: str) -> RecordedReply:
+    if not isinstance(data, Mapping):
+        raise _fail(path, where, "must be a table")
+    unknown = set(data) - _REPLY_KEYS
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_REPLY_KEYS))}")
+    endpoint = data.get("endpoint")
+    if endpoint not in REPLY_ENDPOINTS:
+        raise _fail(path, f"{where}.endpoint", f"must be one of {', '.join(REPLY_ENDPOINTS)}")
+    model = data.get("model", "")
+    if not isinstance(model, str) or (endpoint != "models.list" and not model):
+        raise _fail(path, f"{where}.model", "must be a model id (a string; only models.list has none)")
+    for name in ("stream",):
+        if name in data and not isinstance(data[name], bool):
+            raise _fail(path, f"{where}.{name}", "must be true or false")
+    status = data.get("status")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599):
+        raise _fail(path, f"{where}.status", "must be an HTTP status from 100 to 599")
+    failure = data.get("failure")
+    if failure is not None and failure not in REPLAY_FAILURES:
+        raise _fail(path, f"{where}.failure", f"must be one of {', '.join(REPLAY_FAILURES)}")
+    if status is None and failure is None:
+        raise _fail(path, where, "needs a status, a failure, or both")
+    if failure == "too_large" and status is None:
+        raise _fail(path, f"{where}.failure", "too_large needs the status the answer came with")
+    for name in ("body", "detail", "then"):
+        if name in data and not isinstance(data[name], str):
+            raise _fail(path, f"{where}.{name}", "must be a string")
+    size = data.get("size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= 1 << 31):
+        raise _fail(path, f"{where}.size", "must be a byte count (an integer >= 0)")
+    raw_headers = data.get("headers", {})
+    framing = sorted(str(k) for k in (raw_headers if isinstance(raw_headers, Mapping) else {})
+                     if str(k).lower() in ("content-length", "transfer-encoding", "connection"))
+    if framing:
+        raise _fail(path, f"{where}.headers", f"{', '.join(framing)}: the simulator frames the answer itself")
+    when = data.get("when")
+    if when is not None:
+        if not isinstance(when, Mapping) or not when or set(when) - set(SHAPE_KEYS) or not all(isinstance(v, str) for v in when.values()):
+            raise _fail(path, f"{where}.when", f"must be a table of {' and/or '.join(SHAPE_KEYS)} = string")
+    return RecordedReply(
+        endpoint=endpoint, model=model if endpoint != "models.list" else "", stream=bool(data.get("stream", False)),
+        status=status, headers=_headers_from(data.get("headers", {}), path, f"{where}.headers"), body=data.get("body", ""),
+        at=_number(data.get("at", 0), path, f"{where}.at"), latency=_number(data.get("latency", 0), path, f"{where}.latency"),
+        failure=failure, detail=data.get("detail", ""), size=size, when=dict(when) if when is not None else None,
+        then=data.get("then", ""),
+    )
+
+
+_RECORDING_KEYS = {"tool", "recorded_at", "vantage", "base_url_host", "surface", "stream", "models", "timeout", "orgs",
+                   "results", "summary"}
+_RECORDING_ORG_KEYS = {"org", "key", "project"}
+_RECORDING_RESULT_KEYS = {"org", "model", "surface", "stream", "verdict"}
+
+
+def _recording_from(data: Any, path: str | Path | None) -> dict[str, Any]:
+    """The ``[recording]`` table: how the recorded run was made (orgs, which key each used, by
+    number only, models, surfaces) and the verdicts it gave, so a replay can be checked against them."""
+    where = "recording"
+    if not isinstance(data, Mapping):
+        raise _fail(path, where, "must be a table")
+    unknown = set(data) - _RECORDING_KEYS
+    if unknown:
+        raise _fail(path, where, f"unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_RECORDING_KEYS))}")
+    for name in ("tool", "recorded_at", "vantage", "base_url_host", "surface", "summary"):
+        if name in data and not isinstance(data[name], str):
+            raise _fail(path, f"{where}.{name}", "must be a string")
+    if data.get("surface", "chat") not in ("chat", "responses", "both"):
+        raise _fail(path, f"{where}.surface", "must be chat, responses or both")
+    if "stream" in data and not isinstance(data["stream"], bool):
+        raise _fail(path, f"{where}.stream", "must be true or false")
+    if "models" in data:
+        _str_tuple(data["models"], path, f"{where}.models")
+    if "timeout" in data:
+        _number(data["timeout"], path, f"{where}.timeout")
+    for name, keys in (("orgs", _RECORDING_ORG_KEYS), ("results", _RECORDING_RESULT_KEYS)):
+        rows = data.get(name, [])
+        if not isinstance(rows, list):
+            raise _fail(path, f"{where}.{name}", "must be a list of tables")
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping) or set(row) - keys:
+                raise _fail(path, f"{where}.{name}[{i}]", f"must be a table of {', '.join(sorted(keys))}")
+            for key, value in row.items():
+                if key == "stream":
+                    ok = isinstance(value, bool)
+                elif key == "key":
+                    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+                else:
+                    ok = isinstance(value, str)
+                if not ok:
+                    raise _fail(path, f"{where}.{name}[{i}].{key}", "has the wrong type")
+    return dict(data)
 
 
 def scenarios_from_data(data: Any, path: str | Path | None = None) -> ScenarioSet:
@@ -432,7 +598,12 @@ def scenarios_from_data(data: Any, path: str | Path | None = None) -> ScenarioSe
     knobs = {k: _number(v, path, f"defaults.{k}") for k, v in defaults.items()}
     if "oversize_bytes" in knobs:
         knobs["oversize_bytes"] = int(knobs["oversize_bytes"])
-    return ScenarioSet(scenarios, knobs)
+    recorded = [s.org for s in scenarios if s.recorded]
+    twice = sorted({o for o in recorded if recorded.count(o) > 1 and o is not None})
+    if twice:
+        raise _fail(path, "scenario", f"more than one recording for org(s) {', '.join(twice)}")
+    recording = _recording_from(data["recording"], path) if "recording" in data else None
+    return ScenarioSet(scenarios, knobs, recording)
 
 
 _TOML_LINE = re.compile(r"line (\d+)")
@@ -483,6 +654,9 @@ def scenario_listing(scenarios: ScenarioSet | Sequence[Scenario] | None = None) 
         if s.key is not None:
             key = {NO_KEY: "(no Authorization header)", NOT_SK_KEY: "any key not starting sk-"}.get(s.key, f"{s.key}…")
             org = s.default_org or (", ".join(s.member_of) if s.member_of else "(any)")
+        elif s.recorded:
+            key = "any key (a recording answers its org whatever the key)"
+            org = "(no OpenAI-Organization header)" if s.org == DEFAULT_ORG_MARKER else s.org or ""
         else:
             key = "any other sk- key (e.g. sk-test-demo)"
             org = s.org or ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import socket
 import struct
 import sys
@@ -37,6 +38,9 @@ IDLE_TIMEOUT_S = 30.0
 """A connection that sends nothing for this long is closed, so idle or stalled clients cannot hold threads."""
 RECORDED_BODY_LIMIT = 64 * 1024
 """A request body bigger than this is not kept (``RecordedRequest.json`` is None)."""
+HOLD_LIMIT_S = 600.0
+"""A replayed timeout holds its connection at most this long (the client gives up long before)."""
+HOLD_POLL_S = 0.2
 _CONTENT_LENGTH = re.compile(r"^[0-9]{1,19}$")
 _CHUNK_SIZE = re.compile(rb"^[0-9A-Fa-f]{1,16}$")
 
@@ -195,10 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay > 0 and state.stop.wait(reply.delay):
             self.close_connection = True
             return
-        if reply.reset:
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
+        if (reply.reset or reply.hold) and not reply.status:
+            self._cut(reply, state)
             return
         declared = reply.headers.pop("__length__", None)
         self.send_response(reply.status)
@@ -211,6 +213,10 @@ class _Handler(BaseHTTPRequestHandler):
             for piece in chunks:
                 if piece:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            if reply.reset or reply.hold:
+                self.wfile.flush()
+                self._cut(reply, state)
+                return
             self.wfile.write(b"0\r\n\r\n")
             return
         if isinstance(reply.body, (bytes, bytearray)):
@@ -230,6 +236,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         for piece in pieces:
             self.wfile.write(piece)
+
+
+    def _cut(self, reply: Reply, state: ServerState) -> None:
+        """End an answer the way a recording says it ended: a reset, or nothing more until the client gives up."""
+        self.close_connection = True
+        if reply.hold:
+            self._hold(state)
+            return
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+
+    def _hold(self, state: ServerState) -> None:
+        """Send nothing until the client closes, the simulator stops, or HOLD_LIMIT_S passes (a replayed timeout)."""
+        end = time.monotonic() + HOLD_LIMIT_S
+        while time.monotonic() < end and not state.stop.is_set():
+            try:
+                readable, _, _ = select.select([self.connection], [], [], HOLD_POLL_S)
+                if readable:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        return  # the client gave up and closed
+                    state.stop.wait(HOLD_POLL_S)  # it sent more than it should: still nothing for it
+            except (OSError, ValueError):
+                return
 
 
 # --------------------------------------------------------------------------- public API
@@ -362,6 +391,11 @@ def run_forever(port: int = 0, scenarios_file: str | Path | None = None, latency
         print("  any sk- key works (e.g. sk-test-demo); the OpenAI-Organization header picks the org scenario;", file=out)
         print("  org ids no scenario names behave as approved." + (f" Added latency: {latency}s." if latency else ""),
               file=out)
+        recording = handle.scenario_set.recording
+        if recording:
+            from gpt56probe.simulator.replay import replay_hint
+
+            print(replay_hint(recording, handle.base_url), file=out)
         print("", file=out)
         print(format_listing(scenario_listing(handle.scenario_set)), file=out)
         print("\nCtrl-C to stop.", file=out, flush=True)

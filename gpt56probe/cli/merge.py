@@ -1,0 +1,110 @@
+"""``merge``: checks from several vantages as one vantage x org x tier picture, and what the differences mean."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, format_option, warn
+from gpt56probe.cli.terminal import no_color_option
+
+INPUT_LIMIT = 64 * 1024 * 1024
+
+
+def _read(path: Path) -> bytes:
+    name = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        if str(path) == "-":
+            data = sys.stdin.buffer.read(INPUT_LIMIT + 1)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read(INPUT_LIMIT + 1)
+    except OSError as exc:
+        raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(data) > INPUT_LIMIT:
+        raise OneLineError(f"{name}: larger than {INPUT_LIMIT >> 20} MiB; is it a check result or a history file?")
+    return data
+
+
+FILE_WIDTH = 120
+"""The width of the matrix in a file or a pipe: rows are "org @ vantage", wider than check's org column."""
+
+
+def _width(to_stdout: bool) -> int:
+    """A terminal's own width (COLUMNS first); FILE_WIDTH for a file or a pipe."""
+    import os
+
+    from gpt56probe.cli.terminal import terminal_width
+
+    if to_stdout and (os.environ.get("COLUMNS") or sys.stdout.isatty()):
+        return terminal_width()
+    return FILE_WIDTH
+
+
+@click.command(cls=OneLineUsageCommand)
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE...",
+                type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE",
+              help="Write to FILE instead of stdout.")
+@format_option()
+@no_color_option
+def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: bool) -> None:
+    """Merge checks made from several places into one vantage x org x tier matrix.
+
+    FILE is a `check --format json` result (or an earlier merge) or a
+    history.jsonl; '-' reads stdin. Each result's vantage (check --vantage,
+    default the host name) tells the places apart; an input without one is
+    named after its file. Per target, the latest verdict of each vantage
+    counts, and the differences are explained: ok at one vantage and
+    region_vpn, network_error or timeout at another depends on where you call
+    from; an access verdict that agrees everywhere is about the org, not the
+    network.
+
+    \b
+    Examples:
+      gpt56probe check --all-orgs --vantage eu-office --format json > eu.json
+      gpt56probe merge eu.json us.json
+      gpt56probe merge eu.json us.json --format json > merged.json
+      gpt56probe report --html status.html merged.json
+
+    --format json follows the check result schema, with each result's
+    vantage and the lists "vantages" and "findings".
+    """
+    from gpt56probe import merge as core
+    from gpt56probe.cli.auth import get_config, learn_stored_keys
+
+    learn_stored_keys(get_config())  # a stored key an input echoes is masked like any other
+    sources = []
+    for path in inputs:
+        name = "<stdin>" if str(path) == "-" else str(path)
+        try:
+            source = core.source_from_bytes(name, _read(path))
+        except core.MergeInputError as exc:
+            raise OneLineError(str(exc)) from None
+        if source.skipped:
+            warn(f"{name}: skipped {source.skipped} unreadable line{'s' if source.skipped != 1 else ''}")
+        sources.append(source)
+    merged = core.merge_sources(sources)
+    if fmt == "json":
+        import json
+
+        text = json.dumps(core.merged_doc(merged), indent=2) + "\n"
+    elif fmt == "table":
+        from gpt56probe.cli.terminal import use_colour
+
+        to_stdout = output is None or str(output) == "-"
+        text = core.render_text(merged, _width(to_stdout), colour=to_stdout and use_colour(no_color))
+    else:
+        text = core.render_table(merged, fmt)
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    from gpt56probe.files import write_output
+
+    try:
+        write_output(output, text, mode=0o644)
+    except OSError as exc:
+        raise OneLineError(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output}", err=True)

@@ -1,0 +1,206 @@
+"""`gpt56probe merge`: checks from several vantages as one matrix, and what the differences mean."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from gpt56probe import merge as core
+from gpt56probe.cli import main
+from gpt56probe.observation import Verdict
+from gpt56probe.simulator import start_simulator
+from gpt56probe.vantage import Vantage
+from tests.conftest import FAKE_KEY
+from tests.replay_harness import hermetic
+
+REGION_BLOCK = """
+[[scenario]]
+name = "acme-from-eu"
+org = "org-acme"
+description = "org-acme, seen from a network the region check blocks"
+[[scenario.rules]]
+error = { status = 403, message = "Country, region, or territory not supported", type = "request_forbidden", code = "unsupported_country_region_territory", order = ["code", "message", "param", "type"] }
+"""
+ORGS = ("org-acme", "org-sim-pending", "org-sim-approved")
+
+
+def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), env={"OPENAI_API_KEY": FAKE_KEY, **(env or {})}, input=input,
+                              catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def two_vantages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The same orgs checked from us-ci (reaches everything the org may) and eu-office (org-acme region-blocked),
+    each from its own simulator, through the real CLI; results and history kept."""
+    folder = tmp_path_factory.mktemp("vantages")
+    (folder / "eu.toml").write_text(REGION_BLOCK)
+    files: dict[str, Path] = {}
+    with hermetic(folder):
+        for vantage, scenarios in (("us-ci", None), ("eu-office", folder / "eu.toml")):
+            with start_simulator(port=0, scenarios_file=scenarios) as sim:
+                args = ["check", "--base-url", sim.base_url, "--vantage", vantage, "--format", "json", "--tier", "sol",
+                        "--tier", "terra", "--state-dir", str(folder / vantage)]
+                for org in ORGS:
+                    args += ["--org", org]
+                result = run(*args)
+                assert result.exit_code in (1, 2), result.output
+                files[vantage] = folder / f"{vantage}.json"
+                files[vantage].write_text(result.stdout)
+                files[f"{vantage}-history"] = folder / vantage / "history.jsonl"
+    return files
+
+
+def test_merge_of_two_vantages_with_a_region_difference_says_it_depends_on_where_you_call_from(two_vantages: dict[str, Path]) -> None:
+    result = run("merge", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert ("org-acme gpt-5.6-sol, gpt-5.6-terra: depends on where you call from "
+            "(fails at eu-office: region/vpn; works at us-ci)") in out
+    assert "org-sim-pending gpt-5.6-sol, gpt-5.6-terra: pending from every vantage (eu-office, us-ci): about the org" in out
+    lines = out.splitlines()
+    assert lines[0].split() == ["org", "sol", "terra"]  # the check summary's matrix, a row per org and vantage
+    acme = lines.index(next(line for line in lines if line.startswith("org-acme")))
+    assert lines[acme].split() == ["org-acme", "@", "eu-office", "region/vpn", "region/vpn"]
+    assert lines[acme + 1].split() == ["org-acme", "@", "us-ci", "ok", "ok"]
+    assert "eu-office: 127.0.0.1 direct" in out
+
+
+def test_merge_reads_history_files_too_and_agrees_with_the_results(two_vantages: dict[str, Path]) -> None:
+    from_history = run("merge", str(two_vantages["us-ci-history"]), str(two_vantages["eu-office-history"]), "--format", "json")
+    from_results = run("merge", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]), "--format", "json")
+    verdicts = [{(r["vantage"], r["org"], r["model"]): r["verdict"] for r in json.loads(x.stdout)["results"]}
+                for x in (from_history, from_results)]
+    assert verdicts[0] == verdicts[1] and len(verdicts[0]) == 2 * 3 * 2
+
+
+def test_merge_json_follows_the_check_schema_with_vantages_and_report_takes_it(two_vantages: dict[str, Path], tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    result = run("merge", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]), "--format", "json")
+    doc = json.loads(result.stdout)
+    schema = json.loads((Path(__file__).parents[1] / "gpt56probe" / "schema" / "check-result.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert {r["vantage"] for r in doc["results"]} == {"us-ci", "eu-office"}
+    assert [v["name"] for v in doc["vantages"]] == ["eu-office", "us-ci"]
+    assert doc["vantages"][0]["facts"]["base_url_host"] == "127.0.0.1"
+    assert doc["summary"]["status"] == "CRITICAL" and doc["summary"]["exit_code"] == 2
+    assert doc["findings"][0]["kind"] == "depends_on_vantage"
+    assert doc["findings"][0]["verdicts"] == {"eu-office": "region_vpn", "us-ci": "ok"}
+    merged = tmp_path / "merged.json"
+    merged.write_text(result.stdout)
+    report = run("report", "--format", "markdown", "--state-dir", str(tmp_path / "none"), str(merged))
+    assert report.exit_code == 0, report.output
+    assert "| org-acme | gpt-5.6-sol | chat | eu-office | `region_vpn` |" in report.stdout
+    assert "| org-acme | gpt-5.6-sol | chat | us-ci | `ok` |" in report.stdout
+    page = run("report", "--html", str(tmp_path / "s.html"), "--state-dir", str(tmp_path / "none"), str(merged))
+    assert page.exit_code == 0 and 'data-vantage="eu-office"' in (tmp_path / "s.html").read_text()
+    again = run("merge", str(merged), "--format", "json")  # a merge is an input to merge
+    assert json.loads(again.stdout)["results"] == doc["results"]
+
+
+def test_an_input_that_is_neither_results_nor_history_is_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\nworld\n")
+    result = run("merge", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [f"Error: {bad}: neither a check result (gpt56probe check --format json) "
+                                                  "nor a history file (history.jsonl) with usable rows"]
+    missing = run("merge", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 1 and "cannot read" in missing.stderr
+
+
+def test_unreadable_history_lines_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    history = tmp_path / "eu" / "history.jsonl"
+    history.parent.mkdir()
+    row = {"org": "org-a", "model": "gpt-5.6-sol", "tier": "sol", "verdict": "ok", "checked_at": "2026-11-24T10:00:00+00:00"}
+    history.write_bytes(json.dumps(row).encode() + b"\n\xff\xfe not json\n[1, 2]\n")
+    result = run("merge", str(history), "-", input=json.dumps({"results": [{**row, "verdict": "region_vpn", "vantage": "us"}]}))
+    assert result.exit_code == 0, result.output
+    assert "skipped 2 unreadable lines" in result.stderr
+    assert "depends on where you call from (fails at us: region/vpn; works at eu)" in result.stdout  # named after its folder
+
+
+def row(vantage: str, org: str, model: str, verdict: str, at: str = "2026-11-24T10:00:00+00:00", **extra: Any) -> dict[str, Any]:
+    return {"vantage": vantage, "org": org, "model": model, "tier": "sol" if model == "gpt-5.6-sol" else "fallback",
+            "surface": "chat", "stream": False, "verdict": verdict, "checked_at": at, **extra}
+
+
+def merged_of(*rows: dict[str, Any]) -> core.Merged:
+    return core.merge_sources([core.Source("in.json", tuple(rows))])
+
+
+@pytest.mark.parametrize("verdicts, kind, says", [
+    ({"eu": "ok", "us": "ok"}, None, None),
+    ({"eu": "timeout", "us": "ok"}, "depends_on_vantage", "depends on where you call from (fails at eu: timeout; works at us)"),
+    ({"eu": "network_error", "us": "ok", "ap": "region_vpn"}, "depends_on_vantage", "fails at ap: region/vpn; eu: network; works at us"),
+    ({"eu": "not_provisioned", "us": "not_provisioned"}, "about_the_org", "no access from every vantage (eu, us): about the org"),
+    ({"eu": "ok", "us": "project_no_access"}, "checks_differ", "works at eu but us: project: the vantages do not check the same way"),
+    ({"eu": "region_vpn", "us": "region_vpn"}, "same_everywhere", "region/vpn from every vantage (eu, us): no vantage gets through"),
+    ({"eu": "rate_limited", "us": "rate_limited"}, "same_everywhere", "not about where you call from"),
+    ({"eu": "region_vpn", "us": "not_provisioned"}, "differs", "differs by vantage (eu: region/vpn; us: no access)"),
+])
+def test_what_a_difference_between_vantages_means(verdicts: dict[str, str], kind: str | None, says: str | None) -> None:
+    merged = merged_of(*(row(v, "org-a", "gpt-5.6-sol", x) for v, x in verdicts.items()))
+    if kind is None:
+        assert merged.findings == ()
+        return
+    (finding,) = merged.findings
+    assert finding.kind == kind and says in finding.text, finding.text
+
+
+def test_a_failing_vantage_that_calls_through_a_proxy_says_so() -> None:
+    eu = core.Source("eu.json", (row("eu", "org-a", "gpt-5.6-sol", "region_vpn"),),
+                     vantage=Vantage("eu", "api.openai.com", "squid.corp:3128", "environment", vpn=("wg0",)))
+    us = core.Source("us.json", (row("us", "org-a", "gpt-5.6-sol", "ok"),), vantage=Vantage("us", "api.openai.com"))
+    (finding,) = core.merge_sources([eu, us]).findings
+    assert finding.text.endswith("(eu calls through proxy squid.corp:3128 with VPN wg0)")
+
+
+def test_the_latest_check_of_each_vantage_wins_whatever_the_input_order() -> None:
+    merged = merged_of(row("eu", "org-a", "gpt-5.6-sol", "ok", "2026-11-24T11:00:00+01:00"),  # 10:00 UTC: earlier
+                       row("eu", "org-a", "gpt-5.6-sol", "region_vpn", "2026-11-24T10:30:00+00:00"),
+                       row("us", "org-a", "gpt-5.6-sol", "ok", "2026-11-24T10:00:00+00:00"))
+    assert {(c.vantage, c.verdict) for c in merged.cells} == {("eu", Verdict.REGION_VPN), ("us", Verdict.OK)}
+
+
+def test_one_vantage_says_there_is_nothing_to_compare() -> None:
+    text = core.render_text(merged_of(row("eu", "org-a", "gpt-5.6-sol", "ok")))
+    assert "only one vantage (eu): nothing to compare" in text
+
+
+def test_a_narrow_terminal_gets_panels_and_hostile_names_stay_on_their_line() -> None:
+    rows = [row(v, "org-\x1b[2Jevil\nx", m, "ok") for v in ("eu", "us\r\x07") for m in
+            ("gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini", "gpt-x-extra-long-model-name")]
+    text = core.render_text(merged_of(*rows), width=60)
+    assert "\x1b" not in text and "\r" not in text and "\x07" not in text
+    matrix = core.matrix_lines(merged_of(*rows), width=60)
+    assert "\n".join(matrix) in text
+    assert all(len(line) <= 60 for line in matrix), matrix
+    assert sum(1 for line in matrix if line.startswith("org ")) >= 2  # at least two panels, each with its header
+    assert len([line for line in matrix if "@" in line]) >= 4  # both vantages' rows in each panel
+    assert "\u241b[2J" in text  # what the name held is shown, as a visible stand-in
+
+
+@pytest.mark.parametrize("doc, problem", [
+    ({"results": {"a": 1}}, '"results" is not a list of objects'),
+    ({"results": [{"model": "m"}]}, 'results[0] lacks "model" or "verdict"'),
+    ({"results": [{"model": "m", "verdict": "ok", "org": 7}]}, "results[0].org is not a string or null"),
+])
+def test_a_malformed_result_document_is_refused_naming_the_place(doc: dict[str, Any], problem: str) -> None:
+    with pytest.raises(core.MergeInputError, match=re.escape(problem)):
+        core.source_from_bytes("x.json", json.dumps(doc).encode())
+
+
+def test_odd_but_readable_results_still_merge() -> None:
+    source = core.source_from_bytes("eu.json", json.dumps({"results": [
+        {"model": "gpt-5.6-sol", "verdict": "a_verdict_from_the_future", "vantage": "eu", "stream": "yes", "tier": 5},
+        {"model": "gpt-9", "verdict": "ok", "org": None}]}).encode())
+    merged = core.merge_sources([source])
+    assert {(c.vantage, c.model, c.verdict) for c in merged.cells} == {("eu", "gpt-5.6-sol", Verdict.UNKNOWN), ("eu", "gpt-9", Verdict.OK)}
+    doc = core.merged_doc(merged)
+    assert {r["tier"] for r in doc["results"]} <= {"sol", "terra", "luna", "fallback"}
