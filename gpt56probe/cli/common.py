@@ -83,6 +83,23 @@ class MonitoringCommand(OneLineUsageCommand):
     usage_error = MonitoringInputError
 
 
+def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: str = "",
+            error: type[click.ClickException] = OneLineError) -> None:
+    """A command's document: to stdout when ``target`` is None or "-", else written through the
+    output gate (files.write_output) with one "wrote" line on stderr; a failed write is one
+    ``error`` line (each command's documented exit code)."""
+    if target is None or str(target) == "-":
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    from gpt56probe.files import write_output
+
+    try:
+        write_output(Path(target), text, mode=mode)
+    except OSError as exc:
+        raise error(f"cannot write {target}: {exc.strerror or exc}") from None
+    click.echo(wrote or f"wrote {target}", err=True)
+
+
 def _shown(value: str) -> str:
     """A URL as it may appear in an error line: credentials redacted, control characters dropped."""
     from gpt56probe.redact import redact

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, format_option, warn
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, deliver, format_option, warn
 from gpt56probe.cli.terminal import no_color_option
 
 INPUT_LIMIT = 64 * 1024 * 1024
@@ -98,13 +98,4 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
         text = core.render_text(merged, _width(to_stdout), colour=to_stdout and use_colour(no_color))
     else:
         text = core.render_table(merged, fmt)
-    if output is None or str(output) == "-":
-        click.echo(text, nl=False)
-        return
-    from gpt56probe.files import write_output
-
-    try:
-        write_output(output, text, mode=0o644)
-    except OSError as exc:
-        raise OneLineError(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output}", err=True)
+    deliver(text, output)

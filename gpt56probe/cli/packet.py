@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any, Mapping
 
 import click
 
-from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, validate_output_file
+from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
 from gpt56probe.cli.options import credential_options, state_dir_option
 
 RECORDING_LIMIT = 64 * 1024 * 1024
@@ -306,17 +305,8 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
 
         text = redact(text, keep_emails=[keep] if keep else [])
 
-    if output:
-        from gpt56probe.files import write_output
-
-        try:
-            # 0600: a packet carries account details until it is sent
-            write_output(Path(output), text, mode=0o600)
-        except OSError as exc:
-            raise PacketError(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"support packet written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    # 0600: a packet carries account details until it is sent
+    deliver(text, output or None, mode=0o600, wrote=f"support packet written to {output}", error=PacketError)
 
 
 def _attachment(path: Path | None, written: str | None) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
+from gpt56probe.cli.common import OneLineUsageCommand, connection_options, deliver, format_option
 from gpt56probe.cli.options import credential_options
 
 EXIT_NOTHING_REACHABLE = 2
@@ -115,11 +115,8 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     listed = next((listing.ids for listing in listings_of(outcome.observations) if listing.ids is not None), None)
     result = routing.build_plan(outcome.diagnoses, table, org, url, outcome.checked_at, "chat", substitutes(listed, table))
     text = routing.render(result, emit)
-    if output_path:
-        _write(output_path, text)
-        click.echo(f"wrote {output_path} ({emit})", err=True)
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    # a routing config is meant to be committed and read: 0644
+    deliver(text, output_path, wrote=f"wrote {output_path} ({emit})", error=click.ClickException)
     for r in result.routes:
         tail = f" (instead of {r.preferred})" if r.served_by_fallback else ""
         tail += f" (listed in place of {r.preferred}, which this org does not list)" if r.served_by_listed_id else ""
@@ -128,17 +125,6 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     if not result.reachable:
         click.echo(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", err=True)
         sys.exit(EXIT_NOTHING_REACHABLE)
-
-
-def _write(path: str, text: str) -> None:
-    from pathlib import Path
-
-    from gpt56probe.files import write_output
-
-    try:
-        write_output(Path(path), text, mode=0o644)  # a routing config is meant to be committed and read
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str, stream: bool, base_url: str, fmt: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, warn
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, deliver, warn
 from gpt56probe.cli.options import state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
@@ -102,13 +102,4 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
                                      history_source=str(directory / state.HISTORY_FILE), since=since)
     text = render_html(built) if fmt == "html" else report_core.render_markdown(built)
     target = html_file or output
-    if target is None or str(target) == "-":
-        click.echo(text, nl=False)
-        return
-    from gpt56probe.files import write_output
-
-    try:
-        write_output(target, text, mode=0o644)
-    except OSError as exc:
-        raise OneLineError(f"cannot write {target}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)", err=True)
+    deliver(text, target, wrote=f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)")
