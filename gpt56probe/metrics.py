@@ -14,7 +14,7 @@ model and surface stay distinct series.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from gpt56probe.observation import Diagnosis
 
@@ -36,25 +36,48 @@ def _labels(pairs: Sequence[tuple[str, str]]) -> str:
     return "{" + ",".join(f'{k}="{escape_label_value(v)}"' for k, v in pairs) + "}"
 
 
-def _target_labels(d: Diagnosis) -> list[tuple[str, str]]:
+def _target_labels(d: Diagnosis, label_text: Callable[[str], str] = str) -> list[tuple[str, str]]:
     t = d.target
-    return [("org", t.org or "default"), ("model", t.model), ("tier", t.tier), ("surface", t.surface),
-            ("stream", "true" if t.stream else "false")]
+    return [(k, label_text(v)) for k, v in (("org", t.org or "default"), ("model", t.model), ("tier", t.tier), ("surface", t.surface),
+                                            ("stream", "true" if t.stream else "false"))]
 
 
 def _number(value: float) -> str:
     return repr(float(value)) if value != int(value) else str(int(value))
 
 
-def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timestamp: float) -> str:
-    """The whole .prom file: HELP and TYPE once per metric family, then its samples."""
+def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timestamp: float,
+                   label_text: Callable[[str], str] = str) -> str:
+    """The whole .prom file: HELP and TYPE once per metric family, then its samples.
+
+    ``label_text`` is what the file's sink does to a label value (the output gate's scrub):
+    series are told apart by the values as written, never a duplicate series (node_exporter
+    refuses a file with one). The same target twice is one series (the first result wins);
+    two targets whose labels come out the same are both kept: the second one's org gets
+    ``#2``, and so on.
+    """
     up, latency, verdict = [], [], []
     seen: set[str] = set()
+    targets: set[str] = set()
+    cache: dict[str, str] = {}
+
+    def shown(value: str) -> str:
+        if value not in cache:
+            cache[value] = label_text(value)
+        return cache[value]
+
     for d in diagnoses:
-        labels = _target_labels(d)
-        key = _labels(labels)
-        if key in seen:  # never emit a duplicate series; the first result wins
+        raw = _labels(_target_labels(d))
+        if raw in targets:
             continue
+        targets.add(raw)
+        labels = _target_labels(d, shown)
+        key = _labels(labels)
+        n = 1
+        while key in seen:
+            n += 1
+            labels[0] = ("org", f"{shown(d.target.org or 'default')}#{n}")
+            key = _labels(labels)
         seen.add(key)
         up.append(f"gpt56probe_up{key} {1 if d.ok else 0}")
         if d.latency_ms is not None:
