@@ -89,6 +89,16 @@ def handling_signals() -> Iterator[None]:
         _fired, _pending, _installed = False, None, False
 
 
+def ignore_from_now() -> None:
+    """The process is exiting with its status: the handled signals are ignored from here on (main thread only)."""
+    global _fired
+    if threading.current_thread() is threading.main_thread():
+        _fired = True  # inside handling_signals: its exit leaves them ignored too
+        for signum in HANDLED_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_IGN)
+
+
 @contextmanager
 def deferred() -> Iterator[None]:
     """Hold a signal that arrives inside the block, and raise it when the block ends."""

@@ -242,8 +242,9 @@ class HistoryFile:
         if self.skipped:
             found.append(f"{path}: skipped {self.skipped} unreadable line{'s' if self.skipped != 1 else ''} (bad bytes or not JSON)")
         if self.unread_bytes:
-            found.append(f"{path}: only its last {HISTORY_MAX_BYTES >> 20} MiB were read (the lines before them are too long to be "
-                         f"ours); the {self.unread_bytes} bytes before them are dropped when it is next written")
+            window = f"{HISTORY_MAX_BYTES >> 20} MiB" if HISTORY_MAX_BYTES >= 1 << 20 else f"{HISTORY_MAX_BYTES >> 10} KiB"
+            found.append(f"{path}: only its last {window} were read (a line in them is too long to be ours); the "
+                         f"{self.unread_bytes} bytes before them are dropped when it is next written")
         return found
 
 

@@ -233,6 +233,7 @@ OUTPUT_MODULES = {"subprocess", "shutil", "tempfile", "socket", "http.client", "
 ALLOWED_IMPORTS = {
     ("probe.py", "requests"): "the HTTP shell: it sends the key by design; answers are scrubbed as they arrive",
     ("probe.py", "socket"): "the body watchdog shuts a socket down",
+    ("runner.py", "socket"): "shuts down the sockets of probes abandoned at the deadline (their threads end at once)",
     ("netenv.py", "socket"): "reads this host's name",
     ("netenv.py", "urllib.request"): "reads the proxy settings",
     ("netenv.py", "requests"): "reads the proxy settings (requests.utils)",

@@ -322,15 +322,14 @@ MIN_PROBE_WINDOW_S = 0.5
 
 
 def _probe_window(clock: Any, deadline: float, reserve: float, phases: dict[str, float]) -> float:
-    """Seconds the probes may take. When the run's own phases left them too little of --deadline to
+    """Seconds the probes may take. When the run's own phases leave them too little of --deadline to
     judge anything (every probe would read `timeout`, blaming the network for our slowness),
-    UNKNOWN naming the phase that took the time."""
+    UNKNOWN naming the phase that takes the time (``phases``: what it says -> seconds)."""
     window = clock.probe_window(deadline, reserve)
     if window >= min(MIN_PROBE_WINDOW_S, deadline / 4):
         return window
-    phase, took = max(phases.items(), key=lambda item: item[1])
-    raise MonitoringInputError(f"the --deadline of {deadline:g}s was spent before any probe could be judged: {phase} took "
-                               f"{took:.1f}s; raise --deadline")
+    phase = max(phases.items(), key=lambda item: item[1])[0]
+    raise MonitoringInputError(f"the --deadline of {deadline:g}s leaves too little time to judge any probe: {phase}; raise --deadline")
 
 
 def _refuse_socks_from_environment(base_url: str, proxy: str | None) -> None:
@@ -461,7 +460,9 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
     targets = len(creds) * len(models) * (2 if surface == "both" else 1) * (2 if stream else 1)
     reserve = reserve_after_probes(targets, _history_bytes(cron["state_dir"]))
-    window = _probe_window(clock, deadline, reserve, {"start-up and reading the config": started_s, "the key lookup": keys_s})
+    window = _probe_window(clock, deadline, reserve, {f"start-up and reading the config took {started_s:.1f}s": started_s,
+                                                      f"the key lookup took {keys_s:.1f}s": keys_s,
+                                                      f"recording and reporting {targets} probes needs {reserve:.1f}s after them": reserve})
     request = CheckRequest(
         orgs=creds, models=models, table=table, surface=surface, stream=stream,
         base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=window,
