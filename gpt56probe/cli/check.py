@@ -125,9 +125,9 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
         return False
     out: list[bytes] = []
     err: list[bytes] = []
-    dropped = [0], [0]
+    out_dropped, err_dropped = [0], [0]
     readers = [threading.Thread(target=_capture, args=(pipe, into, lost), name="hook-output", daemon=True)
-               for pipe, into, lost in ((proc.stdout, out, dropped[0]), (proc.stderr, err, dropped[1]))]
+               for pipe, into, lost in ((proc.stdout, out, out_dropped), (proc.stderr, err, err_dropped))]
 
     def feed() -> None:
         try:
@@ -163,7 +163,7 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
         reader.join(max(0.0, drain_end - time.monotonic()))
     failed = timed_out or proc.returncode != 0
     if failed or not quiet:
-        stdout_text, stderr_text = _hook_output(out, dropped[0][0]), _hook_output(err, dropped[1][0])
+        stdout_text, stderr_text = _hook_output(out, out_dropped[0]), _hook_output(err, err_dropped[0])
         if stdout_text:
             click.echo(stdout_text, nl=False)
         if stderr_text:
