@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from gpt56probe.files import atomic_write_text, flocked, remove_stale_temps
+from gpt56probe.files import FileTooLarge, NotRegularFile, atomic_write_text, flocked, read_regular, remove_stale_temps
 from gpt56probe.models import (DEFAULT_TABLE, TIERS, ModelIdSource, ModelTable, ModelTableError, env_model_overrides,
                                merge_overrides, model_id_sources)
 
@@ -75,6 +75,9 @@ SECTIONS = ("defaults", "orgs", "models")
 MAX_DEPTH = 6
 """Tables and lists nest at most this deep (the real shape needs 3); deeper is refused, not recursed into."""
 LOCK_TIMEOUT_S = 10.0
+MAX_BYTES = 256 << 10
+"""A config.toml larger than this is not a hand-written config (thousands of orgs fit): it is refused unread,
+so parsing it cannot eat a run's --deadline (TOML parses at about 3 MB/s here)."""
 
 
 class ConfigError(ValueError):
@@ -240,6 +243,21 @@ def parse_config(text: str, path: Path) -> Config:
     return Config(path, True, defaults, orgs, models, data)
 
 
+def read_config_text(path: Path) -> str:
+    """The file's text: a regular file (a FIFO cannot hang the read), at most MAX_BYTES, UTF-8.
+    FileNotFoundError when absent; ConfigError for anything else that is wrong with it."""
+    try:
+        return read_regular(path, MAX_BYTES).decode("utf-8")
+    except FileNotFoundError:
+        raise
+    except FileTooLarge:
+        raise ConfigError(f"config file {path}: larger than {MAX_BYTES >> 10} KiB; is it the right file?") from None
+    except NotRegularFile as exc:
+        raise ConfigError(f"config file {path}: cannot read ({exc.strerror})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path}: cannot read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
+
+
 def load_config(environ: Mapping[str, str] | None = None, path: Path | None = None) -> Config:
     """The config in effect; an absent file is an empty config. Raises ``ConfigError``."""
     path = path or config_path(environ)
@@ -248,11 +266,9 @@ def load_config(environ: Mapping[str, str] | None = None, path: Path | None = No
     except ModelTableError as exc:
         raise ConfigError(str(exc)) from None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         return Config(path, False, env_models=env_models)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path}: cannot read ({type(exc).__name__}: {getattr(exc, 'strerror', None) or exc})") from None
     parsed = parse_config(text, path)
     return replace(parsed, env_models=env_models) if env_models else parsed
 
@@ -316,8 +332,11 @@ def save_raw(raw: Mapping[str, Any], path: Path) -> None:
     """Write the config atomically under a unique temporary name (owner-only: it holds e-mails, never keys).
 
     Call with ``locked_config`` held when the new content depends on the old (``update_config`` does).
+    A config.toml that is a symlink (a dotfiles checkout) is written where it points, so the link
+    survives; anything else that is not a regular file is refused (files.NotRegularFile).
     """
-    atomic_write_text(path, HEADER + dumps_toml(raw), mode=0o600)
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    atomic_write_text(target, HEADER + dumps_toml(raw), mode=0o600)
 
 
 @contextmanager
@@ -342,7 +361,7 @@ def update_config(path: Path, change: Callable[[dict[str, Any]], Any]) -> Config
         if change(raw) is False:
             return current
         save_raw(raw, path)
-        return parse_config(path.read_text(encoding="utf-8"), path)
+        return parse_config(read_config_text(path), path)
 
 
 def upsert_org(config: Config, org: str, **fields: Any) -> Config:

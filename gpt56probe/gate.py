@@ -24,6 +24,7 @@ a URL option, the environment) protects every later output of the process.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -180,6 +181,17 @@ class Gate:
         text = inert_marks(text)  # an answer can never pose as one of our colour or erase marks
         return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
 
+    def scrub_recorded(self, text: str) -> str:
+        """Text this tool wrote through ``scrub`` before and read back from its own file (the kept lines of
+        history.jsonl), safe to write again: what may have become secret since (the run's own secrets, by
+        value and by fragment) removed, control characters neutralized, no colour. The shape rules were
+        applied when it was written and are idempotent, so they are not run again: rewriting a full
+        history costs milliseconds instead of a second of every run's --deadline."""
+        from gpt56probe import style
+        from gpt56probe.redact import neutralize_controls
+
+        return style.plain(neutralize_controls(self.scrub_known(text)))
+
     def scrub(self, text: str) -> str:
         """``text`` safe for any file or pipe: known secrets by value, shapes, control characters; no colour."""
         from gpt56probe import style
@@ -271,17 +283,25 @@ class GatedStream(io.TextIOBase):
     except a tail that could be the start of a known secret (it waits for the rest, or
     for the end of the run). Text the real stream cannot encode is written as escapes,
     never as an exception.
+
+    Writing never fails: when the real stream is gone (no stream at all, a reader that quit,
+    a closed descriptor, a full disk), the first failure is recorded in ``cut`` and the stream
+    becomes a null sink, with its descriptor pointed at /dev/null so nothing later (the
+    interpreter's last flush) fails on it either. The run goes on to its other sinks.
     """
 
-    def __init__(self, inner: TextIO, gate: Gate = GATE) -> None:
+    def __init__(self, inner: TextIO | None, gate: Gate = GATE) -> None:
         super().__init__()
         self._inner = inner
         self._gate = gate
         self._pending: dict[int, str] = {}
         self._lock = threading.RLock()
+        self.cut: OSError | None = None
+        """Why the real stream stopped taking text (errno EPIPE: its reader quit), or None."""
+        self._dead = inner is None
         try:
-            self._colour = bool(inner.isatty())
-        except (AttributeError, ValueError):
+            self._colour = bool(inner.isatty()) if inner is not None else False
+        except (AttributeError, ValueError, OSError):
             self._colour = False
 
     def write(self, text: Any) -> int:
@@ -304,11 +324,36 @@ class GatedStream(io.TextIOBase):
         return len(text)
 
     def _emit(self, text: str) -> None:
+        if self._dead or self._inner is None:
+            return
         clean = self._gate.scrub_terminal(text, colour=self._colour)
         encoding = getattr(self._inner, "encoding", None) or "utf-8"
         if not encoding.lower().replace("-", "").startswith("utf"):
             clean = clean.encode(encoding, "backslashreplace").decode(encoding, "replace")
-        self._inner.write(clean)
+        try:
+            try:
+                self._inner.write(clean)
+            except UnicodeEncodeError:  # a lone surrogate (non-UTF-8 bytes in argv) on a strict stream
+                self._inner.write(clean.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+        except (OSError, ValueError) as exc:
+            self._cut_off(exc)
+
+    def _cut_off(self, exc: Exception) -> None:
+        """The real stream is gone: remember why, stop writing, and point its descriptor at /dev/null."""
+        self._dead = True
+        self.cut = exc if isinstance(exc, OSError) else OSError(errno.EBADF, "closed")
+        inner = self._inner
+        try:
+            fd = inner.fileno() if inner is not None else -1
+        except (AttributeError, OSError, ValueError):
+            fd = -1
+        if fd >= 0:
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, fd)
+                os.close(devnull)
+            except OSError:
+                pass
 
     def flush(self, final: bool = False) -> None:
         with self._lock:
@@ -319,21 +364,32 @@ class GatedStream(io.TextIOBase):
                 if len(held) > len(keep):
                     self._emit(held[: len(held) - len(keep)])
                 self._pending[ident] = keep
+            if self._inner is None:
+                return
             try:
                 self._inner.flush()
-            except (OSError, ValueError):
-                pass
+            except (OSError, ValueError) as exc:
+                if not self._dead:
+                    self._cut_off(exc)
+                    try:
+                        self._inner.flush()  # what the real stream still holds now goes to /dev/null
+                    except (OSError, ValueError):
+                        pass
 
     def writable(self) -> bool:
         return True
 
     def isatty(self) -> bool:
+        if self._dead:
+            return False
         try:
-            return self._inner.isatty()
-        except (AttributeError, ValueError):
+            return bool(self._inner.isatty()) if self._inner is not None else False
+        except (AttributeError, ValueError, OSError):
             return False
 
     def fileno(self) -> int:
+        if self._inner is None:
+            raise io.UnsupportedOperation("no underlying stream")
         return self._inner.fileno()
 
     @property
@@ -347,6 +403,27 @@ class GatedStream(io.TextIOBase):
     @property
     def name(self) -> str:
         return str(getattr(self._inner, "name", "<gated>"))
+
+
+def restore_std_fds() -> None:
+    """Point any of the descriptors 0, 1 and 2 that is not open at /dev/null.
+
+    A process started with ``>&-`` or ``2>&-`` would otherwise hand those numbers to the next
+    file it opens (the state lock, a temporary file), and a write meant for stdout, or a
+    hook's stderr, would land in it. Python leaves sys.stdout/sys.stderr as None for such a
+    descriptor; GatedStream takes None as a null sink.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                devnull = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM as one exception, raised in the main thread at once, except inside a commit.
+"""SIGINT, SIGTERM, SIGHUP and SIGQUIT as one exception, raised in the main thread at once, except inside a commit.
 
 The CLI installs the handlers around one command (``handling_signals``). The
 main thread only ever waits in short slices (see runner.py), so the exception
@@ -15,7 +15,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+"""Ctrl-C, systemd's stop, a closed terminal or session, Ctrl-\\: each ends the run the same clean way."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -49,8 +50,14 @@ def _handler(signum: int, frame: Any) -> None:
 
 
 def exit_code_of(exc: BaseException) -> int:
-    """130 for Ctrl-C (a plain KeyboardInterrupt too), 143 for SIGTERM."""
+    """The shell's 128 + signal: 130 for Ctrl-C (a plain KeyboardInterrupt too), 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT."""
     return exc.exit_code if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+
+
+def interrupted_text(exc: BaseException) -> str:
+    """``interrupted``, naming the signal unless it was Ctrl-C: ``interrupted (SIGTERM)``."""
+    signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+    return "interrupted" if signum == signal.SIGINT else f"interrupted ({signal.Signals(signum).name})"
 
 
 def interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
@@ -61,7 +68,7 @@ def interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
 
 @contextmanager
 def handling_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise Interrupted while the block runs; the old handlers come back after.
+    """The HANDLED_SIGNALS raise Interrupted while the block runs; the old handlers come back after.
 
     Only the main thread may install handlers; elsewhere this does nothing.
     """
@@ -70,7 +77,8 @@ def handling_signals() -> Iterator[None]:
         yield  # another thread, or already inside (the CLI's top level installs them once, outermost)
         return
     _fired, _pending, _installed = False, None, True
-    previous = {signum: signal.signal(signum, _handler) for signum in HANDLED_SIGNALS}
+    # A signal the parent set to be ignored (nohup, a background job of a non-interactive shell) stays ignored.
+    previous = {signum: signal.signal(signum, _handler) for signum in HANDLED_SIGNALS if signal.getsignal(signum) is not signal.SIG_IGN}
     try:
         yield
     finally:
@@ -79,6 +87,16 @@ def handling_signals() -> Iterator[None]:
         for signum, handler in previous.items():
             signal.signal(signum, signal.SIG_IGN if _fired else handler)
         _fired, _pending, _installed = False, None, False
+
+
+def ignore_from_now() -> None:
+    """The process is exiting with its status: the handled signals are ignored from here on (main thread only)."""
+    global _fired
+    if threading.current_thread() is threading.main_thread():
+        _fired = True  # inside handling_signals: its exit leaves them ignored too
+        for signum in HANDLED_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_IGN)
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from gpt56probe.classify import ExpectedTiers, expected_for
 from gpt56probe.models import TIERS
@@ -62,11 +62,12 @@ def _labels(pairs: Sequence[tuple[str, str]]) -> str:
     return "{" + ",".join(f'{k}="{escape_label_value(v)}"' for k, v in pairs) + "}" if pairs else ""
 
 
-def _target_labels(d: Diagnosis, vantage: str | None) -> list[tuple[str, str]]:
+def _target_labels(d: Diagnosis, vantage: str | None, label_text: Callable[[str], str] = str) -> list[tuple[str, str]]:
     t = d.target
     labels = [("org", t.org or "default"), ("model", t.model), ("tier", t.tier), ("surface", t.surface),
               ("stream", "true" if t.stream else "false")]
-    return labels + ([("vantage", vantage)] if vantage is not None else [])
+    labels += [("vantage", vantage)] if vantage is not None else []
+    return [(k, label_text(v)) for k, v in labels]
 
 
 def _number(value: float) -> str:
@@ -138,18 +139,40 @@ def _previous(samples: Mapping[tuple[str, Labels], float], name: str, labels: Se
 
 
 def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timestamp: float, *, vantage: str | None = None,
-                   expected: ExpectedTiers = TIERS, previous: str | None = None) -> str:
+                   expected: ExpectedTiers = TIERS, previous: str | None = None, label_text: Callable[[str], str] = str) -> str:
     """The whole .prom file: HELP and TYPE once per metric family, then its samples; ``previous`` is
-    the text of the file it replaces (streaks and gaps carry over from it)."""
+    the text of the file it replaces (streaks and gaps carry over from it).
+
+    ``label_text`` is what the file's sink does to a label value (the output gate's scrub):
+    series are told apart by the values as written, never a duplicate series (node_exporter
+    refuses a file with one). The same target twice is one series (the first result wins);
+    two targets whose labels come out the same are both kept: the second one's org gets
+    ``#2``, and so on.
+    """
     before = parse_samples(previous or "")
-    run_labels = [("vantage", vantage)] if vantage is not None else []
+    cache: dict[str, str] = {}
+
+    def shown(value: str) -> str:
+        if value not in cache:
+            cache[value] = label_text(value)
+        return cache[value]
+
+    run_labels = [("vantage", shown(vantage))] if vantage is not None else []
     up, latency, verdict, expect, down = [], [], [], [], []
     seen: set[str] = set()
+    targets: set[str] = set()
     for d in diagnoses:
-        labels = _target_labels(d, vantage)
-        key = _labels(labels)
-        if key in seen:  # never emit a duplicate series; the first result wins
+        raw = _labels(_target_labels(d, vantage))
+        if raw in targets:  # the same target twice: the first result wins
             continue
+        targets.add(raw)
+        labels = _target_labels(d, vantage, shown)
+        key = _labels(labels)
+        n = 1
+        while key in seen:
+            n += 1
+            labels[0] = ("org", f"{shown(d.target.org or 'default')}#{n}")
+            key = _labels(labels)
         seen.add(key)
         up.append(f"gpt56probe_up{key} {1 if d.ok else 0}")
         if d.latency_ms is not None:

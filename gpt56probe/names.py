@@ -66,13 +66,48 @@ def check_tier(name: str) -> str:
     raise UnknownName(f"unknown tier {name!r}: {hint}(tiers: {', '.join(TIERS)})")
 
 
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be shown and recorded as given (not UTF-8: a lone surrogate from a
+    non-UTF-8 command line; a control character), or None."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid UTF-8"
+    bad = next((c for c in value if not c.isprintable()), None)
+    if bad is not None:
+        return f"holds a control or invisible character (U+{ord(bad):04X})"
+    return None
+
+
+def header_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an org or project id: one an HTTP header can carry as given
+    (OpenAI-Organization, OpenAI-Project: Latin-1, no CR, LF or other control character) and
+    every sink can show as given; None when it can."""
+    if not value.strip():
+        return "is empty"
+    problem = text_problem(value)
+    if problem:
+        return problem
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "holds characters an HTTP header cannot carry (outside Latin-1)"
+    if value != value.strip():
+        return "starts or ends with a space (an HTTP header value loses it)"
+    return None
+
+
 def check_model_ids(model_ids: Sequence[str], table: ModelTable) -> tuple[str, ...]:
-    """The ids as given, once each; ``UnknownName`` for a tier name or a near miss of a known id."""
+    """The ids as given, once each; ``UnknownName`` for a tier name, a near miss of a known id, or an id
+    that cannot be shown as given (``text_problem``)."""
     checked: list[str] = []
     for raw in model_ids:
         model = raw.strip()
         if not model:
             raise UnknownName("--model must not be empty")
+        problem = text_problem(model)
+        if problem:
+            raise UnknownName(f"{model!r} {problem}")
         if model in table.ids:
             pass
         elif model.lower() in TIERS:

@@ -114,6 +114,7 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
         text += "; " + _plain(", ".join(shown)) + more
     if perfdata:
         perf = []
+        seen: set[str] = set()
         for d in diagnoses:
             if d.latency_ms is None:
                 continue
@@ -122,7 +123,12 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
                 label = f"{d.target.org}_{label}"
             if d.target.surface != "chat" or d.target.stream:
                 label += f"_{d.target.surface}{'_stream' if d.target.stream else ''}"
-            perf.append(f"{perf_label(label)}={d.latency_ms / 1000:.2f}s;;;0")
+            perf_name, n = perf_label(label), 1
+            while perf_name in seen:  # two targets, one label (a dated snapshot of a tier, ids that clean up alike): both kept
+                n += 1
+                perf_name = perf_label(f"{label}_{n}")
+            seen.add(perf_name)
+            perf.append(f"{perf_name}={d.latency_ms / 1000:.2f}s;;;0")
         if perf:
             text += " | " + " ".join(perf)
     return text

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Generic, Mapping, Sequence, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Generic, Mapping, Sequence, TypeVar
 
 from gpt56probe.models import ModelTable
 from gpt56probe.observation import Exchange, Failure, Observation, Target
@@ -27,6 +27,67 @@ REPORT_GRACE_S = 0.25
 """After the deadline, how long a probe may take to report its own cut-off before it is abandoned."""
 
 T = TypeVar("T")
+
+
+class OpenedConnections:
+    """Every connection a session opens, so the ones still waiting at the deadline can be shut down:
+    an abandoned probe's thread then ends at once, instead of reading a server's trickle for the rest
+    of the process and taking CPU from classifying, recording and reporting. Uses urllib3's own hook
+    for this (``PoolManager.pool_classes_by_scheme``, "so other PoolManagers can override them"),
+    for the direct pools and every proxy's."""
+
+    def __init__(self, session: Any) -> None:
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
+        for adapter in {id(a): a for a in session.adapters.values()}.values():
+            self._track(adapter.poolmanager)
+            make_proxy_manager = adapter.proxy_manager_for
+
+            def proxy_manager_for(proxy: str, _make: Any = make_proxy_manager, **kwargs: Any) -> Any:
+                manager = _make(proxy, **kwargs)
+                self._track(manager)
+                return manager
+
+            adapter.proxy_manager_for = proxy_manager_for
+
+    def _track(self, manager: Any) -> None:
+        if getattr(manager, "_gpt56probe_tracked", False):
+            return
+        manager._gpt56probe_tracked = True
+        record = self._record
+
+        def tracked(pool_class: Any) -> Any:
+            class TrackedPool(pool_class):  # type: ignore[misc, valid-type]
+                def _new_conn(self) -> Any:
+                    connection = super()._new_conn()
+                    record(connection)
+                    return connection
+
+            return TrackedPool
+
+        manager.pool_classes_by_scheme = {scheme: tracked(cls) for scheme, cls in manager.pool_classes_by_scheme.items()}
+
+    def _record(self, connection: Any) -> None:
+        with self._lock:
+            self._opened.append(connection)
+
+    def shut_down(self) -> int:
+        """Shut every opened socket for reading and writing (close() alone does not wake a blocked recv()); how many."""
+        import socket
+
+        with self._lock:
+            opened = list(self._opened)
+        count = 0
+        for connection in opened:
+            sock = getattr(connection, "sock", None)
+            if sock is None:
+                continue
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+                count += 1
+            except OSError:
+                pass
+        return count
 
 
 @dataclass(frozen=True)
@@ -114,13 +175,17 @@ def run_plan(
     errors: list[BaseException] = []
     lock = threading.Lock()
     done = threading.Event()
-    stop = threading.Event()
     cursor = [0]
     finished = [0]
     if count == 0:
         return RunResult((), 0.0)
     workers = max(1, min(concurrency, count))
     session = make_session(pool_size=workers, proxy=proxy, trust_env=trust_env)
+    connections = OpenedConnections(session)
+    stop = threading.Event()
+    if settings.tracer is not None:  # an abandoned probe that ends after the run returned traces nothing
+        tracer = settings.tracer
+        settings = replace(settings, tracer=lambda line: None if stop.is_set() else tracer(line))
     prober = Prober(session, settings, table, deadline)
 
     def worker() -> None:
@@ -149,7 +214,7 @@ def run_plan(
                     if observation is not None:
                         results[index] = observation
                     finished[0] += 1
-                    if progress is not None:
+                    if progress is not None and not stop.is_set():
                         progress(finished[0], count)
                     if finished[0] >= count:
                         done.set()
@@ -180,5 +245,6 @@ def run_plan(
                 observations[index] = _deadline_observation(targets[index], "not started before the deadline", None, "")
     if completed:
         session.close()
-    # else: abandoned threads still use the session; it is dropped with them.
+    else:  # the abandoned probes' sockets are shut: their threads end now; the session is dropped with them
+        connections.shut_down()
     return RunResult(tuple(o for o in observations if o is not None), time.monotonic() - started, abandoned)

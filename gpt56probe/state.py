@@ -3,7 +3,8 @@
 Layout of a state directory (the CLI picks it; this module only takes a Path)::
 
     <state dir>/lock            fcntl.flock target; held while state and history change
-    <state dir>/state.json      last verdict per (org, model, surface, stream), failing-run count
+    <state dir>/state.json      last verdict per (org, model, surface, stream), each one's access streak
+                                (--fail-after), changes not yet given to the --on-change hook
     <state dir>/history.jsonl   one JSON object per result per run, the last HISTORY_LIMIT lines
 
 Reading never crashes a run: bad history lines (bad bytes, not JSON) are skipped
@@ -12,7 +13,9 @@ and rebuilt from history.
 
 Every write goes to a temporary file in the same directory and is moved into place
 with ``os.replace``, so a reader never sees half a file, and overlapping runs take
-the lock, so no update is lost. Computing transitions is pure (``compute_transitions``,
+the lock, so no update is lost. Recording is staged (``prepare_record``: every read and
+write that can be slow) and then committed (two renames), so a caller can hold signals
+for the renames alone. Computing transitions is pure (``compute_transitions``,
 ``transitions_from_history``); only the functions that name a directory do I/O.
 No click here.
 """
@@ -22,14 +25,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from gpt56probe.files import LockTimeout, flocked, remove_stale_temps, write_output
+from gpt56probe.files import LockTimeout, flocked, write_output
 from gpt56probe.observation import Diagnosis
 
 HISTORY_FILE = "history.jsonl"
@@ -37,7 +39,7 @@ STATE_FILE = "state.json"
 LOCK_FILE = "lock"
 HISTORY_LIMIT = 5000
 LOCK_TIMEOUT_S = 30.0
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 HISTORY_FIELDS = ("run_id", "checked_at", "org", "model", "tier", "surface", "stream", "verdict", "http_status",
                   "request_id", "error_message", "latency_ms", "remediation", "timestamp", "status", "vantage")
@@ -159,15 +161,6 @@ def transitions_from_history(rows: Iterable[Mapping[str, Any]]) -> list[Transiti
     return changes
 
 
-def apply_fail_after(severity: Any, consecutive_failures: int, fail_after: int | None) -> Any:
-    """CRITICAL only once ``fail_after`` non-OK runs came in a row; before that, WARNING."""
-    from gpt56probe.observation import Severity
-
-    if fail_after is not None and severity is Severity.CRITICAL and consecutive_failures < fail_after:
-        return Severity.WARNING
-    return severity
-
-
 # --------------------------------------------------------------------------- time filters (pure)
 
 _RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -224,50 +217,68 @@ def filter_transitions(changes: Sequence[Transition], org: str | None = None, mo
 STATE_MAX_BYTES = 16 << 20
 """A state.json this big is not ours (it holds one line per target): it is moved aside unread."""
 HISTORY_MAX_BYTES = 32 << 20
-"""Only the last 32 MiB of a history file are read; HISTORY_LIMIT lines take far less."""
+"""At most the last 32 MiB of a history file are read; HISTORY_LIMIT lines of ours take about 2 MiB,
+and reading stops as soon as it holds them, whatever the file's size."""
+HISTORY_REWRITE_BYTES = 8 << 20
+"""What reading and rewriting a history of HISTORY_LIMIT rows of ours costs at most, in bytes (a row takes
+0.4-1.5 KiB); lines beyond those are never parsed, so a larger file costs little more (the run's reserve)."""
+BOM = b"\xef\xbb\xbf"
+UNDELIVERED_LIMIT = 500
+"""Changes kept for an --on-change hook that has not run yet; older ones are dropped (and said)."""
 
 
 @dataclass(frozen=True)
 class HistoryFile:
-    """What a history file held: its usable lines and rows, how many lines were skipped, or why it was unreadable."""
+    """What a history file held: its usable lines and rows (the last ``limit``), how many lines were
+    skipped, how many bytes before the window that was read were left unread, or why it was unreadable."""
 
     lines: tuple[str, ...] = ()
     rows: tuple[dict[str, Any], ...] = ()
     skipped: int = 0
     unreadable: str | None = None
+    unread_bytes: int = 0
 
     def problems(self, path: Path) -> list[str]:
         if self.unreadable:
             return [f"cannot read {path} ({self.unreadable}); it is left as it is"]
+        found = []
         if self.skipped:
-            return [f"{path}: skipped {self.skipped} unreadable line{'s' if self.skipped != 1 else ''} (bad bytes or not JSON)"]
-        return []
+            found.append(f"{path}: skipped {self.skipped} unreadable line{'s' if self.skipped != 1 else ''} (bad bytes or not JSON)")
+        if self.unread_bytes:
+            window = f"{HISTORY_MAX_BYTES >> 20} MiB" if HISTORY_MAX_BYTES >= 1 << 20 else f"{HISTORY_MAX_BYTES >> 10} KiB"
+            found.append(f"{path}: only its last {window} were read (a line in them is too long to be ours); the "
+                         f"{self.unread_bytes} bytes before them are dropped when it is next written")
+        return found
 
 
-def read_history_file(path: Path) -> HistoryFile:
-    """Every line of ``path`` that is UTF-8 JSON holding an object, oldest first; never raises.
+def read_history_file(path: Path, limit: int = HISTORY_LIMIT) -> HistoryFile:
+    """The last ``limit`` lines of ``path`` that are UTF-8 JSON holding an object, oldest first; never raises.
 
-    A line with a bad byte, a line that is not JSON, or JSON that is not an object
-    is skipped and counted: one bad line never hides the others.
+    Reads backwards only as far as those lines need (at most HISTORY_MAX_BYTES), never blocks
+    on what the path is (a FIFO, a device: unreadable). A line with a bad byte, a line that is
+    not JSON, or JSON that is not an object is skipped and counted: one bad line never hides
+    the others. A byte-order mark before the first line is ignored.
     """
+    from gpt56probe.files import read_tail
+
+    want = max(limit, 1)
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            start = max(0, size - HISTORY_MAX_BYTES)
-            if start:
-                fh.seek(start)
-            data = fh.read()
+        tail = read_tail(path, want, HISTORY_MAX_BYTES)
     except FileNotFoundError:
         return HistoryFile()
     except OSError as exc:
         return HistoryFile(unreadable=exc.strerror or type(exc).__name__)
-    raw_lines = data.split(b"\n")
-    if start:
-        raw_lines = raw_lines[1:]  # the cut-off start of a line older than what is kept
+    raw_lines = tail.data.split(b"\n")
+    if not tail.whole:
+        raw_lines = raw_lines[1:]  # the cut-off end of a line that starts before what was read
+    elif raw_lines and raw_lines[0].startswith(BOM):
+        raw_lines[0] = raw_lines[0][len(BOM):]
     lines: list[str] = []
     rows: list[dict[str, Any]] = []
     skipped = 0
-    for raw in raw_lines:
+    for raw in reversed(raw_lines):
+        if len(rows) >= want:
+            break
         if not raw.strip():
             continue
         try:
@@ -281,11 +292,15 @@ def read_history_file(path: Path) -> HistoryFile:
             continue
         lines.append(line)
         rows.append(row)
-    return HistoryFile(tuple(lines), tuple(rows), skipped)
+    lines.reverse()
+    rows.reverse()
+    # Rows beyond `limit` are trimmed as promised; rows lost only because the window ran out are said.
+    lost = tail.skipped_bytes if not tail.whole and len(rows) < want else 0
+    return HistoryFile(tuple(lines), tuple(rows), skipped, unread_bytes=lost)
 
 
 def read_history(state_dir: Path, problems: list[str] | None = None) -> list[dict[str, Any]]:
-    """Every usable row of history.jsonl, oldest first; what was skipped is added to ``problems``."""
+    """Every usable row of history.jsonl (the last HISTORY_LIMIT), oldest first; what was skipped is added to ``problems``."""
     path = state_dir / HISTORY_FILE
     found = read_history_file(path)
     if problems is not None:
@@ -294,13 +309,15 @@ def read_history(state_dir: Path, problems: list[str] | None = None) -> list[dic
 
 
 def _read_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    """(state, problem): (None, None) when absent, (None, why) when unreadable or corrupt."""
+    """(state, problem): (None, None) when absent, (None, why) when unreadable or corrupt. Never blocks."""
+    from gpt56probe.files import FileTooLarge, read_regular
+
     try:
-        if path.stat().st_size > STATE_MAX_BYTES:
-            return None, f"corrupt (over {STATE_MAX_BYTES >> 20} MiB)"
-        raw = path.read_bytes()
+        raw = read_regular(path, STATE_MAX_BYTES)
     except FileNotFoundError:
         return None, None
+    except FileTooLarge:
+        return None, f"corrupt (over {STATE_MAX_BYTES >> 20} MiB)"
     except OSError as exc:
         return None, f"unreadable ({exc.strerror or type(exc).__name__})"
     try:
@@ -318,45 +335,45 @@ def load_state(state_dir: Path) -> dict[str, Any]:
     return data or {}
 
 
-def failing_streak(rows: Iterable[Mapping[str, Any]]) -> int:
-    """How many runs in a row at the end of history were not OK (a run's rows share its run_id).
+def _transitions_from_saved(value: Any) -> list[Transition]:
+    """The undelivered changes saved in state.json; entries of another shape are dropped."""
+    import dataclasses
 
-    A row's ``status`` is its run's; older rows without one count as failing when
-    a 5.6 tier's verdict was not ok.
-    """
-    from gpt56probe.models import TIERS
-
-    runs: list[bool] = []
-    last_run: object = object()
-    for row in rows:
-        status = row.get("status")
-        failing = status != "OK" if isinstance(status, str) else (row.get("tier") in TIERS and row.get("verdict") != "ok")
-        run_id = row.get("run_id")
-        if runs and run_id == last_run:
-            runs[-1] = runs[-1] or failing
-        else:
-            runs.append(failing)
-            last_run = run_id
-    streak = 0
-    for failing in reversed(runs):
-        if not failing:
-            break
-        streak += 1
-    return streak
+    names = {f.name for f in dataclasses.fields(Transition)}
+    out = []
+    for item in value if isinstance(value, list) else ():
+        if not isinstance(item, dict) or set(item) != names:
+            continue
+        try:
+            out.append(Transition(**item))
+        except TypeError:
+            continue
+    return out
 
 
 # --------------------------------------------------------------------------- writing a state dir
 
 
+def _state_text(state: Mapping[str, Any]) -> str:
+    return json.dumps(state, indent=2, sort_keys=True) + "\n"
+
+
 def save_state(state_dir: Path, state: Mapping[str, Any]) -> None:
-    write_output(state_dir / STATE_FILE, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    write_output(state_dir / STATE_FILE, _state_text(state))
 
 
 def _history_text(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> str:
-    out = list(lines) + [json.dumps(dict(r), sort_keys=False, separators=(",", ":")) for r in rows]
+    kept, new = _history_parts(lines, rows, limit)
+    return kept + new
+
+
+def _history_parts(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> tuple[str, str]:
+    """The new history as (the kept lines read back from the file, the new rows), the last ``limit`` lines."""
+    new = [json.dumps(dict(r), sort_keys=False, separators=(",", ":")) for r in rows]
     if limit > 0:
-        out = out[-limit:]
-    return "".join(line + "\n" for line in out)
+        new = new[-limit:]
+        lines = list(lines)[max(0, len(lines) - (limit - len(new))):] if limit > len(new) else []
+    return "".join(line + "\n" for line in lines), "".join(line + "\n" for line in new)
 
 
 def append_history(state_dir: Path, rows: Sequence[Mapping[str, Any]], limit: int = HISTORY_LIMIT) -> None:
@@ -364,7 +381,7 @@ def append_history(state_dir: Path, rows: Sequence[Mapping[str, Any]], limit: in
 
     Call with the lock held (``record_run`` does). Unusable lines are dropped.
     """
-    found = read_history_file(state_dir / HISTORY_FILE)
+    found = read_history_file(state_dir / HISTORY_FILE, limit)
     if found.unreadable:
         raise OSError(f"cannot read {state_dir / HISTORY_FILE} ({found.unreadable})")
     write_output(state_dir / HISTORY_FILE, _history_text(found.lines, rows, limit))
@@ -375,7 +392,7 @@ def _move_aside(path: Path, why: str, problems: list[str]) -> bool:
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
-    while target.exists():
+    while os.path.lexists(target):
         target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
         n += 1
     try:
@@ -383,35 +400,62 @@ def _move_aside(path: Path, why: str, problems: list[str]) -> bool:
     except OSError as exc:
         problems.append(f"{path} is {why} and could not be moved aside ({exc.strerror or exc}); it is left as it is")
         return False
-    problems.append(f"{path} was {why}: moved to {target.name}; verdicts and the failing-run count are rebuilt from history")
+    problems.append(f"{path} was {why}: moved to {target.name}; verdicts and --fail-after streaks are rebuilt from history")
     return True
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What recording one run learned: changes since the last run, failing runs in a row, and what went wrong."""
+    """What recording one run learned: changes since the last run, each target's access streak
+    (``streaks``: runs in a row with an access verdict, for --fail-after), what went wrong, and the
+    changes an --on-change hook has not been given yet (``undelivered``: earlier runs' first)."""
 
     transitions: tuple[Transition, ...]
-    consecutive_failures: int
+    streaks: Mapping[str, int]
     first_run: bool
     problems: tuple[str, ...] = ()
+    undelivered: tuple[Transition, ...] = ()
 
 
-def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
-                  *, limit: int = HISTORY_LIMIT) -> RunRecord:
-    """Compare with the last verdicts, append history, update state.json. Call with the lock held.
+@dataclass
+class PreparedRecord:
+    """A run's history and state, staged next to their files: ``commit`` puts both in place (two
+    renames: hold signals only for this), ``discard`` removes what was not committed."""
 
-    Never crashes on what it reads: bad history lines are skipped (and dropped on
-    rewrite), a corrupt or unreadable state.json is moved aside and its verdicts
-    and failing-run count are rebuilt from history. Raises OSError only when a
-    write fails. Temporary files left by killed runs are swept first: under the
-    lock nobody else is writing them.
+    record: RunRecord
+    staged: list[Any]
+
+    def commit(self) -> RunRecord:
+        for staged in self.staged:
+            staged.commit()
+        return self.record
+
+    def discard(self) -> None:
+        for staged in self.staged:
+            staged.discard()
+
+
+def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+                   *, limit: int = HISTORY_LIMIT, hold_changes: bool = False) -> PreparedRecord:
+    """Compare with the last verdicts, stage the new history and state.json. Call with the lock held.
+
+    All the slow and blocking work (reading, writing and fsyncing the temporary files) is done
+    here, where a signal may still end the run (nothing is left behind: the temporary files are
+    removed); the caller commits. Never crashes on what it reads: bad history lines are skipped
+    (and dropped on rewrite), a corrupt or unreadable state.json is moved aside and its verdicts
+    and streaks are rebuilt from history. ``hold_changes`` (an --on-change hook is set): this
+    run's changes join the undelivered ones kept in state.json until ``clear_delivered``.
+    Raises OSError only when a file cannot be staged. Temporary files left by killed runs are
+    swept first: under the lock nobody else is writing them.
     """
+    from gpt56probe.files import remove_stale_temps, stage_output
+    from gpt56probe.streaks import streaks_from_history, update_streaks, valid_streaks
+
     problems: list[str] = []
     history_path, state_path = state_dir / HISTORY_FILE, state_dir / STATE_FILE
     remove_stale_temps(history_path)
     remove_stale_temps(state_path)
-    history = read_history_file(history_path)
+    history = read_history_file(history_path, limit)
     problems += history.problems(history_path)
     saved, problem = _read_state(state_path)
     state_writable = True
@@ -419,31 +463,72 @@ def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: st
         state_writable = _move_aside(state_path, problem, problems)
     saved = saved or {}
     previous = saved.get("verdicts")
-    count = saved.get("consecutive_failures")
     if isinstance(previous, dict):
         previous = {k: v for k, v in previous.items() if isinstance(v, dict)}
     else:
         previous = current_verdicts(history.rows)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        count = failing_streak(history.rows)
+    streaks = valid_streaks(saved.get("streaks"))
+    if streaks is None:
+        streaks = streaks_from_history(history.rows)
     first_run = not previous
     current = current_verdicts(rows)
     changes = compute_transitions(previous, current, run_id)
-    count = count + 1 if failing else 0
-    if history.unreadable is None:
-        write_output(history_path, _history_text(history.lines, rows, limit))
-    if state_writable:
-        save_state(state_dir, {
-            "version": STATE_VERSION,
-            "verdicts": {**previous, **current},
-            "consecutive_failures": count,
-            "last_run": {"run_id": run_id, "checked_at": checked_at, "failing": failing},
-        })
-    return RunRecord(tuple(changes), count, first_run, tuple(problems))
+    streaks = update_streaks(streaks, rows)
+    undelivered = _transitions_from_saved(saved.get("undelivered"))
+    if hold_changes:
+        undelivered += changes
+        if len(undelivered) > UNDELIVERED_LIMIT:
+            problems.append(f"{len(undelivered) - UNDELIVERED_LIMIT} older change(s) never given to --on-change are dropped")
+            undelivered = undelivered[-UNDELIVERED_LIMIT:]
+    staged: list[Any] = []
+    try:
+        if history.unreadable is None:
+            kept, new = _history_parts(history.lines, rows, limit)
+            staged.append(stage_output(history_path, new, recorded=kept))
+        if state_writable:
+            staged.append(stage_output(state_path, _state_text({
+                "version": STATE_VERSION,
+                "verdicts": {**previous, **current},
+                "streaks": streaks,
+                "last_run": {"run_id": run_id, "checked_at": checked_at, "failing": failing},
+                "undelivered": [t.to_dict() for t in undelivered],
+            })))
+    except BaseException:
+        for item in staged:
+            item.discard()
+        raise
+    record = RunRecord(tuple(changes), streaks, first_run, tuple(problems), tuple(undelivered) if hold_changes else ())
+    return PreparedRecord(record, staged)
+
+
+def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+                  *, limit: int = HISTORY_LIMIT, hold_changes: bool = False) -> RunRecord:
+    """``prepare_record`` and commit at once. Call with the lock held."""
+    prepared = prepare_record(state_dir, rows, run_id, checked_at, failing, limit=limit, hold_changes=hold_changes)
+    try:
+        return prepared.commit()
+    finally:
+        prepared.discard()
 
 
 def record_run(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
-               *, limit: int = HISTORY_LIMIT, lock_timeout_s: float = LOCK_TIMEOUT_S) -> RunRecord:
+               *, limit: int = HISTORY_LIMIT, lock_timeout_s: float = LOCK_TIMEOUT_S, hold_changes: bool = False) -> RunRecord:
     """Under the lock: ``record_locked``."""
     with locked(state_dir, lock_timeout_s):
-        return record_locked(state_dir, rows, run_id, checked_at, failing, limit=limit)
+        return record_locked(state_dir, rows, run_id, checked_at, failing, limit=limit, hold_changes=hold_changes)
+
+
+def prepare_clear_delivered(state_dir: Path, delivered: Sequence[Transition]) -> Any:
+    """state.json without ``delivered`` among its undelivered changes, staged (a StagedFile), or None
+    when there is nothing to clear or state.json is not ours to rewrite. Call with the lock held."""
+    from gpt56probe.files import stage_output
+
+    saved, problem = _read_state(state_dir / STATE_FILE)
+    if problem or not saved:
+        return None
+    gone = [t.to_dict() for t in delivered]
+    kept = [t.to_dict() for t in _transitions_from_saved(saved.get("undelivered"))]
+    left = [t for t in kept if t not in gone]
+    if len(left) == len(kept):
+        return None
+    return stage_output(state_dir / STATE_FILE, _state_text({**saved, "undelivered": left}))

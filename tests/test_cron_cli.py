@@ -119,7 +119,8 @@ def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims
     assert all(KEY not in line for line in lines)
 
     saved = json.loads((sd / state.STATE_FILE).read_text())
-    assert saved["consecutive_failures"] == 1  # ratelimited after an OK run
+    sol_key = state.verdict_key({"org": ORG, "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
+    assert saved["streaks"][sol_key] == 0  # rate_limited (after ok) is no access verdict
 
     text = prom.read_text()
     vantage = state.read_history(sd)[-1]["vantage"]  # the host name: every series says where it was measured
@@ -166,7 +167,7 @@ def test_demo_writes_no_history() -> None:
 def test_fail_after_downgrades_until_the_streak_is_long_enough(phase_sims: dict[str, Any], tmp_path: Path) -> None:
     codes = [check(phase_sims["unprovisioned"], tmp_path, "--fail-after", "3", "--quiet").exit_code for _ in range(3)]
     assert codes == [1, 1, 2]
-    assert json.loads((tmp_path / state.STATE_FILE).read_text())["consecutive_failures"] == 3
+    assert max(json.loads((tmp_path / state.STATE_FILE).read_text())["streaks"].values()) == 3
     assert check(phase_sims["approved"], tmp_path, "--fail-after", "3").exit_code == 0
     assert check(phase_sims["unprovisioned"], tmp_path, "--fail-after", "3").exit_code == 1
 
@@ -207,11 +208,16 @@ def test_unreachable_ping_warns_and_keeps_the_exit_code(phase_sims: dict[str, An
     assert result.stderr.startswith("warning: ping to 127.0.0.1:") and len(result.stderr.splitlines()) == 1
 
 
-def test_held_lock_is_unknown_with_one_line(phase_sims: dict[str, Any], tmp_path: Path) -> None:
+def test_a_held_lock_reports_the_verdicts_with_one_warning_as_an_unwritable_state_dir_does(phase_sims: dict[str, Any],
+                                                                                          tmp_path: Path) -> None:
+    """Issue 12 review M2: what the run saw is never thrown away because another run holds the lock."""
+    check(phase_sims["pending"], tmp_path, "--quiet")
     with state.locked(tmp_path):
-        result = check(phase_sims["approved"], tmp_path, "--lock-timeout", "0.2")
-    assert result.exit_code == 3
-    assert len(result.stderr.splitlines()) == 1 and "another gpt56probe run" in result.stderr
+        result = check(phase_sims["pending"], tmp_path, "--lock-timeout", "0.2", "--fail-after", "5", "--format", "nagios")
+    assert result.exit_code == 2, result.output  # the run's own verdicts; no --fail-after without its streaks
+    assert result.stdout.startswith("GPT56 CRITICAL - ")
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("warning: cannot record the run: another gpt56probe run")
+    assert len({row["run_id"] for row in state.read_history(tmp_path)}) == 1  # nothing recorded
 
 
 def test_bad_expect_and_since_are_unknown(phase_sims: dict[str, Any], tmp_path: Path) -> None:

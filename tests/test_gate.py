@@ -213,16 +213,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gpt56probe"
 
 GATED_WRITERS = {
     ("files.py", "write_output"): "GATE.scrub",  # every file the tool writes as output
+    ("files.py", "stage_output"): "GATE.scrub",  # the same, staged for a commit of several files (history + state, metrics)
     ("cli/check.py", "_run_on_change"): "GATE.scrub",  # the --on-change payload (and the hook's output is relayed)
     ("cli/sinks.py", "ping"): "GATE.scrub",  # the ping body
 }
 EXEMPT_WRITERS = {
     ("files.py", "atomic_write_text"): "the raw primitive: only write_output and config.save_raw may call it",
+    ("files.py", "stage_text"): "the raw primitive under atomic_write_text: only it, write_output and stage_output may call it",
+    ("files.py", "_open_regular"): "opens for reading only (O_RDONLY | O_NONBLOCK, a FIFO cannot hang it); writes nothing",
     ("files.py", "flocked"): "opens a lock file; writes nothing",
     ("files.py", "remove_stale_temps"): "deletes debris; writes nothing",
     ("cli/common.py", "stdout_gone"): "points a closed stdout at /dev/null; writes nothing",
 }
-RAW_WRITER_CALLERS = {("files.py", "write_output"), ("config.py", "save_raw")}
+RAW_WRITER_CALLERS = {("files.py", "write_output"), ("files.py", "stage_output"), ("files.py", "atomic_write_text"), ("config.py", "save_raw")}
 """config.toml is the user's own file: written back as given (it never holds a key), not scrubbed."""
 # Modules that can send bytes somewhere, and the only places allowed to import them.
 OUTPUT_MODULES = {"subprocess", "shutil", "tempfile", "socket", "http.client", "http.server", "socketserver", "urllib.request",
@@ -230,6 +233,7 @@ OUTPUT_MODULES = {"subprocess", "shutil", "tempfile", "socket", "http.client", "
 ALLOWED_IMPORTS = {
     ("probe.py", "requests"): "the HTTP shell: it sends the key by design; answers are scrubbed as they arrive",
     ("probe.py", "socket"): "the body watchdog shuts a socket down",
+    ("runner.py", "socket"): "shuts down the sockets of probes abandoned at the deadline (their threads end at once)",
     ("netenv.py", "socket"): "reads this host's name",
     ("netenv.py", "urllib.request"): "reads the proxy settings",
     ("netenv.py", "requests"): "reads the proxy settings (requests.utils)",
@@ -274,8 +278,8 @@ def _sink_calls(tree: ast.AST) -> list[tuple[int, str]]:
             found.append((node.lineno, "print(file=...)"))
         elif name == "echo" and any(k.arg == "file" for k in node.keywords):
             found.append((node.lineno, "echo(file=...)"))
-        elif name == "atomic_write_text":
-            found.append((node.lineno, "atomic_write_text (use files.write_output)"))
+        elif name in ("atomic_write_text", "stage_text"):
+            found.append((node.lineno, f"{name} (use files.write_output)"))
     return found
 
 
@@ -295,7 +299,7 @@ def _stray_outputs(path: Path, rel: str) -> list[str]:
         module = what.removeprefix("import ").split(".")[0] if what.startswith("import ") else None
         if module is not None and ((rel, module) in ALLOWED_IMPORTS or (rel, what.removeprefix("import ")) in ALLOWED_IMPORTS):
             continue
-        if what.startswith("atomic_write_text") and where in RAW_WRITER_CALLERS:
+        if what.startswith(("atomic_write_text", "stage_text")) and where in RAW_WRITER_CALLERS:
             continue
         if where not in GATED_WRITERS and where not in EXEMPT_WRITERS:
             stray.append(f"{rel}:{line} {what} in {where[1] or 'module level'}")

@@ -78,24 +78,18 @@ def test_parse_since() -> None:
         state.parse_since("yesterday", now)
 
 
-def test_apply_fail_after() -> None:
-    assert state.apply_fail_after(Severity.CRITICAL, 1, 3) is Severity.WARNING
-    assert state.apply_fail_after(Severity.CRITICAL, 3, 3) is Severity.CRITICAL
-    assert state.apply_fail_after(Severity.CRITICAL, 1, None) is Severity.CRITICAL
-    assert state.apply_fail_after(Severity.WARNING, 1, 3) is Severity.WARNING
-    assert state.apply_fail_after(Severity.OK, 0, 3) is Severity.OK
-
-
-def test_record_run_tracks_baseline_changes_and_failure_streak(tmp_path: Path) -> None:
+def test_record_run_tracks_baseline_changes_and_each_targets_access_streak(tmp_path: Path) -> None:
+    sol = state.verdict_key({"org": "org-a", "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
+    terra = state.verdict_key({"org": "org-a", "model": "gpt-5.6-terra", "surface": "chat", "stream": False})
     first = state.record_run(tmp_path, rows(Verdict.NOT_PROVISIONED, "1"), "1", "t1", failing=True)
-    assert first.first_run and first.transitions == () and first.consecutive_failures == 1
+    assert first.first_run and first.transitions == () and first.streaks[sol] == 1 and first.streaks[terra] == 0
     second = state.record_run(tmp_path, rows(Verdict.PROVISIONING_PENDING, "2"), "2", "t2", failing=True)
-    assert not second.first_run and second.consecutive_failures == 2
+    assert not second.first_run and second.streaks[sol] == 2
     assert [t.describe() for t in second.transitions] == ["org-a gpt-5.6-sol: not_provisioned -> provisioning_pending"]
     third = state.record_run(tmp_path, rows(Verdict.OK, "3"), "3", "t3", failing=False)
-    assert third.consecutive_failures == 0
+    assert third.streaks[sol] == 0
     saved = json.loads((tmp_path / state.STATE_FILE).read_text())
-    assert saved["consecutive_failures"] == 0 and saved["last_run"]["run_id"] == "3"
+    assert saved["streaks"] == {sol: 0, terra: 0} and saved["last_run"]["run_id"] == "3"
     assert {v["verdict"] for v in saved["verdicts"].values()} == {"ok"}
     assert len(state.read_history(tmp_path)) == 6
 

@@ -45,8 +45,9 @@ class GatedGroup(GuardedGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from gpt56probe import interrupts
-        from gpt56probe.gate import installed
+        from gpt56probe.gate import installed, restore_std_fds
 
+        restore_std_fds()  # done already when started from gpt56probe/__main__.py, the entry point
         # Signals outermost: the gate's last flush is covered too (a second Ctrl-C cannot cut it short).
         with interrupts.handling_signals(), installed():
             return super().main(*args, **kwargs)
@@ -92,8 +93,8 @@ def main(ctx: click.Context, debug: bool) -> None:
       export OPENAI_API_KEY=...        # or: gpt56probe auth set --org org-...
       gpt56probe check --org org-abc --org org-def
 
-    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 130/143
-    when interrupted (SIGINT/SIGTERM). A crash in another command exits 70.
+    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 130/143/129
+    when interrupted (SIGINT/SIGTERM/SIGHUP). A crash in another command exits 70.
     """
     from gpt56probe.cli.auth import install_config
 

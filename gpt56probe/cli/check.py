@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
-                                   have_pysocks, stdout_gone, warn)
+                                   have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
-from gpt56probe.cli.options import TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option
+from gpt56probe.cli.options import (TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option,
+                                    validate_ids)
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
@@ -20,16 +21,16 @@ if TYPE_CHECKING:
     from gpt56probe.cli.sinks import Sinks
 
 
-def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
-    """Print the outcome; ``severity`` overrides the outcome's (--fail-after); ``quiet`` prints nothing
-    when OK, else one status line (the JSON document with --format json)."""
+def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> str | None:
+    """What stdout gets for the outcome; ``severity`` overrides the outcome's (--fail-after); ``quiet``
+    gives None when OK, else one status line (the JSON document with --format json). Rendering only."""
     from gpt56probe import render
     from gpt56probe.observation import Severity
 
     severity = severity or outcome.severity
     notes = [*notes, *outcome.notes]  # what the run left out (check --discover)
     if quiet and severity is Severity.OK:
-        return
+        return None
     from gpt56probe.cost import diagnosis_cost, probe_cost
 
     if fmt == "json":
@@ -39,20 +40,23 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
         doc = render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
                                extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
                                cost_of=lambda d: diagnosis_cost(d, outcome.table))
-        click.echo(render.render_json(annotate(doc, getattr(outcome, "vantage", None))))
-        return
+        return render.render_json(annotate(doc, getattr(outcome, "vantage", None)))
     if fmt == "nagios" or quiet:
-        click.echo(render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers))
-        return
+        return render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
     if fmt == "summary":
         from gpt56probe.cli.terminal import summary_text
 
-        click.echo(summary_text(outcome, severity, notes))
-        return
+        return summary_text(outcome, severity, notes)
     spent = probe_cost(outcome.diagnoses, outcome.table)
-    click.echo(render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]))
-    click.echo()
-    click.echo(render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
+    return (render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]) + "\n\n"
+            + render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
+
+
+def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
+    """Print the outcome (``_status_text``)."""
+    text = _status_text(outcome, fmt, notes, severity, quiet)
+    if text is not None:
+        click.echo(text)
 
 
 def _tracer(verbose: bool) -> Any:
@@ -64,48 +68,140 @@ def _tracer(verbose: bool) -> Any:
 # --------------------------------------------------------------------------- cron: state, alerts, metrics (issue #6)
 
 
-def _run_on_change(command: str, payload: dict[str, Any]) -> None:
-    """Run the user's --on-change command with the changes as JSON on stdin; never fails the check.
+HOOK_TIMEOUT_S = 30.0
+HOOK_CAPTURE_BYTES = 64 << 10
+"""Of each of the hook's stdout and stderr, this much is shown; the rest is read and dropped, so a hook
+that prints without end can neither fill our memory nor block on a full pipe."""
+HOOK_DRAIN_GRACE_S = 0.5
+"""After the hook exits, how long its output pipes may stay open (a child it left in the background)."""
 
-    Its output is captured and relayed through the output gate like ours: a hook that prints
-    what it was given (or its environment) cannot put a secret on the terminal or in a cron mail."""
+
+def _capture(stream: Any, into: list[bytes], dropped: list[int]) -> None:
+    """Read ``stream`` to its end, keeping the first HOOK_CAPTURE_BYTES (the reader thread of one pipe)."""
+    kept = 0
+    try:
+        while True:
+            chunk = stream.read1(65536)
+            if not chunk:
+                return
+            room = HOOK_CAPTURE_BYTES - kept
+            if room > 0:
+                into.append(chunk[:room])
+                kept += min(room, len(chunk))
+            dropped[0] += max(0, len(chunk) - max(room, 0))
+    except (OSError, ValueError):
+        return
+
+
+def _hook_output(chunks: list[bytes], dropped: int) -> str:
+    text = b"".join(chunks).decode("utf-8", errors="replace")
+    if dropped:
+        text += ("" if text.endswith("\n") or not text else "\n") + f"[{dropped} more bytes of hook output not shown]\n"
+    return text
+
+
+def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -> bool:
+    """Run the user's --on-change command with the changes as JSON on stdin; never fails the check.
+    True when it ran to its end (whatever its exit status), False when it could not start or was killed.
+
+    It runs in a session of its own, so a timeout (HOOK_TIMEOUT_S) or a signal to gpt56probe kills
+    the hook and every process it started, never only the shell. At most HOOK_CAPTURE_BYTES of
+    each output stream are kept (the rest is drained). What it printed is relayed through the
+    output gate like ours (a hook that prints what it was given, or its environment, cannot put a
+    secret on the terminal or in a cron mail); under --quiet only when the hook failed.
+    """
     import json
+    import os
+    import signal
     import subprocess
+    import threading
+    import time
 
     from gpt56probe.gate import GATE
 
     sys.stdout.flush()
+    data = GATE.scrub(json.dumps(payload, indent=2)).encode("utf-8", "backslashreplace")
     try:
-        proc = subprocess.run(command, shell=True, input=GATE.scrub(json.dumps(payload, indent=2)), text=True, timeout=30,
-                              capture_output=True, errors="replace")
-    except subprocess.TimeoutExpired:
-        warn("--on-change command did not finish within 30s")
-        return
+        proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
     except OSError as exc:
-        warn(f"--on-change command could not run: {exc}")
-        return
-    if proc.stdout:
-        click.echo(proc.stdout, nl=False)
-    if proc.stderr:
-        click.echo(proc.stderr, nl=False, err=True)
+        warn(f"--on-change command could not run: {exc.strerror or exc}")
+        return False
+    out: list[bytes] = []
+    err: list[bytes] = []
+    out_dropped, err_dropped = [0], [0]
+    readers = [threading.Thread(target=_capture, args=(pipe, into, lost), name="hook-output", daemon=True)
+               for pipe, into, lost in ((proc.stdout, out, out_dropped), (proc.stderr, err, err_dropped))]
+
+    def feed() -> None:
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except (OSError, ValueError):
+            pass  # the hook does not read its input: its business
+
+    threads = [*readers, threading.Thread(target=feed, name="hook-input", daemon=True)]
+    timed_out = False
+    try:
+        for thread in threads:
+            thread.start()
+        end = time.monotonic() + HOOK_TIMEOUT_S
+        while proc.poll() is None:  # short waits: a signal to gpt56probe ends this at once
+            if time.monotonic() >= end:
+                timed_out = True
+                break
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+    drain_end = time.monotonic() + HOOK_DRAIN_GRACE_S
+    for reader in readers:
+        reader.join(max(0.0, drain_end - time.monotonic()))
+    failed = timed_out or proc.returncode != 0
+    if failed or not quiet:
+        stdout_text, stderr_text = _hook_output(out, out_dropped[0]), _hook_output(err, err_dropped[0])
+        if stdout_text:
+            click.echo(stdout_text, nl=False)
+        if stderr_text:
+            click.echo(stderr_text, nl=False, err=True)
+    if timed_out:
+        warn(f"--on-change command did not finish within {HOOK_TIMEOUT_S:g}s; it was killed with every process it started")
+        return False
     if proc.returncode:
         warn(f"--on-change command exited {proc.returncode}")
+    return True
 
 
-def _record(outcome: Any, run_id: str, state_dir: Any, clock: Any, deadline: float, lock_timeout: float) -> Any:
-    """Record history and state under the lock; a signal during the write waits until it is done.
-    None when the state directory cannot be written (a warning says why)."""
+def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hold_changes: bool) -> Any:
+    """Record history and state under the lock: everything that can be slow first (reading, writing the
+    temporary files), where a signal still ends the run cleanly; then the two renames, which a signal
+    waits for. None when the run cannot be recorded (the state directory is unwritable, or another
+    run holds the lock past ``lock_budget_s``): a warning says why, and the verdicts are reported anyway."""
     from gpt56probe import interrupts, state
     from gpt56probe.observation import Severity
 
     rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
                               getattr(outcome.vantage, "name", None))
     try:
-        with state.locked(state_dir, min(lock_timeout, clock.sink_budget(deadline))):
-            with interrupts.deferred():
-                record = state.record_locked(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK)
+        with state.locked(state_dir, max(0.0, lock_budget_s)):
+            prepared = state.prepare_record(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK,
+                                            hold_changes=hold_changes)
+            try:
+                with interrupts.deferred():
+                    record = prepared.commit()
+            finally:
+                prepared.discard()
     except state.StateLockTimeout as exc:
-        raise MonitoringInputError(str(exc)) from None
+        warn(f"cannot record the run: {exc}; its verdicts are reported, --fail-after and --on-change skip this run")
+        return None
     except OSError as exc:
         warn(f"cannot record the run in {state_dir}: {exc.strerror or exc}")
         return None
@@ -114,42 +210,131 @@ def _record(outcome: Any, run_id: str, state_dir: Any, clock: Any, deadline: flo
     return record
 
 
+def _deliver_changes(record: Any, on_change: str, run_id: str, checked_at: str, severity: Any, state_dir: Any, quiet: bool) -> None:
+    """Give the hook every change it has not had (earlier runs' first), then clear them from state.json.
+    A run stopped before this point leaves them there, and the next run delivers them."""
+    from gpt56probe import interrupts, state
+
+    changes = record.undelivered
+    if not changes:
+        return
+    ran = _run_on_change(on_change, {"run_id": run_id, "checked_at": checked_at, "status": severity.value,
+                                     "changes": [c.to_dict() for c in changes]}, quiet)
+    if not ran:
+        return
+    try:
+        with state.locked(state_dir, HOOK_CLEAR_LOCK_S):
+            staged = state.prepare_clear_delivered(state_dir, changes)
+            if staged is not None:
+                try:
+                    with interrupts.deferred():
+                        staged.commit()
+                finally:
+                    staged.discard()
+    except (state.StateLockTimeout, OSError) as exc:
+        warn(f"the changes given to --on-change could not be marked delivered ({exc}); the next run gives them again")
+
+
+HOOK_CLEAR_LOCK_S = 5.0
+
+
 def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, on_change: str | None,
-                       fail_after: int | None, lock_timeout: float) -> int:
-    """After a check: record history and state, print, report changes, write metrics, ping. Returns the exit status."""
+                       fail_after: int | None, lock_timeout: float, reserve_s: float) -> int:
+    """After a check: record history and state, print, write metrics, ping, then the --on-change hook.
+    Returns the exit status.
+
+    Everything is rendered before anything is printed; once the status is printed (the
+    Delivery in ctx.meta says so), a crash only finishes the sinks not yet reached with it."""
     import uuid
     from datetime import datetime
 
-    from gpt56probe import render, state
-    from gpt56probe.cli.sinks import ping, write_metrics
+    from gpt56probe import render
+    from gpt56probe.cli.sinks import DELIVERY_META, Delivery, ping, render_run_metrics, write_prom
     from gpt56probe.observation import Severity
+    from gpt56probe.streaks import apply_fail_after
 
     run_id = uuid.uuid4().hex[:16]
-    record = _record(outcome, run_id, state_dir, clock, sinks.deadline_s, lock_timeout)
+    lock_budget = min(lock_timeout, clock.until_hard_end(sinks.deadline_s) - reserve_s)
+    record = _record(outcome, run_id, state_dir, lock_budget, hold_changes=bool(on_change))
     severity = outcome.severity
     if record is not None:
-        severity = state.apply_fail_after(severity, record.consecutive_failures, fail_after)
-    try:
-        _emit(outcome, sinks.fmt, severity=severity, quiet=sinks.quiet)
-    except BrokenPipeError:  # stdout's reader quit; the other sinks still get the truth
-        stdout_gone()
-    changes = record.transitions if record is not None else ()
-    if not sinks.quiet:  # quiet: changes go to history and the hook only
-        for change in changes:
-            click.echo(change.describe(), err=True)
-    if changes and on_change:
-        _run_on_change(on_change, {"run_id": run_id, "checked_at": outcome.checked_at, "status": severity.value,
-                                   "changes": [c.to_dict() for c in changes]})
+        severity = apply_fail_after(severity, outcome.diagnoses, outcome.expected_tiers, record.streaks, fail_after)
+    text = _status_text(outcome, sinks.fmt, severity=severity, quiet=sinks.quiet)
+    line = render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers)
+    prom_text = None
     if sinks.prom_file is not None:
         try:
             started = datetime.fromisoformat(outcome.checked_at).timestamp()
         except ValueError:
             started = clock.started_wall
-        write_metrics(sinks.prom_file, outcome.diagnoses, severity.exit_code, started, sinks.vantage, outcome.expected_tiers)
+        prom_text = render_run_metrics(sinks.prom_file, outcome.diagnoses, severity.exit_code, started, sinks.vantage,
+                                       outcome.expected_tiers)
+    delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
+    delivery.reported(severity, line, prom_text)
+    if text is not None:
+        click.echo(text)
+    if not sinks.quiet:  # quiet: changes go to history and the hook only
+        for change in record.transitions if record is not None else ():
+            click.echo(change.describe(), err=True)
+    if prom_text is not None and sinks.prom_file is not None:
+        delivery.prom_done = True
+        write_prom(sinks.prom_file, prom_text)
     if sinks.ping_url:
-        ping(sinks.ping_url, severity is Severity.OK, render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers),
-             clock.sink_budget(sinks.deadline_s))
+        delivery.ping_done = True
+        ping(sinks.ping_url, severity is Severity.OK, line, clock.until_hard_end(sinks.deadline_s))
+    if on_change and record is not None:
+        _deliver_changes(record, on_change, run_id, outcome.checked_at, severity, state_dir, sinks.quiet)
     return severity.exit_code
+
+
+def _refuse_unusable_ids(orgs: Sequence[str], cfg: Any) -> None:
+    """Org and project ids from the config (--all-orgs, an org's project) are input like --org: one that
+    cannot be sent as a header or shown as given is refused before any probe (--org is, by its callback)."""
+    from gpt56probe.cli.options import id_problem
+
+    for org in orgs:
+        entry = cfg.orgs.get(org)
+        for kind, value in (("org", org), ("project", entry.project if entry is not None else None)):
+            problem = id_problem(value) if value else None
+            if problem:
+                raise MonitoringInputError(f"{kind} id {value!r} ({cfg.path}) {problem}")
+
+
+def _refuse_unprobed_expect(ctx: click.Context, expect: tuple[str, ...] | None, models: Sequence[Any], tiers: Sequence[str]) -> None:
+    """--expect naming only tiers this run does not probe (``--tier luna --expect sol``) cannot be judged: refused."""
+    if not expect or any(m.tier in expect for m in models):
+        return
+    from click.core import ParameterSource
+
+    where = " (from the config file's [defaults])" if ctx.get_parameter_source("expect") is ParameterSource.DEFAULT_MAP else ""
+    probed = ", ".join(dict.fromkeys(m.tier for m in models)) or "nothing"
+    raise MonitoringInputError(f"--expect {','.join(expect)}{where}: this run probes {probed} (--tier {','.join(tiers) or '…'}), "
+                               f"so nothing expected could be judged; probe those tiers or change --expect")
+
+
+def _history_bytes(state_dir: Any) -> int:
+    """How much history recording reads and writes again: at most what HISTORY_LIMIT lines of ours take."""
+    from gpt56probe import state
+
+    try:
+        size = (state_dir / state.HISTORY_FILE).stat().st_size
+    except (OSError, TypeError):
+        return 0
+    return min(size, state.HISTORY_REWRITE_BYTES)
+
+
+MIN_PROBE_WINDOW_S = 0.5
+
+
+def _probe_window(clock: Any, deadline: float, reserve: float, phases: dict[str, float]) -> float:
+    """Seconds the probes may take. When the run's own phases leave them too little of --deadline to
+    judge anything (every probe would read `timeout`, blaming the network for our slowness),
+    UNKNOWN naming the phase that takes the time (``phases``: what it says -> seconds)."""
+    window = clock.probe_window(deadline, reserve)
+    if window >= min(MIN_PROBE_WINDOW_S, deadline / 4):
+        return window
+    phase = max(phases.items(), key=lambda item: item[1])[0]
+    raise MonitoringInputError(f"the --deadline of {deadline:g}s leaves too little time to judge any probe: {phase}; raise --deadline")
 
 
 def _refuse_socks_from_environment(base_url: str, proxy: str | None) -> None:
@@ -190,9 +375,9 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 
 
 @click.command(cls=MonitoringCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
-@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @credential_options
 @click.option("--tier", "tiers", multiple=True, type=TierChoice(), help="Probe only this tier (repeatable).")
 @click.option("--model", "model_ids", multiple=True, metavar="ID",
@@ -241,7 +426,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     from gpt56probe.probe import DEFAULT_BASE_URL
 
     from gpt56probe.cli.auth import get_config
-    from gpt56probe.cli.sinks import SINKS_META, Sinks, run_clock
+    from gpt56probe.cli.sinks import SINKS_META, Sinks, reserve_after_probes, run_clock
 
     from gpt56probe.names import UnknownName, check_model_ids, expect_models, explicit_extras
 
@@ -250,6 +435,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     from gpt56probe.cli.fleet import run_vantage
     from gpt56probe.cli.sinks import vantage_name
 
+    started_s = clock.elapsed()  # start-up, reading the config, parsing the command line
     sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline, vantage_name(cron["vantage"]))
     ctx.meta[SINKS_META] = sinks  # from here on, any failure is UNKNOWN in these sinks (cli/guard.py)
     cfg = get_config(monitoring=True)
@@ -263,6 +449,9 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         if not cfg.orgs:
             raise MonitoringInputError(f"--all-orgs: no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
         orgs = tuple(dict.fromkeys([*orgs, *cfg.orgs]))
+    _refuse_unusable_ids(orgs, cfg)
+    models = table.select(tiers, model_ids)
+    _refuse_unprobed_expect(ctx, cron["expect"], models, tiers)
     if cron.pop("dry_run", False):
         from gpt56probe.cli.plan import dry_run_text
 
@@ -271,14 +460,21 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
             click.echo("note: --discover adds a probe per listed GPT-5.6 id that is not configured, known only once each org's list is read", err=True)
         sys.exit(0)
     _refuse_socks_from_environment(base_url or DEFAULT_BASE_URL, proxy)
+    keys_from = clock.elapsed()
     creds = _resolve_keys(orgs or (None,), cfg, project, api_key_env, no_keyring, verbose, clock.left(deadline))
+    keys_s = clock.elapsed() - keys_from
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
     expected = cron["expect"] or {org: org_expected(cfg, org, None) for org in orgs or (None,)}
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
+    targets = len(creds) * len(models) * (2 if surface == "both" else 1) * (2 if stream else 1)
+    reserve = reserve_after_probes(targets, _history_bytes(cron["state_dir"]))
+    window = _probe_window(clock, deadline, reserve, {f"start-up and reading the config took {started_s:.1f}s": started_s,
+                                                      f"the key lookup took {keys_s:.1f}s": keys_s,
+                                                      f"recording and reporting {targets} probes needs {reserve:.1f}s after them": reserve})
     request = CheckRequest(
-        orgs=creds, models=table.select(tiers, model_ids), table=table, surface=surface, stream=stream,
-        base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=max(0.0, clock.left(deadline)),
+        orgs=creds, models=models, table=table, surface=surface, stream=stream,
+        base_url=base_url or DEFAULT_BASE_URL, proxy=proxy, timeout_s=timeout, deadline_s=window,
         concurrency=concurrency, tracer=_tracer(verbose), expected_tiers=expected,
         discover=DISCOVER_ALL if cron.pop("discover", False) else "", discover_tiers=tiers, id_sources=cfg.model_sources,
         vantage=run_vantage(sinks.vantage, base_url or DEFAULT_BASE_URL, proxy),
@@ -293,7 +489,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
         write_recording(cron["record_path"], request, outcome)
     sys.exit(_record_and_report(outcome, sinks, clock, cron["state_dir"], cron["on_change"],
-                                cron["fail_after"], cron["lock_timeout"]))
+                                cron["fail_after"], cron["lock_timeout"], reserve))
 
 
 @click.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -18,7 +19,10 @@ EXIT_INTERNAL = 70
 
 
 EXIT_STDOUT_CLOSED = 141
-"""stdout's reader went away (``check | head -1``): 128 + SIGPIPE, quietly, as other Unix tools do."""
+"""stdout's reader went away (``history | head -1``): 128 + SIGPIPE, quietly, as other Unix tools do.
+``check`` exits with its status instead: its other sinks were reached."""
+EXIT_IO_ERROR = 74
+"""stdout could not be written for another reason (a full disk): sysexits.h EX_IOERR."""
 
 
 def stdout_gone() -> None:
@@ -203,12 +207,27 @@ def validate_state_dir(ctx: click.Context, param: click.Parameter, value: str | 
     return Path(value)
 
 
-def validate_output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+def validate_output_file(ctx: click.Context, param: click.Parameter, value: Any) -> Path | None:
+    """A file gpt56probe will replace: not empty, and not something that is not a regular file.
+
+    A symlink is refused rather than followed: as root under cron, following a link someone
+    planted in a shared directory would let them choose which file gets replaced; a device
+    (/dev/stdout) or a FIFO would be replaced by a regular file. ``-`` passes (stdout, where allowed).
+    """
     if value is None:
         return None
     if not str(value).strip():
         raise click.BadParameter("must not be empty (name a file)")
-    return Path(value)
+    from gpt56probe.files import NotRegularFile, refuse_non_regular
+
+    path = Path(value)
+    if str(value) != "-":
+        try:
+            refuse_non_regular(path)
+        except NotRegularFile as exc:
+            real = f" (it points to {os.path.realpath(path)}: name that file)" if path.is_symlink() else ""
+            raise click.BadParameter(f"{str(value)!r} is {exc.strerror}; gpt56probe replaces only regular files{real}") from None
+    return path
 
 
 class FiniteFloatRange(click.FloatRange):

@@ -30,11 +30,13 @@ def cron_options(f: F) -> F:
         click.option("-q", "--quiet", "quiet", is_flag=True,
                      help="Print nothing when all is OK, else the one status line (cron mails any output)."),
         click.option("--on-change", "on_change", metavar="CMD",
-                     help="Shell command to run when a verdict changed; gets the changes as JSON on stdin (30 s limit)."),
+                     help="Shell command to run when a verdict changed, after the other sinks; gets the changes as JSON on stdin "
+                          "(30 s limit; a change it could not be given goes to the next run)."),
         click.option("--ping-url", "ping_url", metavar="URL", callback=validate_ping_url,
                      help="Dead-man's switch (healthchecks.io style): POST URL when OK, URL/fail otherwise."),
         click.option("--fail-after", "fail_after", type=click.IntRange(1, 10000), metavar="N",
-                     help="Report CRITICAL only after N non-OK runs in a row; WARNING before that."),
+                     help="Report CRITICAL only once an expected target had an access verdict N runs in a row (counted per "
+                          "org and model); WARNING before that."),
         click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_output_file,
                      help="Write Prometheus metrics here (node_exporter textfile collector), atomically."),
         click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(0, 3600), default=30.0, hidden=True),

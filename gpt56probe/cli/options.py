@@ -35,6 +35,31 @@ class TierChoice(click.Choice):
             self.fail(str(exc), param, ctx)
 
 
+def id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an org or project id (names.header_id_problem), or the output gate would
+    not show it as given (it looks like a secret): then two such ids could not be told apart in any sink."""
+    from gpt56probe.gate import GATE
+    from gpt56probe.names import header_id_problem
+
+    problem = header_id_problem(value)
+    if problem is None and GATE.scrub(value) != value:
+        problem = "looks like a secret (every output would mask it)"
+    return problem
+
+
+def validate_ids(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Callback for --org and --project (one value or several): refuse, before anything is sent, an id
+    that cannot be sent as an HTTP header or shown as given (``id_problem``)."""
+    if value is None:
+        return None
+    items = tuple(v.strip() for v in (value if isinstance(value, tuple) else (value,)))
+    for item in items:
+        problem = id_problem(item)
+        if problem:
+            raise click.BadParameter(f"{item!r} {problem}")
+    return items if isinstance(value, tuple) else items[0]
+
+
 def credential_options(f: F) -> F:
     """``--api-key-env`` and ``--no-keyring``: the first rungs of the one credential order (credentials.resolve_key)."""
     options = [

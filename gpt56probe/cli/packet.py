@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
-from gpt56probe.cli.options import credential_options, state_dir_option
+from gpt56probe.cli.options import credential_options, state_dir_option, validate_ids
 
 RECORDING_LIMIT = 64 * 1024 * 1024
 TEMPLATE_PACKAGE = "gpt56probe.templates"
@@ -154,8 +154,8 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 
 
 @click.command("support-packet", cls=MonitoringCommand)
-@click.option("--org", metavar="ORG", help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
-@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
+@click.option("--org", metavar="ORG", callback=validate_ids, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--model", metavar="ID", help="The model id that fails, e.g. gpt-5.6-sol (required for --product api).")
 @click.option("--email", metavar="E", help="The approved account email (kept readable; every other address is removed).")
 @click.option("--task", metavar="TEXT", help="A brief description of the task (redacted before it is written).")
@@ -167,7 +167,7 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 @click.option("--last", is_flag=True, help="Use the most recent recorded result for this org and model instead of probing now.")
 @click.option("--no-input", is_flag=True, help="Never ask; missing email or task stay \"not given\".")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
-@click.option("-o", "--output", metavar="FILE", help="Write the packet to FILE instead of stdout.")
+@click.option("-o", "--output", metavar="FILE", callback=validate_output_file, help="Write the packet to FILE instead of stdout.")
 @click.option("--record", "record_path", metavar="FILE", callback=validate_output_file,
               help="Attach a recording: the probe's answers written to FILE (as check --record), or, with --last or "
                    "--product codex, a recording made before; the packet names it with a one-line summary.")

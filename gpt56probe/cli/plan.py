@@ -10,8 +10,8 @@ from typing import Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import OneLineUsageCommand, connection_options, deliver, format_option
-from gpt56probe.cli.options import credential_options
+from gpt56probe.cli.common import OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
+from gpt56probe.cli.options import credential_options, validate_ids
 
 EXIT_NOTHING_REACHABLE = 2
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -65,10 +65,10 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 
 
 @click.command()
-@click.option("--org", metavar="ORG", help="API organization id to plan for. [default: the key's default org]")
-@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
+@click.option("--org", metavar="ORG", callback=validate_ids, help="API organization id to plan for. [default: the key's default org]")
+@click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
-@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", help="Write the config here instead of stdout.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", callback=validate_output_file, help="Write the config here instead of stdout.")
 @credential_options
 @connection_options
 def plan(org: str | None, project: str | None, emit: str, output_path: str | None, api_key_env: str | None, no_keyring: bool,

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, deliver, warn
+from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, deliver, validate_output_file, warn
 from gpt56probe.cli.options import state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
@@ -55,9 +55,9 @@ def _read_results(path: Path) -> Any:
 @click.command(cls=OneLineUsageCommand)
 @click.argument("result_files", nargs=-1, metavar="[RESULTS.json]...",
                 type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
-@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", callback=validate_output_file,
               help="Write the HTML status page to FILE.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE",
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE", callback=validate_output_file,
               help="Write the report (in --format) to FILE; '-' or none: stdout.")
 @click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True,
               help="HTML page, or the same content as Markdown (for a ticket or a pull request).")

@@ -96,9 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ plumbing
 
-    def _read_body(self) -> bytes:
-        """The request body, within MAX_REQUEST_BODY_BYTES; _BadRequest for framing that cannot be trusted."""
-        cap = MAX_REQUEST_BODY_BYTES
+    def _framing(self) -> int | None:
+        """How the body is framed, from the headers alone: its Content-Length, or None when chunked;
+        _BadRequest for framing that cannot be trusted or a length over MAX_REQUEST_BODY_BYTES."""
         encoding = self.headers.get_all("transfer-encoding") or []
         lengths = self.headers.get_all("content-length") or []
         if encoding:
@@ -106,14 +106,32 @@ class _Handler(BaseHTTPRequestHandler):
                 raise _BadRequest(400, "Unsupported Transfer-Encoding; only chunked is accepted.")
             if lengths:
                 raise _BadRequest(400, "Both Content-Length and Transfer-Encoding were sent.")
-            return self._read_chunked(cap)
+            return None
         if not lengths:
-            return b""
+            return 0
         if len(set(v.strip() for v in lengths)) != 1 or not _CONTENT_LENGTH.match(lengths[0].strip()):
             raise _BadRequest(400, "Malformed Content-Length header.")
         length = int(lengths[0].strip())
-        if length > cap:
-            raise _BadRequest(413, f"Request body too large: {length} bytes; the limit is {cap} bytes.")
+        if length > MAX_REQUEST_BODY_BYTES:
+            raise _BadRequest(413, f"Request body too large: {length} bytes; the limit is {MAX_REQUEST_BODY_BYTES} bytes.")
+        return length
+
+    def handle_expect_100(self) -> bool:
+        """``Expect: 100-continue``: invite the body only when it could be taken. A body the headers already
+        refuse (over the cap, malformed framing) gets its final status at once, never 100 Continue first
+        (RFC 9110 10.1.1: a server may answer with the final status instead, and the client then sends nothing)."""
+        try:
+            self._framing()
+        except _BadRequest as bad:
+            self._refuse(bad)
+            return False
+        return super().handle_expect_100()
+
+    def _read_body(self) -> bytes:
+        """The request body, within MAX_REQUEST_BODY_BYTES; _BadRequest for framing that cannot be trusted."""
+        length = self._framing()
+        if length is None:
+            return self._read_chunked(MAX_REQUEST_BODY_BYTES)
         data = self.rfile.read(length) if length else b""
         if len(data) < length:
             raise _BadRequest(400, "The request body ended before its Content-Length.")
