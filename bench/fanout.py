@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import _common  # noqa: F401  (puts the repo on sys.path)
 
-from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.simulator import start_simulator
 
 LATENCY_S = 0.300

@@ -11,7 +11,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.core.models import DEFAULT_TABLE
 
 START = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
 ORGS = tuple(f"org-bench-{name}" for name in ("rollout", "safety", "vpn", "quota", "a", "b", "c", "d", "e", "f"))

@@ -26,7 +26,7 @@ from pathlib import Path
 import _common
 
 import fanout
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.simulator import start_simulator
 
 LATENCY_S = 0.300

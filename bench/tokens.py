@@ -15,8 +15,8 @@ import sys
 
 import _common
 
-from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.simulator import start_simulator
 
 CAP = 16

@@ -23,11 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gpt56probe import render, state  # noqa: E402
-from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check  # noqa: E402
-from gpt56probe.demo import DEMO_ORGS, demo_key  # noqa: E402
-from gpt56probe.models import DEFAULT_TABLE  # noqa: E402
-from gpt56probe.observation import Severity  # noqa: E402
+from gpt56probe.views import render  # noqa: E402
+from gpt56probe.store import state
+from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check  # noqa: E402
+from gpt56probe.simulator.demo import DEMO_ORGS, demo_key  # noqa: E402
+from gpt56probe.core.models import DEFAULT_TABLE  # noqa: E402
+from gpt56probe.core.observation import Severity  # noqa: E402
 from gpt56probe.simulator import start_simulator  # noqa: E402
 from gpt56probe.simulator.builtin import BUILTIN_SCENARIOS  # noqa: E402
 

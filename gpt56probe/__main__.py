@@ -31,12 +31,12 @@ def _process_started() -> tuple[float, float]:
 
 
 def run() -> None:
-    from gpt56probe import interrupts
+    from gpt56probe.net import interrupts
 
     with interrupts.handling_signals():
         try:
             started = _process_started()
-            from gpt56probe.gate import restore_std_fds
+            from gpt56probe.store.gated_stream import restore_std_fds
 
             restore_std_fds()
             from gpt56probe.cli import guard, main

@@ -22,7 +22,7 @@ FAKE_KEY = "sk-test-fake-key-not-real-0000"
 def hermetic_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point the user dir at tmp_path, clear credentials, use an in-memory keyring, and start
     each test with an output gate that knows nothing (as a fresh process does)."""
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
 
     GATE.forget()
     for name in KEY_ENV_VARS:

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.record import ReplayPlan, replay_plan
+from gpt56probe.store.record import ReplayPlan, replay_plan
 from gpt56probe.simulator import load_scenario_file, start_simulator
 
 Key = tuple[str | None, str, str, bool]
@@ -59,7 +59,7 @@ def hermetic(home: Path) -> Iterator[None]:
     before it: a home of its own, no key variables, an in-memory keyring, a gate that knows nothing."""
     import keyring
 
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
     from tests.conftest import KEY_ENV_VARS
     from tests.memory_keyring import MemoryKeyring
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.config import config_path, load_config
-from gpt56probe.credentials import KEYRING_SERVICE
+from gpt56probe.store.config import config_path, load_config
+from gpt56probe.store.credentials import KEYRING_SERVICE
 
 KEY_A = "sk-test-org-one-key-aaaaaaaa1111"
 KEY_B = "sk-test-org-two-key-bbbbbbbb2222"

@@ -106,8 +106,8 @@ def test_the_same_key_reaching_a_model_through_another_org_makes_it_wrong_org(si
 
 
 def test_the_probe_adapts_to_max_completion_tokens_and_reuses_the_lesson(sim):
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.core.models import DEFAULT_TABLE
 
     table = DEFAULT_TABLE.with_overrides({"sol": {"chat_token_param": "max_tokens"}})
     before = len(sim.requests)

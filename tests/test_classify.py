@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
-from gpt56probe.classify import REMEDIATIONS, classify, classify_all, overall_severity, summarize
-from gpt56probe.observation import (
+from gpt56probe.core.rules import REMEDIATIONS
+from gpt56probe.core.classify import classify, classify_all
+from gpt56probe.core.expectations import overall_severity, summarize
+from gpt56probe.core.observation import (
     PRECHECK_ERROR,
     PRECHECK_LISTED,
     PRECHECK_NOT_LISTED,

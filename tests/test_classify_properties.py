@@ -8,8 +8,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gpt56probe.classify import REMEDIATIONS, classify, classify_all, overall_severity, summarize
-from gpt56probe.observation import PRECHECK_STATES, Diagnosis, Exchange, Failure, Observation, Severity, Target, Verdict
+from gpt56probe.core.rules import REMEDIATIONS
+from gpt56probe.core.classify import classify, classify_all
+from gpt56probe.core.expectations import overall_severity, summarize
+from gpt56probe.core.observation import PRECHECK_STATES, Diagnosis, Exchange, Failure, Observation, Severity, Target, Verdict
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.config import ConfigError, config_path, dumps_toml, load_config, parse_config, upsert_org
+from gpt56probe.store.config import ConfigError, config_path, dumps_toml, load_config, parse_config, upsert_org
 
 GOOD = '''
 [defaults]

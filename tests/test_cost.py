@@ -8,10 +8,10 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import cost
+from gpt56probe.core import cost
 from gpt56probe.cli import main
-from gpt56probe.models import DEFAULT_TABLE
-from gpt56probe.observation import Diagnosis, Target, Verdict
+from gpt56probe.core.models import DEFAULT_TABLE
+from gpt56probe.core.observation import Diagnosis, Target, Verdict
 
 
 @pytest.mark.parametrize("text, tokens", [
@@ -46,7 +46,7 @@ def test_format_usd() -> None:
 
 
 def test_probe_constants_and_max_cost() -> None:
-    from gpt56probe.probe import OUTPUT_TOKEN_CAP
+    from gpt56probe.net.probe import OUTPUT_TOKEN_CAP
 
     assert cost.PROBE_OUTPUT_TOKENS_MAX == OUTPUT_TOKEN_CAP
     sol = DEFAULT_TABLE.for_tier("sol")

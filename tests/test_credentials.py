@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from keyring.backend import KeyringBackend
 
 from gpt56probe.cli import main
-from gpt56probe.credentials import (
+from gpt56probe.store.credentials import (
     KEYRING_SERVICE,
     KeyringUnavailable,
     NoKeyError,

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import state
+from gpt56probe.store import state
 from gpt56probe.cli import main
 
 ORG = "org-fleet"

@@ -1,4 +1,4 @@
-"""What the org's list tells the check (gpt56probe/discovery.py and its use by classify): pure, by hand-built observations."""
+"""What the org's list tells the check (gpt56probe/core/discovery.py and its use by classify): pure, by hand-built observations."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
-from gpt56probe.classify import classify, classify_all
-from gpt56probe.discovery import (
+from gpt56probe.core.classify import classify, classify_all
+from gpt56probe.core.discovery import (
     DISCOVER_ALL,
     DISCOVER_SUBSTITUTES,
     MAX_DISCOVERED_PER_ORG,
@@ -21,8 +21,8 @@ from gpt56probe.discovery import (
     substitutes,
     switch_instruction,
 )
-from gpt56probe.models import DEFAULT_TABLE, DISCOVERED, SOURCE_BUILTIN, SOURCE_ENV, SOURCE_FILE, ModelIdSource
-from gpt56probe.observation import (
+from gpt56probe.core.models import DEFAULT_TABLE, DISCOVERED, SOURCE_BUILTIN, SOURCE_ENV, SOURCE_FILE, ModelIdSource
+from gpt56probe.core.observation import (
     PRECHECK_LISTED,
     PRECHECK_NOT_LISTED,
     Exchange,

@@ -23,8 +23,8 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import config, state
-from gpt56probe.streaks import streaks_from_history
+from gpt56probe.store import config, state
+from gpt56probe.core.streaks import streaks_from_history
 from gpt56probe.cli import main
 from tests.conftest import FAKE_KEY
 
@@ -209,10 +209,10 @@ def test_a_keyring_waiting_for_an_unlock_is_cut_by_the_deadline(tmp_path):
 
 
 def test_abandoned_probes_run_in_daemon_threads_only(trickle):
-    from gpt56probe.models import DEFAULT_TABLE
-    from gpt56probe.observation import Failure, Target
-    from gpt56probe.probe import HttpSettings
-    from gpt56probe.runner import run_plan
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.core.observation import Failure, Target
+    from gpt56probe.net.probe import HttpSettings
+    from gpt56probe.net.runner import run_plan
 
     targets = [Target("org-x", "gpt-5.6-luna", "luna"), Target("org-y", "gpt-5.6-sol", "sol")]
     result = run_plan(targets, {}, HttpSettings(base_url=f"http://127.0.0.1:{trickle.port}/v1", timeout_s=1), DEFAULT_TABLE,
@@ -325,7 +325,7 @@ def test_a_closed_stdout_still_leaves_the_metrics_and_no_traceback(sim, tmp_path
 WRITER = """
 import sys
 from pathlib import Path
-from gpt56probe import state
+from gpt56probe.store import state
 sd = Path(sys.argv[1])
 row = {"run_id": "", "checked_at": "t", "org": "org-k", "model": "gpt-5.6-sol", "tier": "sol", "surface": "chat",
        "stream": False, "verdict": "ok", "error_message": "x" * 400, "status": "OK"}

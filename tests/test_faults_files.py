@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import files, interrupts, state
+from gpt56probe.store import files, state
+from gpt56probe.net import interrupts
 from gpt56probe.cli import main
 from tests.conftest import FAKE_KEY
 from tests.test_faults import REPO, cli, cli_env, run_timed, trickle  # noqa: F401 - trickle is a fixture
@@ -70,7 +71,7 @@ def test_a_fifo_as_config_toml_is_unknown_at_once(tmp_path):
 
 
 def test_a_config_toml_past_its_size_cap_is_refused_unread(tmp_path):
-    from gpt56probe import config
+    from gpt56probe.store import config
 
     home = tmp_path / "gpt56probe-home"
     home.mkdir()

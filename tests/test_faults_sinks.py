@@ -23,9 +23,10 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import state
+from gpt56probe.store import state
 from gpt56probe.cli import main
-from gpt56probe.gate import Gate, GatedStream
+from gpt56probe.core.gate import Gate
+from gpt56probe.store.gated_stream import GatedStream
 from tests.conftest import FAKE_KEY
 from tests.test_faults import REPO, cli, cli_env, run_timed, trickle  # noqa: F401 - trickle is a fixture
 from tests.test_monitor_cli import pings, prom_value  # noqa: F401 - pings is a fixture
@@ -456,8 +457,8 @@ def test_sighup_mid_run_is_interrupted_129_within_a_second(tmp_path, blackhole):
 
 
 def test_metrics_labels_that_come_out_the_same_after_the_gate_stay_distinct_series():
-    from gpt56probe.metrics import render_metrics
-    from gpt56probe.observation import Diagnosis, Target, Verdict
+    from gpt56probe.views.metrics import render_metrics
+    from gpt56probe.core.observation import Diagnosis, Target, Verdict
 
     diagnoses = [Diagnosis(Target(org, "gpt-5.6-sol", "sol"), Verdict.OK, "", "") for org in ("org-secret-a", "org-secret-b")]
     text = render_metrics(diagnoses, 0, 1.0, label_text=lambda v: "***" if v.startswith("org-secret") else v)
@@ -467,8 +468,8 @@ def test_metrics_labels_that_come_out_the_same_after_the_gate_stay_distinct_seri
 
 
 def test_perfdata_labels_that_collide_stay_distinct():
-    from gpt56probe import render
-    from gpt56probe.observation import Diagnosis, Severity, Target, Verdict
+    from gpt56probe.views import render
+    from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
 
     diagnoses = [Diagnosis(Target("o", model, "sol"), Verdict.OK, "", "", latency_ms=100.0)
                  for model in ("gpt-5.6-sol", "gpt-5.6-sol-2026-06-26")]

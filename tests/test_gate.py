@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt56probe.gate import GATE, Gate, GatedStream, installed
+from gpt56probe.core.gate import GATE, Gate
+from gpt56probe.store.gated_stream import GatedStream, installed
 
 UNKNOWN_SHAPE_KEY = "TESTFAKE~unknown.shape~key~0123456789~wxyz"
 
@@ -100,7 +101,7 @@ def test_kept_emails_stay_and_others_go(gate: Gate) -> None:
 
 
 def test_a_colour_terminal_gets_our_style_marks_as_sgr_and_nothing_else(gate: Gate) -> None:
-    from gpt56probe.style import ERASE_LINE, paint
+    from gpt56probe.core.style import ERASE_LINE, paint
 
     ours = paint("ok", "green") + " " + paint("no access", "red")
     assert gate.scrub_terminal(ours, colour=True) == "\x1b[32mok\x1b[0m \x1b[31mno access\x1b[0m"
@@ -118,7 +119,7 @@ def test_no_escape_sequence_from_any_input_reaches_a_terminal(gate: Gate) -> Non
 
 
 def test_no_colour_when_no_color_is_set(gate: Gate) -> None:
-    from gpt56probe.style import paint
+    from gpt56probe.core.style import paint
 
     gate.learn_environment({"NO_COLOR": "1"})
     assert gate.scrub_terminal(paint("ok", "green"), colour=True) == "ok"
@@ -212,32 +213,32 @@ def test_installed_routes_std_streams_through_the_gate_and_restores_them(capsys:
 PACKAGE = Path(__file__).resolve().parents[1] / "gpt56probe"
 
 GATED_WRITERS = {
-    ("files.py", "write_output"): "GATE.scrub",  # every file the tool writes as output
-    ("files.py", "stage_output"): "GATE.scrub",  # the same, staged for a commit of several files (history + state, metrics)
+    ("store/files.py", "write_output"): "GATE.scrub",  # every file the tool writes as output
+    ("store/files.py", "stage_output"): "GATE.scrub",  # the same, staged for a commit of several files (history + state, metrics)
     ("cli/check.py", "_run_on_change"): "GATE.scrub",  # the --on-change payload (and the hook's output is relayed)
     ("cli/sinks.py", "ping"): "GATE.scrub",  # the ping body
 }
 EXEMPT_WRITERS = {
-    ("files.py", "atomic_write_text"): "the raw primitive: only write_output and config.save_raw may call it",
-    ("files.py", "stage_text"): "the raw primitive under atomic_write_text: only it, write_output and stage_output may call it",
-    ("files.py", "_open_regular"): "opens for reading only (O_RDONLY | O_NONBLOCK, a FIFO cannot hang it); writes nothing",
-    ("files.py", "flocked"): "opens a lock file; writes nothing",
-    ("files.py", "remove_stale_temps"): "deletes debris; writes nothing",
+    ("store/files.py", "atomic_write_text"): "the raw primitive: only write_output and config.save_raw may call it",
+    ("store/files.py", "stage_text"): "the raw primitive under atomic_write_text: only it, write_output and stage_output may call it",
+    ("store/files.py", "_open_regular"): "opens for reading only (O_RDONLY | O_NONBLOCK, a FIFO cannot hang it); writes nothing",
+    ("store/files.py", "flocked"): "opens a lock file; writes nothing",
+    ("store/files.py", "remove_stale_temps"): "deletes debris; writes nothing",
     ("cli/common.py", "stdout_gone"): "points a closed stdout at /dev/null; writes nothing",
 }
-RAW_WRITER_CALLERS = {("files.py", "write_output"), ("files.py", "stage_output"), ("files.py", "atomic_write_text"), ("config.py", "save_raw")}
+RAW_WRITER_CALLERS = {("store/files.py", "write_output"), ("store/files.py", "stage_output"), ("store/files.py", "atomic_write_text"), ("store/config.py", "save_raw")}
 """config.toml is the user's own file: written back as given (it never holds a key), not scrubbed."""
 # Modules that can send bytes somewhere, and the only places allowed to import them.
 OUTPUT_MODULES = {"subprocess", "shutil", "tempfile", "socket", "http.client", "http.server", "socketserver", "urllib.request",
                   "urllib3", "requests", "smtplib", "ftplib", "asyncio", "multiprocessing", "pty", "telnetlib"}
 ALLOWED_IMPORTS = {
-    ("probe.py", "requests"): "the HTTP shell: it sends the key by design; answers are scrubbed as they arrive",
-    ("probe.py", "socket"): "the body watchdog shuts a socket down",
-    ("runner.py", "socket"): "shuts down the sockets of probes abandoned at the deadline (their threads end at once)",
-    ("netenv.py", "socket"): "reads this host's name",
-    ("netenv.py", "urllib.request"): "reads the proxy settings",
-    ("netenv.py", "requests"): "reads the proxy settings (requests.utils)",
-    ("files.py", "tempfile"): "atomic_write_text's temporary file",
+    ("net/probe.py", "requests"): "the HTTP shell: it sends the key by design; answers are scrubbed as they arrive",
+    ("net/probe.py", "socket"): "the body watchdog shuts a socket down",
+    ("net/runner.py", "socket"): "shuts down the sockets of probes abandoned at the deadline (their threads end at once)",
+    ("net/netenv.py", "socket"): "reads this host's name",
+    ("net/netenv.py", "urllib.request"): "reads the proxy settings",
+    ("net/netenv.py", "requests"): "reads the proxy settings (requests.utils)",
+    ("store/files.py", "tempfile"): "atomic_write_text's temporary file",
     ("cli/check.py", "subprocess"): "_run_on_change",
     ("cli/sinks.py", "requests"): "ping",
     ("cli/check.py", "requests"): "reads the proxy settings (requests.utils) to refuse a SOCKS proxy it cannot use",
@@ -310,7 +311,7 @@ def test_no_module_writes_anywhere_except_through_the_gate() -> None:
     stray = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel.startswith(NOT_SINKS) or rel == "gate.py":
+        if rel.startswith(NOT_SINKS) or rel == "store/gated_stream.py":
             continue
         stray += _stray_outputs(path, rel)
     assert not stray, "outputs that skip the gate (route them through state.atomic_write_text or GATE.scrub):\n" + "\n".join(stray)
@@ -360,7 +361,7 @@ def test_each_gated_writer_really_calls_the_gate(where: tuple[str, str], call: s
 def test_a_redrawn_progress_line_is_never_glued_to_a_held_tail(gate: Gate) -> None:
     """A frame ending in what could start a known secret ("... 0.4 s" and a key "sk-...") is held back;
     the same thread's next frame starts with the erase mark, which must still start a line."""
-    from gpt56probe.style import ERASE_LINE
+    from gpt56probe.core.style import ERASE_LINE
 
     gate.add_secret("sk-test-fake-held-tail-0000000000")
     inner = io.StringIO()
@@ -376,15 +377,15 @@ def test_a_redrawn_progress_line_is_never_glued_to_a_held_tail(gate: Gate) -> No
 
 
 def test_no_color_drops_the_colours_but_keeps_the_line_erase(gate: Gate) -> None:
-    from gpt56probe.style import ERASE_LINE, paint
+    from gpt56probe.core.style import ERASE_LINE, paint
 
     gate.learn_environment({"NO_COLOR": "1"})
     assert gate.scrub_terminal(ERASE_LINE + paint("3/10", "green"), colour=True) == "\r\x1b[2K3/10"
 
 
 def test_a_server_cannot_pose_as_our_colour_or_erase_marks(gate: Gate) -> None:
-    from gpt56probe.redact import redact
-    from gpt56probe.style import ERASE_LINE, paint
+    from gpt56probe.core.redact import redact
+    from gpt56probe.core.style import ERASE_LINE, paint
 
     forged = paint("ok", "green") + ERASE_LINE + "hidden"
     assert "\x1b" not in gate.scrub_terminal(gate.scrub_known(forged), colour=True)

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.demo import DEMO_ORGS
+from gpt56probe.simulator.demo import DEMO_ORGS
 from gpt56probe.simulator import start_simulator
 from tests.conftest import FAKE_KEY
 
@@ -221,7 +221,7 @@ def test_config_show_says_where_each_model_id_comes_from() -> None:
     path = write_config(f'[models.terra]\nid = "{DATED}"\n')
     result = run("config", "show", "--format", "json", env={"GPT56PROBE_MODEL_LUNA": "gpt-5.6-luna-2026-06-26"})
     rows = {r["setting"]: r for r in json.loads(result.stdout)}
-    assert rows["model[sol]"] == {"setting": "model[sol]", "value": "gpt-5.6-sol", "source": "built-in placeholder (gpt56probe/models.py)"}
+    assert rows["model[sol]"] == {"setting": "model[sol]", "value": "gpt-5.6-sol", "source": "built-in placeholder (gpt56probe/core/models.py)"}
     assert rows["model[terra]"]["value"] == DATED and rows["model[terra]"]["source"] == f"file {path} [models.terra]"
     assert rows["model[luna]"]["source"] == "env GPT56PROBE_MODEL_LUNA"
     assert rows["model[fallbacks]"]["value"] == "gpt-5.5,gpt-5.4-mini"

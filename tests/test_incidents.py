@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt56probe.observation import Verdict
-from gpt56probe.record import replay_plan
+from gpt56probe.core.observation import Verdict
+from gpt56probe.store.record import replay_plan
 from gpt56probe.simulator import load_scenario_file
 from tests.replay_harness import replay
 

@@ -160,8 +160,8 @@ def test_packets_are_written_owner_only(tmp_path: Path) -> None:
 
 def test_the_answers_a_probe_keeps_never_hold_the_key_it_sent() -> None:
     """Removed as the answer arrives (headers, body, error text), before anything caps or parses it."""
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.core.models import DEFAULT_TABLE
 
     with hostile_server() as (server, seen):
         outcome = perform_check(CheckRequest(orgs=[OrgCredential(ORG, KEY)], models=DEFAULT_TABLE.models, table=DEFAULT_TABLE,

@@ -13,11 +13,11 @@ from typing import Any, Sequence
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
+from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
 from gpt56probe.cli import main
-from gpt56probe.models import DEFAULT_TABLE
-from gpt56probe.observation import listings_of
-from gpt56probe.probe import PER_ORG_IN_FLIGHT
+from gpt56probe.core.models import DEFAULT_TABLE
+from gpt56probe.core.observation import listings_of
+from gpt56probe.net.probe import PER_ORG_IN_FLIGHT
 from gpt56probe.simulator import catalogue, start_simulator
 from tests.conftest import FAKE_KEY
 

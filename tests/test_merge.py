@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import merge as core
+from gpt56probe.views import merge as core
 from gpt56probe.cli import main
-from gpt56probe.observation import Verdict
+from gpt56probe.core.observation import Verdict
 from gpt56probe.simulator import start_simulator
-from gpt56probe.vantage import Vantage
+from gpt56probe.core.vantage import Vantage
 from tests.conftest import FAKE_KEY
 from tests.replay_harness import hermetic
 

@@ -1,11 +1,11 @@
-"""gpt56probe.metrics: the node_exporter textfile rendering."""
+"""gpt56probe.views.metrics: the node_exporter textfile rendering."""
 
 from __future__ import annotations
 
 import re
 
-from gpt56probe.metrics import escape_label_value, render_metrics
-from gpt56probe.observation import Diagnosis, Target, Verdict
+from gpt56probe.views.metrics import escape_label_value, render_metrics
+from gpt56probe.core.observation import Diagnosis, Target, Verdict
 
 SAMPLE = re.compile(r'^([a-z_0-9]+)(\{(?:[a-z_]+="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.e+]+)$')
 
@@ -60,7 +60,7 @@ def test_empty_run_still_has_run_metrics() -> None:
 
 # ---------------------------------------------------------------------- vantage, expected tiers, streaks, interval
 
-from gpt56probe.metrics import parse_gaps, parse_samples  # noqa: E402
+from gpt56probe.views.metrics import parse_gaps, parse_samples  # noqa: E402
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt56probe.models import (
+from gpt56probe.core.models import (
     DEFAULT_TABLE,
     DISCOVERED,
     FALLBACK,

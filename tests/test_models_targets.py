@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpt56probe.models import DEFAULT_TABLE, ModelTableError
-from gpt56probe.targets import OrgPlan, build_targets
+from gpt56probe.core.models import DEFAULT_TABLE, ModelTableError
+from gpt56probe.core.targets import OrgPlan, build_targets
 
 
 def test_the_default_targets_are_the_three_tiers_then_the_two_fallbacks():

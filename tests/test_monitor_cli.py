@@ -19,9 +19,10 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import render, state
+from gpt56probe.views import render
+from gpt56probe.store import state
 from gpt56probe.cli import main
-from gpt56probe.observation import Diagnosis, Severity, Target, Verdict
+from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
 from tests.conftest import FAKE_KEY
 
 SCHEMA = Path(__file__).resolve().parents[1] / "gpt56probe" / "schema" / "check-result.schema.json"
@@ -95,7 +96,7 @@ def test_a_crash_inside_check_is_unknown_in_every_sink(sim, tmp_path, monkeypatc
     url, seen = pings
     sd, prom = tmp_path / "state", tmp_path / "m.prom"
     a_previous_ok_run(sim, sd, prom)
-    monkeypatch.setattr("gpt56probe.checkrun.perform_check", boom)
+    monkeypatch.setattr("gpt56probe.net.checkrun.perform_check", boom)
     started = time.time()
     result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(sd),
                  "--prom-file", str(prom), "--ping-url", url, "--quiet", "--format", "nagios")
@@ -106,7 +107,7 @@ def test_a_crash_inside_check_is_unknown_in_every_sink(sim, tmp_path, monkeypatc
 
 
 def test_debug_adds_the_traceback_of_a_crash(sim, monkeypatch):
-    monkeypatch.setattr("gpt56probe.checkrun.perform_check", boom)
+    monkeypatch.setattr("gpt56probe.net.checkrun.perform_check", boom)
     result = run("--debug", "check", "--base-url", sim.base_url, "--tier", "luna")
     assert result.exit_code == 3
     assert "Traceback (most recent call last)" in result.stderr and "RuntimeError" in result.stderr
@@ -116,7 +117,7 @@ def test_debug_adds_the_traceback_of_a_crash(sim, monkeypatch):
 
 def test_quiet_json_crash_prints_a_json_document(sim, monkeypatch):
     jsonschema = pytest.importorskip("jsonschema")
-    monkeypatch.setattr("gpt56probe.checkrun.perform_check", boom)
+    monkeypatch.setattr("gpt56probe.net.checkrun.perform_check", boom)
     result = run("check", "--base-url", sim.base_url, "-q", "--format", "json")
     assert result.exit_code == 3
     doc = json.loads(result.stdout)
@@ -171,7 +172,7 @@ def test_a_crash_in_support_packet_exits_3(monkeypatch):
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("template slot")
 
-    monkeypatch.setattr("gpt56probe.packet.render_text", broken)
+    monkeypatch.setattr("gpt56probe.views.packet.render_text", broken)
     result = run("support-packet", "--product", "codex", "--workspace", "ws_1", "--error", "x", "--no-input", "--format", "text", key=None)
     assert result.exit_code == 3 and "internal error: KeyError" in result.stderr and "Traceback" not in result.output
 

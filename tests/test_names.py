@@ -9,10 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.models import DEFAULT_TABLE
-from gpt56probe.names import UnknownName, check_model_ids, check_tier, edits, expect_models, explicit_extras, typo_of
-from gpt56probe.observation import Diagnosis, Severity, Target, Verdict
-from gpt56probe.render import expected_reach, status_line
+from gpt56probe.core.models import DEFAULT_TABLE
+from gpt56probe.core.names import UnknownName, check_model_ids, check_tier, edits, expect_models, explicit_extras, typo_of
+from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
+from gpt56probe.core.expectations import expected_reach
+from gpt56probe.views.render import status_line
 from tests.conftest import FAKE_KEY
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt56probe import netenv
+from gpt56probe.net import netenv
 
 API = "https://api.openai.com/v1"
 

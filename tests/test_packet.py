@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt56probe import packet as pk
+from gpt56probe.views import packet as pk
 
 TEMPLATE = (Path(__file__).resolve().parents[1] / "templates" / "support_packet.md").read_text(encoding="utf-8")
 RID = "req_0123456789abcdef0123456789abcdef"

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.packet import FIELD_ORDER, NOT_GIVEN
+from gpt56probe.views.packet import FIELD_ORDER, NOT_GIVEN
 
 MODEL = "gpt-5.6-sol"
 RID_RE = re.compile(r"^req_[0-9a-f]{32}$")

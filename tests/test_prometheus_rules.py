@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from gpt56probe.classify import ExpectedTiers
-from gpt56probe.metrics import parse_samples, render_metrics
-from gpt56probe.models import TIERS
-from gpt56probe.observation import Diagnosis, Target, Verdict
+from gpt56probe.core.expectations import ExpectedTiers
+from gpt56probe.views.metrics import parse_samples, render_metrics
+from gpt56probe.core.models import TIERS
+from gpt56probe.core.observation import Diagnosis, Target, Verdict
 
 RULES = Path(__file__).resolve().parents[1] / "deploy" / "prometheus" / "gpt56probe-rules.yml"
 RUN_EVERY_MIN = 15

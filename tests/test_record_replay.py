@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.observation import Verdict
+from gpt56probe.core.observation import Verdict
 from gpt56probe.simulator import ScenarioFileError, load_scenario_file, scenarios_from_data, start_simulator
 from tests.hostile_server import hostile_server
 from tests.replay_harness import BADPARAM_SCENARIO, INCIDENT_ORGS, check, hermetic, replay, store_keys, verdicts
@@ -258,8 +258,8 @@ def test_an_adaptation_answer_is_given_to_its_request_shape_and_skipped_by_a_pro
 def test_a_retry_after_date_is_recorded_relative_and_replayed_as_a_date_from_now() -> None:
     from email.utils import formatdate, parsedate_to_datetime
 
-    from gpt56probe.observation import Attempt
-    from gpt56probe.record import attempt_reply
+    from gpt56probe.core.observation import Attempt
+    from gpt56probe.store.record import attempt_reply
     from gpt56probe.simulator.answers import _header_value
 
     now = time.time()
@@ -304,8 +304,8 @@ def test_cut_answers_replay_as_they_were_cut_and_a_missing_answer_is_unknown(tmp
 
 
 def test_each_attempt_is_plain_data_on_the_observation_and_the_verdict_is_unchanged(sim: Any) -> None:
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.core.models import DEFAULT_TABLE
 
     request = CheckRequest(orgs=[OrgCredential("org-sim-ratelimited", "sk-test-attempts-k01-not-real")],
                            models=(DEFAULT_TABLE.spec_for("gpt-5.6-luna"),), table=DEFAULT_TABLE, base_url=sim.base_url,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt56probe.redact import fingerprint, redact
+from gpt56probe.core.redact import fingerprint, redact
 
 PROJECT_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 3 + "WXYZ"
 LEGACY_KEY = "sk-" + "Q" * 20 + "r4nd0mK3yMat3r1aL" + "9f2c"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt56probe.redact import fingerprint, neutralize_controls, public_url, redact, scrub_values
+from gpt56probe.core.redact import fingerprint, neutralize_controls, public_url, redact, scrub_values
 
 
 @pytest.mark.parametrize(

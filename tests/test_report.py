@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from gpt56probe.observation import Verdict
-from gpt56probe.report import (MAX_CHANGES, STRIP_WIDTH, ResultFile, build_report, clean, md, render_markdown,
+from gpt56probe.core.observation import Verdict
+from gpt56probe.views.report import (MAX_CHANGES, STRIP_WIDTH, ResultFile, build_report, clean, md, render_markdown,
                                result_file_from_doc)
-from gpt56probe.report_html import render_html
-from gpt56probe.vocabulary import cell_word, colour_class
+from gpt56probe.views.report_html import render_html
+from gpt56probe.views.vocabulary import cell_word, colour_class
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 NOW = T0 + timedelta(days=3)

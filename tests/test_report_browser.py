@@ -23,11 +23,11 @@ import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from gpt56probe import state
+from gpt56probe.store import state
 from gpt56probe.cli import main
-from gpt56probe.models import DEFAULT_TABLE
-from gpt56probe.vocabulary import cell_word
-from gpt56probe.observation import Verdict
+from gpt56probe.core.models import DEFAULT_TABLE
+from gpt56probe.views.vocabulary import cell_word
+from gpt56probe.core.observation import Verdict
 from tests.test_report import FAKE_KEY, hostile_history
 
 CHROMIUM = Path(os.environ.get("GPT56PROBE_CHROMIUM", "/usr/bin/chromium"))

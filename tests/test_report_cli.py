@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import state
+from gpt56probe.store import state
 from gpt56probe.cli import main
 from tests.test_report import T0, hourly
 

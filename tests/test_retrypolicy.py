@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from gpt56probe.observation import Exchange, Failure
+from gpt56probe.core.observation import Exchange, Failure
 from email.utils import formatdate
 
-from gpt56probe.retrypolicy import MAX_TRANSIENT_RETRIES, RequestShape, backoff_s, decide, retry_after_s
+from gpt56probe.core.retrypolicy import MAX_TRANSIENT_RETRIES, RequestShape, backoff_s, decide, retry_after_s
 
 
 def error(status: int, message: str, type_: str | None = "invalid_request_error", param: str | None = None, code: str | None = None, headers: dict | None = None) -> Exchange:

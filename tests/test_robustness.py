@@ -114,8 +114,8 @@ def test_the_oversize_body_read_stops_at_the_cap(fault_sim):
     """In-process: a single exchange against the 20 MiB body reads at most the cap and says TOO_LARGE."""
     import tracemalloc
 
-    from gpt56probe.observation import Failure
-    from gpt56probe.probe import Deadline, HttpSettings, http_exchange, make_session
+    from gpt56probe.core.observation import Failure
+    from gpt56probe.net.probe import Deadline, HttpSettings, http_exchange, make_session
 
     settings = HttpSettings(base_url=fault_sim.base_url, timeout_s=5.0)
     tracemalloc.start()

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from gpt56probe import routing
-from gpt56probe.discovery import substitutes
-from gpt56probe.models import DEFAULT_TABLE, DISCOVERED
-from gpt56probe.observation import Diagnosis, Target, Verdict
+from gpt56probe.core import routing
+from gpt56probe.core.discovery import substitutes
+from gpt56probe.core.models import DEFAULT_TABLE, DISCOVERED
+from gpt56probe.core.observation import Diagnosis, Target, Verdict
 
 SOL, TERRA, LUNA, G55, MINI = DEFAULT_TABLE.ids
 ORG = "org-x"

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import openai  # a test dependency ([test] extras): missing, the suite fails here; it never skips
 import pytest
 
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.simulator import start_simulator
 
 SOL, TERRA, LUNA = (DEFAULT_TABLE.for_tier(t).id for t in ("sol", "terra", "luna"))

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.config import DEFAULT_KEYS, config_path, load_config
+from gpt56probe.store.config import DEFAULT_KEYS, config_path, load_config
 from tests.conftest import FAKE_KEY
 
 README = Path(__file__).resolve().parents[1] / "README.md"

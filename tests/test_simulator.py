@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.simulator import (
     ScenarioFileError,
     catalogue,

@@ -1,4 +1,4 @@
-"""gpt56probe.state: transitions (pure), history bounds, atomic writes, the lock, concurrent runs."""
+"""gpt56probe.store.state: transitions (pure), history bounds, atomic writes, the lock, concurrent runs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt56probe import state
-from gpt56probe.observation import Diagnosis, Severity, Target, Verdict
+from gpt56probe.store import state
+from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
 
 
 def diag(org: str | None, model: str, verdict: Verdict, tier: str = "sol", surface: str = "chat", stream: bool = False,
@@ -111,7 +111,7 @@ def test_read_history_skips_garbage_and_load_state_survives_corruption(tmp_path:
 
 
 def test_atomic_write_leaves_no_temporary_files_and_sets_mode(tmp_path: Path) -> None:
-    from gpt56probe.files import write_output
+    from gpt56probe.store.files import write_output
 
     target = tmp_path / "sub" / "m.prom"
     write_output(target, "x 1\n", mode=0o644)

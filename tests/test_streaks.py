@@ -1,10 +1,10 @@
-"""--fail-after counts, per target, the runs in a row with an access verdict (gpt56probe.streaks, pure)."""
+"""--fail-after counts, per target, the runs in a row with an access verdict (gpt56probe.core.streaks, pure)."""
 
 from __future__ import annotations
 
-from gpt56probe import state
-from gpt56probe.observation import Diagnosis, Severity, Target, Verdict
-from gpt56probe.streaks import apply_fail_after, streaks_from_history, update_streaks, valid_streaks
+from gpt56probe.store import state
+from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
+from gpt56probe.core.streaks import apply_fail_after, streaks_from_history, update_streaks, valid_streaks
 
 
 def row(org: str, verdict: str, model: str = "gpt-5.6-sol", run_id: str = "r") -> dict:

@@ -83,9 +83,9 @@ def test_a_hostile_stream_that_never_ends_is_a_timeout(tmp_path: Path):
 
 def test_a_long_stream_keeps_its_end_where_the_error_is():
     """The probe keeps a long stream's start and end within the stored cap; the in-band error is at the end."""
-    from gpt56probe.classify import classify
-    from gpt56probe.observation import Exchange, Observation, Target
-    from gpt56probe.probe import STORED_BODY_CHARS, _stored_text
+    from gpt56probe.core.classify import classify
+    from gpt56probe.core.observation import Exchange, Observation, Target
+    from gpt56probe.net.probe import STORED_BODY_CHARS, _stored_text
 
     chunk = 'data: {"choices":[{"index":0,"delta":{"content":"ok ok ok ok"},"finish_reason":null}]}\n\n'
     error = 'data: {"error":{"message":"The server had an error processing your request.","type":"server_error","param":null,"code":null}}\n\n'

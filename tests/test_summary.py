@@ -1,4 +1,4 @@
-"""The terminal summary (gpt56probe.summary): pure, width-aware, hostile input included.
+"""The terminal summary (gpt56probe.views.summary): pure, width-aware, hostile input included.
 
 Every test renders at several widths and holds each line to the width in display
 columns (textwidth.display_width), the way a terminal draws it.
@@ -12,12 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt56probe import style, summary
-from gpt56probe.models import DEFAULT_TABLE
-from gpt56probe.observation import Diagnosis, Exchange, Failure, Observation, Severity, Target, Verdict
-from gpt56probe.summary import SummaryView, render_summary
-from gpt56probe.textwidth import display_width, fit, wrap_text, wrap_units
-from gpt56probe.vocabulary import cell_word
+from gpt56probe.core import style
+from gpt56probe.views import summary
+from gpt56probe.core.models import DEFAULT_TABLE
+from gpt56probe.core.observation import Diagnosis, Exchange, Failure, Observation, Severity, Target, Verdict
+from gpt56probe.views.summary import SummaryView, render_summary
+from gpt56probe.views.textwidth import display_width, fit, wrap_text, wrap_units
+from gpt56probe.views.vocabulary import cell_word
 
 WIDTHS = (60, 61, 72, 79, 80, 81, 100, 119, 120, 160, 200)
 

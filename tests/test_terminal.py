@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from gpt56probe.demo import DEMO_ORGS
-from gpt56probe.textwidth import display_width
+from gpt56probe.simulator.demo import DEMO_ORGS
+from gpt56probe.views.textwidth import display_width
 from tests.conftest import FAKE_KEY
 
 DEMO_WORDS = ("ok", "no access", "pending", "wrong org", "project", "region/vpn", "safety", "quota", "rate limit", "unverified")
@@ -182,8 +182,8 @@ def test_check_on_a_terminal_shows_the_matrix_with_the_config_label(sim: Any, tm
 
 
 def test_the_runner_reports_each_probe_as_it_ends(sim: Any) -> None:
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.core.models import DEFAULT_TABLE
 
     seen: list[tuple[int, int]] = []
     request = CheckRequest(orgs=[OrgCredential("org-sim-approved", FAKE_KEY), OrgCredential("org-sim-quota", FAKE_KEY)],

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from gpt56probe.models import DEFAULT_TABLE
-from gpt56probe.observation import Diagnosis, Target, Verdict
-from gpt56probe.waiting import (all_expected_ok, changed_lines, format_span, next_wait, parse_duration, verdicts_of)
+from gpt56probe.core.models import DEFAULT_TABLE
+from gpt56probe.core.observation import Diagnosis, Target, Verdict
+from gpt56probe.core.waiting import (all_expected_ok, changed_lines, format_span, next_wait, parse_duration, verdicts_of)
 from tests.conftest import FAKE_KEY
 
 LANDING = """

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gpt56probe import state
+from gpt56probe.store import state
 from gpt56probe.cli import main
-from gpt56probe.vantage import Vantage, VantageError, annotate, check_name, from_dict, gather
+from gpt56probe.core.vantage import Vantage, VantageError, annotate, check_name, from_dict, gather
 from tests.conftest import FAKE_KEY
 
 

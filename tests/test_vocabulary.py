@@ -1,7 +1,7 @@
 """The shared verdict words: every verdict has one, short enough for an 80-column matrix."""
 
-from gpt56probe.observation import Verdict
-from gpt56probe.vocabulary import CELL_WORDS, cell_word, colour_class
+from gpt56probe.core.observation import Verdict
+from gpt56probe.views.vocabulary import CELL_WORDS, cell_word, colour_class
 
 
 def test_every_verdict_has_a_distinct_cell_word_of_at_most_ten_characters() -> None:

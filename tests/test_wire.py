@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gpt56probe.wire import ErrorInfo, answer_in_body, error_in_body, model_ids_in_body, supported_values
+from gpt56probe.core.wire import ErrorInfo, answer_in_body, error_in_body, model_ids_in_body, supported_values
 
 
 def test_the_error_envelope_keeps_null_codes_as_none():

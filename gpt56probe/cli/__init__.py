@@ -44,8 +44,8 @@ class GatedGroup(GuardedGroup):
     Subcommands are imported when first asked for (COMMANDS)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        from gpt56probe import interrupts
-        from gpt56probe.gate import installed, restore_std_fds
+        from gpt56probe.net import interrupts
+        from gpt56probe.store.gated_stream import installed, restore_std_fds
 
         restore_std_fds()  # done already when started from gpt56probe/__main__.py, the entry point
         # Signals outermost: the gate's last flush is covered too (a second Ctrl-C cannot cut it short).

@@ -15,7 +15,7 @@ import click
 from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
 from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
-CONFIG_META = "gpt56probe.config"
+CONFIG_META = "gpt56probe.store.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
 
 
@@ -26,7 +26,7 @@ def config_error(message: str, monitoring: bool) -> click.ClickException:
 
 def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> Any:
     """The config loaded by the main group (cached in ctx.meta), loading it when absent."""
-    from gpt56probe.config import ConfigError, load_config
+    from gpt56probe.store.config import ConfigError, load_config
 
     ctx = ctx or click.get_current_context()
     cfg = ctx.meta.get(CONFIG_META)
@@ -42,7 +42,7 @@ def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> An
 
 def _introduce_to_gate(cfg: Any) -> None:
     """The approved e-mails the user wrote in the config are meant to be shown; everything else in it is data."""
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
 
     for entry in cfg.orgs.values():
         GATE.keep_email(entry.email)
@@ -51,7 +51,7 @@ def _introduce_to_gate(cfg: Any) -> None:
 def learn_stored_keys(cfg: Any) -> None:
     """Before printing recorded text (history, reports, --last packets), learn every key stored for a
     configured org: a record written by an older version, or by hand, may hold one verbatim."""
-    from gpt56probe.credentials import KeyringUnavailable, keyring_disabled_reason, keyring_get
+    from gpt56probe.store.credentials import KeyringUnavailable, keyring_disabled_reason, keyring_get
 
     if keyring_disabled_reason() is not None:
         return
@@ -117,10 +117,10 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
       gpt56probe auth set --org org-abc --label prod
       pass show openai/prod | gpt56probe auth set --org org-abc
     """
-    from gpt56probe.config import ConfigError, upsert_org
-    from gpt56probe.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set, plaintext_warning
-    from gpt56probe.files import LockTimeout
-    from gpt56probe.gate import GATE
+    from gpt56probe.store.config import ConfigError, upsert_org
+    from gpt56probe.store.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set, plaintext_warning
+    from gpt56probe.store.files import LockTimeout
+    from gpt56probe.core.gate import GATE
 
     org = org.strip()
     if not org:
@@ -155,7 +155,7 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
 @format_option()
 def auth_list(no_keyring: bool, fmt: str) -> None:
     """Show each configured org, where its key comes from and its fingerprint (never the key)."""
-    from gpt56probe.credentials import NoKeyError, plaintext_warning, resolve_key
+    from gpt56probe.store.credentials import NoKeyError, plaintext_warning, resolve_key
 
     cfg = get_config()
     warning = plaintext_warning(no_keyring=no_keyring)
@@ -176,9 +176,9 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
 @click.option("--org", required=True, metavar="ORG", help="Organization id.")
 def auth_delete(org: str) -> None:
     """Delete ORG's keyring entry and remove it from the config file."""
-    from gpt56probe.config import ConfigError, remove_org
-    from gpt56probe.credentials import KeyringUnavailable, keyring_delete
-    from gpt56probe.files import LockTimeout
+    from gpt56probe.store.config import ConfigError, remove_org
+    from gpt56probe.store.credentials import KeyringUnavailable, keyring_delete
+    from gpt56probe.store.files import LockTimeout
 
     cfg = get_config()
     notes = []
@@ -252,7 +252,7 @@ def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
     rows = [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
     fallbacks = ",".join(m.id for m in cfg.table.fallbacks)
     rows.append({"setting": "model[fallbacks]", "value": fallbacks,
-                 "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/models.py)"})
+                 "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/core/models.py)"})
     return rows
 
 
@@ -273,9 +273,9 @@ def config_show(**params: Any) -> None:
     would use for X: the project, the expected tiers, the approved e-mail, the
     state directory and where the key comes from. Keys appear only as fingerprints.
     """
-    from gpt56probe.config import HOME_ENV
-    from gpt56probe.credentials import KEYRING_BACKEND_ENV, NoKeyError, keyring_disabled_reason, resolve_key
-    from gpt56probe.redact import redact
+    from gpt56probe.store.config import HOME_ENV
+    from gpt56probe.store.credentials import KEYRING_BACKEND_ENV, NoKeyError, keyring_disabled_reason, resolve_key
+    from gpt56probe.core.redact import redact
 
     ctx = click.get_current_context()
     cfg = get_config(ctx)

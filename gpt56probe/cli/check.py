@@ -24,17 +24,17 @@ if TYPE_CHECKING:
 def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> str | None:
     """What stdout gets for the outcome; ``severity`` overrides the outcome's (--fail-after); ``quiet``
     gives None when OK, else one status line (the JSON document with --format json). Rendering only."""
-    from gpt56probe import render
-    from gpt56probe.observation import Severity
+    from gpt56probe.views import render
+    from gpt56probe.core.observation import Severity
 
     severity = severity or outcome.severity
     notes = [*notes, *outcome.notes]  # what the run left out (check --discover)
     if quiet and severity is Severity.OK:
         return None
-    from gpt56probe.cost import diagnosis_cost, probe_cost
+    from gpt56probe.core.cost import diagnosis_cost, probe_cost
 
     if fmt == "json":
-        from gpt56probe.vantage import annotate
+        from gpt56probe.core.vantage import annotate
 
         spent = probe_cost(outcome.diagnoses, outcome.table)
         doc = render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
@@ -117,7 +117,7 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
     import threading
     import time
 
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
 
     sys.stdout.flush()
     data = GATE.scrub(json.dumps(payload, indent=2)).encode("utf-8", "backslashreplace")
@@ -185,8 +185,9 @@ def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hol
     temporary files), where a signal still ends the run cleanly; then the two renames, which a signal
     waits for. None when the run cannot be recorded (the state directory is unwritable, or another
     run holds the lock past ``lock_budget_s``): a warning says why, and the verdicts are reported anyway."""
-    from gpt56probe import interrupts, state
-    from gpt56probe.observation import Severity
+    from gpt56probe.net import interrupts
+    from gpt56probe.store import state
+    from gpt56probe.core.observation import Severity
 
     rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
                               getattr(outcome.vantage, "name", None))
@@ -213,7 +214,8 @@ def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hol
 def _deliver_changes(record: Any, on_change: str, run_id: str, checked_at: str, severity: Any, state_dir: Any, quiet: bool) -> None:
     """Give the hook every change it has not had (earlier runs' first), then clear them from state.json.
     A run stopped before this point leaves them there, and the next run delivers them."""
-    from gpt56probe import interrupts, state
+    from gpt56probe.net import interrupts
+    from gpt56probe.store import state
 
     changes = record.undelivered
     if not changes:
@@ -248,10 +250,10 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     import uuid
     from datetime import datetime
 
-    from gpt56probe import render
+    from gpt56probe.views import render
     from gpt56probe.cli.sinks import DELIVERY_META, Delivery, ping, render_run_metrics, write_prom
-    from gpt56probe.observation import Severity
-    from gpt56probe.streaks import apply_fail_after
+    from gpt56probe.core.observation import Severity
+    from gpt56probe.core.streaks import apply_fail_after
 
     run_id = uuid.uuid4().hex[:16]
     lock_budget = min(lock_timeout, clock.until_hard_end(sinks.deadline_s) - reserve_s)
@@ -314,7 +316,7 @@ def _refuse_unprobed_expect(ctx: click.Context, expect: tuple[str, ...] | None, 
 
 def _history_bytes(state_dir: Any) -> int:
     """How much history recording reads and writes again: at most what HISTORY_LIMIT lines of ours take."""
-    from gpt56probe import state
+    from gpt56probe.store import state
 
     try:
         size = (state_dir / state.HISTORY_FILE).stat().st_size
@@ -351,9 +353,9 @@ def _refuse_socks_from_environment(base_url: str, proxy: str | None) -> None:
 def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api_key_env: str | None, no_keyring: bool,
                   verbose: bool, budget_s: float) -> list[Any]:
     """Each org's key, by the one credential order; bounded in time (a desktop keyring may wait for an unlock)."""
-    from gpt56probe.checkrun import OrgCredential
-    from gpt56probe.credentials import NoKeyError, resolve_key
-    from gpt56probe.runner import call_bounded
+    from gpt56probe.net.checkrun import OrgCredential
+    from gpt56probe.store.credentials import NoKeyError, resolve_key
+    from gpt56probe.net.runner import call_bounded
 
     def resolve_all() -> list[tuple[Any, Any]]:
         return [(org, resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring, log=_tracer(verbose))) for org in orgs]
@@ -421,14 +423,14 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
       2 CRITICAL  an expected tier has an access verdict
       3 UNKNOWN   the check could not be made or judged
     """
-    from gpt56probe.checkrun import CheckRequest, perform_check
-    from gpt56probe.discovery import DISCOVER_ALL
-    from gpt56probe.probe import DEFAULT_BASE_URL
+    from gpt56probe.net.checkrun import CheckRequest, perform_check
+    from gpt56probe.core.discovery import DISCOVER_ALL
+    from gpt56probe.net.probe import DEFAULT_BASE_URL
 
     from gpt56probe.cli.auth import get_config
     from gpt56probe.cli.sinks import SINKS_META, Sinks, reserve_after_probes, run_clock
 
-    from gpt56probe.names import UnknownName, check_model_ids, expect_models, explicit_extras
+    from gpt56probe.core.names import UnknownName, check_model_ids, expect_models, explicit_extras
 
     ctx = click.get_current_context()
     clock = run_clock(ctx)
@@ -505,9 +507,9 @@ def demo(surface: str, stream: bool, verbose: bool, fmt: str, no_color: bool) ->
     its scenario orgs (each with its own fake key) and prints the summary, as
     check does. Exits 0 when the demonstration ran, whatever the verdicts.
     """
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.demo import DEMO_ORGS, DEMO_SAFETY_DELAY_S, demo_key
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.simulator.demo import DEMO_ORGS, DEMO_SAFETY_DELAY_S, demo_key
+    from gpt56probe.core.models import DEFAULT_TABLE
     from gpt56probe.simulator import start_simulator
 
     with start_simulator(port=0, safety_delay=DEMO_SAFETY_DELAY_S) as sim:

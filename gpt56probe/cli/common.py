@@ -95,7 +95,7 @@ def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: s
     if target is None or str(target) == "-":
         click.echo(text, nl=not text.endswith("\n"))
         return
-    from gpt56probe.files import write_output
+    from gpt56probe.store.files import write_output
 
     try:
         write_output(Path(target), text, mode=mode)
@@ -106,7 +106,7 @@ def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: s
 
 def _shown(value: str) -> str:
     """A URL as it may appear in an error line: credentials redacted, control characters dropped."""
-    from gpt56probe.redact import redact
+    from gpt56probe.core.redact import redact
 
     return repr(redact("".join(c for c in value if c.isprintable())))
 
@@ -139,7 +139,7 @@ def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | N
     path = parts.path.rstrip("/")
     if not path.endswith("/v1"):
         raise click.BadParameter(f"{_shown(value)} does not end in /v1; did you mean {parts.scheme}://{parts.netloc}{path}/v1 ?")
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
 
     GATE.add_public(f"{parts.scheme}://{parts.netloc}{path}")  # shown as given: a gateway path's hex id is no secret
     return f"{parts.scheme}://{parts.netloc}{path}"
@@ -158,7 +158,7 @@ SOCKS_FIX = "SOCKS proxies need PySocks: pip install 'requests[socks]'"
 
 def remember_url(url: str) -> None:
     """Hand a URL's userinfo to the output gate before anything (an error message included) can show it."""
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
 
     GATE.add_url(url)
 
@@ -218,7 +218,7 @@ def validate_output_file(ctx: click.Context, param: click.Parameter, value: Any)
         return None
     if not str(value).strip():
         raise click.BadParameter("must not be empty (name a file)")
-    from gpt56probe.files import NotRegularFile, refuse_non_regular
+    from gpt56probe.store.files import NotRegularFile, refuse_non_regular
 
     path = Path(value)
     if str(value) != "-":
@@ -241,7 +241,7 @@ class FiniteFloatRange(click.FloatRange):
 
 
 def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from gpt56probe.render import table_formats
+    from gpt56probe.views.render import table_formats
 
     choices = table_formats() + list(getattr(param, "extra_formats", ()))
     if value not in choices:

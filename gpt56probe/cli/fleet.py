@@ -16,7 +16,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def validate_vantage(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
         return None
-    from gpt56probe.vantage import VantageError, check_name
+    from gpt56probe.core.vantage import VantageError, check_name
 
     try:
         return check_name(value)
@@ -35,7 +35,7 @@ def fleet_options(f: F) -> F:
 
 def run_vantage(name: str | None, base_url: str, proxy: str | None) -> Any:
     """The vantage of this run: the name (default: the host's) and its network facts (proxy host, NO_PROXY, VPN)."""
-    from gpt56probe.vantage import gather
+    from gpt56probe.core.vantage import gather
 
     return gather(name, base_url, proxy)
 
@@ -55,8 +55,9 @@ def write_recording(path: Path, request: Any, outcome: Any, *, strict: bool = Fa
     A signal waits until the file is whole."""
     from urllib.parse import urlsplit
 
-    from gpt56probe import interrupts, record
-    from gpt56probe.files import write_output
+    from gpt56probe.net import interrupts
+    from gpt56probe.store import record
+    from gpt56probe.store.files import write_output
 
     vantage = getattr(outcome, "vantage", None)
     info = record.RecordingInfo(

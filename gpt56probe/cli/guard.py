@@ -32,7 +32,7 @@ first command line read after it, so --deadline counts the imports too."""
 
 def crash_cause(exc: BaseException) -> str:
     """One line naming an unexpected exception, secrets redacted."""
-    from gpt56probe.redact import redact
+    from gpt56probe.core.redact import redact
 
     detail = redact(str(exc)).strip().splitlines()
     return f"internal error: {type(exc).__name__}" + (f": {detail[0]}" if detail else "")
@@ -42,14 +42,14 @@ def _print_traceback(exc: BaseException) -> None:
     import traceback
 
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    from gpt56probe.redact import redact
+    from gpt56probe.core.redact import redact
 
     click.echo(redact(text).rstrip("\n"), err=True)
 
 
 def _interrupted(exc: KeyboardInterrupt) -> int:
     """Say so, and return the shell's exit status for the signal (128 + its number)."""
-    from gpt56probe import interrupts
+    from gpt56probe.net import interrupts
 
     click.echo(interrupts.interrupted_text(exc), err=True)
     return interrupts.exit_code_of(exc)
@@ -102,7 +102,7 @@ class GuardedGroup(click.Group):
             return _interrupted(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from gpt56probe import interrupts
+        from gpt56probe.net import interrupts
 
         with interrupts.handling_signals():
             try:  # the outer try also covers the reporting below: a Ctrl-C during a report is still 130
@@ -189,7 +189,7 @@ def _config_defaults(ctx: click.Context | None) -> dict[str, Any]:
 
     cfg = ctx.meta.get(CONFIG_META) if ctx is not None else None
     if cfg is None:
-        from gpt56probe.config import ConfigError, load_config
+        from gpt56probe.store.config import ConfigError, load_config
 
         try:
             cfg = load_config()

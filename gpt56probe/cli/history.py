@@ -1,7 +1,7 @@
 """``history``: the verdict changes ``check`` recorded; plus the cron options ``check`` shares.
 
 The state directory is ``--state-dir``, else ``$GPT56PROBE_HOME/state``, else
-``click.get_app_dir("gpt56probe")/state``; gpt56probe.state does the file work.
+``click.get_app_dir("gpt56probe")/state``; gpt56probe.store.state does the file work.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
       gpt56probe history --since 7d
       gpt56probe history --org org-abc --model gpt-5.6-sol --format json
     """
-    from gpt56probe import state
+    from gpt56probe.store import state
     from gpt56probe.cli.auth import get_config, learn_stored_keys
 
     learn_stored_keys(get_config())

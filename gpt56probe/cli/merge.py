@@ -72,7 +72,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
     --format json follows the check result schema, with each result's
     vantage and the lists "vantages" and "findings".
     """
-    from gpt56probe import merge as core
+    from gpt56probe.views import merge as core
     from gpt56probe.cli.auth import get_config, learn_stored_keys
 
     learn_stored_keys(get_config())  # a stored key an input echoes is masked like any other

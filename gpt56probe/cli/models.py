@@ -40,10 +40,10 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
     Exit status: 0 every org's list was read; 1 a list could not be read (the
     table says why) or no key was found.
     """
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, read_listings
-    from gpt56probe.credentials import NoKeyError, resolve_key
-    from gpt56probe.modelsview import models_doc, models_table, org_models
-    from gpt56probe.probe import DEFAULT_BASE_URL, now_iso
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, read_listings
+    from gpt56probe.store.credentials import NoKeyError, resolve_key
+    from gpt56probe.views.modelsview import models_doc, models_table, org_models
+    from gpt56probe.net.probe import DEFAULT_BASE_URL, now_iso
 
     from gpt56probe.cli.auth import get_config
 
@@ -67,7 +67,7 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
                            concurrency=concurrency, tracer=tracer)
     views = [org_models(listing, table, cfg.model_sources) for listing in read_listings(request)]
     if fmt == "json":
-        from gpt56probe.render import render_json
+        from gpt56probe.views.render import render_json
 
         click.echo(render_json(models_doc(views, listed_at, url)))
     else:

@@ -22,12 +22,12 @@ class TierChoice(click.Choice):
     """sol, terra or luna, any case; a near miss says which tier it probably meant."""
 
     def __init__(self) -> None:
-        from gpt56probe.models import TIERS
+        from gpt56probe.core.models import TIERS
 
         super().__init__(list(TIERS), case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from gpt56probe.names import UnknownName, check_tier
+        from gpt56probe.core.names import UnknownName, check_tier
 
         try:
             return check_tier(str(value))
@@ -38,8 +38,8 @@ class TierChoice(click.Choice):
 def id_problem(value: str) -> str | None:
     """Why ``value`` cannot be an org or project id (names.header_id_problem), or the output gate would
     not show it as given (it looks like a secret): then two such ids could not be told apart in any sink."""
-    from gpt56probe.gate import GATE
-    from gpt56probe.names import header_id_problem
+    from gpt56probe.core.gate import GATE
+    from gpt56probe.core.names import header_id_problem
 
     problem = header_id_problem(value)
     if problem is None and GATE.scrub(value) != value:
@@ -91,7 +91,7 @@ def state_dir_option(f: F) -> F:
 
 def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
     """``--expect sol,terra`` (repeatable, comma-separated) -> ("sol", "terra"); None when not given."""
-    from gpt56probe.models import TIERS
+    from gpt56probe.core.models import TIERS
 
     if not value:
         return None
@@ -125,7 +125,7 @@ def org_project(cfg: Any, org: str | None, flag: str | None) -> str | None:
 
 def org_expected(cfg: Any, org: str | None, flag: tuple[str, ...] | None) -> tuple[str, ...]:
     """--expect, else the org's ``expect`` in the config, else every tier."""
-    from gpt56probe.models import TIERS
+    from gpt56probe.core.models import TIERS
 
     if flag:
         return tuple(flag)

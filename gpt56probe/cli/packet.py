@@ -56,8 +56,8 @@ def _read_template(path: str) -> str:
 
 
 def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
-    from gpt56probe import state
-    from gpt56probe.state import parse_time
+    from gpt56probe.store import state
+    from gpt56probe.store.state import parse_time
 
     try:
         rows = state.read_history(folder)
@@ -84,10 +84,10 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
            no_keyring: bool = False, record_path: Path | None = None) -> dict[str, Any]:
     """One probe of org x model on the chat surface, as a record shaped like a history row; with
     ``record_path``, its recording is written there and the record says so (``recording``)."""
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.credentials import NoKeyError, resolve_key
-    from gpt56probe.models import DEFAULT_TABLE
-    from gpt56probe.probe import DEFAULT_BASE_URL
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.store.credentials import NoKeyError, resolve_key
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.net.probe import DEFAULT_BASE_URL
 
     try:
         resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
@@ -212,9 +212,10 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
     Exit status: 0 when a packet was written, whatever the probe found;
     3 when it could not be (no key, --last with no record, bad template).
     """
-    from gpt56probe import __version__, netenv
-    from gpt56probe import packet as pk
-    from gpt56probe.gate import GATE
+    from gpt56probe import __version__
+    from gpt56probe.net import netenv
+    from gpt56probe.views import packet as pk
+    from gpt56probe.core.gate import GATE
 
     if product == "api" and not model:
         raise PacketError("--model is required for --product api (e.g. --model gpt-5.6-sol)")
@@ -301,7 +302,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         raise PacketError(f"template {template_path or MARKDOWN_TEMPLATE}: {exc}") from None
     if fmt != "json":
         # The template itself may carry text; one more pass costs nothing (redact is idempotent).
-        from gpt56probe.redact import redact
+        from gpt56probe.core.redact import redact
 
         text = redact(text, keep_emails=[keep] if keep else [])
 
@@ -314,12 +315,12 @@ def _attachment(path: Path | None, written: str | None) -> str | None:
     this probe is summarised from what was written; one made before is loaded (and checked) first."""
     if path is None:
         return None
-    from gpt56probe.gate import GATE
+    from gpt56probe.core.gate import GATE
 
     GATE.add_public(str(path))
     summary = written
     if summary is None:
-        from gpt56probe import record
+        from gpt56probe.store import record
 
         try:
             with open(path, "rb") as fh:
@@ -333,6 +334,6 @@ def _attachment(path: Path | None, written: str | None) -> str | None:
 
 
 def _now_iso() -> str:
-    from gpt56probe.probe import now_iso
+    from gpt56probe.net.probe import now_iso
 
     return now_iso()

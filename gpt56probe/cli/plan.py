@@ -15,7 +15,7 @@ from gpt56probe.cli.options import credential_options, validate_ids
 
 EXIT_NOTHING_REACHABLE = 2
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    from gpt56probe.cost import TokenAmountError, parse_tokens
+    from gpt56probe.core.cost import TokenAmountError, parse_tokens
 
     if value is None:
         return None
@@ -43,14 +43,14 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
     Example:
       gpt56probe cost --input 10M --output 2M     # Sol $110, Terra $55, Luna $22
     """
-    from gpt56probe.cost import cost_doc, cost_rows, format_usd
-    from gpt56probe.models import DEFAULT_TABLE
+    from gpt56probe.core.cost import cost_doc, cost_rows, format_usd
+    from gpt56probe.core.models import DEFAULT_TABLE
 
     wanted = {t.lower() for t in tiers}
     models = [m for m in DEFAULT_TABLE if not wanted or m.tier in wanted]
     rows = cost_rows(models, input_tokens, output_tokens)
     if fmt == "json":
-        from gpt56probe.render import render_json
+        from gpt56probe.views.render import render_json
 
         click.echo(render_json(cost_doc(rows)))
         return
@@ -90,12 +90,12 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     Exit status: 0 a config was written; 2 nothing is reachable for the org
     (the config says so: every role is null); 1 the check could not be made.
     """
-    from gpt56probe import routing
-    from gpt56probe.checkrun import CheckRequest, OrgCredential, perform_check
-    from gpt56probe.credentials import NoKeyError, resolve_key
-    from gpt56probe.discovery import DISCOVER_SUBSTITUTES, substitutes
-    from gpt56probe.observation import listings_of
-    from gpt56probe.probe import DEFAULT_BASE_URL
+    from gpt56probe.core import routing
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.store.credentials import NoKeyError, resolve_key
+    from gpt56probe.core.discovery import DISCOVER_SUBSTITUTES, substitutes
+    from gpt56probe.core.observation import listings_of
+    from gpt56probe.net.probe import DEFAULT_BASE_URL
 
     from gpt56probe.cli.auth import get_config
 
@@ -129,13 +129,13 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
 
 def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str, stream: bool, base_url: str, fmt: str) -> str:
     """What ``check --dry-run`` prints: every probe it would send and its most possible cost."""
-    from gpt56probe.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd
+    from gpt56probe.core.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd
 
     probes = dry_run_probes(orgs, models, surface, stream, base_url)
     total = sum(p.max_cost_usd for p in probes if p.max_cost_usd is not None)
     unpriced = sorted({p.model for p in probes if p.max_cost_usd is None})
     if fmt == "json":
-        from gpt56probe.render import render_json
+        from gpt56probe.views.render import render_json
 
         return render_json({
             "dry_run": True,

@@ -1,7 +1,7 @@
 """``report``: the status page (or Markdown report) from history and check results.
 
-Reads history through gpt56probe.state and the result files as JSON, asks
-gpt56probe.report to build and render, and writes the file atomically.
+Reads history through gpt56probe.store.state and the result files as JSON, asks
+gpt56probe.views.report to build and render, and writes the file atomically.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ RESULT_FILE_LIMIT = 64 * 1024 * 1024
 
 
 def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    from gpt56probe import state
+    from gpt56probe.store import state
 
     if value is None:
         return None
@@ -33,7 +33,7 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 def _read_results(path: Path) -> Any:
     """One result file as a ResultFile; a one-line error names the file and the problem."""
-    from gpt56probe.report import result_file_from_doc
+    from gpt56probe.views.report import result_file_from_doc
 
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
@@ -80,8 +80,10 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
       gpt56probe check --org org-abc --format json > now.json; gpt56probe report --html status.html now.json
       gpt56probe report --format markdown --since 24h > report.md
     """
-    from gpt56probe import __version__, report as report_core, state
-    from gpt56probe.report_html import render_html
+    from gpt56probe import __version__
+    from gpt56probe.views import report as report_core
+    from gpt56probe.store import state
+    from gpt56probe.views.report_html import render_html
 
     if html_file is not None and output is not None:
         raise OneLineUsageError("give --html FILE or -o FILE, not both")

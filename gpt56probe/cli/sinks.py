@@ -18,7 +18,7 @@ import click
 from gpt56probe.cli.common import EXIT_UNKNOWN, STARTED_META, error_line, warn
 
 if TYPE_CHECKING:
-    from gpt56probe.observation import Severity
+    from gpt56probe.core.observation import Severity
 
 SINKS_META = "gpt56probe.sinks"
 DELIVERY_META = "gpt56probe.delivery"
@@ -84,7 +84,7 @@ class RunClock:
     def probe_window(self, deadline_s: float, reserve_s: float) -> float:
         """Seconds the probes may take from now (their report grace included): until the deadline,
         or earlier when the phases after them need more than the slack leaves."""
-        from gpt56probe.runner import REPORT_GRACE_S
+        from gpt56probe.net.runner import REPORT_GRACE_S
 
         end = min(self.started + deadline_s, self.hard_end(deadline_s) - reserve_s - REPORT_GRACE_S)
         return end - time.monotonic()
@@ -119,7 +119,7 @@ class Delivery:
 
     def finish(self, sinks: Sinks, clock: RunClock) -> int:
         """Reach the sinks not reached yet with the reported status; its exit code."""
-        from gpt56probe.observation import Severity
+        from gpt56probe.core.observation import Severity
 
         assert self.status is not None
         if sinks.prom_file is not None and not self.prom_done:
@@ -190,8 +190,8 @@ def vantage_name(given: Any) -> str:
     to the host's name, so even a run that fails on its input is reported under a label."""
     import os
 
-    from gpt56probe import netenv
-    from gpt56probe.vantage import VantageError, check_name
+    from gpt56probe.net import netenv
+    from gpt56probe.core.vantage import VantageError, check_name
 
     for candidate in (given, os.environ.get("GPT56PROBE_VANTAGE")):
         if isinstance(candidate, str):
@@ -212,9 +212,9 @@ def ping(url: str, ok: bool, body: str, timeout_s: float = PING_TIMEOUT_S) -> No
     """
     from urllib.parse import urlsplit
 
-    from gpt56probe.gate import GATE
-    from gpt56probe.redact import public_url
-    from gpt56probe.runner import call_bounded
+    from gpt56probe.core.gate import GATE
+    from gpt56probe.core.redact import public_url
+    from gpt56probe.net.runner import call_bounded
 
     target = url if ok else url.rstrip("/") + "/fail"
     try:
@@ -252,10 +252,10 @@ def render_run_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, s
                        expected: Any = None) -> str:
     """The metrics of a run, streaks and gaps carried over from the file it replaces, label values as the
     output gate will write them (so no two series collide once scrubbed)."""
-    from gpt56probe import metrics
-    from gpt56probe.files import read_regular
-    from gpt56probe.gate import GATE
-    from gpt56probe.models import TIERS
+    from gpt56probe.views import metrics
+    from gpt56probe.store.files import read_regular
+    from gpt56probe.core.gate import GATE
+    from gpt56probe.core.models import TIERS
 
     try:  # never blocks (a FIFO), never reads a giant: a file that is not ours only loses its memory
         previous = read_regular(path, PREVIOUS_PROM_LIMIT).decode("utf-8", "replace")
@@ -275,8 +275,8 @@ def write_prom(path: Path, text: str) -> None:
     """Replace the metrics file atomically; a failure only warns. The file is written and fsynced
     where a signal may still end the run (its temporary file is then removed); only the rename
     holds a signal back."""
-    from gpt56probe import interrupts
-    from gpt56probe.files import remove_stale_temps, stage_output
+    from gpt56probe.net import interrupts
+    from gpt56probe.store.files import remove_stale_temps, stage_output
 
     try:
         remove_stale_temps(path, PROM_DEBRIS_AGE_S)
@@ -292,8 +292,8 @@ def write_prom(path: Path, text: str) -> None:
 
 def unknown_output(cause: str, sinks: Sinks, checked_at: str) -> str:
     """What stdout gets when a run cannot judge: the status line, or the JSON document with --format json."""
-    from gpt56probe import render
-    from gpt56probe.observation import Severity
+    from gpt56probe.views import render
+    from gpt56probe.core.observation import Severity
 
     if sinks.fmt == "json":
         doc = render.check_doc([], Severity.UNKNOWN, checked_at, expected=(), extra_summary={"error": cause})
@@ -309,7 +309,7 @@ def report_unknown(cause: str, sinks: Sinks, clock: RunClock | None = None) -> i
     history, state or the --on-change hook. Returns the exit status, 3."""
     from datetime import datetime
 
-    from gpt56probe import render
+    from gpt56probe.views import render
 
     clock = clock or RunClock.now()
     cause = render.one_line(cause)

@@ -1,8 +1,8 @@
 """The terminal around the summary: its width, whether to colour, and the progress line on stderr.
 
-gpt56probe.summary draws; this module only asks the terminal what it can show.
+gpt56probe.views.summary draws; this module only asks the terminal what it can show.
 Everything goes out through click.echo, so through the output gate, which turns
-gpt56probe.style's colour and line-erase marks into terminal codes (and nothing else).
+gpt56probe.core.style's colour and line-erase marks into terminal codes (and nothing else).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import click
 
-from gpt56probe.style import ERASE_LINE  # the mark the gate turns into "column 0, clear the line" on a terminal
+from gpt56probe.core.style import ERASE_LINE  # the mark the gate turns into "column 0, clear the line" on a terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,9 +70,10 @@ def set_display(labels: Mapping[str, str] | None = None, no_color: bool = False)
 
 
 def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
-    """The summary of a check's outcome, drawn for this terminal (gpt56probe.summary does the drawing)."""
-    from gpt56probe import netenv, render, summary
-    from gpt56probe.cost import probe_cost
+    """The summary of a check's outcome, drawn for this terminal (gpt56probe.views.summary does the drawing)."""
+    from gpt56probe.net import netenv
+    from gpt56probe.views import render, summary
+    from gpt56probe.core.cost import probe_cost
 
     ctx = click.get_current_context(silent=True)
     labels, no_color = ctx.meta.get(DISPLAY_META, ({}, False)) if ctx is not None else ({}, False)
@@ -174,7 +175,7 @@ class Progress(LiveLine):
         self.changed()
 
     def text(self, elapsed_s: float, width: int) -> str:
-        from gpt56probe.summary import progress_line
+        from gpt56probe.views.summary import progress_line
 
         return progress_line(self._done, self._total, elapsed_s, width) if self._total else ""
 
@@ -188,7 +189,7 @@ class Countdown(LiveLine):
         self._label = label
 
     def text(self, elapsed_s: float, width: int) -> str:
-        from gpt56probe.textwidth import fit
-        from gpt56probe.waiting import format_span
+        from gpt56probe.views.textwidth import fit
+        from gpt56probe.core.waiting import format_span
 
         return fit(f"waiting: next check in {format_span(self._wait_s - elapsed_s)} ({self._label})", max(20, width) - 1)

@@ -22,7 +22,7 @@ EXIT_GAVE_UP = 2
 
 def _duration(minimum: float) -> Callable[[click.Context, click.Parameter, str | None], float | None]:
     def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-        from gpt56probe.waiting import parse_duration
+        from gpt56probe.core.waiting import parse_duration
 
         if value is None:
             return None
@@ -60,8 +60,9 @@ def _stamp() -> str:
 
 def wait_until_ok(request: Any, every_s: float, give_up_after_s: float, quiet: bool, verbose: bool) -> int:
     """The --until-ok loop; returns the exit status."""
-    from gpt56probe import render, waiting
-    from gpt56probe.checkrun import perform_check
+    from gpt56probe.views import render
+    from gpt56probe.core import waiting
+    from gpt56probe.net.checkrun import perform_check
     from gpt56probe.cli.terminal import Countdown, Progress
 
     def say(line: str) -> None:

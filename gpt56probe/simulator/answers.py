@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
-from gpt56probe.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
+from gpt56probe.core.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
 from gpt56probe.simulator import bodies
 from gpt56probe.simulator.builtin import MISMATCHED_ORG, MODEL_NOT_FOUND
 from gpt56probe.simulator.scenarios import DEFAULT_ORG, Rule, Scenario, ScenarioSet, Settings, catalogue

@@ -1,6 +1,6 @@
 """Playing a recording back: the reply a recorded scenario gives one request.
 
-A recording (``check --record``, gpt56probe/record.py) holds, per org, every answer the
+A recording (``check --record``, gpt56probe/store/record.py) holds, per org, every answer the
 real API gave: per (endpoint, model, stream) an ordered list, and the answers to the
 probe's own rejected parameters keyed by the request shape they answered. Nothing here
 decides anything the recording does not say: the status, the headers and the body go

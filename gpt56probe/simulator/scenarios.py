@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from gpt56probe.models import DEFAULT_TABLE
+from gpt56probe.core.models import DEFAULT_TABLE
 
 ENDPOINTS: tuple[str, ...] = ("chat", "responses", "models.list", "models.retrieve")
 """What a rule can match on: the two sampling surfaces and the two metadata endpoints."""

@@ -1,0 +1,267 @@
+"""The one gate between what gpt56probe says and every place it says it.
+
+Every sink passes text through ``GATE.scrub`` (``scrub_terminal`` for a terminal):
+
+1. the run's known secrets, removed by exact value, whatever their shape: each API
+   key the run resolved or sent, values read from the keyring, the userinfo of the
+   base, proxy and ping URLs (and the Basic-auth form requests would send for it);
+2. the shape patterns of ``redact.redact`` for text nobody told us about (a pasted
+   error, a key another tool printed), with the values the run knows are public
+   (paths it writes, ids it was given) protected from over-eager shapes;
+3. control characters, shown as visible stand-ins. Colour exists only as the style
+   marks of gpt56probe.core.style, turned into SGR codes after this step on a colour
+   terminal and dropped everywhere else: no escape sequence in any input can survive.
+
+The sinks: stdout and stderr (``install`` wraps ``sys.stdout``/``sys.stderr`` for the
+whole CLI run, so click's own messages, ``-v`` traces, warnings and any new ``echo``
+pass the gate without asking), and every file the tool writes, which goes through
+``files.write_output`` (it calls ``GATE.scrub``), plus the ``--on-change`` payload
+and the ping body. tests/test_gate.py fails when a module writes anywhere else.
+
+The registry is process state on purpose: a secret learned anywhere (credentials,
+a URL option, the environment) protects every later output of the process.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+# redact, json, base64 and urllib are imported where first needed: the gate is installed
+# before `gpt56probe --version` prints, and start-up time is a product feature.
+MASK = "***"
+ERASE_MARK = "\ue030"
+"""gpt56probe.core.style.ERASE_LINE (not imported here: start-up time)."""
+
+MIN_SECRET_CHARS = 8
+"""Shorter values cannot be removed by value without eating ordinary text (a proxy password
+"2026" would take every year with it); the shape rules still catch them in URLs and headers."""
+FRAGMENT_CHARS = 12
+"""Any run of this many consecutive characters of a long secret is masked too: a server or a
+column width that cuts a key cannot leave most of it readable."""
+FRAGMENT_MIN_SECRET = 16
+
+SECRET_ENV_VARS = ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY")
+URL_ENV_VARS = ("OPENAI_BASE_URL", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+_SLOT_OPEN, _SLOT_CLOSE = "\ue000", "\ue001"
+_SLOT = re.compile(_SLOT_OPEN + r"(\d+)" + _SLOT_CLOSE)
+
+
+class Gate:
+    """The run's secrets and public values, and the scrub every sink applies. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, str] = {}
+        self._public: set[str] = set()
+        self._emails: set[str] = set()
+        self._fragments: tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]] | None = None
+        self.colour_allowed = True
+        """False once the environment says NO_COLOR (``learn_environment``)."""
+
+    # ------------------------------------------------------------------ learning
+
+    def add_secret(self, value: str | None, mask: str | None = None) -> None:
+        """Remember ``value`` (and the forms JSON and URLs give it) as a secret shown as ``mask``.
+
+        The default mask of a key is its fingerprint (``sk-…abcd``), so a user can still
+        tell which key a message is about.
+        """
+        if not isinstance(value, str):
+            return
+        value = value.strip()
+        if len(value) < MIN_SECRET_CHARS:
+            return
+        import json
+        from urllib.parse import quote
+
+        from gpt56probe.core.redact import fingerprint
+
+        shown = mask if mask is not None else fingerprint(value)
+        forms = {value, json.dumps(value)[1:-1], json.dumps(json.dumps(value))[3:-3], quote(value, safe=""), repr(value)[1:-1]}
+        with self._lock:
+            for form in forms:
+                if len(form) >= MIN_SECRET_CHARS and form not in self._secrets:
+                    self._secrets[form] = shown
+                    self._fragments = None
+
+    def add_url(self, url: str | None) -> None:
+        """Remember the userinfo of ``url`` (``user:pass@``) as secrets: the password, a token used
+        as the user name, and the Basic-auth header values requests would build from them.
+
+        A URL too broken to parse still gives up its userinfo: everything between ``://`` and the
+        last ``@`` before the path is taken as ``user:password``.
+        """
+        if not isinstance(url, str) or "@" not in url:
+            return
+        import base64
+        from urllib.parse import unquote, urlsplit
+
+        try:
+            parts = urlsplit(url.strip())
+            user, password = parts.username, parts.password
+        except ValueError:
+            rest = url.strip().partition("://")[2] or url.strip()
+            userinfo = rest.split("/", 1)[0].rpartition("@")[0]
+            user, _, password = userinfo.partition(":")
+        for value in {password, unquote(password or "")}:
+            self.add_secret(value, MASK)
+        if password:
+            for encoding in ("latin-1", "utf-8"):  # requests builds Basic auth from latin-1 when it can
+                try:
+                    pair = f"{unquote(user or '')}:{unquote(password)}".encode(encoding)
+                except UnicodeEncodeError:
+                    continue
+                self.add_secret(base64.b64encode(pair).decode("ascii"), MASK)
+        elif user:
+            self.add_secret(user, MASK)  # https://TOKEN@host: the user name is the credential
+            self.add_secret(unquote(user), MASK)
+
+    def add_public(self, value: str | None) -> None:
+        """A value the run chose to show (a path it wrote, an id it was given): never masked by shape."""
+        if isinstance(value, str) and len(value) >= 8:
+            with self._lock:
+                self._public.add(value)
+
+    def keep_email(self, email: str | None) -> None:
+        """An e-mail address the user gave on purpose (the approved account): kept readable."""
+        if isinstance(email, str) and email.strip():
+            with self._lock:
+                self._emails.add(email.strip())
+
+    def learn_environment(self, env: Any) -> None:
+        """Secrets the process holds before any option is read: key and URL variables."""
+        for name in SECRET_ENV_VARS:
+            self.add_secret(env.get(name))
+        for name in URL_ENV_VARS:
+            self.add_url(env.get(name))
+        self.colour_allowed = "NO_COLOR" not in env
+
+    def knows(self, text: str) -> str | None:
+        """The longest suffix of ``text`` that could be the start of a known secret (for stream buffering)."""
+        with self._lock:
+            forms = tuple(self._secrets)
+        longest = ""
+        for form in forms:
+            for size in range(min(len(form) - 1, len(text)), len(longest), -1):
+                if form.startswith(text[-size:]):
+                    longest = text[-size:]
+                    break
+        return longest or None
+
+    def forget(self) -> None:
+        """Drop everything learned (tests; a long-lived library host between runs)."""
+        with self._lock:
+            self._secrets.clear()
+            self._public.clear()
+            self._emails.clear()
+            self._fragments = None
+
+    # ------------------------------------------------------------------ scrubbing
+
+    def scrub_known(self, text: str) -> str:
+        """Only the run's own secrets removed (exact values and long fragments), and our mark
+        characters made inert; nothing else changed.
+
+        For text as it arrives, before anything caps, wraps or parses it: a server that echoes
+        the key gives the rest of the program nothing to leak, and a body keeps its structure."""
+        if not isinstance(text, str) or not text:
+            return text
+        from gpt56probe.core.redact import inert_marks, scrub_values
+
+        with self._lock:
+            secrets = dict(self._secrets)
+        text = inert_marks(text)  # an answer can never pose as one of our colour or erase marks
+        return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
+
+    def scrub_recorded(self, text: str) -> str:
+        """Text this tool wrote through ``scrub`` before and read back from its own file (the kept lines of
+        history.jsonl), safe to write again: what may have become secret since (the run's own secrets, by
+        value and by fragment) removed, control characters neutralized, no colour. The shape rules were
+        applied when it was written and are idempotent, so they are not run again: rewriting a full
+        history costs milliseconds instead of a second of every run's --deadline."""
+        from gpt56probe.core import style
+        from gpt56probe.core.redact import neutralize_controls
+
+        return style.plain(neutralize_controls(self.scrub_known(text)))
+
+    def scrub(self, text: str) -> str:
+        """``text`` safe for any file or pipe: known secrets by value, shapes, control characters; no colour."""
+        from gpt56probe.core import style
+
+        return style.plain(self._scrub(text))
+
+    def scrub_terminal(self, text: str, colour: bool = False) -> str:
+        """As ``scrub``; on a terminal (``colour``) gpt56probe's own style marks become SGR codes
+        (unless ``NO_COLOR``) and its line erase ``\\r ESC[2K`` (always: it is no colour)."""
+        from gpt56probe.core import style
+
+        clean = self._scrub(text)
+        return style.to_ansi(clean, colour=self.colour_allowed) if colour else style.plain(clean)
+
+    def _fragment_index(self) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]]:
+        with self._lock:
+            if self._fragments is None:
+                index: dict[str, tuple[str, int]] = {}
+                for secret in self._secrets:
+                    if len(secret) >= FRAGMENT_MIN_SECRET:
+                        for offset in range(len(secret) - FRAGMENT_CHARS + 1):
+                            index.setdefault(secret[offset:offset + FRAGMENT_CHARS], (secret, offset))
+                pattern = re.compile("|".join(re.escape(g) for g in sorted(index, reverse=True))) if index else None
+                self._fragments = (pattern, index)
+            return self._fragments
+
+    def _mask_fragments(self, text: str) -> str:
+        """Mask every run of FRAGMENT_CHARS or more characters of a long secret, grown to its full extent."""
+        pattern, index = self._fragment_index()
+        if pattern is None:
+            return text
+        out: list[str] = []
+        pos = 0
+        for match in pattern.finditer(text):
+            if match.start() < pos:
+                continue
+            secret, offset = index[match.group(0)]
+            start, end = match.start(), match.end()
+            ahead = offset + FRAGMENT_CHARS
+            while end < len(text) and ahead < len(secret) and text[end] == secret[ahead]:
+                end, ahead = end + 1, ahead + 1
+            behind = offset
+            while start > pos and behind > 0 and text[start - 1] == secret[behind - 1]:
+                start, behind = start - 1, behind - 1
+            out += [text[pos:start], MASK]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _scrub(self, text: str) -> str:
+        if not isinstance(text, str):
+            text = str(text)
+        if not text:
+            return text
+        from gpt56probe.core.redact import redact, scrub_values
+
+        with self._lock:
+            secrets = dict(self._secrets)
+            public = sorted(self._public, key=len, reverse=True)
+            emails = tuple(self._emails)
+        # A slot marker in the input would be restored as something else: make it inert first.
+        text = text.replace(_SLOT_OPEN, "\ufffd").replace(_SLOT_CLOSE, "\ufffd")
+        text = self._mask_fragments(scrub_values(text, secrets))
+        stash: list[str] = []
+
+        def park(value: str) -> str:
+            stash.append(value)
+            return f"{_SLOT_OPEN}{len(stash) - 1}{_SLOT_CLOSE}"
+
+        for value in public:
+            if value in text:
+                text = text.replace(value, park(value))
+        text = redact(text, keep_emails=emails, keep_marks=True)
+        return _SLOT.sub(lambda m: stash[int(m.group(1))], text) if stash else text
+
+
+GATE = Gate()
+"""The process's one gate."""

@@ -1,0 +1,534 @@
+"""What ``check`` remembers between runs: a bounded JSON-lines history and the last verdicts.
+
+Layout of a state directory (the CLI picks it; this module only takes a Path)::
+
+    <state dir>/lock            fcntl.flock target; held while state and history change
+    <state dir>/state.json      last verdict per (org, model, surface, stream), each one's access streak
+                                (--fail-after), changes not yet given to the --on-change hook
+    <state dir>/history.jsonl   one JSON object per result per run, the last HISTORY_LIMIT lines
+
+Reading never crashes a run: bad history lines (bad bytes, not JSON) are skipped
+and counted, and a corrupt state.json is moved aside (``state.json.corrupt-<time>``)
+and rebuilt from history.
+
+Every write goes to a temporary file in the same directory and is moved into place
+with ``os.replace``, so a reader never sees half a file, and overlapping runs take
+the lock, so no update is lost. Recording is staged (``prepare_record``: every read and
+write that can be slow) and then committed (two renames), so a caller can hold signals
+for the renames alone. Computing transitions is pure (``compute_transitions``,
+``transitions_from_history``); only the functions that name a directory do I/O.
+No click here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from gpt56probe.store.files import LockTimeout, flocked, write_output
+from gpt56probe.core.observation import Diagnosis
+
+HISTORY_FILE = "history.jsonl"
+STATE_FILE = "state.json"
+LOCK_FILE = "lock"
+HISTORY_LIMIT = 5000
+LOCK_TIMEOUT_S = 30.0
+STATE_VERSION = 2
+
+HISTORY_FIELDS = ("run_id", "checked_at", "org", "model", "tier", "surface", "stream", "verdict", "http_status",
+                  "request_id", "error_message", "latency_ms", "remediation", "timestamp", "status", "vantage")
+
+
+# --------------------------------------------------------------------------- file primitives
+
+StateLockTimeout = LockTimeout
+"""Another run held the state lock for longer than the timeout."""
+
+
+@contextmanager
+def locked(state_dir: Path, timeout_s: float = LOCK_TIMEOUT_S, poll_s: float = 0.05) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``<state dir>/lock``; StateLockTimeout after ``timeout_s``."""
+    with flocked(state_dir / LOCK_FILE, timeout_s, poll_s):
+        yield
+
+
+# --------------------------------------------------------------------------- rows and verdicts (pure)
+
+
+def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, status: str | None = None,
+                 vantage: str | None = None) -> list[dict[str, Any]]:
+    """One history row per result. ``error_message`` is already redacted by classify.
+
+    ``status`` is the run's own (OK .. UNKNOWN, before --fail-after), so the
+    failing-run count can be rebuilt from history alone; ``vantage`` where the run was made from
+    (``gpt56probe merge`` and the status page tell vantages apart by it)."""
+    rows = []
+    for d in diagnoses:
+        rows.append({
+            "run_id": run_id,
+            "checked_at": checked_at,
+            "org": d.target.org,
+            "model": d.target.model,
+            "tier": d.target.tier,
+            "surface": d.target.surface,
+            "stream": d.target.stream,
+            "verdict": d.verdict.value,
+            "http_status": d.http_status,
+            "request_id": d.request_id,
+            "error_message": d.error_message,
+            "latency_ms": None if d.latency_ms is None else round(d.latency_ms, 1),
+            "remediation": d.remediation,
+            "timestamp": d.timestamp,
+            "status": status,
+            "vantage": vantage,
+        })
+    return rows
+
+
+def verdict_key(row: Mapping[str, Any]) -> str:
+    """What a verdict is remembered by: org, model, surface and stream."""
+    return "|".join((str(row.get("org") or ""), str(row.get("model") or ""), str(row.get("surface") or "chat"),
+                     "stream" if row.get("stream") else "plain"))
+
+
+def current_verdicts(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {verdict_key(r): {k: r.get(k) for k in ("org", "model", "tier", "surface", "stream", "verdict", "checked_at")} for r in rows}
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A verdict that changed between two runs."""
+
+    org: str | None
+    model: str
+    tier: str
+    surface: str
+    stream: bool
+    previous: str
+    current: str
+    checked_at: str
+    run_id: str = ""
+
+    def describe(self) -> str:
+        """``org-a gpt-5.6-sol: not_provisioned -> ok`` (surface shown when not plain chat)."""
+        where = ""
+        if self.surface != "chat" or self.stream:
+            where = f" {self.surface}{' stream' if self.stream else ''}"
+        return f"{self.org or 'default'} {self.model}{where}: {self.previous} -> {self.current}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compute_transitions(previous: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]],
+                        run_id: str = "") -> list[Transition]:
+    """Changes from ``previous`` to ``current`` verdicts (both keyed by verdict_key).
+
+    A target seen for the first time sets its baseline and is no change; one not
+    probed this run is left alone.
+    """
+    changes = []
+    for key, now in current.items():
+        before = previous.get(key)
+        if not isinstance(before, Mapping) or before.get("verdict") == now.get("verdict"):
+            continue  # a value of another shape (a hand-edited state.json) is no baseline
+        org = now.get("org")
+        changes.append(Transition(
+            org=org if org is None or isinstance(org, str) else str(org), model=str(now.get("model")), tier=str(now.get("tier") or ""),
+            surface=str(now.get("surface") or "chat"), stream=bool(now.get("stream")),
+            previous=str(before.get("verdict")), current=str(now.get("verdict")),
+            checked_at=str(now.get("checked_at") or ""), run_id=run_id,
+        ))
+    return changes
+
+
+def transitions_from_history(rows: Iterable[Mapping[str, Any]]) -> list[Transition]:
+    """Replay history rows in file order and list every verdict change."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    changes: list[Transition] = []
+    for row in rows:
+        key = verdict_key(row)
+        before = seen.get(key)
+        if before is not None and before.get("verdict") != row.get("verdict"):
+            changes += compute_transitions({key: before}, current_verdicts([row]), str(row.get("run_id") or ""))
+        seen[key] = row
+    return changes
+
+
+# --------------------------------------------------------------------------- time filters (pure)
+
+_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """``24h``, ``7d``, ``30m``, ``2w`` (ago), or an ISO 8601 date/time (naive = local time). ValueError otherwise."""
+    now = now or datetime.now().astimezone()
+    found = _RELATIVE.match(text)
+    if found:
+        try:
+            return now - timedelta(**{_UNITS[found.group(2).lower()]: float(found.group(1))})
+        except (OverflowError, ValueError):
+            raise ValueError(f"{text.strip()!r} reaches before the year 1; give a shorter span") from None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is neither an ISO date/time (2026-11-01, 2026-11-01T08:00) nor a span like 24h, 7d") from None
+    try:
+        return when if when.tzinfo else when.astimezone()
+    except (OverflowError, ValueError, OSError):
+        raise ValueError(f"{text.strip()!r} is out of the range this system can convert to local time") from None
+
+
+def parse_time(text: str | None) -> datetime | None:
+    if not text or not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+        return when if when.tzinfo else when.astimezone()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def filter_transitions(changes: Sequence[Transition], org: str | None = None, model: str | None = None,
+                       since: datetime | None = None) -> list[Transition]:
+    out = []
+    for t in changes:
+        if org is not None and (t.org or "") != org:
+            continue
+        if model is not None and t.model != model:
+            continue
+        if since is not None:
+            when = parse_time(t.checked_at)
+            if when is None or when < since:
+                continue
+        out.append(t)
+    return out
+
+
+# --------------------------------------------------------------------------- reading a state dir (tolerant)
+
+STATE_MAX_BYTES = 16 << 20
+"""A state.json this big is not ours (it holds one line per target): it is moved aside unread."""
+HISTORY_MAX_BYTES = 32 << 20
+"""At most the last 32 MiB of a history file are read; HISTORY_LIMIT lines of ours take about 2 MiB,
+and reading stops as soon as it holds them, whatever the file's size."""
+HISTORY_REWRITE_BYTES = 8 << 20
+"""What reading and rewriting a history of HISTORY_LIMIT rows of ours costs at most, in bytes (a row takes
+0.4-1.5 KiB); lines beyond those are never parsed, so a larger file costs little more (the run's reserve)."""
+BOM = b"\xef\xbb\xbf"
+UNDELIVERED_LIMIT = 500
+"""Changes kept for an --on-change hook that has not run yet; older ones are dropped (and said)."""
+
+
+@dataclass(frozen=True)
+class HistoryFile:
+    """What a history file held: its usable lines and rows (the last ``limit``), how many lines were
+    skipped, how many bytes before the window that was read were left unread, or why it was unreadable."""
+
+    lines: tuple[str, ...] = ()
+    rows: tuple[dict[str, Any], ...] = ()
+    skipped: int = 0
+    unreadable: str | None = None
+    unread_bytes: int = 0
+
+    def problems(self, path: Path) -> list[str]:
+        if self.unreadable:
+            return [f"cannot read {path} ({self.unreadable}); it is left as it is"]
+        found = []
+        if self.skipped:
+            found.append(f"{path}: skipped {self.skipped} unreadable line{'s' if self.skipped != 1 else ''} (bad bytes or not JSON)")
+        if self.unread_bytes:
+            window = f"{HISTORY_MAX_BYTES >> 20} MiB" if HISTORY_MAX_BYTES >= 1 << 20 else f"{HISTORY_MAX_BYTES >> 10} KiB"
+            found.append(f"{path}: only its last {window} were read (a line in them is too long to be ours); the "
+                         f"{self.unread_bytes} bytes before them are dropped when it is next written")
+        return found
+
+
+def read_history_file(path: Path, limit: int = HISTORY_LIMIT) -> HistoryFile:
+    """The last ``limit`` lines of ``path`` that are UTF-8 JSON holding an object, oldest first; never raises.
+
+    Reads backwards only as far as those lines need (at most HISTORY_MAX_BYTES), never blocks
+    on what the path is (a FIFO, a device: unreadable). A line with a bad byte, a line that is
+    not JSON, or JSON that is not an object is skipped and counted: one bad line never hides
+    the others. A byte-order mark before the first line is ignored.
+    """
+    from gpt56probe.store.files import read_tail
+
+    want = max(limit, 1)
+    try:
+        tail = read_tail(path, want, HISTORY_MAX_BYTES)
+    except FileNotFoundError:
+        return HistoryFile()
+    except OSError as exc:
+        return HistoryFile(unreadable=exc.strerror or type(exc).__name__)
+    raw_lines = tail.data.split(b"\n")
+    if not tail.whole:
+        raw_lines = raw_lines[1:]  # the cut-off end of a line that starts before what was read
+    elif raw_lines and raw_lines[0].startswith(BOM):
+        raw_lines[0] = raw_lines[0][len(BOM):]
+    lines: list[str] = []
+    rows: list[dict[str, Any]] = []
+    skipped = 0
+    for raw in reversed(raw_lines):
+        if len(rows) >= want:
+            break
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8").strip()
+            row = json.loads(line)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            skipped += 1
+            continue
+        if not isinstance(row, dict):
+            skipped += 1
+            continue
+        lines.append(line)
+        rows.append(row)
+    lines.reverse()
+    rows.reverse()
+    # Rows beyond `limit` are trimmed as promised; rows lost only because the window ran out are said.
+    lost = tail.skipped_bytes if not tail.whole and len(rows) < want else 0
+    return HistoryFile(tuple(lines), tuple(rows), skipped, unread_bytes=lost)
+
+
+def read_history(state_dir: Path, problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every usable row of history.jsonl (the last HISTORY_LIMIT), oldest first; what was skipped is added to ``problems``."""
+    path = state_dir / HISTORY_FILE
+    found = read_history_file(path)
+    if problems is not None:
+        problems.extend(found.problems(path))
+    return list(found.rows)
+
+
+def _read_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """(state, problem): (None, None) when absent, (None, why) when unreadable or corrupt. Never blocks."""
+    from gpt56probe.store.files import FileTooLarge, read_regular
+
+    try:
+        raw = read_regular(path, STATE_MAX_BYTES)
+    except FileNotFoundError:
+        return None, None
+    except FileTooLarge:
+        return None, f"corrupt (over {STATE_MAX_BYTES >> 20} MiB)"
+    except OSError as exc:
+        return None, f"unreadable ({exc.strerror or type(exc).__name__})"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None, "corrupt (not UTF-8 JSON)"
+    if not isinstance(data, dict):
+        return None, "corrupt (not a JSON object)"
+    return data, None
+
+
+def load_state(state_dir: Path) -> dict[str, Any]:
+    """state.json as a dict; an empty state when missing, unreadable or corrupt. Reads only."""
+    data, _ = _read_state(state_dir / STATE_FILE)
+    return data or {}
+
+
+def _transitions_from_saved(value: Any) -> list[Transition]:
+    """The undelivered changes saved in state.json; entries of another shape are dropped."""
+    import dataclasses
+
+    names = {f.name for f in dataclasses.fields(Transition)}
+    out = []
+    for item in value if isinstance(value, list) else ():
+        if not isinstance(item, dict) or set(item) != names:
+            continue
+        try:
+            out.append(Transition(**item))
+        except TypeError:
+            continue
+    return out
+
+
+# --------------------------------------------------------------------------- writing a state dir
+
+
+def _state_text(state: Mapping[str, Any]) -> str:
+    return json.dumps(state, indent=2, sort_keys=True) + "\n"
+
+
+def save_state(state_dir: Path, state: Mapping[str, Any]) -> None:
+    write_output(state_dir / STATE_FILE, _state_text(state))
+
+
+def _history_text(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> str:
+    kept, new = _history_parts(lines, rows, limit)
+    return kept + new
+
+
+def _history_parts(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> tuple[str, str]:
+    """The new history as (the kept lines read back from the file, the new rows), the last ``limit`` lines."""
+    new = [json.dumps(dict(r), sort_keys=False, separators=(",", ":")) for r in rows]
+    if limit > 0:
+        new = new[-limit:]
+        lines = list(lines)[max(0, len(lines) - (limit - len(new))):] if limit > len(new) else []
+    return "".join(line + "\n" for line in lines), "".join(line + "\n" for line in new)
+
+
+def append_history(state_dir: Path, rows: Sequence[Mapping[str, Any]], limit: int = HISTORY_LIMIT) -> None:
+    """Add rows and keep the last ``limit`` usable lines; the whole file is replaced atomically.
+
+    Call with the lock held (``record_run`` does). Unusable lines are dropped.
+    """
+    found = read_history_file(state_dir / HISTORY_FILE, limit)
+    if found.unreadable:
+        raise OSError(f"cannot read {state_dir / HISTORY_FILE} ({found.unreadable})")
+    write_output(state_dir / HISTORY_FILE, _history_text(found.lines, rows, limit))
+
+
+def _move_aside(path: Path, why: str, problems: list[str]) -> bool:
+    """Rename an unusable file to ``<name>.corrupt-<time>`` so it is kept, never overwritten."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while os.path.lexists(target):
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    try:
+        os.replace(path, target)
+    except OSError as exc:
+        problems.append(f"{path} is {why} and could not be moved aside ({exc.strerror or exc}); it is left as it is")
+        return False
+    problems.append(f"{path} was {why}: moved to {target.name}; verdicts and --fail-after streaks are rebuilt from history")
+    return True
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What recording one run learned: changes since the last run, each target's access streak
+    (``streaks``: runs in a row with an access verdict, for --fail-after), what went wrong, and the
+    changes an --on-change hook has not been given yet (``undelivered``: earlier runs' first)."""
+
+    transitions: tuple[Transition, ...]
+    streaks: Mapping[str, int]
+    first_run: bool
+    problems: tuple[str, ...] = ()
+    undelivered: tuple[Transition, ...] = ()
+
+
+@dataclass
+class PreparedRecord:
+    """A run's history and state, staged next to their files: ``commit`` puts both in place (two
+    renames: hold signals only for this), ``discard`` removes what was not committed."""
+
+    record: RunRecord
+    staged: list[Any]
+
+    def commit(self) -> RunRecord:
+        for staged in self.staged:
+            staged.commit()
+        return self.record
+
+    def discard(self) -> None:
+        for staged in self.staged:
+            staged.discard()
+
+
+def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+                   *, limit: int = HISTORY_LIMIT, hold_changes: bool = False) -> PreparedRecord:
+    """Compare with the last verdicts, stage the new history and state.json. Call with the lock held.
+
+    All the slow and blocking work (reading, writing and fsyncing the temporary files) is done
+    here, where a signal may still end the run (nothing is left behind: the temporary files are
+    removed); the caller commits. Never crashes on what it reads: bad history lines are skipped
+    (and dropped on rewrite), a corrupt or unreadable state.json is moved aside and its verdicts
+    and streaks are rebuilt from history. ``hold_changes`` (an --on-change hook is set): this
+    run's changes join the undelivered ones kept in state.json until ``clear_delivered``.
+    Raises OSError only when a file cannot be staged. Temporary files left by killed runs are
+    swept first: under the lock nobody else is writing them.
+    """
+    from gpt56probe.store.files import remove_stale_temps, stage_output
+    from gpt56probe.core.streaks import streaks_from_history, update_streaks, valid_streaks
+
+    problems: list[str] = []
+    history_path, state_path = state_dir / HISTORY_FILE, state_dir / STATE_FILE
+    remove_stale_temps(history_path)
+    remove_stale_temps(state_path)
+    history = read_history_file(history_path, limit)
+    problems += history.problems(history_path)
+    saved, problem = _read_state(state_path)
+    state_writable = True
+    if problem:
+        state_writable = _move_aside(state_path, problem, problems)
+    saved = saved or {}
+    previous = saved.get("verdicts")
+    if isinstance(previous, dict):
+        previous = {k: v for k, v in previous.items() if isinstance(v, dict)}
+    else:
+        previous = current_verdicts(history.rows)
+    streaks = valid_streaks(saved.get("streaks"))
+    if streaks is None:
+        streaks = streaks_from_history(history.rows)
+    first_run = not previous
+    current = current_verdicts(rows)
+    changes = compute_transitions(previous, current, run_id)
+    streaks = update_streaks(streaks, rows)
+    undelivered = _transitions_from_saved(saved.get("undelivered"))
+    if hold_changes:
+        undelivered += changes
+        if len(undelivered) > UNDELIVERED_LIMIT:
+            problems.append(f"{len(undelivered) - UNDELIVERED_LIMIT} older change(s) never given to --on-change are dropped")
+            undelivered = undelivered[-UNDELIVERED_LIMIT:]
+    staged: list[Any] = []
+    try:
+        if history.unreadable is None:
+            kept, new = _history_parts(history.lines, rows, limit)
+            staged.append(stage_output(history_path, new, recorded=kept))
+        if state_writable:
+            staged.append(stage_output(state_path, _state_text({
+                "version": STATE_VERSION,
+                "verdicts": {**previous, **current},
+                "streaks": streaks,
+                "last_run": {"run_id": run_id, "checked_at": checked_at, "failing": failing},
+                "undelivered": [t.to_dict() for t in undelivered],
+            })))
+    except BaseException:
+        for item in staged:
+            item.discard()
+        raise
+    record = RunRecord(tuple(changes), streaks, first_run, tuple(problems), tuple(undelivered) if hold_changes else ())
+    return PreparedRecord(record, staged)
+
+
+def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+                  *, limit: int = HISTORY_LIMIT, hold_changes: bool = False) -> RunRecord:
+    """``prepare_record`` and commit at once. Call with the lock held."""
+    prepared = prepare_record(state_dir, rows, run_id, checked_at, failing, limit=limit, hold_changes=hold_changes)
+    try:
+        return prepared.commit()
+    finally:
+        prepared.discard()
+
+
+def record_run(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+               *, limit: int = HISTORY_LIMIT, lock_timeout_s: float = LOCK_TIMEOUT_S, hold_changes: bool = False) -> RunRecord:
+    """Under the lock: ``record_locked``."""
+    with locked(state_dir, lock_timeout_s):
+        return record_locked(state_dir, rows, run_id, checked_at, failing, limit=limit, hold_changes=hold_changes)
+
+
+def prepare_clear_delivered(state_dir: Path, delivered: Sequence[Transition]) -> Any:
+    """state.json without ``delivered`` among its undelivered changes, staged (a StagedFile), or None
+    when there is nothing to clear or state.json is not ours to rewrite. Call with the lock held."""
+    from gpt56probe.store.files import stage_output
+
+    saved, problem = _read_state(state_dir / STATE_FILE)
+    if problem or not saved:
+        return None
+    gone = [t.to_dict() for t in delivered]
+    kept = [t.to_dict() for t in _transitions_from_saved(saved.get("undelivered"))]
+    left = [t for t in kept if t not in gone]
+    if len(left) == len(kept):
+        return None
+    return stage_output(state_dir / STATE_FILE, _state_text({**saved, "undelivered": left}))
