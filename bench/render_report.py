@@ -23,7 +23,7 @@ from report_history import synthetic_history
 from gpt56probe import __version__
 from gpt56probe.views.report import build_report, render_markdown
 from gpt56probe.views.report_html import render_html
-from gpt56probe.store.state import parse_time
+from gpt56probe.core.history import parse_time
 
 LINES = 5000
 TIME_LIMIT_S = 1.0

@@ -11,6 +11,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from gpt56probe.core.history import history_rows
 from gpt56probe.core.models import DEFAULT_TABLE
 
 START = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
@@ -38,7 +39,7 @@ def _verdict(org: str, tier: str, run: int, runs: int, rng: random.Random) -> st
 
 
 def synthetic_history(lines: int = 5000, seed: int = 56) -> list[dict[str, Any]]:
-    """``lines`` history rows (as state.history_rows writes them), oldest first."""
+    """``lines`` history rows (as history_rows writes them), oldest first."""
     rng = random.Random(seed)
     per_run = len(ORGS) * len(DEFAULT_TABLE.models)
     runs = -(-lines // per_run)

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gpt56probe.views import render  # noqa: E402
+from gpt56probe.core import history
 from gpt56probe.store import state
 from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check  # noqa: E402
 from gpt56probe.simulator.demo import DEMO_ORGS, demo_key  # noqa: E402
@@ -58,7 +59,7 @@ def one_run(base_url: str, state_dir: Path) -> dict:
                            timeout_s=10.0, deadline_s=60.0, concurrency=32, trust_env=False)
     outcome = perform_check(request)
     run_id = uuid.uuid4().hex[:16]
-    state.record_run(state_dir, state.history_rows(outcome.diagnoses, run_id, outcome.checked_at), run_id,
+    state.record_run(state_dir, history.history_rows(outcome.diagnoses, run_id, outcome.checked_at), run_id,
                      outcome.checked_at, outcome.severity is not Severity.OK)
     return render.check_doc(outcome.diagnoses, outcome.severity, outcome.checked_at)
 

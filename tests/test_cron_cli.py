@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
+from gpt56probe.core.history import HISTORY_FIELDS, verdict_key
 from gpt56probe.store import state
 from gpt56probe.cli import main
 
@@ -113,13 +114,13 @@ def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims
     lines = (sd / state.HISTORY_FILE).read_text().splitlines()
     assert len(lines) == len(history) and len(history) % 4 == 0 and len(history) >= 12
     assert len({row["run_id"] for row in history}) == 4
-    assert all(tuple(row) == state.HISTORY_FIELDS for row in history)
+    assert all(tuple(row) == HISTORY_FIELDS for row in history)
     sol = [row["verdict"] for row in history if row["model"] == "gpt-5.6-sol"]
     assert sol == ["not_provisioned", "provisioning_pending", "ok", "rate_limited"]
     assert all(KEY not in line for line in lines)
 
     saved = json.loads((sd / state.STATE_FILE).read_text())
-    sol_key = state.verdict_key({"org": ORG, "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
+    sol_key = verdict_key({"org": ORG, "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
     assert saved["streaks"][sol_key] == 0  # rate_limited (after ok) is no access verdict
 
     text = prom.read_text()

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
+from gpt56probe.core.history import filter_transitions, parse_since, transitions_from_history, verdict_key
 from gpt56probe.store import config, state
 from gpt56probe.core.streaks import streaks_from_history
 from gpt56probe.cli import main
@@ -602,9 +603,9 @@ def test_history_and_state_of_any_json_shape_never_crash_a_run(tmp_path_factory,
     rows = [{"run_id": "n", "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-a", "model": "gpt-5.6-sol", "tier": "sol",
              "surface": "chat", "stream": False, "verdict": "ok", "status": "OK"}]
     record = state.record_run(sd, rows, "n", "t", failing=False)
-    assert record.streaks[state.verdict_key(rows[0])] == 0
-    changes = state.transitions_from_history(state.read_history(sd))
-    state.filter_transitions(changes, "org-a", "gpt-5.6-sol", state.parse_since("1h"))
+    assert record.streaks[verdict_key(rows[0])] == 0
+    changes = transitions_from_history(state.read_history(sd))
+    filter_transitions(changes, "org-a", "gpt-5.6-sol", parse_since("1h"))
     for change in changes:
         change.describe()
         json.dumps(change.to_dict())

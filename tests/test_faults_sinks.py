@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
+from gpt56probe.core.history import Transition
 from gpt56probe.store import state
 from gpt56probe.cli import main
 from gpt56probe.core.gate import Gate
@@ -240,7 +241,7 @@ def test_a_crash_after_the_status_finishes_the_other_sinks_with_it_and_never_rep
     def broken(self: Any) -> str:
         raise RuntimeError("describe broke")
 
-    monkeypatch.setattr(state.Transition, "describe", broken)  # between the status line and the metrics
+    monkeypatch.setattr(Transition, "describe", broken)  # between the status line and the metrics
     result = run("check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "luna", "--state-dir", str(sd),
                  "--prom-file", str(prom), "--ping-url", url, "--format", "json")
     assert result.exit_code == 2, result.output

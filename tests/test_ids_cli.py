@@ -294,7 +294,8 @@ def test_the_dated_org_lists_dated_ids_only_and_answers_them(sim: Any) -> None:
     ('name = "o"\norg = "org-x"\nextra_models = 5', "must be a string or a non-empty list"),
 ])
 def test_a_scenario_file_with_bad_extra_models_is_refused_naming_the_problem(tmp_path: Path, scenario: str, problem: str) -> None:
-    from gpt56probe.simulator.scenarios import ScenarioFileError, load_scenario_file
+    from gpt56probe.simulator.scenarios import ScenarioFileError
+    from gpt56probe.simulator.scenario_file import load_scenario_file
 
     path = tmp_path / "bad.toml"
     path.write_text(f"[[scenario]]\n{scenario}\n")

@@ -19,6 +19,7 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
+from gpt56probe.core.history import transitions_from_history
 from gpt56probe.views import render
 from gpt56probe.store import state
 from gpt56probe.cli import main
@@ -161,7 +162,9 @@ def test_a_crash_in_another_command_is_one_line_and_exit_70(monkeypatch, tmp_pat
     def broken(rows: Any) -> Any:
         raise ValueError("history replay broke")
 
-    monkeypatch.setattr(state, "transitions_from_history", broken)
+    import gpt56probe.cli.history as history_command
+
+    monkeypatch.setattr(history_command, "transitions_from_history", broken)
     result = run("history", "--state-dir", str(tmp_path))
     assert result.exit_code == 70
     assert result.stderr == "Error: internal error: ValueError: history replay broke (run again with --debug for the traceback)\n"
@@ -266,7 +269,7 @@ def test_quiet_is_silent_on_an_ok_run_even_when_a_verdict_changed(sim, tmp_path)
     assert (ok.exit_code, ok.stdout, ok.stderr) == (0, "", "")
     changes = json.loads(out.read_text())["changes"]  # the change went to the hook
     assert [(c["previous"], c["current"]) for c in changes] == [("invalid_key", "ok")]
-    assert state.transitions_from_history(state.read_history(sd))  # and to history
+    assert transitions_from_history(state.read_history(sd))  # and to history
 
 
 # --------------------------------------------------------------------------- item 8

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gpt56probe.core.history import HISTORY_FIELDS, Transition, compute_transitions, current_verdicts, filter_transitions, history_rows, parse_since, transitions_from_history, verdict_key
 from gpt56probe.store import state
 from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
 
@@ -21,66 +22,66 @@ def diag(org: str | None, model: str, verdict: Verdict, tier: str = "sol", surfa
 
 
 def rows(verdict: Verdict, run_id: str = "r", checked_at: str = "2026-11-23T10:00:00+00:00", org: str = "org-a") -> list[dict]:
-    return state.history_rows([diag(org, "gpt-5.6-sol", verdict), diag(org, "gpt-5.6-terra", Verdict.OK, tier="terra")],
+    return history_rows([diag(org, "gpt-5.6-sol", verdict), diag(org, "gpt-5.6-terra", Verdict.OK, tier="terra")],
                               run_id, checked_at)
 
 
 def test_history_rows_have_the_documented_fields() -> None:
     (row, _) = rows(Verdict.NOT_PROVISIONED, "run1")
-    assert tuple(row) == state.HISTORY_FIELDS
+    assert tuple(row) == HISTORY_FIELDS
     assert row["run_id"] == "run1" and row["verdict"] == "not_provisioned" and row["latency_ms"] == 12.3
     json.dumps(row)
 
 
 def test_compute_transitions_first_run_is_baseline_and_changes_are_reported() -> None:
-    first = state.current_verdicts(rows(Verdict.NOT_PROVISIONED))
-    assert state.compute_transitions({}, first) == []
-    assert state.compute_transitions(first, first) == []
-    second = state.current_verdicts(rows(Verdict.OK))
-    (change,) = state.compute_transitions(first, second, "run2")
+    first = current_verdicts(rows(Verdict.NOT_PROVISIONED))
+    assert compute_transitions({}, first) == []
+    assert compute_transitions(first, first) == []
+    second = current_verdicts(rows(Verdict.OK))
+    (change,) = compute_transitions(first, second, "run2")
     assert change.describe() == "org-a gpt-5.6-sol: not_provisioned -> ok"
     assert change.run_id == "run2" and change.tier == "sol"
 
 
 def test_transition_describe_names_surface_and_default_org() -> None:
-    t = state.Transition(None, "gpt-5.6-luna", "luna", "responses", True, "ok", "rate_limited", "now")
+    t = Transition(None, "gpt-5.6-luna", "luna", "responses", True, "ok", "rate_limited", "now")
     assert t.describe() == "default gpt-5.6-luna responses stream: ok -> rate_limited"
 
 
 def test_stream_and_plain_probes_are_tracked_apart() -> None:
-    a = state.history_rows([diag("o", "m", Verdict.OK), diag("o", "m", Verdict.OK, stream=True)], "r", "t")
-    b = state.history_rows([diag("o", "m", Verdict.OK), diag("o", "m", Verdict.ORG_NOT_ELIGIBLE, stream=True)], "r", "t")
-    (change,) = state.compute_transitions(state.current_verdicts(a), state.current_verdicts(b))
+    a = history_rows([diag("o", "m", Verdict.OK), diag("o", "m", Verdict.OK, stream=True)], "r", "t")
+    b = history_rows([diag("o", "m", Verdict.OK), diag("o", "m", Verdict.ORG_NOT_ELIGIBLE, stream=True)], "r", "t")
+    (change,) = compute_transitions(current_verdicts(a), current_verdicts(b))
     assert change.stream and change.current == "org_not_eligible"
 
 
 def test_transitions_from_history_replays_in_order() -> None:
     history = (rows(Verdict.NOT_PROVISIONED, "1", "2026-11-20T00:00:00+00:00") + rows(Verdict.PROVISIONING_PENDING, "2", "2026-11-21T00:00:00+00:00")
                + rows(Verdict.PROVISIONING_PENDING, "3", "2026-11-22T00:00:00+00:00") + rows(Verdict.OK, "4", "2026-11-23T00:00:00+00:00"))
-    changes = state.transitions_from_history(history)
+    changes = transitions_from_history(history)
     assert [c.describe() for c in changes] == ["org-a gpt-5.6-sol: not_provisioned -> provisioning_pending",
                                               "org-a gpt-5.6-sol: provisioning_pending -> ok"]
     assert [c.run_id for c in changes] == ["2", "4"]
     since = datetime(2026, 11, 22, tzinfo=timezone.utc)
-    assert [c.run_id for c in state.filter_transitions(changes, since=since)] == ["4"]
-    assert state.filter_transitions(changes, org="org-b") == []
-    assert len(state.filter_transitions(changes, model="gpt-5.6-sol")) == 2
+    assert [c.run_id for c in filter_transitions(changes, since=since)] == ["4"]
+    assert filter_transitions(changes, org="org-b") == []
+    assert len(filter_transitions(changes, model="gpt-5.6-sol")) == 2
 
 
 def test_parse_since() -> None:
     now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
-    assert state.parse_since("24h", now) == now - timedelta(hours=24)
-    assert state.parse_since("7d", now) == now - timedelta(days=7)
-    assert state.parse_since("30m", now) == now - timedelta(minutes=30)
-    assert state.parse_since("2026-11-01T08:00:00+00:00", now) == datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
-    assert state.parse_since("2026-11-01", now).tzinfo is not None
+    assert parse_since("24h", now) == now - timedelta(hours=24)
+    assert parse_since("7d", now) == now - timedelta(days=7)
+    assert parse_since("30m", now) == now - timedelta(minutes=30)
+    assert parse_since("2026-11-01T08:00:00+00:00", now) == datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+    assert parse_since("2026-11-01", now).tzinfo is not None
     with pytest.raises(ValueError):
-        state.parse_since("yesterday", now)
+        parse_since("yesterday", now)
 
 
 def test_record_run_tracks_baseline_changes_and_each_targets_access_streak(tmp_path: Path) -> None:
-    sol = state.verdict_key({"org": "org-a", "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
-    terra = state.verdict_key({"org": "org-a", "model": "gpt-5.6-terra", "surface": "chat", "stream": False})
+    sol = verdict_key({"org": "org-a", "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
+    terra = verdict_key({"org": "org-a", "model": "gpt-5.6-terra", "surface": "chat", "stream": False})
     first = state.record_run(tmp_path, rows(Verdict.NOT_PROVISIONED, "1"), "1", "t1", failing=True)
     assert first.first_run and first.transitions == () and first.streaks[sol] == 1 and first.streaks[terra] == 0
     second = state.record_run(tmp_path, rows(Verdict.PROVISIONING_PENDING, "2"), "2", "t2", failing=True)

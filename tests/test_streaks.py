@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gpt56probe.core.history import verdict_key
 from gpt56probe.store import state
 from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
 from gpt56probe.core.streaks import apply_fail_after, streaks_from_history, update_streaks, valid_streaks
@@ -12,7 +13,7 @@ def row(org: str, verdict: str, model: str = "gpt-5.6-sol", run_id: str = "r") -
 
 
 def key(org: str, model: str = "gpt-5.6-sol") -> str:
-    return state.verdict_key(row(org, "ok", model))
+    return verdict_key(row(org, "ok", model))
 
 
 def diag(org: str, verdict: Verdict, tier: str = "sol", model: str = "gpt-5.6-sol") -> Diagnosis:

@@ -11,13 +11,14 @@ from click.testing import CliRunner
 
 from gpt56probe.store import state
 from gpt56probe.cli import main
-from gpt56probe.core.vantage import Vantage, VantageError, annotate, check_name, from_dict, gather
+from gpt56probe.core.vantage import Vantage, VantageError, annotate, check_name, from_dict
+from gpt56probe.net.netenv import gather_vantage
 from tests.conftest import FAKE_KEY
 
 
 def test_the_proxy_in_use_is_named_by_its_host_and_port_never_its_userinfo() -> None:
     env = {"HTTPS_PROXY": "http://alice:Pr0xyPassw0rd@squid.corp.example:3128", "NO_PROXY": "localhost,.internal"}
-    v = gather("eu-office", "https://api.openai.com/v1", environ=env, interfaces=["eth0", "wg0"])
+    v = gather_vantage("eu-office", "https://api.openai.com/v1", environ=env, interfaces=["eth0", "wg0"])
     assert (v.name, v.base_url_host, v.proxy, v.proxy_source) == ("eu-office", "api.openai.com", "squid.corp.example:3128", "environment")
     assert v.no_proxy == "localhost,.internal" and v.vpn == ("wg0",) and not v.proxy_bypassed
     shown = json.dumps(v.to_dict()) + v.describe()
@@ -27,18 +28,18 @@ def test_the_proxy_in_use_is_named_by_its_host_and_port_never_its_userinfo() -> 
 
 def test_no_proxy_that_exempts_the_api_host_is_said_and_an_explicit_proxy_wins() -> None:
     env = {"https_proxy": "http://squid:3128", "no_proxy": "api.openai.com"}
-    bypassed = gather("a", "https://api.openai.com/v1", environ=env, interfaces=[])
+    bypassed = gather_vantage("a", "https://api.openai.com/v1", environ=env, interfaces=[])
     assert bypassed.proxy is None and bypassed.proxy_bypassed and "NO_PROXY exempts" in bypassed.describe()
-    explicit = gather("a", "https://api.openai.com/v1", "http://u:p@gw.example:8080", environ=env, interfaces=[])
+    explicit = gather_vantage("a", "https://api.openai.com/v1", "http://u:p@gw.example:8080", environ=env, interfaces=[])
     assert (explicit.proxy, explicit.proxy_source) == ("gw.example:8080", "--proxy")
-    demo = gather("a", "http://127.0.0.1:9/v1", trust_env=False, environ=env, interfaces=[])
+    demo = gather_vantage("a", "http://127.0.0.1:9/v1", trust_env=False, environ=env, interfaces=[])
     assert demo.proxy is None and demo.no_proxy == ""
 
 
 def test_the_default_vantage_is_the_host_name() -> None:
     import socket
 
-    assert gather(None, "https://api.openai.com/v1", environ={}, interfaces=[]).name == (socket.gethostname().strip() or "unknown-host")
+    assert gather_vantage(None, "https://api.openai.com/v1", environ={}, interfaces=[]).name == (socket.gethostname().strip() or "unknown-host")
 
 
 @pytest.mark.parametrize("name, problem", [("", "empty"), ("  ", "empty"), ("eu\x1b[2Joffice", "printable"),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
+from gpt56probe.core.history import history_rows
 from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
@@ -189,7 +190,7 @@ def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hol
     from gpt56probe.store import state
     from gpt56probe.core.observation import Severity
 
-    rows = state.history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
+    rows = history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
                               getattr(outcome.vantage, "name", None))
     try:
         with state.locked(state_dir, max(0.0, lock_budget_s)):

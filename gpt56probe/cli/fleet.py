@@ -35,9 +35,9 @@ def fleet_options(f: F) -> F:
 
 def run_vantage(name: str | None, base_url: str, proxy: str | None) -> Any:
     """The vantage of this run: the name (default: the host's) and its network facts (proxy host, NO_PROXY, VPN)."""
-    from gpt56probe.core.vantage import gather
+    from gpt56probe.net.netenv import gather_vantage
 
-    return gather(name, base_url, proxy)
+    return gather_vantage(name, base_url, proxy)
 
 
 def record_option(f: F) -> F:

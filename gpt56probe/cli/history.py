@@ -6,22 +6,16 @@ The state directory is ``--state-dir``, else ``$GPT56PROBE_HOME/state``, else
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import click
 
+from gpt56probe.core.history import filter_transitions, parse_since, transitions_from_history
 from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, warn
-from gpt56probe.cli.options import state_dir_option
+from gpt56probe.cli.options import default_state_dir, state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def default_state_dir() -> Path:
-    home = os.environ.get("GPT56PROBE_HOME")
-    base = Path(home) if home else Path(click.get_app_dir("gpt56probe"))
-    return base / "state"
 
 
 def cron_options(f: F) -> F:
@@ -65,7 +59,7 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
 
     learn_stored_keys(get_config())
     try:
-        since_at = state.parse_since(since) if since else None
+        since_at = parse_since(since) if since else None
     except ValueError as exc:
         raise MonitoringInputError(f"--since: {exc}") from None
     directory = state_dir
@@ -73,7 +67,7 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
     history_rows = state.read_history(directory, problems)
     for problem in problems:
         warn(problem)
-    changes = state.filter_transitions(state.transitions_from_history(history_rows), org, model, since_at)
+    changes = filter_transitions(transitions_from_history(history_rows), org, model, since_at)
     if fmt == "json":
         import json
 

@@ -10,6 +10,7 @@ reports from the same functions.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -73,11 +74,17 @@ def credential_options(f: F) -> F:
     return f
 
 
+def default_state_dir() -> Path:
+    """``$GPT56PROBE_HOME/state``, else the user config dir's ``state``: one rule for every command."""
+    home = os.environ.get("GPT56PROBE_HOME")
+    base = Path(home) if home else Path(click.get_app_dir("gpt56probe"))
+    return base / "state"
+
+
 def _state_dir(ctx: click.Context, param: click.Parameter, value: str | None) -> Path:
     """The given directory (common.validate_state_dir: never empty), else the default
     (``$GPT56PROBE_HOME/state``, else the app dir's ``state``)."""
     from gpt56probe.cli.common import validate_state_dir
-    from gpt56probe.cli.history import default_state_dir
 
     given = validate_state_dir(ctx, param, value)
     return given.expanduser() if given is not None else default_state_dir()

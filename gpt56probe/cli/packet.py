@@ -57,7 +57,7 @@ def _read_template(path: str) -> str:
 
 def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
     from gpt56probe.store import state
-    from gpt56probe.store.state import parse_time
+    from gpt56probe.core.history import parse_time
 
     try:
         rows = state.read_history(folder)

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from gpt56probe.core.history import parse_since
 from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, deliver, validate_output_file, warn
 from gpt56probe.cli.options import state_dir_option
 
@@ -26,7 +27,7 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) 
     if value is None:
         return None
     try:
-        return state.parse_since(value)
+        return parse_since(value)
     except (ValueError, OverflowError) as exc:
         raise click.BadParameter(str(exc) if isinstance(exc, ValueError) else f"{value!r} is out of range") from None
 

@@ -1,6 +1,6 @@
 """``--fail-after N``: how many runs in a row each target has had an access verdict. Pure: no I/O.
 
-A streak belongs to one verdict key (org, model, surface, stream; ``state.verdict_key``),
+A streak belongs to one verdict key (org, model, surface, stream; ``verdict_key``),
 so two crontab lines checking different orgs into one state directory never reset each
 other's count, and runs that were only degraded (a timeout, a rate limit) never count
 towards an access alert. A run that does not probe a target leaves its streak alone; a run
@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, Sequence
 
+from gpt56probe.core.history import verdict_key
 from gpt56probe.core.observation import ACCESS_VERDICTS, Diagnosis, Severity
 
 ACCESS_VALUES = frozenset(v.value for v in ACCESS_VERDICTS)
 
 
 def _key(row: Mapping[str, Any]) -> str:
-    from gpt56probe.store.state import verdict_key
+    from gpt56probe.core.history import verdict_key
 
     return verdict_key(row)
 

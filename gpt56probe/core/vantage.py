@@ -9,8 +9,7 @@ come from gpt56probe.net.netenv, which the support packet's VPN/proxy line also 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
-from urllib.parse import urlsplit
+from typing import Any, Mapping
 
 NAME_LIMIT = 64
 NO_PROXY_LIMIT = 300
@@ -62,22 +61,6 @@ def check_name(name: str) -> str:
     if len(text) > NAME_LIMIT:
         raise VantageError(f"must be at most {NAME_LIMIT} characters")
     return text
-
-
-def gather(name: str | None, base_url: str, explicit_proxy: str | None = None, *, trust_env: bool = True,
-           environ: Mapping[str, str] | None = None, interfaces: Sequence[str] | None = None) -> Vantage:
-    """The vantage of a check to ``base_url``: its name (default: this host's) and the network facts,
-    read from the OS unless given. ``trust_env`` False (the demo) means no proxy from the environment."""
-    from gpt56probe.net import netenv
-
-    label = check_name(name) if name is not None else check_name(netenv.host_name())
-    host = urlsplit(base_url).hostname or ""
-    status = netenv.proxy_status(base_url, environ if trust_env else {}, explicit_proxy)
-    proxy, source, bypassed = status.applies, (status.source if status.applies else ""), status.bypassed
-    no_proxy = netenv.no_proxy_setting(environ) if trust_env else ""
-    if len(no_proxy) > NO_PROXY_LIMIT:
-        no_proxy = no_proxy[: NO_PROXY_LIMIT - 1] + "\u2026"
-    return Vantage(label, host, proxy, source, bypassed, no_proxy, tuple(netenv.vpn_interfaces(interfaces)))
 
 
 def from_dict(data: Any, fallback_name: str = "") -> Vantage | None:

@@ -17,6 +17,9 @@ from typing import Any
 # ---------------------------------------------------------------- small helpers
 
 
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+"""How much of an answer is read (more is ``too_large``): a one-word probe never needs more."""
+
 def scalar_text(value: Any) -> str | None:
     """A JSON scalar as text; None for null, objects and booleans."""
     if value is None or isinstance(value, bool):

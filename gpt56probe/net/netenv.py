@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
+from gpt56probe.core.vantage import NO_PROXY_LIMIT, Vantage, check_name
+
 DEFAULT_API_URL = "https://api.openai.com/v1"
 SYS_CLASS_NET = "/sys/class/net"
 
@@ -221,3 +223,17 @@ def describe(env: NetEnv) -> str:
     else:
         judged = "the verdict does not point at region or network edge"
     return f"{proxy}; {vpn}; {judged}"
+
+
+def gather_vantage(name: str | None, base_url: str, explicit_proxy: str | None = None, *, trust_env: bool = True,
+           environ: Mapping[str, str] | None = None, interfaces: Sequence[str] | None = None) -> Vantage:
+    """The vantage of a check to ``base_url``: its name (default: this host's) and the network facts,
+    read from the OS unless given. ``trust_env`` False (the demo) means no proxy from the environment."""
+    label = check_name(name) if name is not None else check_name(host_name())
+    host = urlsplit(base_url).hostname or ""
+    status = proxy_status(base_url, environ if trust_env else {}, explicit_proxy)
+    proxy, source, bypassed = status.applies, (status.source if status.applies else ""), status.bypassed
+    no_proxy = no_proxy_setting(environ) if trust_env else ""
+    if len(no_proxy) > NO_PROXY_LIMIT:
+        no_proxy = no_proxy[: NO_PROXY_LIMIT - 1] + "\u2026"
+    return Vantage(label, host, proxy, source, bypassed, no_proxy, tuple(vpn_interfaces(interfaces)))

@@ -25,7 +25,7 @@ from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Fa
                                     recorded_headers)
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.core.wire import model_ids_in_body, read_body
+from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, read_body
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -33,7 +33,6 @@ OUTPUT_TOKEN_CAP = 16
 and the Responses API's minimum for max_output_tokens."""
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-DEFAULT_MAX_BODY_BYTES = 1 << 20
 STORED_BODY_CHARS = 64 * 1024
 USER_AGENT = f"gpt56probe/{__version__} (+python-requests)"
 

@@ -5,19 +5,8 @@ by API key, OpenAI-Organization header and model (docs/contract.md,
 docs/simulator.md). It binds 127.0.0.1 only.
 """
 
-from gpt56probe.simulator.scenarios import (
-    ErrorSpec,
-    Rule,
-    Scenario,
-    ScenarioFileError,
-    ScenarioSet,
-    Settings,
-    catalogue,
-    load_scenario_file,
-    load_scenarios,
-    scenario_listing,
-    scenarios_from_data,
-)
+from gpt56probe.simulator.scenarios import ErrorSpec, Rule, Scenario, ScenarioFileError, ScenarioSet, Settings, catalogue
+from gpt56probe.simulator.scenario_file import load_scenario_file, load_scenarios, scenario_listing, scenarios_from_data
 from gpt56probe.simulator.server import (
     RecordedRequest,
     SimulatorHandle,

@@ -29,7 +29,8 @@ from gpt56probe.simulator.answers import (
     Reply,
     ServerState,
 )
-from gpt56probe.simulator.scenarios import Scenario, ScenarioSet, Settings, load_scenarios, scenario_listing
+from gpt56probe.simulator.scenarios import Scenario, ScenarioSet, Settings
+from gpt56probe.simulator.scenario_file import load_scenarios, scenario_listing
 
 LOOPBACK = "127.0.0.1"
 MAX_REQUEST_BODY_BYTES = 1 << 20

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from gpt56probe import __version__
 from gpt56probe.core.observation import (Attempt, Diagnosis, Exchange, Failure, ModelListing, Observation, listings_of,
                                     recorded_headers)
-from gpt56probe.net.probe import DEFAULT_MAX_BODY_BYTES
+from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES
 
 DEFAULT_ORG_MARKER = "<default>"
 """The org of a probe made without an OpenAI-Organization header (the simulator's DEFAULT_ORG_MARKER)."""

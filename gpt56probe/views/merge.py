@@ -159,7 +159,7 @@ class Merged:
 
 def _when(text: str) -> float:
     """An ISO time as a number to compare (offsets honoured); unreadable times sort first."""
-    from gpt56probe.store.state import parse_time
+    from gpt56probe.core.history import parse_time
 
     moment = parse_time(text)
     try:

@@ -22,7 +22,7 @@ from functools import lru_cache
 from statistics import median
 from typing import Any, Iterable, Mapping, Sequence
 
-from gpt56probe.store import state
+from gpt56probe.core.history import HISTORY_FIELDS, filter_transitions, parse_time, transitions_from_history, verdict_key
 from gpt56probe.core.models import DEFAULT_TABLE, TIERS
 from gpt56probe.core.observation import Verdict
 from gpt56probe.core.redact import redact
@@ -104,7 +104,7 @@ def rows_from_results(files: Sequence[ResultFile]) -> list[dict[str, Any]]:
     rows = []
     for index, f in enumerate(files):
         for r in f.results:
-            row = {k: r.get(k) for k in state.HISTORY_FIELDS if k not in ("run_id", "checked_at")}
+            row = {k: r.get(k) for k in HISTORY_FIELDS if k not in ("run_id", "checked_at")}
             row.update(run_id=f"file{index}", checked_at=f.checked_at or r.get("timestamp"), vantage=r.get("vantage"))
             rows.append(row)
     return rows
@@ -261,7 +261,7 @@ def _when(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        return state.parse_time(value)
+        return parse_time(value)
     except (ValueError, OverflowError, TypeError):
         return None
 
@@ -288,13 +288,13 @@ def _probe(row: Mapping[str, Any], at: datetime | None) -> Probe:
 
 
 def _key(row: Mapping[str, Any]) -> tuple[str, str]:
-    return state.verdict_key(row), str(row.get("vantage") or "")
+    return verdict_key(row), str(row.get("vantage") or "")
 
 
 def _dedupe(history: Sequence[Mapping[str, Any]], extra: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """History, plus result rows that history does not already hold (same target, same probe timestamp)."""
-    seen = {(state.verdict_key(r), r.get("timestamp")) for r in history if r.get("timestamp")}
-    return [*history, *(r for r in extra if (state.verdict_key(r), r.get("timestamp")) not in seen or not r.get("timestamp"))]
+    seen = {(verdict_key(r), r.get("timestamp")) for r in history if r.get("timestamp")}
+    return [*history, *(r for r in extra if (verdict_key(r), r.get("timestamp")) not in seen or not r.get("timestamp"))]
 
 
 def _typical_gap(times: Iterable[datetime]) -> timedelta | None:
@@ -425,7 +425,7 @@ def build_report(history: Sequence[Mapping[str, Any]], results: Sequence[ResultF
         by_vantage.setdefault(str(row.get("vantage") or ""), []).append(row)
     changes = []
     for vantage, group in by_vantage.items():
-        for t in state.filter_transitions(state.transitions_from_history(group), since=since):
+        for t in filter_transitions(transitions_from_history(group), since=since):
             previous, previous_slug = _verdict(t.previous)
             current, current_slug = _verdict(t.current)
             changes.append(Change(_when(t.checked_at), _org(t.org), clean(t.model, 80),
