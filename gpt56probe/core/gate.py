@@ -236,19 +236,50 @@ class Gate:
         out.append(text[pos:])
         return "".join(out)
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, text: str, chunked_from: int | None = None) -> str:
+        """Known secrets by value, then the shape rules, then control characters.
+
+        A long text (``CHUNKED_FROM`` characters or more: a fleet's JSON document, history, state) is
+        scrubbed a line at a time, each distinct line once: the result is the same as scrubbing it whole
+        (``_joins_next`` keeps together lines that a rule could match across), and the 10,000 lines
+        saying ``"verdict": "ok",`` cost one scrub instead of ten thousand scans of the document."""
         if not isinstance(text, str):
             text = str(text)
         if not text:
             return text
-        from gpt56probe.core.redact import redact, scrub_values
-
         with self._lock:
             secrets = dict(self._secrets)
             public = sorted(self._public, key=len, reverse=True)
             emails = tuple(self._emails)
         # A slot marker in the input would be restored as something else: make it inert first.
         text = text.replace(_SLOT_OPEN, "\ufffd").replace(_SLOT_CLOSE, "\ufffd")
+        limit = CHUNKED_FROM if chunked_from is None else chunked_from
+        if len(text) < limit or "\n" not in text or any("\n" in value for value in (*secrets, *public)):
+            return self._scrub_piece(text, secrets, public, emails)
+        done: dict[str, str] = {}
+        joins: dict[str, bool] = {}
+        out: list[str] = []
+        held: list[str] = []
+        for line in text.split("\n"):
+            held.append(line)
+            join = joins.get(line)
+            if join is None:
+                join = joins[line] = _joins_next(line)
+            if join:
+                continue
+            piece = "\n".join(held)
+            held = []
+            clean = done.get(piece)
+            if clean is None:
+                clean = done[piece] = self._scrub_piece(piece, secrets, public, emails)
+            out.append(clean)
+        if held:
+            out.append(self._scrub_piece("\n".join(held), secrets, public, emails))
+        return "\n".join(out)
+
+    def _scrub_piece(self, text: str, secrets: dict[str, str], public: list[str], emails: tuple[str, ...]) -> str:
+        from gpt56probe.core.redact import redact, scrub_values
+
         text = self._mask_fragments(scrub_values(text, secrets))
         stash: list[str] = []
 
@@ -261,6 +292,34 @@ class Gate:
                 text = text.replace(value, park(value))
         text = redact(text, keep_emails=emails, keep_marks=True)
         return _SLOT.sub(lambda m: stash[int(m.group(1))], text) if stash else text
+
+
+CHUNKED_FROM = 64 * 1024
+"""Texts this long are scrubbed line by line (``Gate._scrub``); shorter ones whole."""
+
+_ENDS_ALONE = frozenset('{}[],"0123456789')
+"""The last characters after which no shape rule continues into the next line (see ``_joins_next``)."""
+_BRIDGE = re.compile(r"(?i)(?:(?:key|secret|password|passwd|pwd|token|authorization|cookie)\\?['\"]|(?:request[ _-]?id|req_)\W{0,4})$")
+_BRIDGE_REACH = 20
+"""The longest text ``_BRIDGE`` can match ("authorization" and an escaped quote; "request-id" and 4 more)."""
+_COOKIE_END = re.compile(r"(?i)cookie['\"]?$")
+
+
+def _joins_next(line: str) -> bool:
+    """Whether a shape rule could match across the newline after ``line``, so it must be scrubbed with the next.
+
+    A rule crosses a line only through whitespace (``\\s``), and in every rule whitespace follows a letter
+    (a secret's name, a scheme, a flag), a quote closing a name, or one of ``: = > ; ,`` (``,`` only after
+    ``cookie`` and an optional quote); the hex rule keeps a request id by looking back at most 16 characters. A line ending in a
+    bracket, a digit, a comma or a quote (the lines of a JSON document) stands alone unless ``_BRIDGE``
+    sees a name, ``cookie`` or a request-id label at its end. Anything else (a letter, a blank line) is
+    joined: joining is always safe, only slower."""
+    tail = line.rstrip()
+    if not tail or tail[-1] not in _ENDS_ALONE:
+        return True
+    if _BRIDGE.search(tail[-_BRIDGE_REACH:]) is not None:
+        return True
+    return tail[-1] == "," and _COOKIE_END.search(tail[:-1].rstrip()[-8:]) is not None
 
 
 GATE = Gate()

@@ -1,0 +1,67 @@
+"""Fleet scale (thousands of orgs in one run): what makes the cost grow in a straight line keeps every promise.
+
+The speed itself is measured by bench/scale.py (side by side with an aiohttp script), never by a timed
+test here: these tests pin the behaviour the fast paths must keep.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gpt56probe.core.gate import Gate
+
+FAKE_KEY = "sk-test-fake-scale-0123456789abcdef"
+
+# Pieces that the shape rules react to, and the JSON punctuation a document is made of.
+PIECES = [
+    "cookie", "Cookie", "set-cookie", '"', "'", ",", ":", "=", ";", " ", "  ", "\t", "{", "}", "[", "]", "a=b", "sid=xyz123",
+    "token", "api_key", "password", "Authorization", "Bearer", "basic", "Token", "setx", "-u", "--api-key", "x-api-key",
+    "request_id", "req_", "request id", "0123456789abcdef0123456789abcdef", "AbCdEfGh0123456789AbCdEfGh0123456789xyzQ",
+    "sk-proj-abcdefghijklmnop1234", "ann@example.com", "https://user:pw@host/p", "ok", "1", "2.5", "null", "\\", "\\\"",
+    FAKE_KEY, FAKE_KEY[:20], FAKE_KEY[10:], "\u241b", "\x1b[31m", "/tmp/public/path", "e",
+]
+
+
+def _gate() -> Gate:
+    gate = Gate()
+    gate.add_secret(FAKE_KEY)
+    gate.add_public("/tmp/public/path")
+    gate.keep_email("ann@example.com")
+    return gate
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), min_size=1, max_size=12).map("\n".join))
+def test_a_long_text_scrubbed_line_by_line_comes_out_as_if_scrubbed_whole(text: str) -> None:
+    gate = _gate()
+    assert gate._scrub(text, chunked_from=0) == gate._scrub(text, chunked_from=10**9)
+
+
+@pytest.mark.parametrize("text", [
+    '{"password"\n: "hunter2hunter2"}',
+    '"Set-Cookie",\n"sid=abcdef123"',
+    'Cookie",\n  "sid=abcdef123"',
+    'request_id "\n0123456789abcdef0123456789abcdef',
+    'x-request-id: 1,\n0123456789abcdef0123456789abcdef',
+    'Authorization:\n Bearer abcdefgh12345678',
+    '"token"  \n  =  "abcdefgh12345678"',
+])
+def test_lines_a_rule_can_match_across_are_scrubbed_together(text: str) -> None:
+    gate = _gate()
+    assert gate._scrub(text, chunked_from=0) == gate._scrub(text, chunked_from=10**9)
+
+
+def test_a_fleet_document_is_scrubbed_line_by_line_with_every_secret_still_removed() -> None:
+    gate = _gate()
+    rows = [{"org": f"org-{n:04d}", "verdict": "ok", "error_message": f"Incorrect API key provided: {FAKE_KEY}",
+             "headers": ["Set-Cookie", "sid=abcdef123"], "request_id": "0123456789abcdef0123456789abcdef"} for n in range(2000)]
+    text = json.dumps({"results": rows}, indent=2)
+    assert len(text) > 64 * 1024
+    out = gate.scrub(text)
+    assert FAKE_KEY not in out and FAKE_KEY[:16] not in out
+    assert out == gate._scrub(text, chunked_from=10**9)
+    assert len(json.loads(out)["results"]) == 2000
