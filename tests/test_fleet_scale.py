@@ -65,3 +65,50 @@ def test_a_fleet_document_is_scrubbed_line_by_line_with_every_secret_still_remov
     assert FAKE_KEY not in out and FAKE_KEY[:16] not in out
     assert out == gate._scrub(text, chunked_from=10**9)
     assert len(json.loads(out)["results"]) == 2000
+
+
+def test_a_not_provisioned_org_names_at_most_three_orgs_that_reach_the_model_and_counts_the_rest() -> None:
+    from tests.test_classify import api_error, chat_ok, ex, obs, target
+
+    from gpt56probe.core.classify import classify_all
+    from gpt56probe.core.observation import Verdict
+
+    nf = api_error("The model `gpt-5.6-sol` does not exist or you do not have access to it.", code="model_not_found")
+    here = obs(ex(404, nf), target("org-x", key="sk-…aaaa"))
+    others = [obs(ex(200, chat_ok()), target(f"org-reach-{n}", key=f"sk-…b{n:03d}")) for n in range(40)]
+    d = classify_all([here, *others])[0]
+    assert d.verdict is Verdict.NOT_PROVISIONED
+    assert "org-reach-0, org-reach-1, org-reach-10 and 37 more can" in d.remediation
+
+
+def test_classifying_a_fleet_indexes_the_peers_once_instead_of_comparing_every_pair() -> None:
+    """2,000 orgs x 5 models: each observation's base facts are judged once (none per pair)."""
+    from unittest import mock
+
+    from tests.test_classify import chat_ok, ex, obs, target
+
+    from gpt56probe.core import classify as classify_module
+
+    observations = [obs(ex(200, chat_ok()), target(f"org-{n:04d}", key="sk-…aaaa")) for n in range(10_000)]
+    with mock.patch.object(classify_module, "facts_of", wraps=classify_module.facts_of) as judged:
+        diagnoses = classify_module.classify_all(observations)
+    assert len(diagnoses) == 10_000 and judged.call_count == 10_000
+
+
+def test_a_long_document_written_in_pieces_through_the_stream_gate_comes_out_as_if_scrubbed_whole() -> None:
+    import io
+
+    from gpt56probe.store.gated_stream import GatedStream
+
+    gate = _gate()
+    rows = [{"org": f"org-{n:04d}", "error_message": f"key {FAKE_KEY} refused", "note": "Set-Cookie" if n % 7 else "cookie",
+             "h": "sid=abc123456"} for n in range(6000)]
+    text = json.dumps({"results": rows}, indent=2) + "\n"
+    pieces = list(gate.pieces(text, size=4096))
+    assert len(pieces) > 10 and "".join(pieces) == text
+    sink = io.StringIO()
+    stream = GatedStream(sink, gate)
+    stream.write(text)
+    stream.flush(final=True)
+    assert sink.getvalue() == gate._scrub(text, chunked_from=10**9)
+    assert FAKE_KEY not in sink.getvalue()

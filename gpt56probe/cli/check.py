@@ -400,7 +400,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @format_option(extra=("summary", "nagios"), default="summary")
 @no_color_option
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
-          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str,
+          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int | None, verbose: bool, fmt: str,
           no_color: bool, **cron: Any) -> None:
     """Probe every GPT-5.6 tier (and the fallbacks) for each org.
 

@@ -21,7 +21,7 @@ EXIT_LIST_UNREAD = 1
 @connection_options
 @format_option()
 def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_env: str | None, no_keyring: bool, base_url: str | None,
-           proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str) -> None:
+           proxy: str | None, timeout: float, deadline: float, concurrency: int | None, verbose: bool, fmt: str) -> None:
     """Show the GPT-5.6 ids each org lists, by tier, and the configured ids it does not list.
 
     One free GET /v1/models per org; nothing is sampled. Every id that starts

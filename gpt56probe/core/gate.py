@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 # redact, json, base64 and urllib are imported where first needed: the gate is installed
 # before `gpt56probe --version` prints, and start-up time is a product feature.
@@ -58,6 +58,8 @@ class Gate:
         self._public: set[str] = set()
         self._emails: set[str] = set()
         self._fragments: tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]] | None = None
+        self._version = 0  # moves on whenever what a scrub depends on changes: the line memo is then dropped
+        self._lines: tuple[int, dict[str, str]] = (0, {})
         self.colour_allowed = True
         """False once the environment says NO_COLOR (``learn_environment``)."""
 
@@ -86,6 +88,7 @@ class Gate:
                 if len(form) >= MIN_SECRET_CHARS and form not in self._secrets:
                     self._secrets[form] = shown
                     self._fragments = None
+                    self._version += 1
 
     def add_url(self, url: str | None) -> None:
         """Remember the userinfo of ``url`` (``user:pass@``) as secrets: the password, a token used
@@ -123,13 +126,17 @@ class Gate:
         """A value the run chose to show (a path it wrote, an id it was given): never masked by shape."""
         if isinstance(value, str) and len(value) >= 8:
             with self._lock:
-                self._public.add(value)
+                if value not in self._public:
+                    self._public.add(value)
+                    self._version += 1
 
     def keep_email(self, email: str | None) -> None:
         """An e-mail address the user gave on purpose (the approved account): kept readable."""
         if isinstance(email, str) and email.strip():
             with self._lock:
-                self._emails.add(email.strip())
+                if email.strip() not in self._emails:
+                    self._emails.add(email.strip())
+                    self._version += 1
 
     def learn_environment(self, env: Any) -> None:
         """Secrets the process holds before any option is read: key and URL variables."""
@@ -158,6 +165,7 @@ class Gate:
             self._public.clear()
             self._emails.clear()
             self._fragments = None
+            self._version += 1
 
     # ------------------------------------------------------------------ scrubbing
 
@@ -251,31 +259,61 @@ class Gate:
             secrets = dict(self._secrets)
             public = sorted(self._public, key=len, reverse=True)
             emails = tuple(self._emails)
+            version, done = self._lines
+            if version != self._version:
+                done = {}
+                self._lines = (self._version, done)
         # A slot marker in the input would be restored as something else: make it inert first.
         text = text.replace(_SLOT_OPEN, "\ufffd").replace(_SLOT_CLOSE, "\ufffd")
         limit = CHUNKED_FROM if chunked_from is None else chunked_from
         if len(text) < limit or "\n" not in text or any("\n" in value for value in (*secrets, *public)):
             return self._scrub_piece(text, secrets, public, emails)
-        done: dict[str, str] = {}
         joins: dict[str, bool] = {}
         out: list[str] = []
         held: list[str] = []
-        for line in text.split("\n"):
+        for line in _lines_of(text):
             held.append(line)
             join = joins.get(line)
             if join is None:
-                join = joins[line] = _joins_next(line)
+                join = _joins_next(line)
+                if len(joins) >= LINE_MEMO_MAX:
+                    joins.clear()
+                joins[line] = join
             if join:
                 continue
-            piece = "\n".join(held)
+            piece = held[0] if len(held) == 1 else "\n".join(held)
             held = []
             clean = done.get(piece)
             if clean is None:
-                clean = done[piece] = self._scrub_piece(piece, secrets, public, emails)
+                clean = self._scrub_piece(piece, secrets, public, emails)
+                if len(done) >= LINE_MEMO_MAX:
+                    done.clear()  # the lines that repeat come back at once; the ones that did not are gone
+                done[piece] = clean
             out.append(clean)
         if held:
             out.append(self._scrub_piece("\n".join(held), secrets, public, emails))
         return "\n".join(out)
+
+    def pieces(self, text: str, size: int | None = None) -> Iterator[str]:
+        """``text`` in consecutive pieces of about ``size`` characters, each ending with a newline after which
+        no shape rule continues (``_joins_next``): scrubbing the pieces one by one, as a sink writes them,
+        gives what scrubbing the whole would, without holding a second copy of a large document."""
+        size = PIECE_CHARS if size is None else size
+        with self._lock:
+            splittable = not any("\n" in value for value in (*self._secrets, *self._public))
+        if len(text) <= size or not splittable:
+            yield text
+            return
+        start = 0
+        while start < len(text):
+            cut = text.find("\n", start + size)
+            while cut != -1 and _joins_next(text[max(start, text.rfind("\n", start, cut) + 1):cut]):
+                cut = text.find("\n", cut + 1)
+            if cut == -1:
+                yield text[start:]
+                return
+            yield text[start:cut + 1]
+            start = cut + 1
 
     def _scrub_piece(self, text: str, secrets: dict[str, str], public: list[str], emails: tuple[str, ...]) -> str:
         from gpt56probe.core.redact import redact, scrub_values
@@ -295,6 +333,23 @@ class Gate:
 
 
 CHUNKED_FROM = 64 * 1024
+PIECE_CHARS = 256 * 1024
+"""About this much of a long document is scrubbed and written at a time (``Gate.pieces``)."""
+LINE_MEMO_MAX = 20_000
+"""Distinct lines whose scrubbed form is kept between calls (dropped whenever the gate learns something, and
+when full: the lines that repeat come back at once), a few MB at most."""
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (``split`` would hold them all at once)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
 """Texts this long are scrubbed line by line (``Gate._scrub``); shorter ones whole."""
 
 _ENDS_ALONE = frozenset('{}[],"0123456789')

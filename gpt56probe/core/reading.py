@@ -252,6 +252,8 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
             return Facts(Verdict.TIMEOUT, f"no answer in time ({name}){suffix}", exchange=exchange)
         if failure in NETWORK_FAILURES:
             return Facts(Verdict.NETWORK_ERROR, f"the API could not be reached ({name}){suffix}", exchange=exchange)
+        if failure is Failure.NOT_SENT:
+            return Facts(Verdict.UNKNOWN, "not probed: the run's --deadline was spent before it could be sent", exchange=exchange)
         if failure is Failure.TOO_LARGE:
             return Facts(Verdict.UNKNOWN, f"the answer was larger than the read cap and was not judged{suffix}", exchange=exchange)
         if failure is Failure.INVALID_URL:

@@ -235,7 +235,20 @@ _NEEDS_SETX = re.compile(r"(?i)setx")
 _NEEDS_BEARER = re.compile(r"(?i)bearer|basic")
 
 
+# Whatever any rule above (or neutralize_controls) could change, in one search: text without any of it is
+# returned as it is (most lines of a fleet's documents), at the cost of one scan instead of sixteen.
+_ANY_RULE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u200b\u200c\u200d\u2060\ufeff]"
+    r"|://|-u|Token|sk-|rk-|sess-|@"
+    r"|(?<![A-Za-z0-9_\-])[0-9a-fA-F]{32}|(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{40}"
+    r"|(?i:" + _NAME_ENDS + r"=)|(?i:(?:" + _NAME_ENDS[3:-1] + r"|authorization)(?:\\?['\"])?\s*[:=])"
+    r"|(?i:cookie)|(?i:-(?:api|password|passwd|token|secret|auth|access))|(?i:setx)|(?i:bearer|basic)"
+)
+
+
 def _redact_once(text: str, kept: frozenset[str]) -> str:
+    if _ANY_RULE.search(text) is None:
+        return text
     out = neutralize_controls(text)
     if "://" in out:
         out = _URL_CREDENTIALS.sub(lambda m: f"{m.group('head')}:{MASK}@", out)

@@ -65,6 +65,10 @@ class GatedStream(io.TextIOBase):
         return len(text)
 
     def _emit(self, text: str) -> None:
+        for piece in self._gate.pieces(text):  # a fleet's document a piece at a time: never a second copy whole
+            self._emit_piece(piece)
+
+    def _emit_piece(self, text: str) -> None:
         if self._dead or self._inner is None:
             return
         clean = self._gate.scrub_terminal(text, colour=self._colour)
