@@ -112,3 +112,64 @@ def test_a_long_document_written_in_pieces_through_the_stream_gate_comes_out_as_
     stream.flush(final=True)
     assert sink.getvalue() == gate._scrub(text, chunked_from=10**9)
     assert FAKE_KEY not in sink.getvalue()
+
+
+# --------------------------------------------------------------------------- the fan-out and the deadline
+
+
+def test_a_fleet_longer_than_the_deadline_is_cut_to_what_fits_and_the_rest_is_unknown(tmp_path) -> None:
+    """Not refused: probed and reported what fit by --deadline + 1 s; what was never sent is unknown, not timeout."""
+    from tests.test_faults import cli, cli_env, run_timed
+
+    from gpt56probe.simulator import start_simulator
+
+    deadline = 6.0
+    orgs = [a for n in range(300) for a in ("--org", f"org-fleet-{n:03d}")]
+    with start_simulator(port=0, latency=0.3) as slow:
+        proc, wall = run_timed(cli("check", "--base-url", slow.base_url, *orgs, "--deadline", str(deadline), "--concurrency", "8",
+                                   "--format", "json", "--state-dir", str(tmp_path / "s")), env=cli_env(), timeout=60)
+    assert wall < deadline + 1, wall
+    results = json.loads(proc.stdout)["results"]
+    verdicts = [r["verdict"] for r in results]
+    assert len(results) == 1500 and "ok" in verdicts and proc.returncode == 3
+    unsent = [r for r in results if r["verdict"] == "unknown"]
+    assert len(unsent) > 500 and all("not probed: the run's --deadline was spent" in r["reason"] for r in unsent)
+
+
+def test_a_run_starts_its_workers_and_one_watchdog_never_a_thread_per_request_or_per_org(sim) -> None:
+    import threading
+    from unittest import mock
+
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.core.observation import Target
+    from gpt56probe.net.probe import HttpSettings, key_id
+    from gpt56probe.net.runner import run_plan
+
+    key = "sk-test-fake-threads-0123456789"
+    targets = [Target(f"org-t-{n}", spec.id, spec.tier, key_id=key_id(key)) for n in range(20) for spec in DEFAULT_TABLE.models]
+    started: list[str] = []
+    real_start = threading.Thread.start
+
+    def counting(self: threading.Thread) -> None:
+        started.append(self.name)
+        real_start(self)
+
+    with mock.patch.object(threading.Thread, "start", counting):
+        result = run_plan(targets, {key_id(key): key}, HttpSettings(base_url=sim.base_url), DEFAULT_TABLE, concurrency=8,
+                          trust_env=False)
+    assert [o.precheck for o in result.observations].count("listed") == 100  # every sample joined to its org's listing
+    ours = [name for name in started if not name.endswith("(process_request_thread)")]  # not the simulator's
+    assert len([name for name in ours if name.startswith("probe-")]) == 8
+    assert len(ours) <= 8 + 1, ours  # the workers, and the watchdog the first time it is needed
+
+
+def test_the_default_in_flight_bound_follows_the_open_file_limit() -> None:
+    import resource
+    from unittest import mock
+
+    from gpt56probe.net.runner import AUTO_CONCURRENCY_CAP, FDS_KEPT, auto_concurrency
+
+    with mock.patch.object(resource, "getrlimit", return_value=(256, 4096)):
+        assert auto_concurrency() == (256 - FDS_KEPT) // 2
+    with mock.patch.object(resource, "getrlimit", return_value=(1 << 20, 1 << 20)):
+        assert auto_concurrency() == AUTO_CONCURRENCY_CAP

@@ -275,7 +275,8 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
     delivery.reported(severity, line, prom_text)
     if text is not None:
-        click.echo(text)
+        click.echo(text, nl=False)  # and the newline on its own: a fleet's document is not copied to add it
+        click.echo()
     if not sinks.quiet:  # quiet: changes go to history and the hook only
         for change in record.transitions if record is not None else ():
             click.echo(change.describe(), err=True)

@@ -285,7 +285,7 @@ def connection_options(f: F) -> F:
                      help="Bound on the whole run, seconds."),
         click.option("--concurrency", type=click.IntRange(1, 4096), default=None, metavar="N",
                      help="Requests in flight at once across all orgs [default: as many as the machine holds, from its "
-                          "open-file limit, at most 384]. Each org has at most 12 in flight whatever this says: rate limits are per org."),
+                          "open-file limit, at most 512]. Each org has at most 12 in flight whatever this says: rate limits are per org."),
         click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr (credentials redacted)."),
     ]
     for option in reversed(options):

@@ -152,7 +152,7 @@ def _not_sent(target: Target) -> Observation:
 
 
 NOT_SENT_DETAIL = "not sent: the run's --deadline left no time for it"
-AUTO_CONCURRENCY_CAP = 384
+AUTO_CONCURRENCY_CAP = 512
 """The most requests the default (``--concurrency`` not given) keeps in flight, across all orgs."""
 FDS_KEPT = 64
 """File descriptors the default leaves for everything that is not a probe's socket (state, history, metrics)."""
