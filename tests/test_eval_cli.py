@@ -91,6 +91,22 @@ match = "EVAL-C3"
 answer = "Yes"
 difficulty = "cheap"
 
+[[answer]]
+match = "EVAL-ECHO"
+answer = "Your key is sk-test-fake-eval-0000000000 and \\u001b[31mred\\u001b[0m"
+difficulty = "cheap"
+
+[[scenario]]
+name = "eval-slow"
+org = "org-eval-slow"
+description = "luna takes 3 s on the first cheap task: past a 1 s --timeout"
+[[scenario.rule]]
+models = "gpt-5.6-luna"
+endpoints = "sampling"
+prompt = "EVAL-C1"
+answer = "ok"
+delay = 3
+
 [[scenario]]
 name = "eval-safety"
 org = "org-eval-safety"
@@ -290,3 +306,41 @@ def test_demo_eval_runs_offline_and_prints_a_recommendation() -> None:
     assert "hard: gpt-5.6-sol at low effort" in result.output
     assert "cheap: gpt-5.6-luna" in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80
+
+
+def test_a_timeout_during_an_eval_is_counted_apart_with_its_verdict(esim: Any, files: dict[str, Path]) -> None:
+    _, doc = run_eval(esim, files, "org-eval-slow", "--timeout", "1")
+    luna = score(doc, "cheap", LUNA)
+    assert luna["errors"] == {"timeout": 1} and luna["answered"] == 2
+    outcome = next(o for o in doc["outcomes"] if o["task"] == "c1" and o["model"] == LUNA)
+    assert (outcome["outcome"], outcome["verdict"], outcome["latency_ms"]) == ("error", "timeout", None)
+
+
+def test_an_answer_echoing_the_key_and_escapes_is_scrubbed_in_every_sink(esim: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    tasks = tmp_path / "echo.toml"
+    tasks.write_text('[[task]]\nid = "echo"\nclass = "cheap"\nprompt = "EVAL-ECHO say it"\n'
+                     'check = { kind = "contains", value = "key" }\n')
+    out = tmp_path / "echo.json"
+    result = run(["eval", str(tasks), "--org", "org-sim-approved", "--base-url", esim.base_url, "--keep-text", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = out.read_text()
+    assert KEY not in written and KEY not in result.output
+    answers = [o["answer"] for o in json.loads(written)["outcomes"]]
+    assert all(a is not None and "Your key is" in a for a in answers)
+    assert "\x1b" not in result.output
+
+
+def test_report_adds_an_eval_section_escaped_and_redacted(esim: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    _, doc = run_eval(esim, files, "org-sim-approved")
+    doc["recommendations"][0]["reason"] = f"<script>alert(1)</script> {KEY}"
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(doc))
+    page = tmp_path / "status.html"
+    result = run(["report", "--eval", str(results), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert "<h2>Eval before cutover</h2>" in text and "gpt-5.6-terra" in text
+    assert "<script>alert" not in text and KEY not in text
+    markdown = run(["report", "--eval", str(results), "--format", "markdown"])
+    assert "## Eval before cutover" in markdown.stdout
+    assert "| hard | gpt-5.6-terra |" in markdown.stdout

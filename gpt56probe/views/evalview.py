@@ -31,7 +31,7 @@ def money(value: float) -> str:
     """Dollars to three significant digits (``$0.00761``, ``$0.0200``), cents from $1 up: short enough for a column."""
     if value >= 1 or value <= 0:
         return f"${value:,.2f}"
-    return f"${value:.{max(2, 2 - math.floor(math.log10(value)))}f}"
+    return f"${value:.{max(2, 2 - math.floor(math.log10(round(value, 12))))}f}"
 
 
 def _usd(value: Any, unpriced: bool) -> str:
