@@ -344,3 +344,12 @@ def test_report_adds_an_eval_section_escaped_and_redacted(esim: Any, files: dict
     markdown = run(["report", "--eval", str(results), "--format", "markdown"])
     assert "## Eval before cutover" in markdown.stdout
     assert "| hard | gpt-5.6-terra |" in markdown.stdout
+
+
+def test_results_follow_the_documented_schema_with_and_without_text(esim: Any, files: dict[str, Path]) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[1] / "gpt56probe" / "schema" / "eval-result.schema.json").read_text())
+    for extra in ((), ("--keep-text", "--efforts", "current,lower")):
+        _, doc = run_eval(esim, files, "org-eval-safety", *extra)
+        jsonschema.validate(doc, schema)
