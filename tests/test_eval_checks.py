@@ -164,3 +164,9 @@ def test_a_task_file_that_is_not_utf8_or_not_toml_is_refused_in_one_line(tmp_pat
         load_task_file(str(raw))
     with pytest.raises(TaskFileError, match="must end in .toml or .jsonl"):
         load_task_file(str(tmp_path / "tasks.yaml"))
+
+
+def test_digits_and_word_classes_are_ascii_as_javascript_reads_them() -> None:
+    assert not verdict({"kind": "number", "value": 3}, "\u0663")  # an Arabic-Indic three is not a number to JSON or JS
+    assert not verdict({"kind": "regex", "pattern": r"^\d$"}, "\u0663")
+    assert verdict({"kind": "regex", "pattern": r"^\w+$"}, "abc_1")

@@ -16,6 +16,7 @@ import click
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
 from gpt56probe.cli.options import credential_options, validate_ids
+from gpt56probe.cli.terminal import LiveLine
 
 EXIT_NOTHING_REACHABLE = 2
 EFFORT_CHOICES = ("current", "current,lower", "lower")
@@ -40,33 +41,32 @@ def _width() -> int:
     return terminal_width()
 
 
-class EvalProgress:
-    """``evaluating: 12/80 calls done, 3.4 s`` on a terminal's stderr (the check's live line)."""
+class EvalProgress(LiveLine):
+    """``evaluating: 12/80 calls done, 3.4 s``: check's live line (a terminal's stderr only), in eval's words."""
 
     def __init__(self, enabled: bool, label: str) -> None:
-        from gpt56probe.cli.terminal import Progress
-
-        self._progress = Progress(enabled)
+        super().__init__(enabled)
         self._label = label
+        self._done = 0
+        self._total = 0
 
     def __enter__(self) -> "EvalProgress":
-        from gpt56probe.views.textwidth import fit
-
-        label = self._label
-
-        def text(elapsed_s: float, width: int) -> str:
-            done, total = self._progress._done, self._progress._total  # noqa: SLF001 - same live line, other words
-            return fit(f"{label}: {done}/{total} calls done, {elapsed_s:.1f} s", max(20, width) - 1) if total else ""
-
-        self._progress.text = text  # type: ignore[method-assign]
-        self._progress.__enter__()
+        super().__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self._progress.close()
-
     def update(self, done: int, total: int) -> None:
-        self._progress.update(done, total)
+        if not self.enabled:
+            return
+        with self._lock:
+            self._done, self._total = done, total
+        self.changed()
+
+    def text(self, elapsed_s: float, width: int) -> str:
+        from gpt56probe.views.textwidth import fit
+
+        if not self._total:
+            return ""
+        return fit(f"{self._label}: {self._done}/{self._total} calls done, {elapsed_s:.1f} s", max(20, width) - 1)
 
 
 def read_doc(path: Path) -> dict[str, Any]:

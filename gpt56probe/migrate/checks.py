@@ -21,7 +21,7 @@ KINDS: tuple[str, ...] = ("equals", "contains", "regex", "json", "number", "one_
 TRIM = " \t\r\n"
 """What is trimmed from both ends of an answer before any check sees it."""
 
-NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)")
+NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)", re.ASCII)
 """The first number in an answer; commas are dropped before it is read (``1,234.5`` is 1234.5)."""
 NUMBER_JS = r"/[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)/"
 
@@ -161,7 +161,7 @@ def parse_check(spec: Any) -> Check:
     if kind == "regex":
         pattern = _text(spec, "pattern")
         try:
-            re.compile(pattern)
+            re.compile(pattern, re.ASCII)
         except re.error as exc:
             raise CheckError("check.pattern", f"is not a regular expression: {exc}") from None
         return Check(kind, pattern=pattern, ignore_case=_flag(spec, "ignore_case"), spec=plain)
@@ -307,7 +307,8 @@ def judge(check: Check, answer: str) -> Verdict:
         ok = fold(text) in {fold(v) for v in check.values}
         return Verdict(ok, "one of the values" if ok else "the answer is none of the values")
     if check.kind == "regex":
-        ok = re.search(check.pattern, text, re.IGNORECASE if check.ignore_case else 0) is not None
+        # re.ASCII: \d, \w and \b mean what they mean to JavaScript (an exported check judges alike)
+        ok = re.search(check.pattern, text, re.ASCII | (re.IGNORECASE if check.ignore_case else 0)) is not None
         return Verdict(ok, "matches" if ok else "the pattern does not match")
     if check.kind == "number":
         number = first_number(text)

@@ -4,7 +4,6 @@ model and effort level, judged and scored. No click, no rendering: the CLI wires
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -140,8 +139,9 @@ def run_eval(request: EvalRequest, access: Sequence[ModelAccess], check: CheckOu
     reachable = [m for m in request.models if m.id in evaluated]
     targets = plan_calls(request, reachable)
     settings = HttpSettings(base_url=request.base_url, timeout_s=request.timeout_s, tracer=request.tracer)
+    left = request.deadline_s - (check.wall_s if check is not None else 0.0)  # --deadline bounds access and calls together
     result = run_calls(targets, {key_id(request.cred.key): request.cred.key}, settings, request.table,
-                       concurrency=request.concurrency, deadline_s=request.deadline_s, proxy=request.proxy,
+                       concurrency=request.concurrency, deadline_s=max(0.5, left), proxy=request.proxy,
                        trust_env=request.trust_env, progress=request.progress)
     by_id = {t.id: t for t in request.tasks.tasks}
     outcomes = []
@@ -162,6 +162,3 @@ def eval_models(table: ModelTable, tiers: Sequence[str] = TIERS) -> list[ModelSp
     chosen = [table.for_tier(t) for t in TIERS if t in tiers]
     return ([baseline] if baseline is not None else []) + chosen
 
-
-def ceil_div(a: int, b: int) -> int:
-    return math.ceil(a / b)

@@ -39,8 +39,8 @@ class EmitError(ValueError):
 def _js(value: Any) -> str:
     """A JSON literal (also a JavaScript literal) in ASCII, with braces escaped inside strings so no
     ``{{`` can ever reach a template engine."""
-    text = json.dumps(value, ensure_ascii=True)
-    return text
+    text = json.dumps(value, ensure_ascii=True)  # only strings, lists of strings and numbers come here: braces are in strings
+    return text.replace("{", "\\u007b").replace("}", "\\u007d")
 
 
 def js_regex(pattern: str, task_id: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from gpt56probe.core.models import ModelTable
-from gpt56probe.core.observation import Observation, Target
+from gpt56probe.core.observation import Target
 from gpt56probe.core.retrypolicy import RequestShape
 from gpt56probe.net.probe import Deadline, HttpSettings, Prober
 from gpt56probe.net.runner import RunResult, run_plan
@@ -76,6 +76,3 @@ def run_calls(targets: Sequence[EvalTarget], keys: Mapping[str, str], settings: 
     return run_plan(targets, keys, settings, table, concurrency=concurrency, deadline_s=deadline_s, proxy=proxy,
                     precheck=False, trust_env=trust_env, progress=progress, make_prober=_eval_prober)
 
-
-def observations_by_target(result: RunResult) -> list[tuple[EvalTarget, Observation]]:
-    return [(o.target, o) for o in result.observations if isinstance(o.target, EvalTarget)]
