@@ -353,3 +353,36 @@ def test_results_follow_the_documented_schema_with_and_without_text(esim: Any, f
     for extra in ((), ("--keep-text", "--efforts", "current,lower")):
         _, doc = run_eval(esim, files, "org-eval-safety", *extra)
         jsonschema.validate(doc, schema)
+
+
+def test_nothing_reachable_exits_2_saying_why_and_runs_no_task(esim: Any, files: dict[str, Path]) -> None:
+    esim.clear_requests()
+    result = run(["eval", str(files["tasks"]), "--org", "org-sim-region", "--base-url", esim.base_url])
+    assert result.exit_code == 2
+    assert "unreachable: gpt-5.6-sol (region_vpn)" in result.output
+    assert "nothing is reachable for org-sim-region" in result.output
+    assert not any("EVAL-" in json.dumps(r.json) for r in esim.requests if r.json)
+
+
+def test_no_key_is_one_line_and_exit_1(files: dict[str, Path]) -> None:
+    result = CliRunner().invoke(main, ["eval", str(files["tasks"]), "--no-keyring"], env={"OPENAI_API_KEY": ""})
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('{"schema": "gpt56probe.eval/1", "finished_at": "x", "baseline": "gpt-5.5", "models": [], "tasks": [], '
+     '"outcomes": [{"task": 1}], "scores": [], "recommendations": []}', "outcomes[0].task must be a string"),
+    ('{"schema": "gpt56probe.eval/1"', "not JSON"),
+    ('{"schema": "gpt56probe.eval/1", "finished_at": NaN}', "not JSON"),
+    ("\xff\xfe garbage", "not JSON"),
+])
+def test_compare_refuses_a_broken_results_file_in_one_line(tmp_path: Path, content: str, problem: str) -> None:
+    good = tmp_path / "good.json"
+    good.write_text('{"schema": "gpt56probe.eval/1", "finished_at": "x", "baseline": "gpt-5.5", "models": [], "tasks": [], '
+                    '"outcomes": [], "scores": [], "recommendations": []}')
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="latin-1")
+    result = run(["eval", "--compare", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert problem in result.output and len(result.output.strip().splitlines()) == 1

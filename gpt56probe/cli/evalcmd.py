@@ -15,7 +15,7 @@ import click
 
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
-from gpt56probe.cli.options import credential_options, validate_ids
+from gpt56probe.cli.options import credential_options, org_project, validate_ids
 from gpt56probe.cli.terminal import LiveLine
 
 EXIT_NOTHING_REACHABLE = 2
@@ -158,7 +158,9 @@ def eval_command(tasks_file: str | None, org: str | None, project: str | None, t
     from gpt56probe.cli.auth import get_config
     from gpt56probe.migrate.evalrun import eval_models
 
-    table = get_config().table
+    cfg = get_config()
+    table = cfg.table  # the configured ids and prices ([models.<tier>], GPT56PROBE_MODEL_<TIER>)
+    project = org_project(cfg, org, project)
     models = eval_models(table, tiers or ("sol", "terra", "luna"))
     url = base_url or DEFAULT_BASE_URL
     if emit == "promptfoo":
@@ -216,8 +218,10 @@ def run(tasks: Any, models: Sequence[Any], table: Any, *, org: str | None, proje
         access, check = check_access(replace(request, access_progress=progress.update))
     if not any(a.state == "evaluated" for a in access):
         for a in access:
-            click.echo(f"unreachable: {a.model} ({a.verdict}): {a.reason}", err=True)
-        click.echo(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", err=True)
+            for line in wrap_text(f"unreachable: {a.model} ({a.verdict}): {a.reason}", width, rest="  "):
+                click.echo(line, err=True)
+        for line in wrap_text(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", width):
+            click.echo(line, err=True)
         sys.exit(EXIT_NOTHING_REACHABLE)
     with EvalProgress(not verbose, "evaluating") as progress:
         outcome = run_eval(replace(request, progress=progress.update), access, check)

@@ -114,10 +114,14 @@ def results_doc(*, started_at: str, finished_at: str, org: str | None, base_url:
 _REQUIRED_TOP = ("schema", "finished_at", "baseline", "models", "tasks", "outcomes", "scores", "recommendations")
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def read_results(text: str, source: str) -> dict[str, Any]:
     """A results document, checked enough for every reader here; ResultsError names what is wrong."""
     try:
-        doc = json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f"{c} is not JSON")))
+        doc = json.loads(text, parse_constant=_not_json)
     except (ValueError, RecursionError) as exc:
         raise ResultsError(f"{source}: not JSON ({exc})") from None
     if not isinstance(doc, dict):
@@ -234,9 +238,11 @@ def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> Comparison:
         changes.append(ScoreChange(key[0], key[1], key[2], o.get("passed") if o else None, o.get("tasks") if o else None,
                                    n.get("passed") if n else None, n.get("tasks") if n else None, _cost(o), _cost(n)))
     old_out = {(o["task"], o["model"], o["effort_label"]): o["outcome"] for o in old["outcomes"]}
-    flips = [Flip(k[0], k[1], k[2], old_out[k], v) for k, v in
-             ((k, o["outcome"]) for o in new["outcomes"] for k in [(o["task"], o["model"], o["effort_label"])])
-             if k in old_out and old_out[k] != v]
+    flips = []
+    for o in new["outcomes"]:
+        key = (o["task"], o["model"], o["effort_label"])
+        if key in old_out and old_out[key] != o["outcome"]:
+            flips.append(Flip(*key, old_out[key], o["outcome"]))
     old_recs = {r["class"]: r.get("model") for r in old["recommendations"]}
     new_recs = {r["class"]: r.get("model") for r in new["recommendations"]}
     rec_changes = tuple((c, old_recs.get(c), new_recs.get(c)) for c in dict.fromkeys([*old_recs, *new_recs])
