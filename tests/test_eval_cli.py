@@ -271,6 +271,7 @@ def test_plan_from_eval_routes_each_role_to_its_recommended_model(esim: Any, fil
     assert plan["roles"]["cheap"]["model"] == LUNA
     assert "gpt-5.5" in plan["roles"]["cheap"]["fallbacks"]
     python = run(["plan", "--from-eval", str(results), "--emit", "python"])
+    assert f"# How: from the eval results {results}" in python.stdout and "nothing was probed" in python.stdout
     namespace: dict[str, Any] = {}
     exec(compile(python.stdout, "routing_config.py", "exec"), namespace)
     assert namespace["MODELS"]["balanced"] == LUNA

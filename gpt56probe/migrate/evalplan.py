@@ -42,5 +42,7 @@ def plan_from_eval(doc: Mapping[str, Any], table: ModelTable, source: str) -> tu
         fallbacks = tuple(f for f in rec.get("fallbacks") or [] if isinstance(f, str) and f != model)
         routes.append(RoleRoute(role, tier, preferred, model, fallbacks, False, (note,)))
     others = tuple(f"class {r['class']}: {r.get('model') or 'nothing'} (not a routing role)" for c, r in recs.items() if c not in ROLES)
-    plan = RoutingPlan(doc.get("org"), str(doc.get("base_url") or ""), when, "chat", tuple(routes), tuple(states))
+    how = (f"How: from the eval results {source} (finished {when}): each role on the model its class's tasks recommend, "
+           "with the models that passed as well as fallbacks; nothing was probed for this plan.")
+    plan = RoutingPlan(doc.get("org"), str(doc.get("base_url") or ""), when, "chat", tuple(routes), tuple(states), how)
     return plan, others
