@@ -118,6 +118,18 @@ def ability(model: str, effort: str | None) -> int:
     return base + EFFORT_SHIFT.get(effort or "medium", 0)
 
 
+BASE_DELAY_S: dict[str, float] = {"sol": 0.03, SOL_ULTRA: 0.05, "terra": 0.02, "luna": 0.005}
+"""Time to the answer before its tokens: the tiers' speed as the articles rank them (Luna the fast one)."""
+
+
+def _base_delay(model: str) -> float:
+    spec = DEFAULT_TABLE.get(model)
+    tier = spec.tier if spec is not None and spec.tier in TIERS else tier_by_name(model)
+    if tier in BASE_DELAY_S:
+        return BASE_DELAY_S[tier]
+    return 0.025 if DEFAULT_TABLE.fallbacks and model == DEFAULT_TABLE.fallbacks[0].id else 0.01
+
+
 def _tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
@@ -142,7 +154,7 @@ def grade(book: Sequence[BookEntry], body: Mapping[str, Any], model: str, effort
         answer, finish = "", "length"
         reasoning = min(reasoning, cap)
         completion = cap
-    delay = 0.002 + completion / 200_000  # deterministic: more tokens, slower
+    delay = _base_delay(model) + completion / 50_000  # deterministic: Luna quick, Sol slow, more tokens slower
     return Graded(answer, finish, prompt_tokens, completion, reasoning, delay)
 
 
