@@ -254,6 +254,7 @@ class Diagnosis:
     adaptations: tuple[str, ...] = ()
     usage_input_tokens: int = 0
     usage_output_tokens: int = 0
+    gateway: str | None = None  # who answered when it was not OpenAI: "LiteLLM proxy (x-litellm-version header)"
 
     @property
     def ok(self) -> bool:
