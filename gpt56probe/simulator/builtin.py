@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gpt56probe.simulator.bodies import squid_403, squid_407
+from gpt56probe.simulator.gateway_scenarios import gateway_scenarios
+
 P56 = "gpt-5.6-*"
 SOL = "gpt-5.6-sol"
 TERRA = "gpt-5.6-terra"
@@ -225,5 +228,8 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         _fault_org("oversize", "oversize", "200 with a 20 MB body"),
         {"name": "fault-500", "org": "org-sim-fault-500", "description": "sampling 500 server_error",
          "rules": [{"endpoints": "sampling", "error": _err(500, SERVER_ERROR, type_="server_error")}]},
+        # ------------------------------------------------------------- gateways, proxies, the 2026 codes (issue 21)
+        *gateway_scenarios(squid_403("https://api.openai.com/v1/chat/completions"),
+                           squid_407("https://api.openai.com/v1/chat/completions")),
     ]
 }
