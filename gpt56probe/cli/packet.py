@@ -127,6 +127,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         "remediation": chosen.remediation,
         "timestamp": chosen.timestamp or outcome.checked_at,
         "recording": recording,
+        "gateway": chosen.gateway,
     }
 
 

@@ -83,7 +83,7 @@ def detect(headers: Any, body: str) -> Gateway | None:
     err = as_dict(parsed.get("error"))
     if parsed:
         if isinstance(err.get("code"), int) and not isinstance(err.get("code"), bool) and (
-                "user_id" in parsed or "metadata" in err):
+                "user_id" in parsed or "metadata" in err or not ({"type", "status", "param"} & set(err))):
             return Gateway(OPENROUTER, "its error envelope")
         if isinstance(parsed.get("provider"), str) and str(parsed.get("id", "")).startswith("gen-"):
             return Gateway(OPENROUTER, "its answer's provider field")

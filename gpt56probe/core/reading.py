@@ -275,6 +275,9 @@ def _judge_one(exchange: Exchange, precheck: str, tier: str, is_sample: bool, mo
         suffix = f": {detail}" if detail else ""
         if failure in TIMEOUT_FAILURES:
             return Facts(Verdict.TIMEOUT, f"no answer in time ({name}){suffix}", exchange=exchange)
+        if failure is Failure.RESET and status_of(exchange) is not None:
+            return Facts(Verdict.SERVER_ERROR, f"the {status_of(exchange)} answer was cut mid-body (connection reset){suffix}",
+                         exchange=exchange)
         if failure is Failure.PROXY and gateways.proxy_refused_connect(_text(exchange.failure_detail)):
             return Facts(Verdict.NETWORK_ERROR, f"the proxy answered the CONNECT with 407 Proxy Authentication Required{suffix}",
                          exchange=exchange, remedy=gateways.proxy_auth_step(), remedy_for=Verdict.NETWORK_ERROR, gateway=gateways.PROXY)

@@ -120,7 +120,11 @@ def should_retry(exchange: Exchange) -> bool:
     """openai-python's ``_should_retry`` (x-should-retry first, then 408, 409, 429, >= 500), plus a
     connection reset before any answer; billing and blocked accounts never."""
     if exchange.failure is not None:
-        return exchange.failure is Failure.RESET
+        # A reset before any answer is retried, as the SDK's connection errors are; a stream cut after its
+        # 200 headers is not: openai-python iterates a stream outside its retry loop (_streaming.py), so
+        # the SDK never retries it (a plain body is read inside the loop, and a cut one is retried).
+        streamed = "text/event-stream" in (exchange.headers.get("content-type") or "")
+        return exchange.failure is Failure.RESET and not (exchange.status is not None and streamed)
     if exchange.status is None or never_retried(exchange):
         return False
     hint = exchange.headers.get("x-should-retry")
@@ -233,6 +237,8 @@ def decide(
 
 
 def _describe(old: RequestShape, new: RequestShape) -> str:
+    effort = f"reasoning_effort {old.reasoning_effort}->{new.reasoning_effort or '(omitted)'}"
     if old.token_param != new.token_param:
-        return f"{old.token_param}->{new.token_param}"
-    return f"reasoning_effort {old.reasoning_effort}->{new.reasoning_effort or '(omitted)'}"
+        tokens = f"{old.token_param}->{new.token_param}"
+        return f"{tokens}, {effort}" if old.reasoning_effort != new.reasoning_effort else tokens
+    return effort

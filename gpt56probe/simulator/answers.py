@@ -387,7 +387,8 @@ class AnswerBuilder:
             return self._not_found()
         if self.endpoint == "models.retrieve":
             return self._json_reply(200, bodies.model_object(self.model), extra=rule.headers if rule else None)
-        invalid = self._unrecognized(rule) or self._validate()
+        # An older API version knows neither the new arguments nor the checks that came with them.
+        invalid = self._unrecognized(rule) or (None if rule is not None and rule.unrecognized else self._validate())
         if invalid is not None:
             return invalid
         answer = rule.answer if rule and rule.answer else "ok"
@@ -457,6 +458,9 @@ class AnswerBuilder:
                           delay=rule.delay)
         if fault == "truncated":
             return Reply(200, headers, payload[: max(1, len(payload) // 2)], delay=rule.delay)
+        if fault == "cutbody":
+            # 200 and its headers, the first half of the body, then the connection is reset mid-body
+            return Reply(200, headers, payload[: max(1, len(payload) // 2)], chunked=True, reset=True, delay=rule.delay)
         # oversize: the ok body padded with JSON whitespace to the configured size (still valid JSON)
         size = max(int(self.state.setting(scenario, "oversize_bytes")), len(payload))
         headers["__length__"] = str(size)

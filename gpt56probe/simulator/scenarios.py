@@ -27,7 +27,7 @@ ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
     "models": ("models.list", "models.retrieve"),
 }
 
-FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize")
+FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize", "cutbody")
 """Transport-level misbehaviour a rule can ask for (see server.py)."""
 
 ANSWERS: tuple[str, ...] = ("ok", "withheld", "length", "blank")
