@@ -280,3 +280,23 @@ def test_a_stream_cut_mid_body_is_not_retried_and_a_plain_body_cut_is_retried_as
     assert streamed["verdict"] == "server_error" and streamed["attempts"] == 1, streamed["reason"]
     assert "cut mid-body" in streamed["reason"] and streamed["http_status"] == 200
     assert plain["verdict"] == "server_error" and plain["attempts"] == 3, plain["reason"]
+
+
+def test_a_rejection_is_read_by_meaning_and_a_flagged_prompt_is_never_adapted():
+    from gpt56probe.core.observation import Exchange
+    from gpt56probe.core.retrypolicy import RequestShape, adapt
+
+    def rejected(message: str, param: str | None = None, code: str | None = None) -> Exchange:
+        return Exchange(status=400, body=json.dumps({"error": {"message": message, "type": "invalid_request_error",
+                                                               "param": param, "code": code}}))
+
+    sent = RequestShape("max_completion_tokens", "none")
+    assert adapt(rejected("Unrecognized request argument supplied: max_completion_tokens"), "chat", sent) == RequestShape("max_tokens", None)
+    assert adapt(rejected("Unrecognized request argument supplied: reasoning_effort"), "chat", sent) == RequestShape("max_completion_tokens", None)
+    assert adapt(rejected("Unsupported parameter: 'reasoning.effort' is not supported with this model.", "reasoning.effort",
+                          "unsupported_parameter"), "responses", sent) == RequestShape("max_completion_tokens", None)
+    value = "Unsupported value: 'reasoning_effort' does not support 'none' with this model. Supported values are: 'low' and 'high'."
+    assert adapt(rejected(value, "reasoning_effort", "unsupported_value"), "chat", sent) == RequestShape("max_completion_tokens", "low")
+    flagged = ("Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with a "
+               "different prompt: https://platform.openai.com/docs/guides/reasoning#advice-on-prompting")
+    assert adapt(rejected(flagged, code="invalid_prompt"), "chat", sent) is None

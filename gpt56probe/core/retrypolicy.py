@@ -178,7 +178,7 @@ def adapt(exchange: Exchange, surface: str, shape: RequestShape) -> RequestShape
             old_api = rejected == "max_completion_tokens" and "unrecognized request argument" in message.lower()
             return RequestShape(other, None if old_api else shape.reasoning_effort)
         return None
-    if "reasoning" in param or re.search(r"reasoning[_.]effort|'reasoning'|\breasoning\b", message):
+    if "reasoning" in param or re.search(r"reasoning[_.]effort", message):
         if shape.reasoning_effort is None:
             return None
         if itself and not supported_values(message) and not re.search(r"does not support|unsupported value", message, re.I):
