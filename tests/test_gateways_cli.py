@@ -300,3 +300,21 @@ def test_a_rejection_is_read_by_meaning_and_a_flagged_prompt_is_never_adapted():
     flagged = ("Invalid prompt: your prompt was flagged as potentially violating our usage policy. Please try again with a "
                "different prompt: https://platform.openai.com/docs/guides/reasoning#advice-on-prompting")
     assert adapt(rejected(flagged, code="invalid_prompt"), "chat", sent) is None
+
+
+def test_a_refused_connect_and_an_intercepted_certificate_are_named_from_the_failure_alone():
+    from gpt56probe.core.classify import classify
+    from gpt56probe.core.observation import Exchange, Failure, Observation, Target
+
+    def judged(failure: Failure, detail: str) -> Any:
+        target = Target(org="org-a", model="gpt-5.6-sol", tier="sol")
+        return classify(Observation(target=target, precheck="skipped", sample=Exchange(failure=failure, failure_detail=detail), attempts=1))
+
+    connect = judged(Failure.PROXY, "ProxyError('Unable to connect to proxy', OSError('Tunnel connection failed: 407 Proxy Authentication Required'))")
+    assert connect.verdict.value == "network_error" and connect.remediation.startswith("Authenticate to your proxy")
+    tls = judged(Failure.TLS, "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                              "self-signed certificate in certificate chain (_ssl.c:1000)'))")
+    assert tls.verdict.value == "network_error" and "REQUESTS_CA_BUNDLE" in tls.remediation
+    assert tls.gateway == "a TLS-intercepting proxy"
+    other = judged(Failure.PROXY, "ProxyError('Unable to connect to proxy', NewConnectionError('Connection refused'))")
+    assert "Authenticate" not in other.remediation
