@@ -211,7 +211,8 @@ def _classify(observation: Observation, peers: Sequence[Observation], cache: _Pe
         except Exception:  # noqa: BLE001
             remedy = REMEDIATIONS.get(facts.verdict, REMEDIATIONS[Verdict.UNKNOWN])
         if facts.remedy and facts.remedy_for is facts.verdict:
-            remedy = facts.remedy  # the answer's own next step (a gateway's budget, a proxy, a 2026 code)
+            # the answer's own next step (a gateway's budget, a proxy, a 2026 code); a listed id of the tier still wins
+            remedy = _listed_step(observation, facts.verdict, facts.model_access, facts.remedy, cache.id_sources)
         return _diagnosis(observation, target, facts, remedy)
     except Exception as exc:  # noqa: BLE001 - the last guard of totality
         return Diagnosis(target=target, verdict=Verdict.UNKNOWN,

@@ -6,6 +6,7 @@ so the official SDK parses them and a probe sees what it would see live.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
@@ -429,6 +430,7 @@ SQUID_VERSION = "squid/6.10"
 def squid_page(error: str, title: str, url: str, text: str) -> str:
     """Squid's error page template (ERR_CACHE_ACCESS_DENIED for a 407, ERR_ACCESS_DENIED for a block), as quoted in
     oracle/oci-java-sdk#549 and m1k1o/neko#509 (docs/real-error-bodies.md section 22)."""
+    url = html.escape(url, quote=True)  # the request's own target: never markup in our page
     return (
         "<!DOCTYPE html PUBLIC '-//W3C//DTD HTML 4.01//EN' 'http://www.w3.org/TR/html4/strict.dtd'>\n"
         "<html><head>\n<meta type='copyright' content='Copyright (C) 1996-2021 The Squid Software Foundation and contributors'>\n"
@@ -443,7 +445,7 @@ def squid_page(error: str, title: str, url: str, text: str) -> str:
 
 def squid_407(url: str) -> str:
     return squid_page("ERR_CACHE_ACCESS_DENIED", "Cache Access Denied", url,
-                      f"Sorry, you are not currently allowed to request {url} from this cache until you have "
+                      f"Sorry, you are not currently allowed to request {html.escape(url, quote=True)} from this cache until you have "
                       "authenticated yourself.</p>\n<p>Please contact the cache administrator if you have difficulties "
                       "authenticating yourself.")
 
