@@ -318,3 +318,17 @@ def test_a_refused_connect_and_an_intercepted_certificate_are_named_from_the_fai
     assert tls.gateway == "a TLS-intercepting proxy"
     other = judged(Failure.PROXY, "ProxyError('Unable to connect to proxy', NewConnectionError('Connection refused'))")
     assert "Authenticate" not in other.remediation
+
+
+def test_a_recorded_gateway_incident_replays_to_the_same_verdict_and_gateway(sim, tmp_path):
+    from gpt56probe.simulator import start_simulator
+
+    record = tmp_path / "gateway.toml"
+    orgs = ["org-sim-litellm-budget", "org-sim-azure-deployment", "org-sim-proxy-block"]
+    args = [a for org in orgs for a in ("--org", org)]
+    _, first = check(sim, *args, "--tier", "sol", "--record", str(record))
+    with start_simulator(port=0, scenarios_file=record) as replay:
+        _, again = check(replay, *args, "--tier", "sol")
+    seen = {(r["org"], r["model"]): (r["verdict"], r["gateway"]) for r in first["results"]}
+    assert {(r["org"], r["model"]): (r["verdict"], r["gateway"]) for r in again["results"]} == seen
+    assert seen[("org-sim-litellm-budget", "gpt-5.6-sol")] == ("quota_exhausted", "LiteLLM proxy (x-litellm-call-id header)")
