@@ -6,6 +6,7 @@ Also the dry-run listing ``check --dry-run`` prints, which lives here so check.p
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 import click
@@ -69,10 +70,13 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", callback=validate_output_file, help="Write the config here instead of stdout.")
+@click.option("--from-eval", "from_eval", type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS",
+              help="Route each role to the model an eval recommended (eval's results JSON) instead of probing now.")
 @credential_options
 @connection_options
-def plan(org: str | None, project: str | None, emit: str, output_path: str | None, api_key_env: str | None, no_keyring: bool,
-         base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int | None, verbose: bool) -> None:
+def plan(org: str | None, project: str | None, emit: str, output_path: str | None, from_eval: Path | None, api_key_env: str | None,
+         no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int | None,
+         verbose: bool) -> None:
     """Probe an org now and emit a routing config: the model per role and its fallbacks.
 
     Roles: hard -> Sol, balanced -> Terra, cheap -> Luna, each falling back to
@@ -85,11 +89,15 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     Examples:
       gpt56probe plan --org org-abc --emit python -o routing_config.py
       gpt56probe plan --org org-abc --emit typescript -o routing.ts
+      gpt56probe plan --from-eval results.json --emit python -o routing_config.py
 
     \b
     Exit status: 0 a config was written; 2 nothing is reachable for the org
     (the config says so: every role is null); 1 the check could not be made.
     """
+    if from_eval is not None:
+        plan_from_results(from_eval, emit, output_path)
+        return
     from gpt56probe.core import routing
     from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.store.credentials import NoKeyError, resolve_key
@@ -127,11 +135,31 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
         sys.exit(EXIT_NOTHING_REACHABLE)
 
 
+def plan_from_results(path: Path, emit: str, output_path: str | None) -> None:
+    """``plan --from-eval``: each role on the model the eval recommended for its class, nothing probed."""
+    from gpt56probe.cli.auth import get_config
+    from gpt56probe.cli.evalcmd import read_doc
+    from gpt56probe.core import routing
+    from gpt56probe.migrate.evalplan import plan_from_eval
+
+    result, others = plan_from_eval(read_doc(path), get_config().table, str(path))
+    text = routing.render(result, emit)
+    deliver(text, output_path, wrote=f"wrote {output_path} ({emit}, from {path})", error=click.ClickException)
+    for r in result.routes:
+        click.echo(f"{r.role}: {r.model or 'nothing'}" + (f" then {', '.join(r.fallbacks)}" if r.fallbacks else ""), err=True)
+    for line in others:
+        click.echo(line, err=True)
+    if not result.reachable:
+        click.echo(f"the eval in {path} recommends nothing for any role", err=True)
+        sys.exit(EXIT_NOTHING_REACHABLE)
+
+
 def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str, stream: bool, base_url: str, fmt: str) -> str:
     """What ``check --dry-run`` prints: every probe it would send and its most possible cost."""
-    from gpt56probe.core.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd
+    from gpt56probe.core.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd, listing_requests
 
     probes = dry_run_probes(orgs, models, surface, stream, base_url)
+    listings = listing_requests(orgs, base_url)
     total = sum(p.max_cost_usd for p in probes if p.max_cost_usd is not None)
     unpriced = sorted({p.model for p in probes if p.max_cost_usd is None})
     if fmt == "json":
@@ -140,6 +168,7 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
         return render_json({
             "dry_run": True,
             "probes": [p.doc() for p in probes],
+            "listings": [{"org": org, "request": request, "max_cost_usd": 0} for org, request in listings],
             "assumed_tokens_per_probe": {"input": PROBE_INPUT_TOKENS_MAX, "output": PROBE_OUTPUT_TOKENS_MAX},
             "max_cost_usd": round(total, 8),
             "unpriced_models": unpriced,
@@ -151,6 +180,8 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
                     tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True)
     notes = [
         f"dry run: nothing was sent; {len(probes)} probe(s) would be made",
+        f"besides them, one free {listings[0][1] if listings else 'GET /v1/models'} per org and key "
+        f"({len(listings)} request(s)) lists what the org can see, sent at the same time as the samples",
         f"max cost assumes one answered request per probe of at most {PROBE_INPUT_TOKENS_MAX} input and "
         f"{PROBE_OUTPUT_TOKENS_MAX} output tokens (the cap); rejected or retried requests are not billed",
         f"most the probes could cost: {format_usd(total)}" + (f" plus {', '.join(unpriced)} (price not published)" if unpriced else ""),

@@ -22,6 +22,7 @@ from gpt56probe.core.gate import GATE
 from gpt56probe.core.models import ModelTable
 from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Failure, ModelListing, Observation, Target,
                                     recorded_headers)
+from gpt56probe.core.gateways import detect as detect_gateway
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
 from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, read_body
@@ -277,6 +278,9 @@ def _trace(settings: HttpSettings, method: str, url: str, exchange: Exchange) ->
             outcome += f" {exchange.failure.value}"
         line = f"{method} {public_url(url)} -> {outcome} {exchange.latency_s * 1000:.0f} ms"
         shown = trace_headers(exchange.headers)  # openai-organization there is the org's name (a slug), not its id
+        gateway = detect_gateway(exchange.headers, exchange.body or "") if exchange.failure is None else None
+        if gateway is not None:
+            shown = (shown + " " if shown else "") + f"via={redact(str(gateway))}"
         settings.tracer(f"{line} {shown}" if shown else line)
     return exchange
 
@@ -410,6 +414,13 @@ class Prober:
             late = Exchange(failure=Failure.DEADLINE, failure_detail="the model listing did not finish before the deadline")
             return ModelListing(target.org, target.project, target.key_id, None, late)
 
+    def _shape_for(self, target: Target) -> RequestShape:
+        """The request shape a sample starts from: what this model was taught, else the table's first guess."""
+        return self.shapes.get(target.model, target.surface)
+
+    def _learn(self, target: Target, shape: RequestShape) -> None:
+        self.shapes.learn(target.model, target.surface, shape)
+
     def _sample_body(self, target: Target, shape: RequestShape) -> tuple[str, dict[str, Any]]:
         if target.surface == "responses":
             body: dict[str, Any] = {"model": target.model, "input": PROBE_PROMPT, "max_output_tokens": OUTPUT_TOKEN_CAP}
@@ -431,7 +442,7 @@ class Prober:
         listing (``precheck``) runs beside it; the two are joined when both are back."""
         started_at = now_iso()
         listing_future = self._listings.start(target, api_key) if precheck else None
-        shape = self.shapes.get(target.model, target.surface)
+        shape = self._shape_for(target)
         attempts = 0
         transient = 0
         notes: list[str] = []
@@ -456,7 +467,7 @@ class Prober:
             if decision.action == "adapt" and decision.shape is not None:
                 notes.append(decision.note)
                 shape = decision.shape
-                self.shapes.learn(target.model, target.surface, shape)
+                self._learn(target, shape)
                 continue
             if decision.action == "retry":
                 transient += 1

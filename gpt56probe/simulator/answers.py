@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from gpt56probe.core.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
-from gpt56probe.simulator import bodies
+from gpt56probe.simulator import bodies, evalbook
 from gpt56probe.simulator.builtin import MISMATCHED_ORG, MODEL_NOT_FOUND
 from gpt56probe.simulator.scenarios import DEFAULT_ORG, Rule, Scenario, ScenarioSet, Settings, catalogue
 
@@ -151,6 +151,7 @@ class AnswerBuilder:
         self.model = ""
         self.endpoint = ""
         self.stream = bool(self.body.get("stream") is True)
+        self._request_text: str | None = None
 
     # ------------------------------------------------------------------ decision
 
@@ -242,7 +243,7 @@ class AnswerBuilder:
 
     def _effective_rule(self, scenario: Scenario, model: str) -> Rule | None:
         for index, rule in enumerate(scenario.rules):
-            if not rule.matches(model, self.endpoint, self.stream):
+            if not rule.matches(model, self.endpoint, self.stream, self._text()):
                 continue
             if rule.times is not None:
                 key = (scenario.name, str(index), self.org or "", model, self.endpoint)
@@ -256,6 +257,8 @@ class AnswerBuilder:
         rule = self._effective_rule(scenario, self.model)
         if rule is None:
             return None
+        if rule.error is not None and rule.error.body is not None:
+            return self._raw_reply(rule, self._delay(scenario, rule))
         if rule.error is not None:
             values = self._values()
             status_body = (rule.error.status, bodies.error_body(rule.error, values))
@@ -288,6 +291,8 @@ class AnswerBuilder:
                 ids.append(model)
                 continue
             self.model = model
+            if rule.error is not None and rule.error.body is not None:
+                return self._raw_reply(rule, self._delay(scenario, rule))
             if rule.error is not None:
                 return self._error_reply(rule.error.status, bodies.error_body(rule.error, self._values()),
                                          extra=rule.headers, bare=rule.error.bare_headers,
@@ -350,6 +355,26 @@ class AnswerBuilder:
                          f"{MIN_OUTPUT_TOKENS}, but got {cap} instead.", "max_output_tokens", "integer_below_min_value"))
         return None
 
+    def _unrecognized(self, rule: Rule | None) -> Reply | None:
+        """An older API version that does not know an argument: 400 "Unrecognized request argument supplied: X",
+        param and code null (Azure OpenAI before max_completion_tokens, openai/openai-python#1724)."""
+        if rule is None:
+            return None
+        for name in rule.unrecognized:
+            if name in self.body or (name == "reasoning_effort" and "reasoning" in self.body):
+                return self._error_reply(400, {"error": {"message": f"Unrecognized request argument supplied: {name}",
+                                                         "type": "invalid_request_error", "param": None, "code": None}},
+                                         extra=rule.headers, bare=True)
+        return None
+
+    def _raw_reply(self, rule: Rule, delay: float) -> Reply:
+        """A gateway's or proxy's own answer, byte for byte as the rule gives it, with only the rule's headers."""
+        spec = rule.error
+        assert spec is not None and spec.body is not None
+        headers = {"Content-Type": spec.content_type}
+        headers.update({name: _header_value(value) for name, value in rule.headers.items()})
+        return Reply(spec.status, headers, bodies.fill(spec.body, self._values()).encode("utf-8"), delay=delay)
+
     def _cap(self) -> int | None:
         keys = ("max_completion_tokens", "max_tokens") if self.endpoint == "chat" else ("max_output_tokens",)
         for key in keys:
@@ -363,13 +388,20 @@ class AnswerBuilder:
             return self._not_found()
         if self.endpoint == "models.retrieve":
             return self._json_reply(200, bodies.model_object(self.model), extra=rule.headers if rule else None)
-        invalid = self._validate()
+        # An older API version knows neither the new arguments nor the checks that came with them.
+        invalid = self._unrecognized(rule) or (None if rule is not None and rule.unrecognized else self._validate())
         if invalid is not None:
             return invalid
         answer = rule.answer if rule and rule.answer else "ok"
         extra = dict(rule.headers) if rule else {}
         delay = self._delay(scenario, rule)
         cap = self._cap()
+        if self.endpoint == "chat" and not self.stream and answer == "ok":
+            graded = evalbook.grade(self.state.scenarios.answers + evalbook.BUILTIN_BOOK, self.body, self.model,
+                                    self._chat_effort(), cap)
+            if graded is not None:  # an eval task: its answer, as able as this model is at this effort
+                payload = evalbook.chat_payload(self.model, graded, bodies.completion_id(), int(time.time()))
+                return self._json_reply(200, payload, extra=extra, delay=delay + graded.delay_s)
         if self.stream:
             broken = rule.stream_error if rule else None
             if self.endpoint == "chat":
@@ -388,6 +420,16 @@ class AnswerBuilder:
         else:
             payload = bodies.response_object(self.model, answer, cap, self._effort())
         return self._json_reply(200, payload, extra=extra, delay=delay)
+
+    def _chat_effort(self) -> str | None:
+        effort = self.body.get("reasoning_effort")
+        return effort if isinstance(effort, str) else None
+
+    def _text(self) -> str:
+        """Every text the request carries (what a rule's ``prompt`` and the answer book match on)."""
+        if self._request_text is None:
+            self._request_text = evalbook.request_text(self.body)
+        return self._request_text
 
     def _effort(self) -> str | None:
         reasoning = self.body.get("reasoning")
@@ -433,6 +475,9 @@ class AnswerBuilder:
                           delay=rule.delay)
         if fault == "truncated":
             return Reply(200, headers, payload[: max(1, len(payload) // 2)], delay=rule.delay)
+        if fault == "cutbody":
+            # 200 and its headers, the first half of the body, then the connection is reset mid-body
+            return Reply(200, headers, payload[: max(1, len(payload) // 2)], chunked=True, reset=True, delay=rule.delay)
         # oversize: the ok body padded with JSON whitespace to the configured size (still valid JSON)
         size = max(int(self.state.setting(scenario, "oversize_bytes")), len(payload))
         headers["__length__"] = str(size)

@@ -27,11 +27,12 @@ ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
     "models": ("models.list", "models.retrieve"),
 }
 
-FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize")
+FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize", "cutbody")
 """Transport-level misbehaviour a rule can ask for (see server.py)."""
 
-ANSWERS: tuple[str, ...] = ("ok", "withheld", "length")
-"""200 variants: a normal "ok", content withheld by a safety check, output cap used up by reasoning."""
+ANSWERS: tuple[str, ...] = ("ok", "withheld", "length", "blank")
+"""200 variants: a normal "ok", content withheld by a safety check, output cap used up by reasoning, and a
+blank answer (no output text, no usage: what the seeds call "blank output: a safety check running, or a block")."""
 
 STREAM_END_REASONS: tuple[str, ...] = ("content_filter", "max_output_tokens")
 """How a ``stream_error`` may end a stream without an error object (Responses ``incomplete_details.reason``)."""
@@ -86,6 +87,8 @@ class ErrorSpec:
     code: str | None = None
     order: tuple[str, ...] = ("message", "type", "param", "code")
     bare_headers: bool = False
+    body: str | None = None  # the whole body as a gateway or proxy sent it (placeholders filled); only the rule's headers go with it
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class Rule:
     models: tuple[str, ...] = ("*",)
     endpoints: tuple[str, ...] = ENDPOINTS
     stream: bool | None = None
+    prompt: str | None = None  # only requests whose text holds this (an eval task's words)
     times: int | None = None
     error: ErrorSpec | None = None
     fault: str | None = None
@@ -129,9 +133,12 @@ class Rule:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     safety_delay: bool = False
+    unrecognized: tuple[str, ...] = ()  # request arguments this endpoint does not know (an older API version)
 
-    def matches(self, model: str, endpoint: str, stream: bool) -> bool:
+    def matches(self, model: str, endpoint: str, stream: bool, text: str = "") -> bool:
         if endpoint not in self.endpoints:
+            return False
+        if self.prompt is not None and self.prompt not in text:
             return False
         if self.stream is not None and self.stream != stream:
             return False
@@ -221,6 +228,7 @@ class ScenarioSet:
     scenarios: tuple[Scenario, ...]
     defaults: Mapping[str, float] = field(default_factory=dict)
     recording: Mapping[str, Any] | None = None  # a recording's [recording] table: how the run was made, its verdicts
+    answers: tuple[Any, ...] = ()  # the file's [[answer]] entries (evalbook.BookEntry), before the built-in book
 
     def by_name(self, name: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -255,7 +263,7 @@ class ScenarioSet:
         """``other`` on top: a scenario with the same name, org or key prefix replaces the old one."""
         kept = [s for s in self.scenarios if not any(_same_slot(s, o) for o in other.scenarios)]
         return ScenarioSet(tuple(kept) + other.scenarios, {**self.defaults, **other.defaults},
-                           other.recording if other.recording is not None else self.recording)
+                           other.recording if other.recording is not None else self.recording, other.answers + self.answers)
 
 
 def _same_slot(a: Scenario, b: Scenario) -> bool:
