@@ -12,7 +12,7 @@ Targets (each printed with its figure; exit 0 only when every one holds):
    requests, 64 in flight), and check peak RSS <= 100 MB;
 2. cost grows in a straight line: wall per org at 100, 500 and 2000 orgs; 2000's <= 1.3 x 100's;
 3. 100 orgs x 5 models: at most 2 latency rounds, (wall at 300 ms - wall at 0 ms) / 300 ms
-   (min of 2 runs each);
+   (min of ROUND_REPEATS runs each, interleaved);
 4. 2000 orgs with ``--deadline 20``: the run ends within 21 s and reports every target (what did not
    fit as UNKNOWN).
 
@@ -46,6 +46,7 @@ DEADLINE_S = 20.0
 DEADLINE_SLACK_S = 1.0
 SCRIPT_IN_FLIGHT = 64
 MODELS = 5
+ROUND_REPEATS = 3
 
 
 @dataclass(frozen=True)
@@ -148,13 +149,15 @@ def main() -> int:
         ok &= line("wall per org (100 / 500 / 2000 orgs)", figures, "", None)
         ok &= line(f"  per org at {big} / per org at {small}", f"{growth:.2f}", f"<= {LINEAR_LIMIT}", judge and growth <= LINEAR_LIMIT)
 
-        walls: dict[str, float] = {}
-        for name, sim in (("0 ms", sim0), ("300 ms", sim300)):
-            runs = [check(sim.base_url, small, home) for _ in range(2)]
-            sim.clear_requests()
-            walls[name] = min(r.wall_s for r in runs)
-            ok &= line(f"  {small} orgs at {name}: every probe ok", f"{min(r.wall_s for r in runs):.2f} s", "all",
-                       all(r.exit_code == 0 and len(r.results()) == small * MODELS for r in runs))
+        runs: dict[str, list[Run]] = {"0 ms": [], "300 ms": []}
+        for _ in range(ROUND_REPEATS):  # interleaved, min of each: a shared machine's noise is not the tool's
+            for name, sim in (("0 ms", sim0), ("300 ms", sim300)):
+                runs[name].append(check(sim.base_url, small, home))
+                sim.clear_requests()
+        walls = {name: min(r.wall_s for r in done) for name, done in runs.items()}
+        for name, done in runs.items():
+            ok &= line(f"  {small} orgs at {name}: every probe ok", f"{walls[name]:.2f} s (min of {len(done)})", "all",
+                       all(r.exit_code == 0 and len(r.results()) == small * MODELS for r in done))
         rounds = (walls["300 ms"] - walls["0 ms"]) / 0.3
         ok &= line(f"latency rounds, {small} orgs x {MODELS} at default settings", f"{rounds:.2f}", f"<= {ROUNDS_LIMIT:g}",
                    judge and rounds <= ROUNDS_LIMIT)

@@ -173,3 +173,25 @@ def test_the_default_in_flight_bound_follows_the_open_file_limit() -> None:
         assert auto_concurrency() == (256 - FDS_KEPT) // 2
     with mock.patch.object(resource, "getrlimit", return_value=(1 << 20, 1 << 20)):
         assert auto_concurrency() == AUTO_CONCURRENCY_CAP
+
+
+def test_the_json_document_made_result_by_result_is_the_one_built_whole(sim) -> None:
+    import json as _json
+
+    from gpt56probe.cli.check import _status_text
+    from gpt56probe.core.cost import diagnosis_cost, probe_cost
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.core.vantage import annotate
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.net.netenv import gather_vantage
+    from gpt56probe.views import render
+
+    creds = [OrgCredential(org, "sk-test-fake-json-0123456789") for org in ("org-sim-approved", "org-sim-unprovisioned", "org-j-1")]
+    outcome = perform_check(CheckRequest(orgs=creds, models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, base_url=sim.base_url,
+                                         trust_env=False, vantage=gather_vantage("bench-vm", sim.base_url, None)))
+    spent = probe_cost(outcome.diagnoses, outcome.table)
+    whole = render.check_doc(outcome.diagnoses, outcome.severity, outcome.checked_at, expected=outcome.expected_tiers,
+                             extra_summary={"probe_cost_usd": round(spent.total_usd, 8)},
+                             cost_of=lambda d: diagnosis_cost(d, outcome.table))
+    expected = _json.dumps(annotate(whole, outcome.vantage), indent=2, sort_keys=False)
+    assert _status_text(outcome, "json") == expected

@@ -40,8 +40,19 @@ def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: An
         spent = probe_cost(outcome.diagnoses, outcome.table)
         doc = render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
                                extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
-                               cost_of=lambda d: diagnosis_cost(d, outcome.table))
-        return render.render_json(annotate(doc, getattr(outcome, "vantage", None)))
+                               cost_of=lambda d: diagnosis_cost(d, outcome.table), lazy=True)
+        vantage = getattr(outcome, "vantage", None)
+        doc["results"] = []
+        doc = annotate(doc, vantage)  # the top-level vantage; each result gets its name below, as annotate gives it
+
+        def result(d: Any) -> dict[str, Any]:
+            made = render.result_doc(d, lambda x: diagnosis_cost(x, outcome.table))
+            if vantage is not None:
+                made["vantage"] = vantage.name
+            return made
+
+        doc["results"] = render.LazyResults(outcome.diagnoses, result)  # made one at a time as they are written
+        return render.render_json(doc)
     if fmt == "nagios" or quiet:
         return render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
     if fmt == "summary":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from gpt56probe.core.expectations import ExpectedTiers, expected_reach, is_expected
 from gpt56probe.core.models import TIERS
@@ -195,7 +195,8 @@ def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None
 
 
 def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: str, *, expected: ExpectedTiers = TIERS, extra_summary: Mapping[str, Any] | None = None,
-              cost_of: Callable[[Diagnosis], float | None] | None = None) -> dict[str, Any]:
+              cost_of: Callable[[Diagnosis], float | None] | None = None, lazy: bool = False) -> dict[str, Any]:
+    """The check-result document; ``lazy``: its results made as ``render_json`` writes them (``LazyResults``)."""
     reachable, total = expected_reach(diagnoses, expected)
     summary: dict[str, Any] = {
         "status": severity.value,
@@ -205,7 +206,24 @@ def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: st
         "expected_total": total,
     }
     summary.update(extra_summary or {})
-    return {"schema_version": SCHEMA_VERSION, "checked_at": checked_at, "results": [result_doc(d, cost_of) for d in diagnoses], "summary": summary}
+    results = LazyResults(diagnoses, lambda d: result_doc(d, cost_of)) if lazy else [result_doc(d, cost_of) for d in diagnoses]
+    return {"schema_version": SCHEMA_VERSION, "checked_at": checked_at, "results": results, "summary": summary}
+
+
+class LazyResults(list):  # type: ignore[type-arg]
+    """A document's results made one at a time as the JSON encoder walks them (``render_json``), so a fleet's
+    10,000 result objects never exist at once. Only for rendering: it has a length and an order, no items."""
+
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._items = items
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._make(item) for item in self._items)
 
 
 def render_json(doc: Mapping[str, Any]) -> str:
