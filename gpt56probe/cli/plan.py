@@ -114,7 +114,12 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     outcome = perform_check(request)
     listed = next((listing.ids for listing in listings_of(outcome.observations) if listing.ids is not None), None)
     result = routing.build_plan(outcome.diagnoses, table, org, url, outcome.checked_at, "chat", substitutes(listed, table))
-    text = routing.render(result, emit)
+    if emit == "json":
+        text = routing.render(result, emit)
+    else:  # the config and the router on the official SDK, in one module
+        from gpt56probe.migrate.router import render_router
+
+        text = render_router(result, table, emit)
     # a routing config is meant to be committed and read: 0644
     deliver(text, output_path, wrote=f"wrote {output_path} ({emit})", error=click.ClickException)
     for r in result.routes:
