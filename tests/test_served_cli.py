@@ -143,3 +143,17 @@ def test_served_over_the_python_routers_own_log_shows_the_shares_it_should(sim: 
     assert hard["fallback_reasons"] == {"provisioning_pending": 6, "not_provisioned": 2}
     assert hard["headline"] == "hard: served by gpt-5.5 for 80 % of requests in the last 7 days, mostly provisioning_pending"
     assert out["roles"]["cheap"]["fallback_rate"] == pytest.approx(0.8) and out["roles"]["cheap"]["retire"] is False
+
+
+def test_prom_file_is_written_with_escaped_labels_and_the_summary_still_prints(tmp_path: Path) -> None:
+    from gpt56probe.views.metrics import parse_samples
+
+    hostile = 'ha"rd\\x'
+    log = write(tmp_path / "s.log", [record(role=hostile, served="gpt-5.5", first_class="timeout")] * 3 + [record(role=hostile)])
+    prom = tmp_path / "served.prom"
+    result = served(str(log), "--prom-file", str(prom))
+    assert result.exit_code == 0 and "served: 4 calls" in result.stdout
+    samples = parse_samples(prom.read_text())
+    assert samples[("gpt56probe_served_role_calls", (("role", 'ha"rd\\x'),))] == 4
+    assert samples[("gpt56probe_served_fallback_ratio", (("asked", "gpt-5.6-sol"), ("role", hostile)))] == 0.75
+    assert prom.stat().st_mode & 0o777 == 0o644
