@@ -157,3 +157,18 @@ def test_prom_file_is_written_with_escaped_labels_and_the_summary_still_prints(t
     assert samples[("gpt56probe_served_role_calls", (("role", 'ha"rd\\x'),))] == 4
     assert samples[("gpt56probe_served_fallback_ratio", (("asked", "gpt-5.6-sol"), ("role", hostile)))] == 0.75
     assert prom.stat().st_mode & 0o777 == 0o644
+
+
+def test_report_carries_a_tier_served_section_in_markdown_and_html(tmp_path: Path) -> None:
+    log = write(tmp_path / "s.log", [record(served="gpt-5.5", first_class="provisioning_pending")] * 3
+                + [record(role="<b>x</b>", asked="gpt-5.6-luna", served="gpt-5.6-luna")])
+    md = CliRunner().invoke(main, ["report", "--format", "markdown", "--served", str(log)])
+    assert md.exit_code == 0, md.output
+    assert "## Tier served" in md.stdout
+    assert "hard: served by gpt-5.5 for 100 % of requests in the last 7 days, mostly provisioning_pending" in md.stdout
+    page = tmp_path / "status.html"
+    html = CliRunner().invoke(main, ["report", "--html", str(page), "--served", str(log)])
+    assert html.exit_code == 0, html.output
+    text = page.read_text()
+    assert '<section id="served"><h2>Tier served</h2>' in text and text.index('id="served"') < text.index("</main>")
+    assert "<b>x</b>" not in text and "&lt;b&gt;x&lt;/b&gt;" in text
