@@ -14,10 +14,21 @@ from typing import Sequence
 from gpt56probe.migrate.served import NONE, RoleReport, ServedReport, fmt_pct, headline, window_words
 from gpt56probe.views.metrics import escape_label_value
 from gpt56probe.views.summary import MIN_WIDTH, clean
-from gpt56probe.views.textwidth import fit, pad, wrap_text
+from gpt56probe.views.textwidth import fit, pad, wrap_units
 
 MAX_DAYS_SHOWN = 14
 """Per-day lines per role in the terminal (the JSON has every day)."""
+
+
+def wrap_text(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
+    """textwidth.wrap_text, keeping a number and its "%" on one line."""
+    words: list[str] = []
+    for word in text.split():
+        if word.startswith("%") and words:
+            words[-1] += " " + word
+        else:
+            words.append(word)
+    return wrap_units(words, width, first, rest)
 
 
 def _ms(value: float | None) -> str:
