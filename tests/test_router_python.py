@@ -180,3 +180,21 @@ def test_every_failure_class_has_an_action_and_invalid_key_or_request_raise(rout
     assert {c for c, a in router.ACTIONS.items() if a == "raise"} == {
         "invalid_key", "unsupported_parameter", "quota_exhausted", "account_blocked", "unknown"}
     assert router.ACTIONS["provisioning_pending"] == "fallback" and router.ACTIONS["safety_check"] == "safety"
+
+
+def test_an_error_that_is_not_the_sdks_is_raised_as_is_and_logged_as_unknown(router: ModuleType, sim: Any, tmp_path: Path) -> None:
+    log = tmp_path / "served.log"
+    with pytest.raises(TypeError):
+        router.route("Return ok.", "hard", client=client(sim, "org-sim-approved"), log_path=str(log), no_such_argument=1)
+    [line] = read_log(log)
+    jsonschema.validate(line, SCHEMA)
+    assert [(a["model"], a["error_class"]) for a in line["attempts"]] == [("gpt-5.6-sol", "unknown")]
+
+
+def test_the_emitted_python_router_type_checks_under_mypy_strict(router: ModuleType, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(router.__file__)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr

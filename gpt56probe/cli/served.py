@@ -35,11 +35,11 @@ def served_report(logs: tuple[str, ...], since: datetime, retire_below: float, r
     from gpt56probe.migrate.served import Criterion, build_report
     from gpt56probe.migrate.servedfiles import NoInput, read_calls
 
+    now = datetime.now().astimezone()
     try:
-        calls, reading = read_calls(logs, stdin=sys.stdin.buffer if "-" in logs else None)
+        calls, reading = read_calls(logs, stdin=sys.stdin.buffer if "-" in logs else None, since=since, until=now)
     except NoInput as exc:
         raise OneLineError(f"no served log could be read: {exc}") from None
-    now = datetime.now().astimezone()
     return build_report(calls, now, since, Criterion(retire_below / 100.0, retire_days), reading)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -63,7 +64,8 @@ class ServedCall:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and 0 < len(value) <= MAX_FIELD else None
+    # interned: a role, a model id or an org repeats on every line of a long log
+    return sys.intern(value) if isinstance(value, str) and 0 < len(value) <= MAX_FIELD else None
 
 
 def _number(value: Any) -> float | None:
@@ -176,6 +178,7 @@ class Reading:
     bad_bytes_lines: int = 0
     long_lines: int = 0
     unreadable: tuple[str, ...] = ()
+    outside_window: int = 0
 
 
 @dataclass(frozen=True)
@@ -272,7 +275,7 @@ def build_report(calls: Iterable[ServedCall], now: datetime, since: datetime | N
             top_reason=min(top_reasons.items(), key=lambda kv: (-kv[1], kv[0]))[0] if top_reasons else None,
             p50_ms=percentile([c.latency_ms for c in items], 50),
         ))
-    return ServedReport(now, since, window_days, criterion, tuple(roles), reading, outside)
+    return ServedReport(now, since, window_days, criterion, tuple(roles), reading, outside + reading.outside_window)
 
 
 def window_words(days: float) -> str:

@@ -15,6 +15,7 @@ import io
 import os
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO, Iterator, Sequence
 
 from gpt56probe.migrate.served import Reading, ServedCall, parse_line
@@ -37,9 +38,10 @@ class _Tally:
     long: int = 0
     sources: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    outside: int = 0
 
     def reading(self) -> Reading:
-        return Reading(tuple(self.sources), self.lines, self.bad, self.bad_bytes, self.long, tuple(self.unreadable))
+        return Reading(tuple(self.sources), self.lines, self.bad, self.bad_bytes, self.long, tuple(self.unreadable), self.outside)
 
 
 def expand(paths: Sequence[str]) -> list[str]:
@@ -84,9 +86,11 @@ def _open(path: str, stdin: BinaryIO | None) -> BinaryIO:
     return buffered
 
 
-def read_calls(paths: Sequence[str], stdin: BinaryIO | None = None) -> tuple[list[ServedCall], Reading]:
-    """Every served call in ``paths`` (globs expanded, ``-`` for stdin), and what reading found.
-    Raises NoInput when no input could be opened at all."""
+def read_calls(paths: Sequence[str], stdin: BinaryIO | None = None,
+               since: datetime | None = None, until: datetime | None = None) -> tuple[list[ServedCall], Reading]:
+    """Every served call in ``paths`` (globs expanded, ``-`` for stdin) from ``since`` to ``until``
+    (the others are counted, not kept: months of rotated logs need not fit in memory), and what
+    reading found. Raises NoInput when no input could be opened at all."""
     tally = _Tally()
     calls: list[ServedCall] = []
     opened = 0
@@ -115,6 +119,8 @@ def read_calls(paths: Sequence[str], stdin: BinaryIO | None = None) -> tuple[lis
                 call = parse_line(text)
                 if call is None:
                     tally.bad += 1
+                elif (since is not None and call.ts < since) or (until is not None and call.ts > until):
+                    tally.outside += 1
                 else:
                     calls.append(call)
         except (OSError, EOFError, zlib.error) as exc:  # a gzip cut short, a disk error: keep what was read
