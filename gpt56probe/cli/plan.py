@@ -81,6 +81,12 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     its fallbacks as the faster retry path. The header says when, where and for
     which org it was probed, and which roles a fallback serves.
 
+    With python or typescript the file is also the router on the official SDK:
+    route(input, role) tries the role's chain with a timeout and retry budget
+    per tier, falls back for access failures, timeouts and server errors,
+    retries a safety check on Luna, raises on an invalid key or request, and
+    appends one line per call to the tier-served log (`gpt56probe served`).
+
     \b
     Examples:
       gpt56probe plan --org org-abc --emit python -o routing_config.py

@@ -13,6 +13,7 @@ import glob
 import gzip
 import io
 import os
+import sys
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,7 +78,7 @@ def _lines(stream: BinaryIO, tally: _Tally) -> Iterator[bytes]:
 
 def _open(path: str, stdin: BinaryIO | None) -> BinaryIO:
     if path == STDIN:
-        raw: BinaryIO = stdin if stdin is not None else os.fdopen(os.dup(0), "rb")
+        raw: BinaryIO = stdin if stdin is not None else sys.stdin.buffer
     else:
         raw = open(path, "rb")  # noqa: SIM115 - closed by the caller
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type,type-var]
