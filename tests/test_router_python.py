@@ -198,3 +198,13 @@ def test_the_emitted_python_router_type_checks_under_mypy_strict(router: ModuleT
     done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "cache"), str(router.__file__)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_org_that_lists_only_dated_ids_gets_a_router_that_calls_them_with_their_tiers_budget(sim: Any, tmp_path: Path) -> None:
+    emit(sim, "python", tmp_path / "dated_routing.py", tmp_path / "home", org="org-sim-dated")
+    dated = load_python(tmp_path / "dated_routing.py", "dated_routing_under_test")
+    assert dated.CHAINS["hard"][0] == "gpt-5.6-sol-2026-06-26" and dated.LUNA == "gpt-5.6-luna-2026-06-26"
+    assert "gpt-5.6-terra-2026-06-26" in dated.SAFETY_MODELS
+    assert dated.TIMEOUT_S["gpt-5.6-sol-2026-06-26"] == 60.0 != dated.DEFAULT_TIMEOUT_S  # Sol's budget, not a stranger's
+    routed = dated.route("Return ok.", "hard", client=client(sim, "org-sim-dated"), log_path=str(tmp_path / "s.log"))
+    assert (routed.model, routed.downgraded) == ("gpt-5.6-sol-2026-06-26", False)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from gpt56probe.core.models import FALLBACK, ModelTable
+from gpt56probe.core.models import FALLBACK, ModelTable, tier_by_name
 from gpt56probe.core.observation import Verdict
 from gpt56probe.core.routing import RETRY_TIER, SAFETY_TIERS, RoleRoute, RoutingPlan
 
@@ -63,7 +63,7 @@ def chain(route: RoleRoute, table: ModelTable) -> tuple[str, ...]:
     shows when provisioning lands."""
     first = route.model if route.served_by_listed_id and route.model is not None else route.preferred
     luna = table.for_tier(RETRY_TIER).id
-    rest = [m for m in route.chain if m != luna or route.tier == RETRY_TIER]
+    rest = [m for m in route.chain if route.tier == RETRY_TIER or (m != luna and tier_by_name(m) != RETRY_TIER)]
     return tuple(dict.fromkeys([first, *rest, *(m.id for m in table.fallbacks)]))
 
 
@@ -75,5 +75,19 @@ def luna_retry_roles(plan: RoutingPlan) -> tuple[str, ...]:
 def budget(model: str, table: ModelTable) -> tuple[float, int]:
     """(timeout in seconds, SDK retries) for a model, by its tier (an unknown id: the fallback budget)."""
     spec = table.get(model)
-    tier = spec.tier if spec is not None and spec.tier in TIMEOUT_S else FALLBACK
+    tier = spec.tier if spec is not None else tier_by_name(model)  # a dated snapshot keeps its tier's budget
+    tier = tier if tier in TIMEOUT_S else FALLBACK
     return TIMEOUT_S[tier], MAX_RETRIES[tier]
+
+
+def safety_models(plan: RoutingPlan, table: ModelTable) -> tuple[str, ...]:
+    """The Sol and Terra ids the router may call (the configured ones and any listed id standing in for them)."""
+    ids = [table.for_tier(t).id for t in SAFETY_TIERS]
+    ids += [chain(r, table)[0] for r in plan.routes if r.tier in SAFETY_TIERS]
+    return tuple(dict.fromkeys(ids))
+
+
+def luna(plan: RoutingPlan, table: ModelTable) -> str:
+    """Luna's id for the safety retry: the cheap role's own model when it is a Luna id (a listed snapshot), else the table's."""
+    own = [chain(r, table)[0] for r in plan.routes if r.tier == RETRY_TIER]
+    return own[0] if own else table.for_tier(RETRY_TIER).id

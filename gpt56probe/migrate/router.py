@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from gpt56probe.core import routerpolicy
 from gpt56probe.core.models import ModelTable
-from gpt56probe.core.routing import RETRY_TIER, SAFETY_TIERS, RoutingPlan, header_lines, python_config, typescript_config
+from gpt56probe.core.routing import RoutingPlan, header_lines, python_config, typescript_config
 from gpt56probe.core.rules import ERROR_RULES, ErrorRule
 
 TEMPLATE_PACKAGE = "gpt56probe.templates"
@@ -111,12 +111,12 @@ def render_python_router(plan: RoutingPlan, table: ModelTable) -> str:
     models = list(dict.fromkeys(m for chain in chains.values() for m in chain))
     budgets = {m: routerpolicy.budget(m, table) for m in models}
     default_timeout, default_retries = routerpolicy.budget("", table)
-    safety = tuple(table.for_tier(t).id for t in SAFETY_TIERS)
+    safety = routerpolicy.safety_models(plan, table)
     actions = [(v.value, a) for v, a in routerpolicy.ACTIONS.items()]
     values = {
         "CONFIG": "\n".join(python_config(plan)),
         "CHAINS": _dict_lines(list(chains.items()), repr, "    ", repr),
-        "LUNA": repr(table.for_tier(RETRY_TIER).id),
+        "LUNA": repr(routerpolicy.luna(plan, table)),
         "SAFETY_MODELS": repr(safety),
         "LUNA_RETRY_ROLES": repr(routerpolicy.luna_retry_roles(plan)),
         "TIMEOUT_S": _dict_lines([(m, b[0]) for m, b in budgets.items()], repr, "    ", repr),
@@ -135,13 +135,13 @@ def render_typescript_router(plan: RoutingPlan, table: ModelTable) -> str:
     models = list(dict.fromkeys(m for chain in chains.values() for m in chain))
     budgets = {m: routerpolicy.budget(m, table) for m in models}
     default_timeout, default_retries = routerpolicy.budget("", table)
-    safety = [table.for_tier(t).id for t in SAFETY_TIERS]
+    safety = list(routerpolicy.safety_models(plan, table))
     actions = [(v.value, a) for v, a in routerpolicy.ACTIONS.items()]
     js = json.dumps
     values = {
         "CONFIG": "\n".join(typescript_config(plan)),
         "CHAINS": _dict_lines([(k, list(v)) for k, v in chains.items()], js, "  ", js),
-        "LUNA": js(table.for_tier(RETRY_TIER).id),
+        "LUNA": js(routerpolicy.luna(plan, table)),
         "SAFETY_MODELS": js(safety),
         "LUNA_RETRY_ROLES": js(list(routerpolicy.luna_retry_roles(plan))),
         "TIMEOUT_MS": _dict_lines([(m, round(b[0] * 1000)) for m, b in budgets.items()], js, "  ", js),
