@@ -117,3 +117,19 @@ def test_the_typescript_classifier_agrees_with_gpt56probe_on_every_error_of_the_
     theirs = json.loads((tmp_path / "out.json").read_text())
     disagree = [(c, t, gpt56probe_class(c)) for c, t in zip(cases, theirs) if t != gpt56probe_class(c)]
     assert not disagree, disagree[:3]
+
+
+def test_served_over_the_typescript_routers_log_shows_the_shares_it_should(built: Path, sim: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from gpt56probe.cli import main
+
+    log = tmp_path / "served.log"
+    run(built, sim, log, ["org-sim-pending:hard"] * 3 + ["org-sim-approved:hard", "org-sim-safety:balanced", "org-sim-approved:balanced"])
+    result = CliRunner().invoke(main, ["served", str(log), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    roles = json.loads(result.stdout)["roles"]
+    assert {m["model"]: m["share"] for m in roles["hard"]["models"]} == {"gpt-5.5": 0.75, "gpt-5.6-sol": 0.25}
+    assert roles["hard"]["headline"] == "hard: served by gpt-5.5 for 75 % of requests in the last 7 days, mostly provisioning_pending"
+    assert roles["balanced"]["fallback_reasons"] == {"safety_check": 1}
+    assert {m["model"]: m["calls"] for m in roles["balanced"]["models"]} == {"gpt-5.6-terra": 1, "gpt-5.6-luna": 1}
