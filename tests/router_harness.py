@@ -16,6 +16,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
+from gpt56probe.core.gateways import BILLING_2026
 from gpt56probe.core.observation import Exchange, Observation, Target
 from gpt56probe.core.reading import facts_of
 from gpt56probe.core.rules import CODE_VERDICTS, TYPE_VERDICTS
@@ -65,16 +66,25 @@ MESSAGES = (
     "Your account has been deactivated",
     "insufficient permissions for this operation. Missing scopes: api.responses.write",
     "something nobody has seen before",
+    "Budget has been exceeded! Current cost: 12.3, Max budget: 10.0",
+    "Insufficient credits. This account never purchased credits.",
+    "Missing bearer or basic authentication in header",
+    "Authentication Error, Invalid proxy server token passed.",
+    "Invalid model name passed in model=gpt-5.6-sol",
+    "The API deployment for this resource does not exist.",
+    "Your IP address 203.0.113.7 is not authorized to access this organization",
     "",
 )
-STATUSES = (None, 200, 400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503, 524)
+STATUSES = (None, 200, 400, 401, 402, 403, 404, 408, 409, 422, 429, 500, 502, 503, 524)
 
 
-def corpus(count: int = 400, seed: int = 56) -> list[dict[str, Any]]:
+def corpus(count: int = 1500, seed: int = 56) -> list[dict[str, Any]]:
     """Error answers drawn from the vocabulary of the rules: codes, types, wording, statuses, params."""
     rng = random.Random(seed)
-    codes = [None, "", "model_not_found", "unsupported_value", "404", "429", *sorted(CODE_VERDICTS)]
-    types = [None, "invalid_request_error", "request_forbidden", "tokens", *sorted(TYPE_VERDICTS)]
+    codes = [None, "", "model_not_found", "unsupported_value", "404", "429", "401", "402", "DeploymentNotFound", "cyber_policy",
+             "invalid_access_program", "ip_not_authorized", *sorted(BILLING_2026), *sorted(CODE_VERDICTS)]
+    types = [None, "invalid_request_error", "request_forbidden", "tokens", "budget_exceeded", "auth_error", "key_model_access_denied",
+             *sorted(TYPE_VERDICTS)]
     cases = []
     for _ in range(count):
         cases.append({

@@ -1,7 +1,7 @@
 """The router ``plan --emit python|typescript`` writes: the plan's config plus ``route(input, role)``.
 
-Generated, never hand-copied: the failure classes and their conditions are core/rules.ERROR_RULES
-(the table the classifier itself walks), what the router does with each class is
+Generated, never hand-copied: the failure classes and their conditions are core/gateways.GATEWAY_RULES
+and core/rules.ERROR_RULES (the tables the classifier itself walks, in its order), what the router does with each class is
 core/routerpolicy.ACTIONS, the chains and budgets come from the plan and the models table. The
 code around them is a template shipped in ``gpt56probe.templates`` (router.py.tmpl,
 router.ts.tmpl), so it reads as a file a team keeps: short, typed, on the official SDK only.
@@ -17,8 +17,11 @@ from typing import Any, Callable, Sequence
 from gpt56probe.core import routerpolicy
 from gpt56probe.core.models import ModelTable
 from gpt56probe.core.routing import RoutingPlan, header_lines, python_config, typescript_config
+from gpt56probe.core.gateways import GATEWAY_RULES
 from gpt56probe.core.rules import ERROR_RULES, ErrorRule
 
+ROUTER_RULES: tuple[ErrorRule, ...] = (*GATEWAY_RULES, *ERROR_RULES)
+"""What the classifier reads in an error body, in its order: a gateway's and the 2026 codes first, then OpenAI's."""
 TEMPLATE_PACKAGE = "gpt56probe.templates"
 TEMPLATES = {"python": "router.py.tmpl", "typescript": "router.ts.tmpl"}
 _NOT_PORTABLE = re.compile(r"\(\?P|\(\?<|\(\?#|\\A|\\Z|\(\?[aiLmsux]")
@@ -124,7 +127,7 @@ def render_python_router(plan: RoutingPlan, table: ModelTable) -> str:
         "DEFAULT_TIMEOUT_S": repr(default_timeout),
         "DEFAULT_MAX_RETRIES": repr(default_retries),
         "ACTIONS": _dict_lines(actions, repr, "    ", repr),
-        "RULES": "\n".join(_py_rule(rule) for rule in ERROR_RULES),
+        "RULES": "\n".join(_py_rule(rule) for rule in ROUTER_RULES),
     }
     head = [f"# {line}" for line in header_lines(plan)]
     return "\n".join(head) + "\n" + _fill(template(TEMPLATES["python"]), values)
@@ -149,7 +152,7 @@ def render_typescript_router(plan: RoutingPlan, table: ModelTable) -> str:
         "DEFAULT_TIMEOUT_MS": js(round(default_timeout * 1000)),
         "DEFAULT_MAX_RETRIES": js(default_retries),
         "ACTIONS": _dict_lines(actions, js, "  ", js),
-        "RULES": "\n".join(_ts_rule(rule) for rule in ERROR_RULES),
+        "RULES": "\n".join(_ts_rule(rule) for rule in ROUTER_RULES),
     }
     head = [f"// {line}" for line in header_lines(plan)]
     return "\n".join(head) + "\n" + _fill(template(TEMPLATES["typescript"]), values)
