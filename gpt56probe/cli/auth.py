@@ -13,9 +13,8 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
-from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
+from gpt56probe.cli.options import CONFIG_META, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
-CONFIG_META = "gpt56probe.store.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 from gpt56probe.core.classify import classify
 from gpt56probe.core.rules import remediation_for
 from gpt56probe.core.discovery import config_line, config_snippet, family_ids, probeable, shown, substitutes, switch_instruction
-from gpt56probe.core.models import FALLBACK, NAMED_TIERS, SOL_ULTRA, SOURCE_ENV, UNKNOWN_TIER, ModelIdSource, ModelTable, is_ultra, preference, tier_by_name
+from gpt56probe.core.models import FALLBACK, NAMED_TIERS, SOURCE_ENV, UNKNOWN_TIER, ModelIdSource, ModelTable, preference
 from gpt56probe.core.observation import PRECHECK_ERROR, Diagnosis, ModelListing, Observation, Target
 
 SCHEMA = "gpt56probe.core.models/1"
@@ -66,10 +66,11 @@ class OrgModels:
 def _rank(row: ModelRow, table: ModelTable) -> tuple[int, int, Any]:
     """By tier; the configured id first (in table order: the fallbacks in the order they are tried), then
     the listed ids, newest snapshot first."""
-    tier = row.tier if row.tier in TIER_ORDER else UNKNOWN_TIER
+    order = (*table.family.named_tiers, UNKNOWN_TIER, FALLBACK)
+    tier = row.tier if row.tier in order else UNKNOWN_TIER
     if row.configured_as:
-        return (TIER_ORDER.index(tier), 0, table.ids.index(row.id) if row.id in table.ids else 0)
-    return (TIER_ORDER.index(tier), 1, preference(row.id))
+        return (order.index(tier), 0, table.ids.index(row.id) if row.id in table.ids else 0)
+    return (order.index(tier), 1, preference(row.id, table.family))
 
 
 def org_models(listing: ModelListing, table: ModelTable, sources: Mapping[str, ModelIdSource] | None = None) -> OrgModels:
@@ -88,16 +89,17 @@ def org_models(listing: ModelListing, table: ModelTable, sources: Mapping[str, M
     switches = tuple(Switch(tier, table.for_tier(tier).id, ids[0], sources.get(tier)) for tier, ids in subs.items())
     chosen = {s.listed: s for s in switches}
     rows: list[ModelRow] = []
-    for model_id in family_ids(listed):
+    family = table.family
+    for model_id in family_ids(listed, family):
         spec = table.get(model_id)
-        tier = tier_by_name(model_id)
+        tier = family.tier_by_name(model_id)
         if spec is not None:
             note = f"configured ({spec.tier})"
         elif model_id in chosen:
             note = f"use it for {tier}: {config_line(tier, model_id)}"
         elif not probeable(model_id):
             note = "cannot be a model id (odd characters or length): never probed"
-        elif tier == SOL_ULTRA or is_ultra(model_id):
+        elif family.is_ultra(model_id):
             note = "Ultra, the compute-heavy mode: probed only when named (check --model ID)"
         elif tier == UNKNOWN_TIER:
             note = "no tier by its name (check --model ID probes it)"
