@@ -71,6 +71,6 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
 
         click.echo(render_json(models_doc(views, listed_at, url)))
     else:
-        click.echo(models_table(views, fmt))
+        click.echo(models_table(views, fmt, listed_at))
     if not all(v.read for v in views):
         sys.exit(EXIT_LIST_UNREAD)

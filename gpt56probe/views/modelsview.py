@@ -16,6 +16,7 @@ from gpt56probe.core.classify import classify
 from gpt56probe.core.rules import remediation_for
 from gpt56probe.core.discovery import config_line, config_snippet, family_ids, probeable, shown, substitutes, switch_instruction
 from gpt56probe.core.models import FALLBACK, NAMED_TIERS, SOURCE_ENV, UNKNOWN_TIER, ModelIdSource, ModelTable, preference
+from gpt56probe.core.retirement import WARN_DAYS, days_left
 from gpt56probe.core.observation import PRECHECK_ERROR, Diagnosis, ModelListing, Observation, Target
 
 SCHEMA = "gpt56probe.core.models/1"
@@ -33,6 +34,7 @@ class ModelRow:
     configured_as: str | None
     listed: bool
     note: str = ""
+    shutdown_date: str | None = None  # the list's shutdown_date for this id, when it announces one
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,13 @@ def org_models(listing: ModelListing, table: ModelTable, sources: Mapping[str, M
         else:
             note = "not configured (check --discover probes it)"
         rows.append(ModelRow(model_id, tier, spec.tier if spec is not None else None, True, note))
+    dates = listing.shutdown_dates
+    rows = [replace(r, shutdown_date=dates.get(r.id)) for r in rows]
     for spec in table:
         if spec.id in listed_set and any(r.id == spec.id for r in rows):
             continue
         if spec.id in listed_set:
-            rows.append(ModelRow(spec.id, spec.tier, spec.tier, True, f"configured ({spec.tier})"))
+            rows.append(ModelRow(spec.id, spec.tier, spec.tier, True, f"configured ({spec.tier})", dates.get(spec.id)))
             continue
         switch = next((s for s in switches if s.configured == spec.id), None)
         note = f"not listed: the org lists {switch.listed} ({spec.tier})" if switch else "not listed"
@@ -136,7 +140,9 @@ def models_doc(orgs: Sequence[OrgModels], listed_at: str, base_url: str) -> dict
                 "org_name": o.org_name,
                 "read": o.read,
                 "error": _diagnosis_doc(o.error) if o.error is not None else None,
-                "models": [{"id": r.id, "tier": r.tier, "configured_as": r.configured_as, "listed": r.listed, "note": r.note} for r in o.rows],
+                "models": [{"id": r.id, "tier": r.tier, "configured_as": r.configured_as, "listed": r.listed, "note": r.note,
+                            **({"shutdown_date": r.shutdown_date, "days_left": days_left(r.shutdown_date, listed_at)}
+                               if r.shutdown_date else {})} for r in o.rows],
                 "switch": [{"tier": s.tier, "configured": s.configured, "listed": s.listed, "config_line": config_line(s.tier, s.listed),
                             "instruction": s.instruction} for s in o.switches],
             }
@@ -147,8 +153,9 @@ def models_doc(orgs: Sequence[OrgModels], listed_at: str, base_url: str) -> dict
     }
 
 
-def models_table(orgs: Sequence[OrgModels], fmt: str = "table") -> str:
-    """The table (any tabulate format), then how to switch to what each org lists."""
+def models_table(orgs: Sequence[OrgModels], fmt: str = "table", listed_at: str | None = None) -> str:
+    """The table (any tabulate format), then how to switch to what each org lists; a retiring id's note
+    says its shutdown date and the days left from ``listed_at``."""
     from tabulate import tabulate
 
     from gpt56probe.views.render import TABLE_FORMAT_ALIAS
@@ -162,7 +169,12 @@ def models_table(orgs: Sequence[OrgModels], fmt: str = "table") -> str:
             rows.append([who, "-", "-", "-", "not read", f"{d.verdict.value}{status}: {d.remediation}"])
             continue
         for r in o.rows:
-            rows.append([who, shown(r.id), r.tier, "yes" if r.configured_as else "no", "yes" if r.listed else "no", r.note])
+            note = r.note
+            if r.shutdown_date:
+                left = days_left(r.shutdown_date, listed_at)
+                note += f"; retiring: shuts down on {r.shutdown_date}" + (f" ({left} days left)" if left is not None else "")
+                note += f" (within {WARN_DAYS} days: move its traffic)" if left is not None and left <= WARN_DAYS else ""
+            rows.append([who, shown(r.id), r.tier, "yes" if r.configured_as else "no", "yes" if r.listed else "no", note])
     text = tabulate(rows, headers=["org", "model", "tier", "configured", "listed", "note"],
                     tablefmt=TABLE_FORMAT_ALIAS.get(fmt, fmt), maxcolwidths=[None, None, None, None, None, 60], disable_numparse=True)
     notes: list[str] = []
