@@ -154,3 +154,30 @@ def org_expected(cfg: Any, org: str | None, flag: tuple[str, ...] | None) -> tup
         return tuple(flag)
     entry = cfg.orgs.get(org) if org is not None else None
     return tuple(entry.expect) if entry is not None and entry.expect else tuple(cfg.family.tiers)
+
+
+# --------------------------------------------------------------------------- the Admin API's key
+
+
+def admin_key_option(f: F) -> F:
+    """``--admin-key-env VAR``: the env variable that holds an admin key, for the Admin API's read-only evidence."""
+    return click.option("--admin-key-env", "admin_key_env", metavar="VAR",
+                        help="Read an admin key (sk-admin-...) from this env var and read the org's projects from the Admin "
+                             "API (GET only): model permissions, rate limits, spend limit.")(f)
+
+
+def read_admin_key(var: str | None) -> str | None:
+    """The admin key the variable holds, registered with the output gate by value at once; None without
+    ``--admin-key-env``; a usage error naming the variable when it is unset or empty."""
+    import os
+
+    from gpt56probe.core.gate import GATE
+
+    if not var:
+        return None
+    value = (os.environ.get(var) or "").strip()
+    if not value:
+        raise click.BadParameter(f"the environment variable {var} is not set or empty (it should hold an admin key, sk-admin-...)",
+                                 param_hint="--admin-key-env")
+    GATE.add_secret(value)
+    return value
