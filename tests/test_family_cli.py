@@ -135,3 +135,13 @@ def test_a_family_section_that_cannot_describe_a_family_is_one_error_line_naming
     result = run("cost", "--input", "1M", "--output", "1M")
     assert result.exit_code != 0
     assert "family.tiers" in result.output and "Traceback" not in result.output
+
+
+def test_rollout_judges_the_configured_familys_ids(next_sim: Any) -> None:
+    write_config(NEXT_FAMILY)
+    assert run("check", "--org", ORG, "--base-url", next_sim.base_url, "--no-keyring", "--quiet").exit_code == 0
+    result = run("rollout", "--org", ORG, "--base-url", next_sim.base_url, "--no-keyring", "--format", "json")
+    steps = {s["key"]: s for s in json.loads(result.stdout)["steps"]}
+    assert json.loads(result.stdout)["family"] == "GPT-5.7"
+    assert steps["access"]["state"] == "done" and "sol ok, terra ok, luna ok" in steps["access"]["evidence"][0]
+    assert steps["ids"]["state"] == "done" and "gpt-5.7-sol" in steps["ids"]["evidence"][0]
