@@ -98,3 +98,28 @@ def test_the_admin_key_never_comes_back_whatever_its_shape_even_from_a_server_th
     for out in (result.stdout, result.stderr, result_check.stdout, result_check.stderr):
         assert odd_key not in out
     assert "HTTP 403" in result.output
+
+
+def test_a_scenario_file_describes_an_orgs_projects_for_the_admin_api(tmp_path: Any) -> None:
+    from gpt56probe.simulator import start_simulator
+
+    path = tmp_path / "acme.toml"
+    path.write_text('''
+[[scenario]]
+name = "acme"
+org = "org-acme"
+[[scenario.projects]]
+id = "default"
+name = "prod"
+model_permissions = {mode = "deny_list", model_ids = ["gpt-5.6-terra"]}
+rate_limits = [{model = "gpt-5.6-terra", max_requests_per_1_minute = 60, max_tokens_per_1_minute = 90000}]
+''')
+    with start_simulator(port=0, scenarios_file=path) as sim:
+        result = run("models", "--org", "org-acme", "--projects", "--admin-key-env", "ADMIN", "--base-url", sim.base_url)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "(prod) gpt-5.6-terra on deny list (60 rpm, 90,000 tpm)" in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[scenario]]\nname = "x"\norg = "org-x"\n[[scenario.projects]]\nmodel_permissions = {mode = "maybe"}\n')
+    refused = run("simulate", "--scenarios", str(bad))
+    assert refused.exit_code != 0 and "projects[0]" in refused.output and "model_permissions" in refused.output
