@@ -123,3 +123,11 @@ rate_limits = [{model = "gpt-5.6-terra", max_requests_per_1_minute = 60, max_tok
     bad.write_text('[[scenario]]\nname = "x"\norg = "org-x"\n[[scenario.projects]]\nmodel_permissions = {mode = "maybe"}\n')
     refused = run("simulate", "--scenarios", str(bad))
     assert refused.exit_code != 0 and "projects[0]" in refused.output and "model_permissions" in refused.output
+
+
+def test_check_names_the_projects_own_rate_limit_for_a_rate_limited_model(sim: Any) -> None:
+    result = run("check", "--org", "org-sim-ratelimited", "--tier", "luna", "--admin-key-env", "ADMIN", "--base-url", sim.base_url,
+                 "--no-keyring", "--format", "json")
+    luna = next(r for r in json.loads(result.stdout)["results"] if r["model"] == "gpt-5.6-luna")
+    assert luna["verdict"] == "rate_limited"
+    assert "allows gpt-5.6-luna 500 requests and 500,000 tokens a minute" in luna["remediation"]

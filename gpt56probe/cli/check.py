@@ -297,7 +297,8 @@ def _with_admin_evidence(outcome: Any, admin_key: str, request: Any, budget_s: f
     from gpt56probe.core.observation import Verdict
     from gpt56probe.net.admin import read_admin
 
-    wanted = {d.target.org for d in outcome.diagnoses if d.verdict in (Verdict.PROJECT_NO_ACCESS, Verdict.QUOTA_EXHAUSTED)}
+    wanted = {d.target.org for d in outcome.diagnoses if d.verdict in (Verdict.PROJECT_NO_ACCESS, Verdict.QUOTA_EXHAUSTED,
+                                                                               Verdict.RATE_LIMITED)}
     if not wanted:
         return outcome
     evidence = read_admin(sorted(wanted, key=lambda o: o or ""), admin_key, request.base_url, timeout_s=request.timeout_s,

@@ -148,11 +148,12 @@ def project_of(d: Diagnosis, default: str | None = None) -> str | None:
 
 
 def explain(diagnoses: Sequence[Diagnosis], evidence: Mapping[str | None, AdminEvidence]) -> tuple[Diagnosis, ...]:
-    """Each project_no_access and quota refusal, with the Admin API's reason in its next step when it has one.
+    """Each project_no_access, quota and rate-limit refusal, with the Admin API's reason in its next step when it has one.
 
     project_no_access: the project's allow list leaves the model out (or its deny list names it): the fix is in
     that project's settings (Limits, model usage), not the org's approval. A quota refusal while the project's
-    hard spend limit is enforcing: the limit, not the org's credits, stops it. Anything else is left as it is."""
+    hard spend limit is enforcing: the limit, not the org's credits, stops it. A rate limit: the project's own
+    per-model limit. Anything else is left as it is."""
     out = []
     for d in diagnoses:
         org = evidence.get(d.target.org)
@@ -181,6 +182,16 @@ def _explained(d: Diagnosis, org: AdminEvidence) -> Diagnosis:
         if allowed is True:
             return replace(d, remediation=d.remediation + f" (Admin API: project {project.label}'s model permissions allow "
                                                           f"{d.target.model}; the refusal has another cause: check the key's project.)")
+        return d
+    if d.verdict is Verdict.RATE_LIMITED:
+        project = org.project(project_of(d)) or (org.projects[0] if len(org.projects) == 1 else None)
+        limit = project.rate_limit(d.target.model) if project is not None else None
+        if project is not None and limit is not None:
+            rpm = "-" if limit.requests_per_minute is None else f"{limit.requests_per_minute:,}"
+            tpm = "-" if limit.tokens_per_minute is None else f"{limit.tokens_per_minute:,}"
+            return replace(d, remediation=d.remediation + f" (Admin API: project {project.label} allows {d.target.model} "
+                                                          f"{rpm} requests and {tpm} tokens a minute; raise it in that "
+                                                          "project's settings, Limits > Rate limits, if that is the bound.)")
         return d
     if d.verdict is Verdict.QUOTA_EXHAUSTED:
         project = org.project(project_of(d)) or (org.projects[0] if len(org.projects) == 1 else None)
