@@ -185,10 +185,10 @@ def _explained(d: Diagnosis, org: AdminEvidence) -> Diagnosis:
         return d
     if d.verdict is Verdict.RATE_LIMITED:
         project = org.project(project_of(d)) or (org.projects[0] if len(org.projects) == 1 else None)
-        limit = project.rate_limit(d.target.model) if project is not None else None
-        if project is not None and limit is not None:
-            rpm = "-" if limit.requests_per_minute is None else f"{limit.requests_per_minute:,}"
-            tpm = "-" if limit.tokens_per_minute is None else f"{limit.tokens_per_minute:,}"
+        rate = project.rate_limit(d.target.model) if project is not None else None
+        if project is not None and rate is not None:
+            rpm = "-" if rate.requests_per_minute is None else f"{rate.requests_per_minute:,}"
+            tpm = "-" if rate.tokens_per_minute is None else f"{rate.tokens_per_minute:,}"
             return replace(d, remediation=d.remediation + f" (Admin API: project {project.label} allows {d.target.model} "
                                                           f"{rpm} requests and {tpm} tokens a minute; raise it in that "
                                                           "project's settings, Limits > Rate limits, if that is the bound.)")
