@@ -158,3 +158,15 @@ def test_offline_sends_nothing_and_says_the_ids_step_cannot_be_judged(sim: Any) 
     sim.clear_requests()
     result = run("rollout", "--org", ORG, "--base-url", sim.base_url, "--no-keyring", "--offline", "--format", "json")
     assert states(result)["ids"] == "unknown" and not sim.requests
+
+
+def test_access_is_judged_on_the_tiers_the_org_expects(sim: Any) -> None:
+    import os
+
+    home = Path(os.environ["GPT56PROBE_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('[orgs."org-sim-project"]\nexpect = ["terra", "luna"]\n')
+    assert run("check", "--org", "org-sim-project", "--base-url", sim.base_url, "--no-keyring", "--quiet").exit_code == 0
+    result = run("rollout", "--org", "org-sim-project", "--base-url", sim.base_url, "--no-keyring", "--format", "json")
+    access = json.loads(result.stdout)["steps"][0]
+    assert access["state"] == "done" and "terra ok, luna ok (the tiers org-sim-project expects)" in access["evidence"][0]

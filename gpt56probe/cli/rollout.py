@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
-from gpt56probe.cli.options import admin_key_option, credential_options, read_admin_key, state_dir_option, validate_ids
+from gpt56probe.cli.options import (admin_key_option, credential_options, org_expected, read_admin_key, state_dir_option,
+                                    validate_ids)
 
 EXIT_ALL_DONE = 0
 EXIT_NOT_DONE = 1
@@ -92,6 +93,7 @@ def rollout(org: str, project: str | None, plan_path: str | None, eval_path: str
         eval_evidence(eval_path) if eval_path else None,
         served_evidence(served_logs, table, org, now) if served_logs else None,
         _admin_facts(org, admin_key, table, project, url, timeout, deadline, proxy) if admin_key and not offline else None,
+        org_expected(cfg, org, None),
     )
     steps = checklist.judge(evidence)
     if fmt == "json":

@@ -120,6 +120,7 @@ class Evidence:
     eval: EvalEvidence | None = None
     served: ServedEvidence | None = None
     admin: AdminFacts | None = None
+    expected: tuple[str, ...] | None = None  # the tiers the org must reach (config `expect`); None: every tier
 
 
 @dataclass(frozen=True)
@@ -162,9 +163,11 @@ def _access(ev: Evidence) -> Step:
     if check is None or check.error or not check.verdicts:
         why = check.error if check is not None and check.error else f"no check of {org} in history ({check.source if check else 'no state dir'})"
         return Step(1, "access", "Confirm access for the account and region", UNKNOWN, (why, *facts), command)
-    tiers = {spec.tier: spec.id for spec in table.tiers}
+    tiers = {spec.tier: spec.id for spec in table.tiers if ev.expected is None or spec.tier in ev.expected}
     seen = {tier: check.verdicts.get(model) for tier, model in tiers.items()}
     words = ", ".join(f"{tier} {v or 'not checked'}" for tier, v in seen.items())
+    if ev.expected is not None and set(ev.expected) != set(table.tier_names):
+        words += f" (the tiers {org} expects)"
     facts.insert(0, f"latest check {age_words(check.at, ev.now)}: {words}")
     if check.at is None or ev.now - check.at > CHECK_MAX_AGE:
         return Step(1, "access", "Confirm access for the account and region", NOT_YET,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import glob
 import gzip
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -53,7 +53,10 @@ def check_evidence(rows: Sequence[Mapping[str, Any]], org: str, source: str) -> 
     mine = [r for r in rows if isinstance(r, Mapping) and r.get("org") == org]
     if not mine:
         return CheckEvidence(source)
-    latest_run = max(mine, key=lambda r: str(r.get("checked_at") or ""))
+    def when(row: Mapping[str, Any]) -> datetime:
+        return parse_time(str(row.get("checked_at") or "")) or datetime.min.replace(tzinfo=timezone.utc)
+
+    latest_run = max(mine, key=when)
     run = [r for r in mine if r.get("run_id") == latest_run.get("run_id") and r.get("checked_at") == latest_run.get("checked_at")]
     verdicts: dict[str, str] = {}
     for r in run:

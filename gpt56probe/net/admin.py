@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
+from urllib.parse import quote
 
 from gpt56probe.core import admin as core
 from gpt56probe.core.gate import GATE
@@ -49,7 +50,7 @@ def _pages(session: Any, settings: HttpSettings, deadline: Deadline, key: str, o
     pages: list[Any] = []
     after: str | None = None
     for _ in range(MAX_PAGES):
-        query = f"?limit={PAGE_SIZE}" + (f"&after={after}" if after else "")
+        query = f"?limit={PAGE_SIZE}" + (f"&after={quote(after, safe='')}" if after else "")
         exchange = _get(session, settings, deadline, key, org, path + query)
         if exchange.status != 200 or exchange.failure is not None:
             return pages, _why(exchange, f"GET {path}")
