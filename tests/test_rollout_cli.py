@@ -99,7 +99,7 @@ def test_a_fallback_that_still_serves_keeps_retirement_not_yet_with_its_share(si
     steps = {s["key"]: s for s in json.loads(result.stdout)["steps"]}
     assert steps["retire"]["state"] == "not yet" and steps["watch"]["state"] == "done"
     assert any("fallback served 10.0 %" in e for e in steps["retire"]["evidence"])
-    assert steps["retire"]["command"].startswith("gpt56probe served ") and "--max-fallback-rate 1%" in steps["retire"]["command"]
+    assert steps["retire"]["command"].startswith("gpt56probe served ") and "--retire-below 1 --retire-days 7" in steps["retire"]["command"]
 
 
 def test_stale_eval_and_a_short_log_are_not_yet_with_their_reasons(sim: Any, tmp_path: Path) -> None:

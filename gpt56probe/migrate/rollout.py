@@ -83,6 +83,7 @@ class RoleServed:
     fallback: int
     family: int  # calls a model of the family served
     days_with_calls: int
+    days_under: int = 0  # of the last RETIRE_DAYS days (UTC), those with calls and a fallback share under RETIRE_MAX_FALLBACK
 
     @property
     def fallback_rate(self) -> float:
@@ -312,15 +313,16 @@ def _retire(ev: Evidence, before: Sequence[Step]) -> Step:
     title = f"Retire the {ev.table.fallbacks[0].id if ev.table.fallbacks else 'fallback'} fallback"
     fallback = ev.table.fallbacks[0].id if ev.table.fallbacks else None
     logs = " ".join(ev.served.sources[:2]) if ev.served is not None and ev.served.sources else "LOG"
-    command = f"gpt56probe served {logs} --max-fallback-rate {100 * RETIRE_MAX_FALLBACK:g}% --for-days {RETIRE_DAYS}"
+    command = f"gpt56probe served {logs} --retire-below {100 * RETIRE_MAX_FALLBACK:g} --retire-days {RETIRE_DAYS}"
     facts: list[str] = []
     served = ev.served
     if served is None or served.error or not served.calls:
         return Step(8, "retire", title, UNKNOWN, ("no tier-served log to measure the fallback's share (--served LOG)",), command)
-    high = {role: r for role, r in served.roles.items() if r.fallback_rate >= RETIRE_MAX_FALLBACK}
+    high = {role: r for role, r in served.roles.items() if r.days_with_calls >= RETIRE_DAYS and r.days_under < RETIRE_DAYS}
     short = {role: r for role, r in served.roles.items() if r.days_with_calls < RETIRE_DAYS}
     for role, r in sorted(served.roles.items()):
-        facts.append(f"{role}: fallback served {100 * r.fallback_rate:.1f} % over {r.days_with_calls} day(s) with calls")
+        facts.append(f"{role}: fallback served {100 * r.fallback_rate:.1f} % over {r.days_with_calls} day(s) with calls, "
+                     f"under {100 * RETIRE_MAX_FALLBACK:g} % on {r.days_under} of the last {RETIRE_DAYS}")
     if ev.listing is not None and fallback and fallback in ev.listing.shutdown_dates:
         facts.append(f"{fallback} itself shuts down on {ev.listing.shutdown_dates[fallback]}: it must go by then")
     prerequisites = [s for s in before if s.key in ("access", "eval") and s.state != DONE]
@@ -328,7 +330,8 @@ def _retire(ev: Evidence, before: Sequence[Step]) -> Step:
         facts.append("needs first: " + ", ".join(f"step {s.number} ({s.key})" for s in prerequisites))
     if high or short or prerequisites:
         if high:
-            facts.append(f"fallback share at or above {100 * RETIRE_MAX_FALLBACK:g} % for {', '.join(sorted(high))}")
+            facts.append(f"fallback share at or above {100 * RETIRE_MAX_FALLBACK:g} % on some of the last {RETIRE_DAYS} days "
+                         f"for {', '.join(sorted(high))}")
         if short:
             facts.append(f"fewer than {RETIRE_DAYS} days of calls for {', '.join(sorted(short))}")
         return Step(8, "retire", title, NOT_YET, tuple(facts), command)

@@ -19,7 +19,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from gpt56probe.core.history import parse_time
 from gpt56probe.core.models import ModelTable
-from gpt56probe.migrate.rollout import (CheckEvidence, EvalEvidence, PlanEvidence, RETIRE_DAYS, RoleServed, ServedEvidence)
+from gpt56probe.migrate.rollout import (RETIRE_DAYS, RETIRE_MAX_FALLBACK, CheckEvidence, EvalEvidence, PlanEvidence, RoleServed,
+                                        ServedEvidence)
 
 MAX_FILE_BYTES = 64 << 20
 """A plan or eval file past this is not one (they are kilobytes); it is refused unread."""
@@ -150,14 +151,19 @@ def served_evidence(patterns: Sequence[str], table: ModelTable, org: str, now: d
                 if at < since:
                     continue
                 calls += 1
-                role = per_role.setdefault(line["role"][:200], {"calls": 0, "fallback": 0, "family": 0, "days": set()})
+                role = per_role.setdefault(line["role"][:200], {"calls": 0, "fallback": 0, "family": 0, "days": {}})
                 role["calls"] += 1
                 role["fallback"] += 1 if line.get("fallback") is True else 0
+                day = role["days"].setdefault(at.date(), [0, 0])
+                day[0] += 1
+                day[1] += 1 if line.get("fallback") is True else 0
                 served = line.get("served")
                 role["family"] += 1 if isinstance(served, str) and table.family.in_family(served) else 0
-                role["days"].add(at.date())
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             problems.append(f"{path}: cannot read it ({getattr(exc, 'strerror', None) or exc})")
-    roles = {name: RoleServed(r["calls"], r["fallback"], r["family"], len(r["days"])) for name, r in per_role.items()}
+    last_days = {(now - timedelta(days=n)).date() for n in range(RETIRE_DAYS)}
+    roles = {name: RoleServed(r["calls"], r["fallback"], r["family"], len(r["days"]),
+                              sum(1 for d, (n, f) in r["days"].items() if d in last_days and n and f / n < RETIRE_MAX_FALLBACK))
+             for name, r in per_role.items()}
     error = "; ".join(problems) if problems and not calls else None
     return ServedEvidence(tuple(paths), calls, newest, roles, bad, error)
