@@ -170,3 +170,13 @@ def test_access_is_judged_on_the_tiers_the_org_expects(sim: Any) -> None:
     result = run("rollout", "--org", "org-sim-project", "--base-url", sim.base_url, "--no-keyring", "--format", "json")
     access = json.loads(result.stdout)["steps"][0]
     assert access["state"] == "done" and "terra ok, luna ok (the tiers org-sim-project expects)" in access["evidence"][0]
+
+
+def test_a_retiring_model_is_evidence_in_the_ids_and_retire_steps(sim: Any, tmp_path: Path) -> None:
+    log = write_served(tmp_path / "router.log", org="org-sim-retiring")
+    result = run("rollout", "--org", "org-sim-retiring", "--base-url", sim.base_url, "--no-keyring", "--served", str(log),
+                 "--format", "json")
+    steps = {s["key"]: s for s in json.loads(result.stdout)["steps"]}
+    assert steps["ids"]["state"] == "done"  # Luna retires in 60 days: noted, not yet pressing
+    assert any(e.startswith("gpt-5.6-luna shuts down on ") and "(60 days left)" in e for e in steps["ids"]["evidence"])
+    assert any("gpt-5.5 itself shuts down on" in e for e in steps["retire"]["evidence"])

@@ -301,6 +301,8 @@ def _with_admin_evidence(outcome: Any, admin_key: str, request: Any, budget_s: f
                                                                                Verdict.RATE_LIMITED)}
     if not wanted:
         return outcome
+    if budget_s < 0.5:  # the run's --deadline bounds the Admin API too
+        return replace(outcome, notes=(*outcome.notes, "admin API not read: the --deadline left no time for it (raise --deadline)"))
     evidence = read_admin(sorted(wanted, key=lambda o: o or ""), admin_key, request.base_url, timeout_s=request.timeout_s,
                           deadline_s=budget_s, proxy=request.proxy, tracer=request.tracer)
     return replace(outcome, diagnoses=admin.explain(outcome.diagnoses, {e.org: e for e in evidence}),
@@ -510,7 +512,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
         outcome = perform_check(replace(request, progress=progress.update))
     if admin_key is not None:
-        outcome = _with_admin_evidence(outcome, admin_key, request, max(1.0, clock.left(deadline) - reserve))
+        outcome = _with_admin_evidence(outcome, admin_key, request, clock.left(deadline) - reserve)
     if cron["record_path"] is not None:
         from gpt56probe.cli.fleet import write_recording
 

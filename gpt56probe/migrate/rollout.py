@@ -197,7 +197,8 @@ def _ids(ev: Evidence) -> Step:
     for model, when in retiring:
         left = days_left(when, ev.now.date())
         facts.append(f"{model} shuts down on {when}" + (f" ({left} days left)" if left is not None else ""))
-    soon = [m for m, d in retiring if (days_left(d, ev.now.date()) or 0) <= WARN_DAYS and m in {s.id for s in table.tiers}]
+    tier_ids = {spec.id for spec in table.tiers}
+    soon = [m for m, d in retiring if m in tier_ids and (days_left(d, ev.now.date()) or 0) <= WARN_DAYS]
     if missing or soon:
         facts.append("`models` prints the lines to paste into config.toml")
         return Step(2, "ids", title, NOT_YET, tuple(facts), command)
