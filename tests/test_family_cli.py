@@ -145,3 +145,12 @@ def test_rollout_judges_the_configured_familys_ids(next_sim: Any) -> None:
     assert json.loads(result.stdout)["family"] == "GPT-5.7"
     assert steps["access"]["state"] == "done" and "sol ok, terra ok, luna ok" in steps["access"]["evidence"][0]
     assert steps["ids"]["state"] == "done" and "gpt-5.7-sol" in steps["ids"]["evidence"][0]
+
+
+def test_config_show_names_the_family_its_prices_date_and_where_each_id_comes_from() -> None:
+    path = write_config(CYBER_FAMILY)
+    result = run("config", "show")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"family GPT-5.6 cyber preview (gpt-5.6-<cyber>), prices read 2026-07-10 file {path} [family]" in text
+    assert f"model[cyber] gpt-5.6-cyber <prefix>-<tier> of file {path} [family]" in text

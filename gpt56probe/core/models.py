@@ -275,6 +275,7 @@ MODEL_ENV: dict[str, str] = {tier: f"GPT56PROBE_MODEL_{tier.upper()}" for tier i
 SOURCE_BUILTIN = "builtin"
 SOURCE_FILE = "file"
 SOURCE_ENV = "env"
+SOURCE_FAMILY = "family"
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,8 @@ class ModelIdSource:
             return f"env {self.where}"
         if self.kind == SOURCE_FILE:
             return f"file {self.where} [models.{self.tier}]" if self.where else f"config file [models.{self.tier}]"
+        if self.kind == SOURCE_FAMILY:
+            return f"<prefix>-<tier> of file {self.where} [family]" if self.where else "<prefix>-<tier> of the config's [family]"
         return "built-in placeholder (gpt56probe/core/models.py)"
 
 
@@ -340,5 +343,6 @@ def model_id_sources(file_models: Mapping[str, Any], env_models: Mapping[str, Ma
         elif isinstance(file_row, Mapping) and file_row.get("id"):
             sources.append(ModelIdSource(spec.tier, str(file_row["id"]), SOURCE_FILE, config_file))
         else:
-            sources.append(ModelIdSource(spec.tier, spec.id, SOURCE_BUILTIN, config_file))
+            kind = SOURCE_BUILTIN if base is None or base.family is DEFAULT_FAMILY else SOURCE_FAMILY
+            sources.append(ModelIdSource(spec.tier, spec.id, kind, config_file))
     return tuple(sources)
