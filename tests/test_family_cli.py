@@ -154,3 +154,18 @@ def test_config_show_names_the_family_its_prices_date_and_where_each_id_comes_fr
     text = " ".join(result.output.split())
     assert f"family GPT-5.6 cyber preview (gpt-5.6-<cyber>), prices read 2026-07-10 file {path} [family]" in text
     assert f"model[cyber] gpt-5.6-cyber <prefix>-<tier> of file {path} [family]" in text
+
+
+def test_eval_runs_the_familys_tiers_and_rollout_reads_its_results(next_sim: Any, tmp_path: Path) -> None:
+    from gpt56probe.migrate import tasks as _tasks  # noqa: F401  (the example set ships in the package)
+
+    write_config(NEXT_FAMILY)
+    example = Path(__file__).resolve().parents[1] / "gpt56probe" / "migrate" / "examples" / "eval-tasks.toml"
+    results = tmp_path / "eval.json"
+    done = run("eval", str(example), "--org", ORG, "--base-url", next_sim.base_url, "--no-keyring", "-o", str(results))
+    assert done.exit_code == 0, done.output
+    doc = json.loads(results.read_text())
+    assert {m["model"] for m in doc["models"]} == {"gpt-5.5", "gpt-5.7-sol", "gpt-5.7-terra", "gpt-5.7-luna"}
+    rollout = run("rollout", "--org", ORG, "--base-url", next_sim.base_url, "--no-keyring", "--eval", str(results), "--format", "json")
+    step = next(s for s in json.loads(rollout.stdout)["steps"] if s["key"] == "eval")
+    assert step["state"] == "done" and any(e.startswith("cheap: recommended gpt-5.7-") for e in step["evidence"])
