@@ -36,7 +36,7 @@ def write_eval(path: Path, org: str = ORG, age: timedelta = timedelta(hours=2), 
     doc = {"schema": "gpt56probe.eval/1", "started_at": finished, "finished_at": finished, "org": org, "base_url": "x",
            "recommendations": [{"class": "hard", "status": status, "model": "gpt-5.6-sol"},
                                {"class": "balanced", "status": "recommended", "model": "gpt-5.6-terra"},
-                               {"class": "cheap", "status": "keep_baseline", "model": "gpt-5.5"}]}
+                               {"class": "cheap", "status": "recommended", "model": "gpt-5.6-luna"}]}
     path.write_text(json.dumps(doc))
     return path
 
@@ -180,3 +180,39 @@ def test_a_retiring_model_is_evidence_in_the_ids_and_retire_steps(sim: Any, tmp_
     assert steps["ids"]["state"] == "done"  # Luna retires in 60 days: noted, not yet pressing
     assert any(e.startswith("gpt-5.6-luna shuts down on ") and "(60 days left)" in e for e in steps["ids"]["evidence"])
     assert any("gpt-5.5 itself shuts down on" in e for e in steps["retire"]["evidence"])
+
+
+def test_rollout_reads_the_log_the_emitted_router_writes_through_the_real_sdk(sim: Any, tmp_path: Path) -> None:
+    import openai
+
+    from tests.router_harness import emit, load_python
+
+    emit(sim, "python", tmp_path / "gpt56_routing.py", tmp_path / "home")
+    router = load_python(tmp_path / "gpt56_routing.py", "gpt56_routing_rollout")
+    log = tmp_path / "served.log"
+    for org in (ORG, "org-sim-pending"):
+        client = openai.OpenAI(api_key=FAKE_KEY, base_url=sim.base_url, organization=org, max_retries=0)
+        for role in ("hard", "balanced", "cheap"):
+            router.route("Return ok.", role, client=client, log_path=str(log))
+    approved = json.loads(run("rollout", "--org", ORG, "--base-url", sim.base_url, "--no-keyring", "--served", str(log),
+                              "--format", "json").stdout)
+    steps = {s["key"]: s for s in approved["steps"]}
+    assert steps["slice"]["state"] == "done" and steps["slice"]["evidence"] == ["3 of 3 logged call(s) served by GPT-5.6 tiers"]
+    assert steps["watch"]["state"] == "done"
+    pending = json.loads(run("rollout", "--org", "org-sim-pending", "--base-url", sim.base_url, "--no-keyring", "--served", str(log),
+                             "--format", "json").stdout)
+    steps = {s["key"]: s for s in pending["steps"]}
+    assert steps["slice"]["state"] == "not yet" and steps["slice"]["evidence"] == ["0 of 3 logged call(s) served by GPT-5.6 tiers"]
+    assert any("fallback served 100.0 %" in e for e in steps["retire"]["evidence"])
+
+
+def test_a_plan_that_does_not_follow_the_eval_keeps_the_eval_step_not_yet(sim: Any, tmp_path: Path) -> None:
+    args = evidence(sim, tmp_path)
+    doc = json.loads((tmp_path / "eval.json").read_text())
+    doc["recommendations"][0]["model"] = "gpt-5.6-terra"  # hard: the eval says Terra is enough; the plan still says Sol
+    (tmp_path / "eval.json").write_text(json.dumps(doc))
+    steps = {s["key"]: s for s in json.loads(run("rollout", "--org", ORG, "--base-url", sim.base_url, "--no-keyring", *args,
+                                                 "--format", "json").stdout)["steps"]}
+    assert steps["eval"]["state"] == "not yet"
+    assert "the plan routes hard to gpt-5.6-sol; the eval recommends gpt-5.6-terra" in steps["eval"]["evidence"]
+    assert steps["eval"]["command"].startswith("gpt56probe plan --from-eval ")

@@ -258,13 +258,22 @@ def _eval(ev: Evidence) -> Step:
         facts.append("no recommendation in the results")
     if stale or wrong_org or unanswered or gone or not result.recommendations:
         return Step(4, "eval", title, NOT_YET, tuple(facts), command)
+    plan = ev.plan
+    if plan is not None and not plan.error:
+        differ = [(cls, model, plan.roles[cls][0]) for cls, status, model in result.recommendations
+                  if cls in plan.roles and model and status in ("recommended", "keep_baseline") and plan.roles[cls][0] != model]
+        for cls, model, planned in differ:
+            facts.append(f"the plan routes {cls} to {planned or 'nothing'}; the eval recommends {model}")
+        if differ:
+            return Step(4, "eval", title, NOT_YET, tuple(facts),
+                        f"gpt56probe plan --from-eval {result.source} --emit json -o {plan.source}")
     return Step(4, "eval", title, DONE, tuple(facts), command)
 
 
 def _routing(ev: Evidence) -> Step:
     org = ev.org
     title = "A routing layer with fallback, timeouts and retry budgets"
-    command = f"gpt56probe plan --org {org} --emit python -o gpt56_router.py"
+    command = f"gpt56probe plan --org {org} --emit python -o gpt56_routing.py"
     plan, served = ev.plan, ev.served
     facts: list[str] = []
     if plan is not None and not plan.error:
