@@ -15,7 +15,7 @@ import click
 
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
-from gpt56probe.cli.options import credential_options, org_project, validate_ids
+from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids
 from gpt56probe.cli.terminal import LiveLine
 
 EXIT_NOTHING_REACHABLE = 2
@@ -98,7 +98,7 @@ def _load_tasks(path: str) -> Any:
 @click.argument("tasks_file", required=False, metavar="TASKS")
 @click.option("--org", metavar="ORG", callback=validate_ids, help="API organization to evaluate for. [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
-@click.option("--tier", "tiers", multiple=True, type=click.Choice(["sol", "terra", "luna"]), help="Only these 5.6 tiers (repeatable). [default: all three]")
+@click.option("--tier", "tiers", multiple=True, type=TierChoice(), help="Only these tiers of the family (repeatable). [default: all of them]")
 @click.option("--efforts", default="current", show_default=True, callback=_efforts, metavar="LIST",
               help="current: each task's effort; current,lower: also one level lower (none < minimal < low < medium < high < xhigh).")
 @click.option("--max-cost", type=FiniteFloatRange(0, 1_000_000), default=1.0, show_default=True, metavar="USD",
@@ -161,7 +161,7 @@ def eval_command(tasks_file: str | None, org: str | None, project: str | None, t
     cfg = get_config()
     table = cfg.table  # the configured ids and prices ([models.<tier>], GPT56PROBE_MODEL_<TIER>)
     project = org_project(cfg, org, project)
-    models = eval_models(table, tiers or ("sol", "terra", "luna"))
+    models = eval_models(table, tiers or None)
     url = base_url or DEFAULT_BASE_URL
     if emit == "promptfoo":
         emit_promptfoo(tasks, models, url, org, output_path)

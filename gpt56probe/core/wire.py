@@ -479,3 +479,26 @@ def model_ids_in_body(body: str) -> tuple[str, ...] | None:
         return None
     ids = (item.get("id") for item in data if isinstance(item, dict))
     return tuple(dict.fromkeys(i for i in ids if isinstance(i, str) and i))
+
+
+_SHUTDOWN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def shutdown_dates_in_body(body: str) -> dict[str, str]:
+    """Each listed id's ``shutdown_date`` (``"2026-12-21"``; the Models API: "the date when the model will
+    shut down, or null if not announced"), for the ids that carry a real calendar date; others are left out."""
+    from datetime import date
+
+    parsed = parse_json(text_of(body))
+    data = parsed.get("data") if isinstance(parsed, dict) else None
+    dates: dict[str, str] = {}
+    for item in data if isinstance(data, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        value = item.get("shutdown_date")
+        if isinstance(value, str) and _SHUTDOWN_DATE.fullmatch(value[:10]):
+            try:
+                dates.setdefault(item["id"], date.fromisoformat(value[:10]).isoformat())
+            except ValueError:
+                continue
+    return dates

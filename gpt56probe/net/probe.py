@@ -26,7 +26,7 @@ from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Fa
 from gpt56probe.core.gateways import detect as detect_gateway
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, read_body
+from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, shutdown_dates_in_body, read_body
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -390,8 +390,9 @@ class Prober:
         exchange = self._exchange(target, "GET", url, self._headers(api_key, target), None,
                                   store_chars=self.settings.max_body_bytes)
         ids = model_ids_in_body(exchange.body) if exchange.status == 200 and exchange.failure is None else None
+        dates = shutdown_dates_in_body(exchange.body) if ids is not None else {}
         kept = replace(exchange, body="") if ids is not None else replace(exchange, body=exchange.body[:STORED_BODY_CHARS])
-        return ModelListing(target.org, target.project, target.key_id, ids, kept)
+        return ModelListing(target.org, target.project, target.key_id, ids, kept, dates)
 
     def _await_listing(self, future: Future[ModelListing] | None, target: Target) -> ModelListing | None:
         if future is None:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from gpt56probe.store.files import FileTooLarge, NotRegularFile, atomic_write_text, flocked, read_regular, remove_stale_temps
+from gpt56probe.core.family import DEFAULT_FAMILY, Family, FamilyError, family_from_config
 from gpt56probe.core.models import (DEFAULT_TABLE, TIERS, ModelIdSource, ModelTable, ModelTableError, env_model_overrides,
                                merge_overrides, model_id_sources)
 
@@ -69,7 +70,7 @@ _TYPE_WORDS = {"int": "whole number", "float": "number", "str": "string", "bool"
 CHECK_ONLY_KEYS = ("fmt", "quiet")
 """Given to check alone: other commands have a --format of their own, or no --quiet."""
 ORG_KEYS = ("label", "project", "email", "expect")
-SECTIONS = ("defaults", "orgs", "models")
+SECTIONS = ("defaults", "orgs", "models", "family")
 
 
 MAX_DEPTH = 6
@@ -102,16 +103,27 @@ class Config:
     models: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     env_models: dict[str, Any] = field(default_factory=dict)  # GPT56PROBE_MODEL_<TIER> ids (over the file's)
+    family: Family = DEFAULT_FAMILY  # the config's [family]: the built-in GPT-5.6 one unless described
+
+    @property
+    def base_table(self) -> ModelTable:
+        """The family's table before any [models] override."""
+        return DEFAULT_TABLE if self.family is DEFAULT_FAMILY else DEFAULT_TABLE.with_family(self.family)
 
     @property
     def table(self) -> ModelTable:
         overrides = merge_overrides(self.models, self.env_models)
-        return DEFAULT_TABLE.with_overrides(overrides) if overrides else DEFAULT_TABLE
+        return self.base_table.with_overrides(overrides) if overrides else self.base_table
+
+    @property
+    def prices_overridden(self) -> tuple[str, ...]:
+        """The tiers whose prices the config file sets (``cost`` says the date is then the file's)."""
+        return tuple(t for t, row in self.models.items() if isinstance(row, dict) and ({"input_price", "output_price"} & set(row)))
 
     @property
     def model_sources(self) -> dict[str, ModelIdSource]:
         """Where each tier's id comes from: env, the config file, or the built-in placeholder."""
-        return {s.tier: s for s in model_id_sources(self.models, self.env_models, str(self.path))}
+        return {s.tier: s for s in model_id_sources(self.models, self.env_models, str(self.path), self.base_table)}
 
     def default_map(self, command_names: Any = ("check",)) -> dict[str, Any]:
         """A click ``default_map`` giving every named command the ``[defaults]`` values it shares with
@@ -190,6 +202,15 @@ def parse_config(text: str, path: Path) -> Config:
     if unknown:
         raise _fail(path, text, (unknown[0],), f"unknown key(s) {', '.join(unknown)}; allowed sections: {', '.join(SECTIONS)}")
 
+    family = DEFAULT_FAMILY
+    if "family" in data:
+        try:
+            family = family_from_config(data["family"])
+        except FamilyError as exc:
+            names = str(exc).split(" ")[0].rstrip(":").split(".")
+            raise _fail(path, text, tuple(names), str(exc)) from None
+    tiers = family.tiers
+
     defaults: dict[str, Any] = {}
     section = data.get("defaults", {})
     if not isinstance(section, dict):
@@ -198,6 +219,7 @@ def parse_config(text: str, path: Path) -> Config:
         if key not in DEFAULT_KEYS:
             raise _fail(path, text, ("defaults", key), f"defaults.{key} is not a setting; allowed: {', '.join(DEFAULT_KEYS)}")
         param, types, choices = DEFAULT_KEYS[key]
+        choices = tiers if key == "expect" else choices
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
@@ -225,8 +247,8 @@ def parse_config(text: str, path: Path) -> Config:
             if key in entry and not isinstance(entry[key], str):
                 raise _fail(path, text, ("orgs", org_id, key), f'orgs."{org_id}".{key} must be a string')
         expect = entry.get("expect", [])
-        if not isinstance(expect, list) or not all(isinstance(t, str) and t in TIERS for t in expect):
-            raise _fail(path, text, ("orgs", org_id, "expect"), f'orgs."{org_id}".expect must be a list of tiers ({", ".join(TIERS)})')
+        if not isinstance(expect, list) or not all(isinstance(t, str) and t in tiers for t in expect):
+            raise _fail(path, text, ("orgs", org_id, "expect"), f'orgs."{org_id}".expect must be a list of tiers ({", ".join(tiers)})')
         orgs[org_id] = OrgEntry(org_id, entry.get("label", ""), entry.get("project") or None, entry.get("email") or None, tuple(expect))
 
     models = data.get("models", {})
@@ -234,13 +256,13 @@ def parse_config(text: str, path: Path) -> Config:
         raise _fail(path, text, ("models",), "models must be a table ([models])")
     if models:
         try:
-            DEFAULT_TABLE.with_overrides(models)
+            (DEFAULT_TABLE if family is DEFAULT_FAMILY else DEFAULT_TABLE.with_family(family)).with_overrides(models)
         except ModelTableError as exc:
             first = str(exc).split(":")[0].split(" ")[0].split(".")
             raise _fail(path, text, tuple(first), str(exc)) from None
         except (TypeError, ValueError) as exc:
             raise _fail(path, text, ("models",), f"models: {exc}") from None
-    return Config(path, True, defaults, orgs, models, data)
+    return Config(path, True, defaults, orgs, models, data, family=family)
 
 
 def read_config_text(path: Path) -> str:
@@ -261,8 +283,9 @@ def read_config_text(path: Path) -> str:
 def load_config(environ: Mapping[str, str] | None = None, path: Path | None = None) -> Config:
     """The config in effect; an absent file is an empty config. Raises ``ConfigError``."""
     path = path or config_path(environ)
+    env = os.environ if environ is None else environ
     try:
-        env_models = env_model_overrides(os.environ if environ is None else environ)
+        env_models = env_model_overrides(env)
     except ModelTableError as exc:
         raise ConfigError(str(exc)) from None
     try:
@@ -270,6 +293,11 @@ def load_config(environ: Mapping[str, str] | None = None, path: Path | None = No
     except FileNotFoundError:
         return Config(path, False, env_models=env_models)
     parsed = parse_config(text, path)
+    if parsed.family is not DEFAULT_FAMILY:  # GPT56PROBE_MODEL_<TIER> for the family's own tiers
+        try:
+            env_models = env_model_overrides(env, parsed.family.tiers)
+        except ModelTableError as exc:
+            raise ConfigError(str(exc)) from None
     return replace(parsed, env_models=env_models) if env_models else parsed
 
 
