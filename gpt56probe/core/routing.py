@@ -41,7 +41,7 @@ STATE_OK = "ok"
 STATE_DEGRADED = "degraded"
 STATE_UNREACHABLE = "unreachable"
 
-PLAN_SCHEMA = "gpt56probe.core.routing/1"
+PLAN_SCHEMA = "gpt56probe.routing/1"
 EMIT_FORMATS = ("python", "typescript", "json")
 RETRY_TIER = "luna"
 SAFETY_TIERS = ("sol", "terra")

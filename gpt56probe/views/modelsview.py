@@ -19,7 +19,7 @@ from gpt56probe.core.models import FALLBACK, NAMED_TIERS, SOURCE_ENV, UNKNOWN_TI
 from gpt56probe.core.retirement import WARN_DAYS, days_left
 from gpt56probe.core.observation import PRECHECK_ERROR, Diagnosis, ModelListing, Observation, Target
 
-SCHEMA = "gpt56probe.core.models/1"
+SCHEMA = "gpt56probe.models/1"
 LIST_TARGET = "(model list)"
 TIER_ORDER = (*NAMED_TIERS, UNKNOWN_TIER, FALLBACK)
 
