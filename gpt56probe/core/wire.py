@@ -20,6 +20,20 @@ from typing import Any
 DEFAULT_MAX_BODY_BYTES = 1 << 20
 """How much of an answer is read (more is ``too_large``): a one-word probe never needs more."""
 
+def decode_body(raw: bytes, charset: str | None) -> str:
+    """An answer's bytes as text: in its declared charset when Python knows that as a text encoding,
+    else as UTF-8 (what the official SDKs do); bytes that do not decode become U+FFFD.
+
+    A server may declare anything (``utf8mb4``, ``binary``, ``none``, ``base64``, ``rot13``): an odd
+    charset is never a reason to lose the answer, or the run."""
+    if not raw:
+        return ""
+    try:
+        return raw.decode(charset or "utf-8", "replace")
+    except (LookupError, ValueError, TypeError):  # unknown codec, or one that is not bytes -> str
+        return raw.decode("utf-8", "replace")
+
+
 def scalar_text(value: Any) -> str | None:
     """A JSON scalar as text; None for null, objects and booleans."""
     if value is None or isinstance(value, bool):

@@ -25,7 +25,7 @@ from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Fa
                                     recorded_headers)
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, read_body
+from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, decode_body, model_ids_in_body, read_body
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -176,7 +176,7 @@ def _stored_text(raw: bytes, encoding: str | None, is_stream: bool, limit: int =
     """The body as kept on the Exchange: at most ``limit`` characters, the run's secrets already
     removed (before the cut, so a cut cannot leave part of a key). A long stream keeps its start and,
     above all, its end, where a stream's verdict is (the terminal event, an in-band error)."""
-    text = GATE.scrub_known(raw.decode(encoding or "utf-8", "replace")) if raw else ""
+    text = GATE.scrub_known(decode_body(raw, encoding)) if raw else ""
     if len(text) <= limit:
         return text
     if not is_stream or limit <= 2 * STREAM_HEAD_CHARS:

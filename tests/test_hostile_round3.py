@@ -1,0 +1,78 @@
+"""Hostile round three: odd charsets, huge numbers in config.toml, state files someone else aims, a ping
+answer that would eat memory, and the small ones. Each through the real CLI, against a hostile loopback
+server where one is needed (tests/hostile_server.py, tests/hostile_round3.py). The key encodings the gate
+must see are in tests/test_hostile_encodings.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from gpt56probe.cli import main
+from tests.conftest import FAKE_KEY
+from tests.hostile_server import hostile_server
+from tests.test_monitor_cli import pings, prom_value  # noqa: F401 - pings is a fixture
+
+REPO = Path(__file__).resolve().parents[1]
+ORG = "org-hostile"
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), env={"OPENAI_API_KEY": FAKE_KEY, **(env or {})}, catch_exceptions=False)
+
+
+# ---------------------------------------------------------------------------- 1. odd charsets
+
+
+@pytest.mark.parametrize("charset", ["utf8mb4", "binary", "none", "rot13", "base64", "x-unknown-\u00e9"])
+def test_an_answer_in_a_charset_python_does_not_know_is_read_as_utf8_and_judged(tmp_path: Path, charset: str) -> None:
+    with hostile_server() as (server, seen):
+        seen.mode, seen.charset = "charset", charset.encode("latin-1", "replace").decode("latin-1")
+        base = f"{server}/v1"
+        result = run("check", "--base-url", base, "--org", ORG, "--format", "json", "--state-dir", str(tmp_path), "--deadline", "20")
+        models = run("models", "--base-url", base, "--org", ORG)
+        packet = run("support-packet", "--base-url", base, "--org", ORG, "--model", "gpt-5.6-sol", "--no-input")
+    assert result.exit_code == 0, result.output
+    assert "internal error" not in result.output
+    doc = json.loads(result.stdout)
+    assert doc["results"] and {r["verdict"] for r in doc["results"]} == {"ok"}
+    history = (tmp_path / "history.jsonl").read_text().splitlines()
+    assert len(history) == len(doc["results"])  # the run was recorded
+    assert models.exit_code == 0 and "gpt-5.6-sol" in models.stdout, models.output
+    assert packet.exit_code == 0 and "Traceback" not in packet.output and "internal error" not in packet.output, packet.output
+
+
+# ---------------------------------------------------------------------------- 2. config errors
+
+
+@pytest.mark.parametrize("line", ["timeout = " + "9" * 5000, "timeout = 1" + "0" * 4000, "concurrency = " + "7" * 4299,
+                                  "deadline = -" + "9" * 5000])
+def test_a_huge_integer_in_config_is_one_line_exit_3_and_unknown_in_every_sink(tmp_path: Path, line: str) -> None:
+    home = Path(os.environ["GPT56PROBE_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    prom = tmp_path / "m.prom"
+    prom.write_text("gpt56probe_exit_status 0\n")
+    with hostile_server() as (server, seen):
+        (home / "config.toml").write_text(f"[defaults]\n{line}\n")
+        result = run("check", "--org", ORG, "--base-url", f"{server}/v1", "--state-dir", str(tmp_path), "--prom-file", str(prom),
+                     "--ping-url", f"{server}/ping/x")
+        pinged = [p.decode() for p in seen.pings]
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and "config" in errors[0] and len(errors[0]) < 400, errors
+    assert result.stdout.startswith("GPT56 UNKNOWN - ")
+    assert prom_value(prom.read_text(), "gpt56probe_exit_status") == 3
+    assert pinged and "UNKNOWN" in pinged[-1]
+    for command in (["history", "--state-dir", str(tmp_path)], ["models", "--org", ORG], ["config", "show"]):
+        other = run(*command)
+        assert other.exit_code != 0 and "Traceback" not in other.output, other.output
+        assert len(other.stderr.strip().splitlines()) == 1 and "config" in other.stderr, other.stderr
