@@ -76,3 +76,60 @@ def test_a_huge_integer_in_config_is_one_line_exit_3_and_unknown_in_every_sink(t
         other = run(*command)
         assert other.exit_code != 0 and "Traceback" not in other.output, other.output
         assert len(other.stderr.strip().splitlines()) == 1 and "config" in other.stderr, other.stderr
+
+
+# ---------------------------------------------------------------------------- 3. state files nobody else aims
+
+
+def test_a_lock_file_planted_as_a_symlink_is_never_followed_and_the_run_still_reports(sim: Any, tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    target = tmp_path / "elsewhere" / "nologin"
+    target.parent.mkdir()
+    (state_dir / "lock").symlink_to(target)
+    result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(state_dir))
+    assert not target.exists(), "the run created the file the planted link points at"
+    assert result.exit_code == 0 and result.stdout.strip(), result.output  # the verdicts are still reported
+    assert "symbolic link" in result.stderr and "cannot record" in result.stderr, result.stderr
+    assert (state_dir / "lock").is_symlink()
+
+
+@pytest.mark.parametrize("name", ["state.json", "history.jsonl"])
+def test_state_files_planted_as_symlinks_are_never_read_through(sim: Any, tmp_path: Path, name: str) -> None:
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    secret = tmp_path / "someone-elses.json"
+    secret.write_text('{"version": 2, "verdicts": {"x": {"org": "TESTFAKE-read-through-me"}}}\n')
+    (state_dir / name).symlink_to(secret)
+    result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(state_dir),
+                 "--format", "json")
+    history = run("history", "--state-dir", str(state_dir), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "TESTFAKE-read-through-me" not in result.output + history.output
+    assert secret.read_text().startswith('{"version": 2')  # never written through either
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o022, 0o077])
+def test_the_state_and_config_directories_are_created_owner_only_whatever_the_umask(sim: Any, tmp_path: Path, umask: int) -> None:
+    state_dir = tmp_path / "deep" / "state"
+    home = Path(os.environ["GPT56PROBE_HOME"])
+    old = os.umask(umask)
+    try:
+        result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(state_dir))
+        auth = CliRunner().invoke(main, ["auth", "set", "--org", "org-umask", "--label", "x"], input="sk-test-fake-umask-0000000000\n")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0 and auth.exit_code == 0, result.output + auth.output
+    for directory in (state_dir, state_dir.parent, home):
+        assert directory.stat().st_mode & 0o777 == 0o700, (directory, oct(directory.stat().st_mode))
+    assert (state_dir / "lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_state_json_with_a_byte_order_mark_is_read_not_moved_aside(sim: Any, tmp_path: Path) -> None:
+    args = ("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(tmp_path))
+    assert run(*args).exit_code == 0
+    saved = tmp_path / "state.json"
+    saved.write_bytes(b"\xef\xbb\xbf" + saved.read_bytes())
+    again = run(*args)
+    assert again.exit_code == 0, again.output
+    assert "corrupt" not in again.stderr and not list(tmp_path.glob("state.json.corrupt-*")), again.stderr

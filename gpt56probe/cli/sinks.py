@@ -258,7 +258,7 @@ def render_run_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, s
     from gpt56probe.core.models import TIERS
 
     try:  # never blocks (a FIFO), never reads a giant: a file that is not ours only loses its memory
-        previous = read_regular(path, PREVIOUS_PROM_LIMIT).decode("utf-8", "replace")
+        previous = read_regular(path, PREVIOUS_PROM_LIMIT, follow=False).decode("utf-8", "replace")
     except OSError:
         previous = ""
     return metrics.render_metrics(diagnoses, exit_status, started, vantage=vantage, expected=expected if expected is not None else TIERS,

@@ -68,18 +68,49 @@ def refuse_non_regular(path: Path) -> None:
         raise not_regular(path)
 
 
+def private_dir(path: Path) -> None:
+    """Make sure directory ``path`` exists; each directory this creates is 0700 (owner only) whatever the umask.
+
+    A directory that already exists is left as its owner set it. The state and config directories hold
+    history, verdicts and e-mail addresses: a umask of 000 must not make them world-writable.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            continue  # another run made it first: its mode is that run's business (0700 too)
+        os.chmod(directory, 0o700)  # mkdir's mode is cut by the umask, never widened; chmod is exact
+    if not missing and not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)  # the usual error (a file in the way)
+
+
 @contextmanager
 def flocked(lock_path: Path, timeout_s: float, poll_s: float = 0.05, holder: str = "another gpt56probe run") -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``lock_path`` (created 0600); LockTimeout after ``timeout_s``.
+    """Hold an exclusive ``flock`` on ``lock_path`` (created 0600, its directory 0700 when created here);
+    LockTimeout after ``timeout_s``.
 
     flock locks belong to the open file description, so this excludes other
     processes and other threads of this one alike. The wait polls, so a signal
     handler's exception ends it at once; the open never blocks (a FIFO planted as
-    the lock file).
+    the lock file) and never follows a symbolic link (a ``lock -> /etc/nologin`` planted
+    by someone who can write the directory would have a root run create its target):
+    anything but a regular file there is NotRegularFile.
     """
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, 0o600)
+    private_dir(lock_path.parent)
     try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            raise not_regular(lock_path) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise not_regular(lock_path)
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -102,9 +133,18 @@ def flocked(lock_path: Path, timeout_s: float, poll_s: float = 0.05, holder: str
 # --------------------------------------------------------------------------- reading
 
 
-def _open_regular(path: Path) -> int:
-    """An fd for reading ``path`` (symlinks followed), opened without blocking; NotRegularFile unless a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+def _open_regular(path: Path, follow: bool = True) -> int:
+    """An fd for reading ``path``, opened without blocking; NotRegularFile unless a regular file.
+
+    ``follow`` False: a symbolic link is NotRegularFile too (the tool's own state files: nobody
+    else may aim them). True for files the user names (config.toml may be a dotfiles link)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP:
+            raise not_regular(path) from None
+        raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotRegularFile(errno.EINVAL, f"{_kind(os.fstat(fd).st_mode)}, not a regular file", str(path))
@@ -125,13 +165,13 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
+def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
     """The whole of ``path``, a regular file of at most ``max_bytes``.
 
-    FileNotFoundError when absent, NotRegularFile when it is something else,
-    FileTooLarge when bigger than the cap; never blocks on what the path is.
+    FileNotFoundError when absent, NotRegularFile when it is something else (or, unless
+    ``follow``, a symbolic link), FileTooLarge when bigger than the cap; never blocks on what the path is.
     """
-    fd = _open_regular(path)
+    fd = _open_regular(path, follow)
     try:
         data = _read_exactly(fd, max_bytes + 1)
     finally:
@@ -154,10 +194,10 @@ class Tail:
 TAIL_CHUNK = 1 << 20
 
 
-def read_tail(path: Path, lines: int, max_bytes: int) -> Tail:
+def read_tail(path: Path, lines: int, max_bytes: int, follow: bool = True) -> Tail:
     """Read ``path`` backwards until it holds more than ``lines`` newlines, the start of the file, or
     ``max_bytes``: the cost follows what is needed, not the file's size. Same errors as ``read_regular``."""
-    fd = _open_regular(path)
+    fd = _open_regular(path, follow)
     try:
         size = os.fstat(fd).st_size
         chunks: list[bytes] = []
