@@ -133,3 +133,42 @@ def test_a_state_json_with_a_byte_order_mark_is_read_not_moved_aside(sim: Any, t
     again = run(*args)
     assert again.exit_code == 0, again.output
     assert "corrupt" not in again.stderr and not list(tmp_path.glob("state.json.corrupt-*")), again.stderr
+
+
+# ---------------------------------------------------------------------------- 4. the ping's answer
+
+
+def _run_measured(args: list[str], timeout: float = 40) -> tuple[int, str, float, int]:
+    """(exit status, stderr, wall seconds, peak RSS in KiB) of a real gpt56probe process."""
+    from tests.test_faults import cli, cli_env
+
+    started = time.monotonic()
+    proc = subprocess.Popen(cli(*args), cwd=REPO, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    wall = time.monotonic() - started
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: this one is the biggest
+    return proc.returncode, err, wall, peak
+
+
+@pytest.mark.parametrize("answer", ["bomb", "endless"])
+def test_a_ping_answer_that_would_eat_memory_is_read_a_few_kilobytes_and_never_inflated(sim: Any, tmp_path: Path, answer: str) -> None:
+    deadline = 8
+    with hostile_server() as (server, seen):
+        seen.ping_answer = answer
+        code, err, wall, peak_kib = _run_measured(["check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna",
+                                                   "--state-dir", str(tmp_path), "--deadline", str(deadline), "-q",
+                                                   "--ping-url", f"{server}/ping/abc"])
+        sent = seen.ping_bytes_sent
+        pinged = len(seen.pings)
+    print(f"ping answer {answer}: run {wall:.2f}s, peak RSS {peak_kib // 1024} MiB, server pushed {sent >> 20} MiB")
+    assert code == 0, err
+    assert pinged == 1
+    assert wall < deadline + 1.5, wall
+    assert peak_kib < 300 * 1024, f"peak RSS {peak_kib // 1024} MiB"
+    assert "Traceback" not in err
