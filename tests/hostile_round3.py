@@ -122,6 +122,6 @@ def serve(handler: Any, seen: Any, path: str, key: str, raw: bytes) -> None:
         _send(handler, 403, "application/json", json.dumps({"error": {"message": message, "type": "invalid_request_error",
                                                                       "code": "model_not_found"}}, ensure_ascii=False).encode(), headers)
     else:
-        message = f"Project `proj_abc` does not have access to model `{model}`; {MARKDOWN_ATTACK}"
+        message = f"Project `proj_abc` does not have access to model `{model}`; {MARKDOWN_ATTACK}{getattr(seen, 'extra_text', '')}"
         _send(handler, 403, "application/json", json.dumps({"error": {"message": message, "type": "invalid_request_error",
                                                                       "code": "model_not_found"}}).encode(), headers)

@@ -41,6 +41,7 @@ class Hostility:
     charset: str = "utf8mb4"
     ping_answer: str = "ok"  # "ok", "bomb", "endless"
     ping_bytes_sent: int = 0
+    extra_text: str = ""  # "encoded": appended to the last model's error message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
