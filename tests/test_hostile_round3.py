@@ -172,3 +172,24 @@ def test_a_ping_answer_that_would_eat_memory_is_read_a_few_kilobytes_and_never_i
     assert wall < deadline + 1.5, wall
     assert peak_kib < 300 * 1024, f"peak RSS {peak_kib // 1024} MiB"
     assert "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- 7. small ones: the hook's environment
+
+
+def test_the_on_change_hook_runs_without_any_key_in_its_environment(tmp_path: Path) -> None:
+    seen_env = tmp_path / "hook-env.txt"
+    key, other = "sk-test-fake-hook-env-key-00000000", "TESTFAKE-custom-var-key-11111111"
+    with hostile_server() as (server, seen):
+        args = ["check", "--base-url", f"{server}/v1", "--org", ORG, "--tier", "sol", "--state-dir", str(tmp_path),
+                "--on-change", f"env > {seen_env}"]
+        env = {"OPENAI_API_KEY": key, "OPENAI_ADMIN_KEY": "sk-admin-test-fake-00000000000000", "MY_ORG_KEY": other,
+               "HOOK_SETTING": "kept"}
+        first = run(*args, "--api-key-env", "MY_ORG_KEY", env=env)
+        seen.sol_answers = True  # Sol's verdict changes: the hook runs
+        second = run(*args, "--api-key-env", "MY_ORG_KEY", env=env)
+    assert first.exit_code in (0, 1, 2) and second.exit_code in (0, 1, 2), second.output
+    hook_env = seen_env.read_text()
+    assert "HOOK_SETTING=kept" in hook_env and "PATH=" in hook_env  # the rest of the environment is there
+    for name, value in (("OPENAI_API_KEY", key), ("MY_ORG_KEY", other), ("OPENAI_ADMIN_KEY", "sk-admin-test-fake")):
+        assert f"{name}=" not in hook_env and value not in hook_env, name

@@ -179,6 +179,13 @@ class Gate:
                     break
         return longest or None
 
+    def is_secret(self, value: str | None) -> bool:
+        """``value`` (stripped) is one of the run's secrets, as given."""
+        if not isinstance(value, str):
+            return False
+        with self._lock:
+            return value.strip() in self._secrets
+
     def forget(self) -> None:
         """Drop everything learned (tests; a long-lived library host between runs)."""
         with self._lock:
