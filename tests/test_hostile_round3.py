@@ -193,3 +193,73 @@ def test_the_on_change_hook_runs_without_any_key_in_its_environment(tmp_path: Pa
     assert "HOOK_SETTING=kept" in hook_env and "PATH=" in hook_env  # the rest of the environment is there
     for name, value in (("OPENAI_API_KEY", key), ("MY_ORG_KEY", other), ("OPENAI_ADMIN_KEY", "sk-admin-test-fake")):
         assert f"{name}=" not in hook_env and value not in hook_env, name
+
+
+# ---------------------------------------------------------------------------- 7. small ones: inputs that cannot crash a command
+
+
+def _deep(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("content", [_deep(100_000), '{"results": [' + _deep(100_000) + "]}", '{"results": [], "n": ' + "9" * 5000 + "}",
+                                     '{"checked_at": "x", "results": [{"model": "m", "verdict": "ok", "latency_ms": 1' + "0" * 400 + "}]}"])
+def test_report_and_merge_turn_a_hostile_json_input_into_one_line(tmp_path: Path, content: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    for args in (["report", "--format", "markdown", str(bad), "--state-dir", str(tmp_path)], ["merge", str(bad)]):
+        result = run(*args)
+        assert result.exit_code in (1, 2), (args[0], result.exit_code, result.output[-500:])
+        assert "Traceback" not in result.output and "internal error" not in result.output, result.output[-500:]
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(bad) in lines[0] and len(lines[0]) < 400, lines
+
+
+@pytest.mark.parametrize("content", ["[[scenario]]\nname = \"x\"\nkey = \"sk-test-fake-scn-0000\"\nsafety_delay = " + "9" * 5000 + "\n",
+                                     "[[scenario]]\nname = \"x\"\nkey = \"sk-test-fake-scn-0000\"\noversize_bytes = 1" + "0" * 400 + "\n",
+                                     "a = " + "[" * 100_000 + "]" * 100_000 + "\n"])
+def test_simulate_turns_a_hostile_scenario_file_into_one_line(tmp_path: Path, content: str) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(content)
+    result = run("simulate", "--scenarios", str(bad))
+    assert result.exit_code == 1, (result.exit_code, result.output[-500:])
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "bad.toml" in lines[0] and len(lines[0]) < 400, lines
+
+
+@pytest.mark.parametrize("command", ["report", "merge"])
+def test_a_fifo_whose_writer_never_ends_is_an_error_by_the_deadline_not_a_hang(tmp_path: Path, command: str) -> None:
+    from tests.test_faults import cli, cli_env
+
+    fifo = tmp_path / "results.json"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"exec 3>'{fifo}'; printf '{{\"results\": [' >&3; sleep 30"])  # opens, writes a little, never ends
+    try:
+        args = [command, str(fifo), "--deadline", "2"] + (["--format", "markdown", "--state-dir", str(tmp_path)] if command == "report" else [])
+        started = time.monotonic()
+        proc = subprocess.run(cli(*args), cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=30)
+        wall = time.monotonic() - started
+    finally:
+        writer.kill()
+        writer.wait()
+    assert proc.returncode == 1, proc.stderr
+    assert wall < 8, wall
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no end of input within the --deadline" in lines[0], lines
+
+
+def test_a_fifo_that_ends_is_read_like_a_file(tmp_path: Path, sim: Any) -> None:
+    from tests.test_faults import cli, cli_env
+
+    check = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--format", "json",
+                "--state-dir", str(tmp_path))
+    fifo = tmp_path / "now.json"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(cli("merge", str(fifo), "--format", "json"), cwd=REPO, env=cli_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    with open(fifo, "w") as writer:
+        writer.write(check.stdout)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert json.loads(out)["results"], out

@@ -181,6 +181,62 @@ def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
     return data
 
 
+class InputTimeout(OSError):
+    """An input that is not a regular file (stdin, a pipe, a FIFO) did not end in time."""
+
+
+def read_input(path: Path, max_bytes: int, timeout_s: float) -> bytes:
+    """A file the user names as input (``-``: stdin), whatever it is: at most ``max_bytes`` and within ``timeout_s``.
+
+    A regular file is read as ``read_regular`` reads it. Anything else (stdin, ``<(command)``, a FIFO, a
+    device) is read as it arrives, never blocking longer than what is left of ``timeout_s``: a FIFO whose
+    writer never writes or never closes is InputTimeout, not a hang. FileTooLarge over the cap.
+    """
+    import select
+
+    deadline = time.monotonic() + max(0.0, timeout_s)
+    stdin = str(path) == "-"
+    if stdin:
+        import sys
+
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # a stdin with no descriptor (an embedding host's): read it as it is
+            data = sys.stdin.buffer.read(max_bytes + 1) if sys.stdin is not None else b""
+            if len(data) > max_bytes:
+                raise FileTooLarge(errno.EFBIG, f"larger than {max_bytes} bytes", "<stdin>") from None
+            return data
+    else:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode) and not stdin:
+            data = _read_exactly(fd, max_bytes + 1)
+        else:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], min(left, 0.25))[0]:
+                    if left <= 0:
+                        raise InputTimeout(errno.ETIMEDOUT, f"no end of input within {timeout_s:g}s", str(path))
+                    continue  # short waits: a signal handler's exception ends the wait at once
+                try:
+                    chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
+    finally:
+        if not stdin:
+            os.close(fd)
+    if len(data) > max_bytes:
+        raise FileTooLarge(errno.EFBIG, f"larger than {max_bytes} bytes", str(path))
+    return data
+
+
 @dataclass(frozen=True)
 class Tail:
     """The end of a file: ``data`` starts at a line start when ``whole`` (the file's start was reached),
