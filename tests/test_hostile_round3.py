@@ -263,3 +263,28 @@ def test_a_fifo_that_ends_is_read_like_a_file(tmp_path: Path, sim: Any) -> None:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert json.loads(out)["results"], out
+
+
+# ---------------------------------------------------------------------------- 7. small ones: a signal during start-up
+
+
+@pytest.mark.parametrize("name,code,word", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "interrupted (SIGTERM)"),
+                                            ("SIGHUP", 129, "interrupted (SIGHUP)"), ("SIGQUIT", 131, "interrupted (SIGQUIT)")])
+def test_a_signal_at_any_import_of_the_start_up_ends_the_run_the_documented_way(tmp_path: Path, name: str, code: int, word: str) -> None:
+    """From the entry point's first instruction: the first imports (before net.interrupts is loaded), the
+    CLI's, and the last ones, each hit by the signal in turn."""
+    from tests.test_faults import cli_env
+
+    landed = 0
+    for at in (1, 2, 3, 5, 8, 13, 21, 40, 80, 160, 320, 480, 640):
+        proc = subprocess.run([sys.executable, str(REPO / "tests" / "signal_at_import.py"), str(at), name, "history", "--state-dir",
+                               str(tmp_path)], cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=60)
+        total = int(proc.stderr.rstrip().rsplit("[", 1)[1].split()[0])
+        if at > total:
+            assert proc.returncode == 0, proc.stderr  # the run was over before the signal: nothing to see
+            continue
+        landed += 1
+        assert "Traceback" not in proc.stderr, (at, proc.stderr[-800:])
+        assert proc.returncode == code, (at, proc.returncode, proc.stderr[-800:])
+        assert proc.stderr.splitlines()[0] == word, (at, proc.stderr[-800:])
+    assert landed >= 8
