@@ -207,7 +207,10 @@ def parse_config(text: str, path: Path) -> Config:
     except RecursionError:
         raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)") from None
     except ValueError as exc:  # a number tomllib parses with int(): over 4300 digits is Python's own ValueError
-        raise ConfigError(f"config file {path}: {_first_line(exc)}") from None
+        problem = _first_line(exc)
+        if "integer string conversion" in problem:
+            problem = "a number with thousands of digits; no setting takes more than a few"
+        raise ConfigError(f"config file {path}: {problem}") from None
     if _depth(data) > MAX_DEPTH:
         raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)")
 
@@ -227,7 +230,7 @@ def parse_config(text: str, path: Path) -> Config:
             want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
         if isinstance(value, (int, float)) and not isinstance(value, bool) and not _usable_number(value):
-            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0 and below {MAX_NUMBER:g}, "
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0 and at most {MAX_NUMBER:.0f}, "
                                                         f"got {_shown_number(value)}")
         items = value if isinstance(value, list) else [value]
         if choices and not all(isinstance(item, str) and item in choices for item in items):
