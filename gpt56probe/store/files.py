@@ -133,8 +133,9 @@ def flocked(lock_path: Path, timeout_s: float, poll_s: float = 0.05, holder: str
 # --------------------------------------------------------------------------- reading
 
 
-def _open_regular(path: Path, follow: bool = True) -> int:
-    """An fd for reading ``path``, opened without blocking; NotRegularFile unless a regular file.
+def _open_regular(path: Path, follow: bool = True, require_regular: bool = True) -> int:
+    """An fd for reading ``path``, opened without blocking; NotRegularFile unless a regular file
+    (``require_regular`` False: whatever it is, for ``read_input``).
 
     ``follow`` False: a symbolic link is NotRegularFile too (the tool's own state files: nobody
     else may aim them). True for files the user names (config.toml may be a dotfiles link)."""
@@ -146,7 +147,7 @@ def _open_regular(path: Path, follow: bool = True) -> int:
             raise not_regular(path) from None
         raise
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        if require_regular and not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotRegularFile(errno.EINVAL, f"{_kind(os.fstat(fd).st_mode)}, not a regular file", str(path))
     except BaseException:
         os.close(fd)
@@ -207,7 +208,7 @@ def read_input(path: Path, max_bytes: int, timeout_s: float) -> bytes:
                 raise FileTooLarge(errno.EFBIG, f"larger than {max_bytes} bytes", "<stdin>") from None
             return data
     else:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        fd = _open_regular(path, require_regular=False)
     try:
         if stat.S_ISREG(os.fstat(fd).st_mode) and not stdin:
             data = _read_exactly(fd, max_bytes + 1)
