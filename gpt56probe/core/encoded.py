@@ -69,27 +69,27 @@ def _runs(shortest: int) -> re.Pattern[str]:
     return re.compile(r"[0-9A-Za-z+/_\-]{%d,}" % max(shortest, 1))
 
 
-def scrub_encoded(text: str, forms: Mapping[str, str]) -> str:
-    """``text`` with every encoded form of ``forms`` (``encoded_forms``, longest first) replaced by its mask. Hex and
-    base64 live inside runs of their alphabets as long as the shortest form: with many forms (many keys),
-    only those runs are looked into, so a large text costs one scan whatever the number of forms."""
+def scrub_encoded(text: str, forms: Mapping[str, str], shortest: int = MIN_FORM_CHARS) -> str:
+    """``text`` with every encoded form of ``forms`` (``encoded_forms``, longest first; none shorter than
+    ``shortest``) replaced by its mask. Hex and base64 live inside runs of their alphabets as long as the
+    shortest form: with many forms (many keys), only those runs are looked into, so a large text costs
+    one scan whatever the number of forms."""
     if not forms or not text:
         return text
-    ordered = list(forms)
-    if len(ordered) <= FEW_FORMS:  # a few keys: a substring search per form is cheaper than reading the runs
-        for form in ordered:
+    if len(forms) <= FEW_FORMS:  # a few keys: a substring search per form is cheaper than reading the runs
+        for form, mask in forms.items():
             if form in text:
-                text = text.replace(form, forms[form])
+                text = text.replace(form, mask)
         return text
 
     def scrub_run(match: re.Match[str]) -> str:
         run = match.group(0)
-        for form in ordered:
+        for form, mask in forms.items():
             if len(form) <= len(run) and form in run:
-                run = run.replace(form, forms[form])
+                run = run.replace(form, mask)
         return run
 
-    return _runs(min(map(len, ordered))).sub(scrub_run, text)
+    return _runs(shortest).sub(scrub_run, text)
 
 
 class View:

@@ -61,6 +61,7 @@ class Gate:
         self._encoded: dict[str, str] = {}  # hex and base64 forms: matched exactly, never by fragment
         self._alphabet: frozenset[str] = frozenset()  # every character of every secret (core/encoded views)
         self._longest: int | None = None
+        self._shortest_encoded = 0
         self.colour_allowed = True
         """False once the environment says NO_COLOR (``learn_environment``)."""
 
@@ -80,9 +81,8 @@ class Gate:
         import json
         from urllib.parse import quote
 
-        from gpt56probe.core.redact import fingerprint
-
         from gpt56probe.core.encoded import encoded_forms
+        from gpt56probe.core.redact import fingerprint
 
         shown = mask if mask is not None else fingerprint(value)
         forms = {value, json.dumps(value)[1:-1], json.dumps(json.dumps(value))[3:-3], quote(value, safe=""), repr(value)[1:-1]}
@@ -95,6 +95,7 @@ class Gate:
             fresh = {form: MASK for form in encoded if form not in self._secrets and form not in self._encoded}
             if fresh:  # replaced, never changed in place: a scrub holding the old dict reads it unlocked
                 self._encoded = dict(sorted({**self._encoded, **fresh}.items(), key=lambda item: -len(item[0])))
+                self._shortest_encoded = min(map(len, self._encoded))
             self._alphabet = self._alphabet | frozenset(value)
             self._longest = None
 
@@ -261,8 +262,8 @@ class Gate:
         with self._lock:
             if self._longest is None:
                 self._longest = max(map(len, self._secrets), default=0)
-            encoded, alphabet, longest = self._encoded, self._alphabet, self._longest
-        text = self._mask_fragments(scrub_encoded(scrub_values(text, secrets), encoded))
+            encoded, shortest, alphabet, longest = self._encoded, self._shortest_encoded, self._alphabet, self._longest
+        text = self._mask_fragments(scrub_encoded(scrub_values(text, secrets), encoded, shortest))
         ranges = [r for offset, view in decoded_views(text, alphabet, longest)
                   for r in origins_of(view, self._spans(view.text, secrets), offset)]
         text = mask_ranges(text, ranges, MASK) if ranges else text
