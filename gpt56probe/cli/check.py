@@ -101,6 +101,16 @@ def _hook_output(chunks: list[bytes], dropped: int) -> str:
     return text
 
 
+def hook_environment(environ: Any) -> dict[str, str]:
+    """The environment the --on-change hook runs with: ours without the keys. OPENAI_API_KEY and
+    OPENAI_ADMIN_KEY go, and so does any variable holding a key this run used (--api-key-env NAME): a
+    hook posts a change to a chat or a pager and needs no key; a hook that prints its environment
+    cannot leak one either."""
+    from gpt56probe.core.gate import GATE, SECRET_ENV_VARS
+
+    return {name: value for name, value in environ.items() if name not in SECRET_ENV_VARS and not GATE.is_secret(value)}
+
+
 def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -> bool:
     """Run the user's --on-change command with the changes as JSON on stdin; never fails the check.
     True when it ran to its end (whatever its exit status), False when it could not start or was killed.
@@ -124,7 +134,7 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
     data = GATE.scrub(json.dumps(payload, indent=2)).encode("utf-8", "backslashreplace")
     try:
         proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
+                                start_new_session=True, env=hook_environment(os.environ))
     except OSError as exc:
         warn(f"--on-change command could not run: {exc.strerror or exc}")
         return False

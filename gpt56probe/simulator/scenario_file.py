@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from gpt56probe.core.wire import MAX_DOCUMENT_DEPTH, DocumentError, check_document
 from gpt56probe.simulator import evalbook
 from gpt56probe.simulator.builtin import BUILTIN_SCENARIOS
 from gpt56probe.simulator.scenarios import (
@@ -419,21 +420,33 @@ def load_scenario_file(path: str | Path) -> ScenarioSet:
         raw = p.read_bytes()
     except OSError as exc:
         raise ScenarioFileError(p, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
     if p.suffix.lower() == ".json":
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScenarioFileError(p, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+        except RecursionError:
+            raise ScenarioFileError(p, f"nested more than {MAX_DOCUMENT_DEPTH} levels deep") from None
+        except ValueError:  # a number with more digits than Python reads
+            raise ScenarioFileError(p, "a number with more digits than Python reads") from None
     else:
         try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             found = _TOML_LINE.search(str(exc))
             raise ScenarioFileError(p, f"invalid TOML: {exc}", int(found.group(1)) if found else None) from exc
+        except RecursionError:
+            raise ScenarioFileError(p, f"nested more than {MAX_DOCUMENT_DEPTH} levels deep") from None
+        except ValueError:
+            raise ScenarioFileError(p, "a number with more digits than Python reads") from None
+    try:
+        check_document(data)  # no nesting or number a scenario cannot mean
+    except DocumentError as exc:
+        raise ScenarioFileError(p, str(exc)) from None
     return scenarios_from_data(data, p)
 
 

@@ -184,6 +184,30 @@ def _fail(path: Path, text: str, names: tuple[str, ...], problem: str) -> Config
     return ConfigError(f"config file {where}: {problem}")
 
 
+MAX_NUMBER = 1e9
+"""No setting means anything above this (a timeout of 30 years is a typo); a bigger number is refused in one line."""
+
+
+def _usable_number(value: int | float) -> bool:
+    try:
+        return math.isfinite(value) and 0 < value <= MAX_NUMBER  # a 4000-digit int overflows float(): caught below
+    except OverflowError:
+        return False
+
+
+def _shown_number(value: int | float) -> str:
+    """A number as it can be shown in one line: a huge integer by its digit count."""
+    if isinstance(value, int) and abs(value) > 10 ** 15:
+        return f"an integer of {len(str(abs(value))) if value.bit_length() < 13000 else 'thousands of'} digits"
+    return repr(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:199] + "\u2026"
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Parse and validate config text; raises ``ConfigError``."""
     import tomllib
@@ -191,10 +215,14 @@ def parse_config(text: str, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return_msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
-        raise ConfigError(f"config file {path}: {return_msg}") from None
+        raise ConfigError(f"config file {path}: {_first_line(exc) if str(exc) else 'invalid TOML'}") from None
     except RecursionError:
         raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # a number tomllib parses with int(): over 4300 digits is Python's own ValueError
+        problem = _first_line(exc)
+        if "integer string conversion" in problem:
+            problem = "a number with thousands of digits; no setting takes more than a few"
+        raise ConfigError(f"config file {path}: {problem}") from None
     if _depth(data) > MAX_DEPTH:
         raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)")
 
@@ -223,8 +251,9 @@ def parse_config(text: str, path: Path) -> Config:
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not (math.isfinite(value) and value > 0):
-            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0, got {value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not _usable_number(value):
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0 and at most {MAX_NUMBER:.0f}, "
+                                                        f"got {_shown_number(value)}")
         items = value if isinstance(value, list) else [value]
         if choices and not all(isinstance(item, str) and item in choices for item in items):
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be {'a list of ' if isinstance(value, list) else ''}"
@@ -260,8 +289,8 @@ def parse_config(text: str, path: Path) -> Config:
         except ModelTableError as exc:
             first = str(exc).split(":")[0].split(" ")[0].split(".")
             raise _fail(path, text, tuple(first), str(exc)) from None
-        except (TypeError, ValueError) as exc:
-            raise _fail(path, text, ("models",), f"models: {exc}") from None
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise _fail(path, text, ("models",), f"models: {_first_line(exc)}") from None
     return Config(path, True, defaults, orgs, models, data, family=family)
 
 
