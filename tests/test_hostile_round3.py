@@ -288,3 +288,23 @@ def test_a_signal_at_any_import_of_the_start_up_ends_the_run_the_documented_way(
         assert proc.returncode == code, (at, proc.returncode, proc.stderr[-800:])
         assert proc.stderr.splitlines()[0] == word, (at, proc.stderr[-800:])
     assert landed >= 8
+
+
+def test_an_eval_results_fifo_that_never_ends_is_an_error_by_the_deadline_not_a_hang(tmp_path: Path) -> None:
+    from tests.test_faults import cli, cli_env
+
+    fifo = tmp_path / "results.json"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"exec 3>'{fifo}'; printf '{{' >&3; sleep 30"])  # opens, writes a little, never ends
+    try:
+        started = time.monotonic()
+        proc = subprocess.run(cli("report", "--eval", str(fifo), "--deadline", "2", "--format", "markdown",
+                                  "--state-dir", str(tmp_path)), cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=30)
+        wall = time.monotonic() - started
+    finally:
+        writer.kill()
+        writer.wait()
+    assert proc.returncode == 1, proc.stderr
+    assert wall < 8, wall
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no end of input within 2s" in lines[0], lines

@@ -116,7 +116,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
         warn(problem)
     from gpt56probe.cli.evalcmd import read_doc
 
-    evals = [(str(path), read_doc(path)) for path in eval_files]
+    evals = [(str(path), read_doc(path, deadline)) for path in eval_files]
     served_section = None
     if served_logs:
         from gpt56probe.cli.served import served_report
