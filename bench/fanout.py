@@ -46,7 +46,9 @@ def run_check(base_url: str, n_orgs: int) -> tuple[float, list[str], int]:
     started = time.perf_counter()
     outcome = perform_check(request)
     wall = time.perf_counter() - started
-    return wall, [d.verdict.value for d in outcome.diagnoses], request.concurrency
+    from gpt56probe.net.runner import auto_concurrency
+
+    return wall, [d.verdict.value for d in outcome.diagnoses], request.concurrency or auto_concurrency()
 
 
 def best(base_url: str, n_orgs: int) -> tuple[float, int]:

@@ -233,7 +233,7 @@ OUTPUT_MODULES = {"subprocess", "shutil", "tempfile", "socket", "http.client", "
                   "urllib3", "requests", "smtplib", "ftplib", "asyncio", "multiprocessing", "pty", "telnetlib"}
 ALLOWED_IMPORTS = {
     ("net/probe.py", "requests"): "the HTTP shell: it sends the key by design; answers are scrubbed as they arrive",
-    ("net/probe.py", "socket"): "the body watchdog shuts a socket down",
+    ("net/watchdog.py", "socket"): "the body watchdog shuts a socket down",
     ("net/runner.py", "socket"): "shuts down the sockets of probes abandoned at the deadline (their threads end at once)",
     ("net/netenv.py", "socket"): "reads this host's name",
     ("net/netenv.py", "urllib.request"): "reads the proxy settings",

@@ -40,8 +40,19 @@ def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: An
         spent = probe_cost(outcome.diagnoses, outcome.table)
         doc = render.check_doc(outcome.diagnoses, severity, outcome.checked_at, expected=outcome.expected_tiers,
                                extra_summary={"probe_cost_usd": round(spent.total_usd, 8), **({"notes": notes} if notes else {})},
-                               cost_of=lambda d: diagnosis_cost(d, outcome.table))
-        return render.render_json(annotate(doc, getattr(outcome, "vantage", None)))
+                               cost_of=lambda d: diagnosis_cost(d, outcome.table), lazy=True)
+        vantage = getattr(outcome, "vantage", None)
+        doc["results"] = []
+        doc = annotate(doc, vantage)  # the top-level vantage; each result gets its name below, as annotate gives it
+
+        def result(d: Any) -> dict[str, Any]:
+            made = render.result_doc(d, lambda x: diagnosis_cost(x, outcome.table))
+            if vantage is not None:
+                made["vantage"] = vantage.name
+            return made
+
+        doc["results"] = render.LazyResults(outcome.diagnoses, result)  # made one at a time as they are written
+        return render.render_json(doc)
     if fmt == "nagios" or quiet:
         return render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
     if fmt == "summary":
@@ -285,7 +296,8 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
     delivery.reported(severity, line, prom_text)
     if text is not None:
-        click.echo(text)
+        click.echo(text, nl=False)  # and the newline on its own: a fleet's document is not copied to add it
+        click.echo()
     if not sinks.quiet:  # quiet: changes go to history and the hook only
         for change in record.transitions if record is not None else ():
             click.echo(change.describe(), err=True)
@@ -430,7 +442,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @format_option(extra=("summary", "nagios"), default="summary")
 @no_color_option
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
-          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str,
+          base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int | None, verbose: bool, fmt: str,
           no_color: bool, **cron: Any) -> None:
     """Probe every GPT-5.6 tier (and the fallbacks) for each org.
 

@@ -284,8 +284,9 @@ def connection_options(f: F) -> F:
                      help="Bound on each HTTP request, seconds."),
         click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
                      help="Bound on the whole run, seconds."),
-        click.option("--concurrency", type=click.IntRange(1, 512), default=64, show_default=True, metavar="N",
-                     help="Probes in flight at once (each org also has at most 12 requests in flight)."),
+        click.option("--concurrency", type=click.IntRange(1, 4096), default=None, metavar="N",
+                     help="Requests in flight at once across all orgs [default: as many as the machine holds, from its "
+                          "open-file limit, at most 512]. Each org has at most 12 in flight whatever this says: rate limits are per org."),
         click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr (credentials redacted)."),
     ]
     for option in reversed(options):

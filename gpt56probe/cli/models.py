@@ -24,7 +24,7 @@ EXIT_LIST_UNREAD = 1
 @connection_options
 @format_option()
 def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_env: str | None, no_keyring: bool, base_url: str | None,
-           proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str, show_projects: bool,
+           proxy: str | None, timeout: float, deadline: float, concurrency: int | None, verbose: bool, fmt: str, show_projects: bool,
            admin_key_env: str | None) -> None:
     """Show the GPT-5.6 ids each org lists, by tier, and the configured ids it does not list.
 

@@ -85,7 +85,7 @@ def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
 
 
 def _probe(org: str | None, project: str | None, model: str, base_url: str | None, proxy: str | None,
-           timeout: float, deadline: float, concurrency: int, verbose: bool, api_key_env: str | None = None,
+           timeout: float, deadline: float, concurrency: int | None, verbose: bool, api_key_env: str | None = None,
            no_keyring: bool = False, record_path: Path | None = None) -> dict[str, Any]:
     """One probe of org x model on the chat surface, as a record shaped like a history row; with
     ``record_path``, its recording is written there and the record says so (``recording``)."""
@@ -186,7 +186,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
                    product: str, workspace: str | None, error_text: str | None, request_id: str | None, last: bool,
                    no_input: bool, fmt: str, output: str | None, template_path: str | None, record_path: Path | None,
                    api_key_env: str | None, no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float,
-                   deadline: float, concurrency: int, verbose: bool, state_dir: Path) -> None:
+                   deadline: float, concurrency: int | None, verbose: bool, state_dir: Path) -> None:
     """Write the support packet for a failing GPT-5.6 call, with every secret removed.
 
     For --product api it probes ORG x MODEL now (one chat completion, as

@@ -133,7 +133,7 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], prices: 
 @credential_options
 @connection_options
 def plan(org: str | None, project: str | None, emit: str, output_path: str | None, from_eval: Path | None, api_key_env: str | None,
-         no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int,
+         no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int | None,
          verbose: bool) -> None:
     """Probe an org now and emit a routing config: the model per role and its fallbacks.
 

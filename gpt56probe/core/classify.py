@@ -73,12 +73,27 @@ from gpt56probe.core.wire import count_of as _int
 from gpt56probe.core.wire import text_of as _text
 
 
+REACH_NAMED = 3
+"""A not_provisioned next step names at most this many other orgs that reach the model (and counts the rest):
+its cost stays the same however many orgs a run checks."""
+
+OrgKey = Any  # an org id (str) or None for the key's default org
+
+
 @dataclass
 class _Peers:
-    """Peer verdicts, computed once per observation (classify_all shares the cache)."""
+    """What every observation of a run says about the others, indexed once (O(N)): the base facts of each
+    observation, and per model who reaches it. Lookups cost the same whatever the number of orgs.
+
+    ``reaching[(model, key_id)]`` and ``reach_names[model]`` hold the orgs whose own answer reached the
+    model (``ok`` or ``safety_check``), in plan order and sorted by name; ``lunas[org]`` that org's Luna
+    observations. Filled by ``index``; an empty index (``classify`` without peers) knows no other org."""
 
     cache: dict[int, Facts] = field(default_factory=dict)
     id_sources: Mapping[str, ModelIdSource] = field(default_factory=dict)  # where each tier's id is set (next steps name it)
+    reaching: dict[tuple[str, str], list[OrgKey]] = field(default_factory=dict)
+    reach_names: dict[str, list[str]] = field(default_factory=dict)
+    lunas: dict[OrgKey, list[Observation]] = field(default_factory=dict)
 
     def facts(self, observation: Observation) -> Facts:
         key = id(observation)
@@ -88,6 +103,50 @@ class _Peers:
 
     def reaches(self, observation: Observation) -> bool:
         return self.facts(observation).verdict in (Verdict.OK, Verdict.SAFETY_CHECK)
+
+    def index(self, peers: Sequence[Any]) -> "_Peers":
+        """Index ``peers`` (anything that is not an Observation with a Target is left out)."""
+        names: dict[str, set[str]] = {}
+        for peer in peers:
+            if not isinstance(peer, Observation) or not isinstance(getattr(peer, "target", None), Target):
+                continue
+            target = peer.target
+            if target.tier == LUNA_TIER:
+                self.lunas.setdefault(target.org, []).append(peer)
+            if self.reaches(peer):
+                orgs = self.reaching.setdefault((target.model, target.key_id), [])
+                if target.org not in orgs[-1:]:
+                    orgs.append(target.org)
+                names.setdefault(target.model, set()).add(_org_name(target.org))
+        self.reach_names = {model: sorted(found) for model, found in names.items()}
+        return self
+
+    def first_reaching(self, model: str, key_id: str, org: OrgKey) -> OrgKey | None:
+        """The first other org (plan order) that reaches ``model`` with the same key, if any; a tuple so that
+        a found default org (None) differs from none found."""
+        for other in self.reaching.get((model, key_id), ()):
+            if other != org:
+                return (other,)
+        return None
+
+    def other_reachers(self, model: str, org: OrgKey) -> tuple[list[str], int]:
+        """Up to REACH_NAMED names (sorted) of the other orgs reaching ``model`` with any key, and how many in all."""
+        own = _org_name(org)
+        found = self.reach_names.get(model, [])
+        named = [name for name in found[:REACH_NAMED + 1] if name != own][:REACH_NAMED]
+        total = len(found) - (1 if _has(found, own) else 0)
+        return named, total
+
+    def lunas_of(self, org: OrgKey, observation: Observation) -> list[Observation]:
+        return [p for p in self.lunas.get(org, ()) if p is not observation]
+
+
+def _has(names: Sequence[str], name: str) -> bool:
+    """Whether the sorted ``names`` hold ``name`` (a binary search)."""
+    from bisect import bisect_left
+
+    at = bisect_left(names, name)
+    return at < len(names) and names[at] == name
 
 
 def _guarded_base(observation: Observation) -> Facts:
@@ -106,14 +165,12 @@ def _latency(observation: Observation) -> float | None:
     return seconds_of(final.latency_s) if isinstance(final, Exchange) else None
 
 
-def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation], cache: _Peers) -> str:
-    """Adjust the verdict with peer facts; returns the specialised remediation."""
+def _refine(observation: Observation, facts: Facts, cache: _Peers) -> str:
+    """Adjust the verdict with peer facts (``cache``, the run's index); returns the specialised remediation."""
     target = observation.target
     model = target.model
-    others = [p for p in peers if isinstance(p, Observation) and p is not observation]
-    same_model = [p for p in others if p.target.model == model and p.target.org != target.org]
-    same_key_orgs = [p.target.org for p in same_model if p.target.key_id == target.key_id and cache.reaches(p)]
-    other_key_orgs = [p.target.org for p in same_model if p.target.key_id != target.key_id and cache.reaches(p)]
+    found = cache.first_reaching(model, target.key_id, target.org)
+    same_key_orgs = [found[0]] if found is not None else []
     remedy = REMEDIATIONS[facts.verdict]
     headers = facts.exchange.headers if facts.exchange is not None else {}
     notice = header_value(headers, SAFETY_NOTICE_HEADER)
@@ -130,13 +187,14 @@ def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation]
         else:
             remedy = f"{remedy} No other checked org reaches {model} with this key."
     elif verdict is Verdict.NOT_PROVISIONED:
-        reach = sorted({_org_name(o) for o in same_key_orgs + other_key_orgs})
+        reach, count = cache.other_reachers(model, target.org)
         if reach:
-            remedy = f"{_org_name(target.org)} cannot use {model}, but {', '.join(reach)} can (with its own key): use that org, or ask for {_org_name(target.org)} to be provisioned."
+            more = f" and {count - len(reach)} more" if count > len(reach) else ""
+            remedy = f"{_org_name(target.org)} cannot use {model}, but {', '.join(reach)}{more} can (with its own key): use that org, or ask for {_org_name(target.org)} to be provisioned."
         else:
             remedy = f"{remedy} No checked org reaches {model}: confirm the approved org id and the approved account email."
     elif verdict is Verdict.SAFETY_CHECK:
-        lunas = [p for p in others if p.target.org == target.org and p.target.tier == LUNA_TIER]
+        lunas = cache.lunas_of(target.org, observation)
         lunas.sort(key=lambda p: (p.target.surface != target.surface, p.target.stream != target.stream))
         luna_ok = [p for p in lunas if cache.facts(p).verdict is Verdict.OK]
         own = _latency(observation)
@@ -185,7 +243,7 @@ def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation]
         remedy = ("Cloudflare gave up waiting for OpenAI (524): retry later, raising --timeout will not help; "
                   "if it repeats on Sol/Terra a safety check may be holding the answer, so try Luna.")
     elif verdict is Verdict.OK and target.tier in (*TIERS,) and target.tier != LUNA_TIER:
-        lunas = [p for p in others if p.target.org == target.org and p.target.tier == LUNA_TIER and cache.facts(p).verdict is Verdict.OK]
+        lunas = [p for p in cache.lunas_of(target.org, observation) if cache.facts(p).verdict is Verdict.OK]
         own, luna_s = _latency(observation), (_latency(lunas[0]) if lunas else None)
         if own is not None and luna_s is not None and own >= 5 * max(luna_s, 0.05) and own - luna_s >= 5.0:
             facts.notes.append(f"much slower than Luna ({own:.1f} s against {luna_s:.1f} s): possibly a safety check")
@@ -197,17 +255,17 @@ def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation]
 
 def classify(observation: Observation, peers: Sequence[Observation] = ()) -> Diagnosis:
     """The Diagnosis of one observation; ``peers`` (other orgs' and this org's observations) refine it. Never raises."""
-    return _classify(observation, peers, _Peers())
+    return _classify(observation, _Peers().index(tuple(peers or ())))
 
 
-def _classify(observation: Observation, peers: Sequence[Observation], cache: _Peers) -> Diagnosis:
+def _classify(observation: Observation, cache: _Peers) -> Diagnosis:
     target = observation.target if isinstance(getattr(observation, "target", None), Target) else Target(None, "?", "?")
     try:
-        facts = _guarded_base(observation)
+        facts = cache.facts(observation)
         facts = Facts(**{k: getattr(facts, k) for k in facts.__dataclass_fields__})  # a copy: peers may change it
         facts.notes = list(facts.notes)
         try:
-            remedy = _refine(observation, facts, tuple(peers or ()), cache)
+            remedy = _refine(observation, facts, cache)
         except Exception:  # noqa: BLE001
             remedy = REMEDIATIONS.get(facts.verdict, REMEDIATIONS[Verdict.UNKNOWN])
         if facts.remedy and facts.remedy_for is facts.verdict:
@@ -263,20 +321,12 @@ def _diagnosis(observation: Observation, target: Target, facts: Facts, remedy: s
 
 def classify_all(observations: Sequence[Observation], id_sources: Mapping[str, ModelIdSource] | None = None) -> list[Diagnosis]:
     """Diagnoses in the same order; each observation sees the same model's other orgs and its own org's other models.
-    ``id_sources`` (tier -> where its id is set) lets a next step name the setting to change."""
-    items = list(observations)
-    cache = _Peers(id_sources=dict(id_sources or {}))
-    out: list[Diagnosis] = []
-    for obs in items:
-        target = getattr(obs, "target", None)
-        if not isinstance(target, Target):
-            out.append(_classify(obs, (), cache))
-            continue
-        peers = [p for p in items if p is not obs and isinstance(getattr(p, "target", None), Target)
-                 and (p.target.model == target.model or p.target.org == target.org)]
-        out.append(_classify(obs, peers, cache))
-    return out
+    ``id_sources`` (tier -> where its id is set) lets a next step name the setting to change.
 
+    Linear in the number of observations: the peers are indexed once (``_Peers.index``), never compared pairwise."""
+    items = list(observations)
+    cache = _Peers(id_sources=dict(id_sources or {})).index(items)
+    return [_classify(obs, cache) for obs in items]
 
 
 __all__ = ["classify", "classify_all", "remediation_for"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 # redact, json, base64 and urllib are imported where first needed: the gate is installed
 # before `gpt56probe --version` prints, and start-up time is a product feature.
@@ -58,6 +58,8 @@ class Gate:
         self._public: set[str] = set()
         self._emails: set[str] = set()
         self._fragments: tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]] | None = None
+        self._version = 0  # moves on whenever what a scrub depends on changes: the line memo is then dropped
+        self._lines: tuple[int, dict[str, str]] = (0, {})
         self._encoded: dict[str, str] = {}  # hex and base64 forms: matched exactly, never by fragment
         self._alphabet: frozenset[str] = frozenset()  # every character of every secret (core/encoded views)
         self._longest: int | None = None
@@ -92,10 +94,12 @@ class Gate:
                 if len(form) >= MIN_SECRET_CHARS and form not in self._secrets:
                     self._secrets[form] = shown
                     self._fragments = None
+                    self._version += 1
             fresh = {form: MASK for form in encoded if form not in self._secrets and form not in self._encoded}
             if fresh:  # replaced, never changed in place: a scrub holding the old dict reads it unlocked
                 self._encoded = dict(sorted({**self._encoded, **fresh}.items(), key=lambda item: -len(item[0])))
                 self._shortest_encoded = min(map(len, self._encoded))
+                self._version += 1
             self._alphabet = self._alphabet | frozenset(value)
             self._longest = None
 
@@ -152,13 +156,17 @@ class Gate:
         """A value the run chose to show (a path it wrote, an id it was given): never masked by shape."""
         if isinstance(value, str) and len(value) >= 8:
             with self._lock:
-                self._public.add(value)
+                if value not in self._public:
+                    self._public.add(value)
+                    self._version += 1
 
     def keep_email(self, email: str | None) -> None:
         """An e-mail address the user gave on purpose (the approved account): kept readable."""
         if isinstance(email, str) and email.strip():
             with self._lock:
-                self._emails.add(email.strip())
+                if email.strip() not in self._emails:
+                    self._emails.add(email.strip())
+                    self._version += 1
 
     def learn_environment(self, env: Any) -> None:
         """Secrets the process holds before any option is read: key and URL variables."""
@@ -197,6 +205,7 @@ class Gate:
             self._public.clear()
             self._emails.clear()
             self._fragments = None
+            self._version += 1
 
     # ------------------------------------------------------------------ scrubbing
 
@@ -312,19 +321,87 @@ class Gate:
         spans = self._fragment_spans(text)
         return mask_ranges(text, spans, MASK) if spans else text
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, text: str, chunked_from: int | None = None) -> str:
+        """Known secrets by value, then the shape rules, then control characters.
+
+        A long text (``CHUNKED_FROM`` characters or more: a fleet's JSON document, history, state) is
+        scrubbed a line at a time, each distinct line once: the result is the same as scrubbing it whole
+        (``_joins_next`` keeps together lines that a rule could match across), and the 10,000 lines
+        saying ``"verdict": "ok",`` cost one scrub instead of ten thousand scans of the document."""
         if not isinstance(text, str):
             text = str(text)
         if not text:
             return text
-        from gpt56probe.core.redact import redact
-
         with self._lock:
             secrets = dict(self._secrets)
             public = sorted(self._public, key=len, reverse=True)
             emails = tuple(self._emails)
+            version, done = self._lines
+            if version != self._version:
+                done = {}
+                self._lines = (self._version, done)
         # A slot marker in the input would be restored as something else: make it inert first.
         text = text.replace(_SLOT_OPEN, "\ufffd").replace(_SLOT_CLOSE, "\ufffd")
+        limit = CHUNKED_FROM if chunked_from is None else chunked_from
+        if len(text) < limit or "\n" not in text or not self._splittable(text):
+            return self._scrub_piece(text, secrets, public, emails)
+        joins: dict[str, bool] = {}
+        out: list[str] = []
+        held: list[str] = []
+        for line in _lines_of(text):
+            held.append(line)
+            join = joins.get(line)
+            if join is None:
+                join = _joins_next(line)
+                if len(joins) >= LINE_MEMO_MAX:
+                    joins.clear()
+                joins[line] = join
+            if join:
+                continue
+            piece = held[0] if len(held) == 1 else "\n".join(held)
+            held = []
+            clean = done.get(piece)
+            if clean is None:
+                clean = self._scrub_piece(piece, secrets, public, emails)
+                if len(done) >= LINE_MEMO_MAX:
+                    done.clear()  # the lines that repeat come back at once; the ones that did not are gone
+                done[piece] = clean
+            out.append(clean)
+        if held:
+            out.append(self._scrub_piece("\n".join(held), secrets, public, emails))
+        return "\n".join(out)
+
+    def pieces(self, text: str, size: int | None = None) -> Iterator[str]:
+        """``text`` in consecutive pieces of about ``size`` characters, each ending with a newline after which
+        no shape rule continues (``_joins_next``): scrubbing the pieces one by one, as a sink writes them,
+        gives what scrubbing the whole would, without holding a second copy of a large document."""
+        size = PIECE_CHARS if size is None else size
+        if len(text) <= size or not self._splittable(text):
+            yield text
+            return
+        start = 0
+        while start < len(text):
+            cut = text.find("\n", start + size)
+            while cut != -1 and _joins_next(text[max(start, text.rfind("\n", start, cut) + 1):cut]):
+                cut = text.find("\n", cut + 1)
+            if cut == -1:
+                yield text[start:]
+                return
+            yield text[start:cut + 1]
+            start = cut + 1
+
+    def _splittable(self, text: str) -> bool:
+        """Whether ``text`` may be scrubbed a line (or a piece) at a time: no secret or public value holds a
+        newline, and no stream's deltas are spread over its lines (``core.encoded.delta_view`` joins them)."""
+        from gpt56probe.core.encoded import delta_view
+
+        with self._lock:
+            values = (*self._secrets, *self._encoded, *self._public)
+        return not any("\n" in value for value in values) and delta_view(text) is None
+
+    def _scrub_piece(self, text: str, secrets: dict[str, str], public: list[str], emails: tuple[str, ...]) -> str:
+        from gpt56probe.core.redact import redact
+
         text = self._mask_known(text, secrets) if secrets else text
         stash: list[str] = []
 
@@ -337,6 +414,51 @@ class Gate:
                 text = text.replace(value, park(value))
         text = redact(text, keep_emails=emails, keep_marks=True)
         return _SLOT.sub(lambda m: stash[int(m.group(1))], text) if stash else text
+
+
+CHUNKED_FROM = 64 * 1024
+PIECE_CHARS = 256 * 1024
+"""About this much of a long document is scrubbed and written at a time (``Gate.pieces``)."""
+LINE_MEMO_MAX = 20_000
+"""Distinct lines whose scrubbed form is kept between calls (dropped whenever the gate learns something, and
+when full: the lines that repeat come back at once), a few MB at most."""
+
+
+def _lines_of(text: str) -> Iterator[str]:
+    """The lines of ``text`` one at a time (``split`` would hold them all at once)."""
+    start = 0
+    while True:
+        end = text.find("\n", start)
+        if end == -1:
+            yield text[start:]
+            return
+        yield text[start:end]
+        start = end + 1
+"""Texts this long are scrubbed line by line (``Gate._scrub``); shorter ones whole."""
+
+_ENDS_ALONE = frozenset('{}[],"0123456789')
+"""The last characters after which no shape rule continues into the next line (see ``_joins_next``)."""
+_BRIDGE = re.compile(r"(?i)(?:(?:key|secret|password|passwd|pwd|token|authorization|cookie)\\?['\"]|(?:request[ _-]?id|req_)\W{0,4})$")
+_BRIDGE_REACH = 20
+"""The longest text ``_BRIDGE`` can match ("authorization" and an escaped quote; "request-id" and 4 more)."""
+_COOKIE_END = re.compile(r"(?i)cookie['\"]?$")
+
+
+def _joins_next(line: str) -> bool:
+    """Whether a shape rule could match across the newline after ``line``, so it must be scrubbed with the next.
+
+    A rule crosses a line only through whitespace (``\\s``), and in every rule whitespace follows a letter
+    (a secret's name, a scheme, a flag), a quote closing a name, or one of ``: = > ; ,`` (``,`` only after
+    ``cookie`` and an optional quote); the hex rule keeps a request id by looking back at most 16 characters. A line ending in a
+    bracket, a digit, a comma or a quote (the lines of a JSON document) stands alone unless ``_BRIDGE``
+    sees a name, ``cookie`` or a request-id label at its end. Anything else (a letter, a blank line) is
+    joined: joining is always safe, only slower."""
+    tail = line.rstrip()
+    if not tail or tail[-1] not in _ENDS_ALONE:
+        return True
+    if _BRIDGE.search(tail[-_BRIDGE_REACH:]) is not None:
+        return True
+    return tail[-1] == "," and _COOKIE_END.search(tail[:-1].rstrip()[-8:]) is not None
 
 
 GATE = Gate()

@@ -32,6 +32,7 @@ class Failure(str, Enum):
     PROXY = "proxy"
     TOO_LARGE = "too_large"  # body exceeded the read cap
     INVALID_URL = "invalid_url"
+    NOT_SENT = "not_sent"  # the run's own deadline left no time to send it: nothing was learned (unknown)
     OTHER = "other"
 
 

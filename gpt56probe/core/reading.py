@@ -271,6 +271,8 @@ def _judge_one(exchange: Exchange, precheck: str, tier: str, is_sample: bool, mo
                          gateway="a TLS-intercepting proxy")
         if failure in NETWORK_FAILURES:
             return Facts(Verdict.NETWORK_ERROR, f"the API could not be reached ({name}){suffix}", exchange=exchange)
+        if failure is Failure.NOT_SENT:
+            return Facts(Verdict.UNKNOWN, "not probed: the run's --deadline was spent before it could be sent", exchange=exchange)
         if failure is Failure.TOO_LARGE:
             return Facts(Verdict.UNKNOWN, f"the answer was larger than the read cap and was not judged{suffix}", exchange=exchange)
         if failure is Failure.INVALID_URL:

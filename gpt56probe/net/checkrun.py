@@ -17,7 +17,7 @@ from gpt56probe.core.gate import GATE
 from gpt56probe.core.models import TIERS, ModelIdSource, ModelSpec, ModelTable
 from gpt56probe.core.observation import Diagnosis, ModelListing, Observation, Severity, Target, listings_of
 from gpt56probe.net.probe import DEFAULT_BASE_URL, Deadline, HttpSettings, Prober, key_id, make_session, now_iso
-from gpt56probe.net.runner import run_plan
+from gpt56probe.net.runner import auto_concurrency, run_plan
 from gpt56probe.core.targets import OrgPlan, build_targets
 from gpt56probe.core.vantage import Vantage
 
@@ -46,7 +46,7 @@ class CheckRequest:
     proxy: str | None = None
     timeout_s: float = 20.0
     deadline_s: float = 60.0
-    concurrency: int = 64  # the CLI's --concurrency default; probe.PER_ORG_IN_FLIGHT bounds each org
+    concurrency: int | None = None  # across all orgs; None: what the machine holds (runner.auto_concurrency); probe.PER_ORG_IN_FLIGHT bounds each org
     tracer: Callable[[str], None] | None = None
     expected_tiers: ExpectedTiers = TIERS  # one list, or per org (config `expect`)
     trust_env: bool = True
@@ -161,7 +161,7 @@ def read_listings(request: CheckRequest) -> tuple[ModelListing, ...]:
         return ()
     settings = HttpSettings(base_url=request.base_url, timeout_s=request.timeout_s, tracer=request.tracer)
     deadline = Deadline(request.deadline_s)
-    workers = max(1, min(request.concurrency, len(plans)))
+    workers = max(1, min(request.concurrency or auto_concurrency(), len(plans)))
     with make_session(pool_size=workers, proxy=request.proxy, trust_env=request.trust_env) as session:
         prober = Prober(session, settings, request.table, deadline)
 

@@ -6,7 +6,6 @@ Everything here is I/O; every judgement lives in classify.py and retrypolicy.py.
 from __future__ import annotations
 
 import hashlib
-import socket
 import threading
 import time
 from concurrent.futures import Future
@@ -27,6 +26,7 @@ from gpt56probe.core.gateways import detect as detect_gateway
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
 from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, decode_body, model_ids_in_body, read_body, shutdown_dates_in_body
+from gpt56probe.net.watchdog import BodyBudget
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -124,42 +124,8 @@ class HttpSettings:
     tracer: Tracer | None = None
 
 
-class _BodyWatchdog:
-    """Closes a response whose body is still arriving when its read budget runs out.
-
-    requests' read timeout bounds each socket read, and urllib3 keeps reading
-    until a chunk is full, so a body trickling a byte at a time would never time
-    out; closing the response from a timer is the one way to bound it.
-    """
-
-    def __init__(self, response: requests.Response, budget_s: float) -> None:
-        self.fired = threading.Event()
-        self._response = response
-        self._timer = threading.Timer(budget_s, self._fire)
-        self._timer.daemon = True
-
-    def _fire(self) -> None:
-        self.fired.set()
-        # close() alone does not wake a thread blocked in recv(); shutdown() does.
-        connection = getattr(self._response.raw, "_connection", None)
-        sock = getattr(connection, "sock", None)
-        try:
-            if sock is not None:
-                sock.shutdown(socket.SHUT_RDWR)
-            self._response.close()
-        except Exception:  # noqa: BLE001 - a half-read socket may complain; the reader sees it
-            pass
-
-    def __enter__(self) -> "_BodyWatchdog":
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-
 def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, Failure | None]:
-    """Read at most ``cap`` bytes; time is bounded by the caller's _BodyWatchdog."""
+    """Read at most ``cap`` bytes; time is bounded by the caller's watchdog.BodyBudget."""
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_content(chunk_size=16384):
@@ -194,6 +160,52 @@ def _stored_text(raw: bytes, encoding: str | None, is_stream: bool, limit: int =
     return f"{head}\n\n{tail}"
 
 
+SHARED_MAX_CHARS = 64
+SHARED_MAX = 50_000
+_SHARED: dict[str, str] = {}
+
+
+def _shared(text: str) -> str:
+    """One copy of each short header name and value across a run's answers ("application/json" or an org's
+    name, 10,000 times over): a fleet's observations then hold references instead of copies."""
+    if len(text) > SHARED_MAX_CHARS:
+        return text
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) >= SHARED_MAX:
+            return text
+        found = _SHARED.setdefault(text, text)
+    return found
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The answer's headers by lower-case name, the run's secrets removed from every value (one scrub of
+    all values at once: a header value holds no newline, so none can run into the next)."""
+    names = [name.lower() for name in headers]
+    values = [str(value) for value in headers.values()]
+    if any("\n" in value for value in values):
+        cleaned = [GATE.scrub_known(value) for value in values]
+    else:
+        cleaned = GATE.scrub_known("\n".join(values)).split("\n") if values else []
+        if len(cleaned) != len(values):  # a secret with a newline in it took one: value by value
+            cleaned = [GATE.scrub_known(value) for value in values]
+    return {_shared(name): _shared(value) for name, value in zip(names, cleaned)}
+
+
+def _send(session: requests.Session, method: str, url: str, headers: Mapping[str, str], body: Mapping[str, Any] | None,
+           timeout: tuple[float, float]) -> requests.Response:
+    """``session.request(..., stream=True)``, with the environment's settings for ``url`` (proxies, CA bundle:
+    ``Session.merge_environment_settings``) worked out once per session and URL instead of per request:
+    the environment does not change during a run, and reading it is a third of requests' cost per call."""
+    cache: dict[str, dict[str, Any]] = session.__dict__.setdefault("_gpt56probe_env", {})
+    prepared = session.prepare_request(requests.Request(method, url, headers=dict(headers), json=body))
+    where = prepared.url or url
+    settings = cache.get(where)
+    if settings is None:
+        settings = cache[where] = dict(session.merge_environment_settings(where, {}, True, None, None))
+    return session.send(prepared, timeout=timeout, allow_redirects=True, **settings)
+
+
 def http_exchange(
     session: requests.Session,
     method: str,
@@ -216,26 +228,26 @@ def http_exchange(
     timeout = (min(settings.connect_timeout_s, read_budget), read_budget)
     status: int | None = None
     resp_headers: dict[str, str] = {}
-    watchdog: _BodyWatchdog | None = None
+    watchdog: BodyBudget | None = None
 
     def cut_short() -> Exchange:
         failure = Failure.DEADLINE if deadline.left() <= 0.05 else Failure.READ_TIMEOUT
         return _trace(settings, method, url, Exchange(status, resp_headers, "", time.monotonic() - started, failure, "body not complete in time"))
 
     try:
-        with session.request(method, url, headers=dict(headers), json=body, timeout=timeout, stream=True) as response, \
-                _BodyWatchdog(response, max(0.0, read_budget - (time.monotonic() - started))) as watchdog:
+        with _send(session, method, url, headers, body, timeout) as response, \
+                BodyBudget(response, max(0.0, read_budget - (time.monotonic() - started))) as watchdog:
             status = response.status_code
-            resp_headers = {k.lower(): GATE.scrub_known(v) for k, v in response.headers.items()}
+            resp_headers = _kept_headers(response.headers)
             is_stream = sse and "text/event-stream" in resp_headers.get("content-type", "")
             raw, failure = _read_capped(response, settings.max_body_bytes)
-            if watchdog.fired.is_set():
+            if watchdog.fired:
                 return cut_short()
             text_body = _stored_text(raw, response.encoding, is_stream, store_chars)
             detail = f"body over {settings.max_body_bytes} bytes" if failure is Failure.TOO_LARGE else ""
             exchange = Exchange(status, resp_headers, text_body, time.monotonic() - started, failure, detail)
     except (requests.exceptions.RequestException, OSError, ValueError, AttributeError) as exc:
-        if watchdog is not None and watchdog.fired.is_set():
+        if watchdog is not None and watchdog.fired:
             return cut_short()
         detail = redact(GATE.scrub_known(str(exc)))[:300]
         if not isinstance(exc, requests.exceptions.RequestException):

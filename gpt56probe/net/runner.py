@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Generic, Mapping, Sequence, TypeVar
 
 from gpt56probe.core.models import ModelTable
-from gpt56probe.core.observation import Exchange, Failure, Observation, Target
+from gpt56probe.core.observation import Exchange, Failure, ModelListing, Observation, Target
 from gpt56probe.net.probe import Deadline, HttpSettings, Prober, make_session, now_iso
 
 WAIT_SLICE_S = 0.05
@@ -146,13 +146,69 @@ def _deadline_observation(target: Target, detail: str, started: float | None, st
                        started_at=started_at or now_iso())
 
 
+def _not_sent(target: Target) -> Observation:
+    """A target the run's deadline left no time to send: unjudged (``unknown``), not the network's ``timeout``."""
+    return Observation(target, sample=Exchange(failure=Failure.NOT_SENT, failure_detail=NOT_SENT_DETAIL), started_at=now_iso())
+
+
+NOT_SENT_DETAIL = "not sent: the run's --deadline left no time for it"
+AUTO_CONCURRENCY_CAP = 512
+"""The most requests the default (``--concurrency`` not given) keeps in flight, across all orgs."""
+FDS_KEPT = 64
+"""File descriptors the default leaves for everything that is not a probe's socket (state, history, metrics)."""
+
+
+def auto_concurrency() -> int:
+    """Requests in flight across all orgs when --concurrency is not given: what the machine can hold.
+
+    Each request in flight holds a socket (and its pooled twin may linger), so half of the open-file
+    limit left after FDS_KEPT, at most AUTO_CONCURRENCY_CAP. The bound that matters to the API is
+    per org (probe.PER_ORG_IN_FLIGHT): its rate limits are per org, so a run over many orgs may send
+    to all of them at once."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return 64
+    if soft == resource.RLIM_INFINITY:
+        return AUTO_CONCURRENCY_CAP
+    return max(16, min(AUTO_CONCURRENCY_CAP, (soft - FDS_KEPT) // 2))
+
+
+ListingKey = tuple[str | None, str | None, str]
+
+
+def _jobs(targets: Sequence[Target], precheck: bool) -> tuple[list[int], list[Target]]:
+    """The order of work: each org's model listing just before its first sample, so it travels beside
+    them; a job >= 0 is a target's index, a job < 0 is listing ``-1 - job``."""
+    order: list[int] = []
+    listings: list[Target] = []
+    seen: dict[ListingKey, int] = {}
+    for index, target in enumerate(targets):
+        key = (target.org, target.project, target.key_id)
+        if precheck and key not in seen:
+            seen[key] = len(listings)
+            listings.append(Target(target.org, "", "", project=target.project, key_id=target.key_id))
+            order.append(-len(listings))
+        order.append(index)
+    return order, listings
+
+
+def _joined(observation: Observation, listing: ModelListing | None) -> Observation:
+    if listing is None:
+        return observation
+    return replace(observation, precheck=listing.state_for(observation.target.model), precheck_exchange=listing.exchange,
+                   listing=listing)
+
+
 def run_plan(
     targets: Sequence[Target],
     keys: Mapping[str, str],
     settings: HttpSettings,
     table: ModelTable,
     *,
-    concurrency: int = 16,
+    concurrency: int | None = None,
     deadline_s: float = 60.0,
     proxy: str | None = None,
     precheck: bool = True,
@@ -162,9 +218,12 @@ def run_plan(
 ) -> RunResult:
     """Probe every target; results keep the plan's order.
 
-    ``keys`` maps a target's ``key_id`` to the API key. Returns by
-    ``deadline_s + REPORT_GRACE_S`` at the latest: a target still queued or in
-    flight then is a DEADLINE failure (verdict ``timeout``), never dropped.
+    ``keys`` maps a target's ``key_id`` to the API key. One pool of ``concurrency`` workers (None: what
+    the machine holds, ``auto_concurrency``) takes the jobs in plan order: each org's ``GET /v1/models``
+    (``precheck``) and its samples, never more than probe.PER_ORG_IN_FLIGHT at once to one org. No
+    worker ever waits for another's job: listings are joined to their org's observations at the end.
+    Returns by ``deadline_s + REPORT_GRACE_S`` at the latest: a target in flight then is a DEADLINE
+    failure (verdict ``timeout``), one never sent is NOT_SENT (``unknown``); none is dropped.
     An exception inside a probe (a bug) is raised here, in the caller's thread.
     ``progress(done, total)`` is called as each probe ends (from its thread, under a lock: keep it quick).
     ``make_prober`` builds the Prober (eval calls use one whose request is the task's).
@@ -172,16 +231,18 @@ def run_plan(
     started = time.monotonic()
     deadline = Deadline(deadline_s)
     count = len(targets)
+    if count == 0:
+        return RunResult((), 0.0)
+    order, listing_targets = _jobs(targets, precheck)
     results: list[Observation | None] = [None] * count
+    listings: list[ModelListing | None] = [None] * len(listing_targets)
     begun: list[tuple[float, str] | None] = [None] * count
     errors: list[BaseException] = []
     lock = threading.Lock()
     done = threading.Event()
-    cursor = [0]
-    finished = [0]
-    if count == 0:
-        return RunResult((), 0.0)
-    workers = max(1, min(concurrency, count))
+    cursor = iter(order)
+    finished = [0, 0]  # targets, jobs
+    workers = max(1, min(concurrency or auto_concurrency(), len(order)))
     session = make_session(pool_size=workers, proxy=proxy, trust_env=trust_env)
     connections = OpenedConnections(session)
     stop = threading.Event()
@@ -193,18 +254,22 @@ def run_plan(
     def worker() -> None:
         while not stop.is_set():
             with lock:
-                index = cursor[0]
-                cursor[0] += 1
-            if index >= count:
+                job = next(cursor, None)
+            if job is None:
                 return
-            target = targets[index]
             observation: Observation | None = None
+            listing: ModelListing | None = None
             try:
-                if deadline.left() <= 0:
-                    observation = _deadline_observation(target, "not started before the deadline", None, "")
+                if job < 0:
+                    target = listing_targets[-1 - job]
+                    if deadline.left() > 0:
+                        listing = prober.list_models(target, keys.get(target.key_id, ""))
+                elif deadline.left() <= 0:
+                    observation = _not_sent(targets[job])
                 else:
-                    begun[index] = (time.monotonic(), now_iso())
-                    observation = prober.probe(target, keys.get(target.key_id, ""), precheck=precheck)
+                    target = targets[job]
+                    begun[job] = (time.monotonic(), now_iso())
+                    observation = prober.probe(target, keys.get(target.key_id, ""), precheck=False)
             except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 with lock:
                     errors.append(exc)
@@ -213,12 +278,15 @@ def run_plan(
                 return
             finally:
                 with lock:
-                    if observation is not None:
-                        results[index] = observation
-                    finished[0] += 1
-                    if progress is not None and not stop.is_set():
-                        progress(finished[0], count)
-                    if finished[0] >= count:
+                    if job < 0:
+                        listings[-1 - job] = listing
+                    else:
+                        results[job] = observation
+                        finished[0] += 1
+                        if progress is not None and not stop.is_set():
+                            progress(finished[0], count)
+                    finished[1] += 1
+                    if finished[1] >= len(order):
                         done.set()
 
     if progress is not None:
@@ -229,22 +297,31 @@ def run_plan(
             thread.start()
         completed = _wait_until(done, deadline.end + REPORT_GRACE_S)
     finally:
-        stop.set()  # queued targets are not started any more; in-flight ones are abandoned
+        stop.set()  # queued jobs are not started any more; in-flight ones are abandoned
     if errors:
         raise errors[0]
     abandoned = 0
     with lock:
         observations = list(results)
         starts = list(begun)
+        read = list(listings)
+    by_org: dict[ListingKey, ModelListing] = {}
+    for target, listing in zip(listing_targets, read):
+        key = (target.org, target.project, target.key_id)
+        by_org[key] = listing if listing is not None else ModelListing(
+            target.org, target.project, target.key_id, None,
+            Exchange(failure=Failure.DEADLINE, failure_detail="the model listing did not finish before the deadline"))
     for index, observation in enumerate(observations):
+        target = targets[index]
         if observation is None:
             start = starts[index]
             if start is not None:
                 abandoned += 1
-                observations[index] = _deadline_observation(targets[index], "still waiting for the answer at the deadline",
-                                                            start[0], start[1])
+                observations[index] = _deadline_observation(target, "still waiting for the answer at the deadline", start[0], start[1])
             else:
-                observations[index] = _deadline_observation(targets[index], "not started before the deadline", None, "")
+                observations[index] = _not_sent(target)
+        elif precheck and observation.sample is not None and observation.sample.failure is not Failure.NOT_SENT:
+            observations[index] = _joined(observation, by_org.get((target.org, target.project, target.key_id)))
     if completed:
         session.close()
     else:  # the abandoned probes' sockets are shut: their threads end now; the session is dropped with them

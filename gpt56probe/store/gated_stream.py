@@ -16,6 +16,10 @@ from typing import Any, Iterator, TextIO
 
 from gpt56probe.core.gate import ERASE_MARK, GATE, Gate
 
+CUT_FROM = 1 << 20
+"""A write this long is emitted from the text given, without joining it to what a thread held (nothing)."""
+
+
 class GatedStream(io.TextIOBase):
     """A text stream that scrubs whole lines before they reach the real stream.
 
@@ -57,6 +61,13 @@ class GatedStream(io.TextIOBase):
                 # secret across the erase, and the erase must start the text to be honoured.
                 self._emit(held)
                 held = ""
+            if not held and len(text) > CUT_FROM:
+                # A fleet's document: written in pieces straight from the text given, never copied whole.
+                end = text.rfind("\n") + 1
+                if end:
+                    self._emit(text, end)
+                self._pending[ident] = text[end:]
+                return len(text)
             held += text
             if "\n" in held:
                 ready, _, held = held.rpartition("\n")
@@ -64,7 +75,12 @@ class GatedStream(io.TextIOBase):
             self._pending[ident] = held
         return len(text)
 
-    def _emit(self, text: str) -> None:
+    def _emit(self, text: str, end: int | None = None) -> None:
+        """Write ``text[:end]`` through the gate, a piece at a time (``Gate.pieces``)."""
+        for piece in self._gate.pieces(text if end is None or end == len(text) else text[:end]):
+            self._emit_piece(piece)
+
+    def _emit_piece(self, text: str) -> None:
         if self._dead or self._inner is None:
             return
         clean = self._gate.scrub_terminal(text, colour=self._colour)

@@ -225,9 +225,8 @@ def _history_text(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit
 
 def _history_parts(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> tuple[str, str]:
     """The new history as (the kept lines read back from the file, the new rows), the last ``limit`` lines."""
-    new = [json.dumps(dict(r), sort_keys=False, separators=(",", ":")) for r in rows]
+    new = [json.dumps(dict(r), sort_keys=False, separators=(",", ":")) for r in (rows[-limit:] if limit > 0 else rows)]
     if limit > 0:
-        new = new[-limit:]
         lines = list(lines)[max(0, len(lines) - (limit - len(new))):] if limit > len(new) else []
     return "".join(line + "\n" for line in lines), "".join(line + "\n" for line in new)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from gpt56probe.core.expectations import ExpectedTiers, expected_reach, is_expected
 from gpt56probe.core.models import TIERS
@@ -200,7 +200,8 @@ def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None
 
 
 def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: str, *, expected: ExpectedTiers = TIERS, extra_summary: Mapping[str, Any] | None = None,
-              cost_of: Callable[[Diagnosis], float | None] | None = None) -> dict[str, Any]:
+              cost_of: Callable[[Diagnosis], float | None] | None = None, lazy: bool = False) -> dict[str, Any]:
+    """The check-result document; ``lazy``: its results made as ``render_json`` writes them (``LazyResults``)."""
     reachable, total = expected_reach(diagnoses, expected)
     summary: dict[str, Any] = {
         "status": severity.value,
@@ -210,8 +211,35 @@ def check_doc(diagnoses: Sequence[Diagnosis], severity: Severity, checked_at: st
         "expected_total": total,
     }
     summary.update(extra_summary or {})
-    return {"schema_version": SCHEMA_VERSION, "checked_at": checked_at, "results": [result_doc(d, cost_of) for d in diagnoses], "summary": summary}
+    results = LazyResults(diagnoses, lambda d: result_doc(d, cost_of)) if lazy else [result_doc(d, cost_of) for d in diagnoses]
+    return {"schema_version": SCHEMA_VERSION, "checked_at": checked_at, "results": results, "summary": summary}
+
+
+class LazyResults(list):  # type: ignore[type-arg]
+    """A document's results made one at a time as the JSON encoder walks them (``render_json``), so a fleet's
+    10,000 result objects never exist at once. Only for rendering: it has a length and an order, no items."""
+
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._items = items
+        self._make = make
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._make(item) for item in self._items)
 
 
 def render_json(doc: Mapping[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=False)
+    """``json.dumps(doc, indent=2)``, built in batches: the indenting encoder is pure Python and would
+    hold every one of a fleet's million small pieces at once before joining them."""
+    parts: list[str] = []
+    batch: list[str] = []
+    for chunk in json.JSONEncoder(indent=2).iterencode(doc):
+        batch.append(chunk)
+        if len(batch) >= 8192:
+            parts.append("".join(batch))
+            batch.clear()
+    parts.append("".join(batch))
+    return "".join(parts)
