@@ -31,8 +31,7 @@ How a verdict is reached (first rule that applies wins)
    wording for bodies whose code is null; then model-access refusals
    (``model_not_found`` at 400/403/404, "does not exist or you do not have
    access"): ``provisioning_pending`` if the org lists the model, else
-   ``wrong_org`` if the same key reaches the model through another checked org,
-   else ``not_provisioned``; then ``unsupported_value``/param errors ->
+   ``not_provisioned``; then ``unsupported_value``/param errors ->
    ``unsupported_parameter``; then the status alone (429 -> ``rate_limited``,
    408 and 524 (Cloudflare gave up waiting for the origin) -> ``timeout``,
    5xx -> ``server_error``, 400 on a param -> ``unsupported_parameter``).
@@ -47,12 +46,14 @@ How a verdict is reached (first rule that applies wins)
    experience: a slow Luna is just ``ok``.
 5. Anything else -> ``unknown``, with the status and a short redacted snippet.
 
-Peers (``classify_all`` passes them) only refine: ``wrong_org`` when another
-org reaches the model with the same key (``Target.key_id`` equal; an empty
-key_id on both sides counts as the same key, the one-key run), the orgs named
-in a ``not_provisioned`` remediation, and the Luna comparison of a
-``safety_check``. The org's model list refines the next step only
-(``discovery.next_step``: a listed same-tier id when the configured one is not listed).
+A verdict is the observation's own answers, nothing else: an org gets the same verdict alone
+and in any company, so history, metrics, alerts and the exit status never change because another
+org joined a run. ``wrong_org`` comes only from an answer that says so (``mismatched_organization``,
+a rejected org header). What other orgs show (``PeerIndex``, built once per run in O(N)) goes into
+the next step: the orgs that reach the model (the same key first: "use --org Y if Y is the org you
+meant"), the org's own Luna for a ``safety_check``, and what ``--discover`` found. The org's model
+list outranks them (``discovery.next_step``: a listed same-tier id when the configured one is not
+listed is the most specific cause).
 
 The module layout: ``rules`` (the tables), ``reading`` (one answer on its own), this module
 (peers and the Diagnosis), ``expectations`` (which targets count, the overall status).
@@ -62,10 +63,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from gpt56probe.core.discovery import next_step as _listed_step
-from gpt56probe.core.models import TIERS, ModelIdSource
+from gpt56probe.core.models import DISCOVERED, TIERS, ModelIdSource
 from gpt56probe.core.observation import PRECHECK_SKIPPED, Diagnosis, Exchange, Observation, Target, Verdict
 from gpt56probe.core.reading import Facts, facts_of, header_value, safe_text, seconds_of, status_of
 from gpt56probe.core.rules import ANSWER_CAP, LUNA_TIER, REMEDIATIONS, SAFETY_NOTICE_HEADER, SAMPLE_FORBIDDEN, remediation_for
@@ -74,20 +75,54 @@ from gpt56probe.core.wire import text_of as _text
 
 
 @dataclass
-class _Peers:
-    """Peer verdicts, computed once per observation (classify_all shares the cache)."""
+class PeerIndex:
+    """What the other observations of a run show, aggregated once per run in O(N).
 
-    cache: dict[int, Facts] = field(default_factory=dict)
+    It feeds next steps (remediation text) only, never a verdict: a verdict is the org's own
+    answers (``facts_of``), so an org says the same alone or in any company. Built by one pass:
+    each observation's own facts; per model, per key, the orgs that reached it (ok or a safety
+    check); per org, its Luna observations (the faster-retry advice reads the org's own Luna);
+    per org, the ids ``--discover`` probed and their verdicts.
+    """
+
+    own: dict[int, Facts] = field(default_factory=dict)
+    reached: dict[str, dict[str, list[Any]]] = field(default_factory=dict)  # model -> key_id -> orgs, first seen first
+    lunas: dict[Any, list[Observation]] = field(default_factory=dict)  # org -> its Luna observations
+    discovered: dict[Any, dict[str, Verdict]] = field(default_factory=dict)  # org -> discovered id -> verdict
     id_sources: Mapping[str, ModelIdSource] = field(default_factory=dict)  # where each tier's id is set (next steps name it)
+
+    @classmethod
+    def build(cls, observations: Iterable[Any], id_sources: Mapping[str, ModelIdSource] | None = None) -> "PeerIndex":
+        index = cls(id_sources=dict(id_sources or {}))
+        for obs in observations:
+            if isinstance(obs, Observation) and isinstance(getattr(obs, "target", None), Target):
+                index.add(obs)
+        return index
+
+    def add(self, observation: Observation) -> None:
+        target = observation.target
+        facts = self.facts(observation)
+        if facts.verdict in (Verdict.OK, Verdict.SAFETY_CHECK):
+            orgs = self.reached.setdefault(target.model, {}).setdefault(target.key_id, [])
+            if target.org not in orgs:
+                orgs.append(target.org)
+        if target.tier == LUNA_TIER:
+            self.lunas.setdefault(target.org, []).append(observation)
+        if target.tier == DISCOVERED:
+            self.discovered.setdefault(target.org, {})[target.model] = facts.verdict
 
     def facts(self, observation: Observation) -> Facts:
         key = id(observation)
-        if key not in self.cache:
-            self.cache[key] = _guarded_base(observation)
-        return self.cache[key]
+        if key not in self.own:
+            self.own[key] = _guarded_base(observation)
+        return self.own[key]
 
-    def reaches(self, observation: Observation) -> bool:
-        return self.facts(observation).verdict in (Verdict.OK, Verdict.SAFETY_CHECK)
+    def orgs_reaching(self, target: Target) -> tuple[list[Any], list[Any]]:
+        """(orgs reaching the model with the same key, orgs reaching it with another key), this org left out."""
+        by_key = self.reached.get(target.model, {})
+        same = [o for o in by_key.get(target.key_id, []) if o != target.org]
+        other = [o for key, orgs in by_key.items() if key != target.key_id for o in orgs if o != target.org and o not in same]
+        return same, other
 
 
 def _guarded_base(observation: Observation) -> Facts:
@@ -106,23 +141,16 @@ def _latency(observation: Observation) -> float | None:
     return seconds_of(final.latency_s) if isinstance(final, Exchange) else None
 
 
-def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation], cache: _Peers) -> str:
-    """Adjust the verdict with peer facts; returns the specialised remediation."""
+def _refine(observation: Observation, facts: Facts, index: PeerIndex) -> str:
+    """The specialised next step for the org's own verdict; what other orgs show is named here, never in the verdict."""
     target = observation.target
     model = target.model
-    others = [p for p in peers if isinstance(p, Observation) and p is not observation]
-    same_model = [p for p in others if p.target.model == model and p.target.org != target.org]
-    same_key_orgs = [p.target.org for p in same_model if p.target.key_id == target.key_id and cache.reaches(p)]
-    other_key_orgs = [p.target.org for p in same_model if p.target.key_id != target.key_id and cache.reaches(p)]
+    same_key_orgs, other_key_orgs = index.orgs_reaching(target)
     remedy = REMEDIATIONS[facts.verdict]
     headers = facts.exchange.headers if facts.exchange is not None else {}
     notice = header_value(headers, SAFETY_NOTICE_HEADER)
-
-    if facts.verdict is Verdict.NOT_PROVISIONED and facts.model_access and same_key_orgs:
-        facts.verdict = Verdict.WRONG_ORG
-        facts.reason = f"{facts.reason}; the same key reaches {model} through {_org_name(same_key_orgs[0])}"
-        remedy = REMEDIATIONS[Verdict.WRONG_ORG]
     verdict = facts.verdict
+    own_lunas = [p for p in index.lunas.get(target.org, []) if p is not observation]
 
     if verdict is Verdict.WRONG_ORG:
         if same_key_orgs:
@@ -130,15 +158,19 @@ def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation]
         else:
             remedy = f"{remedy} No other checked org reaches {model} with this key."
     elif verdict is Verdict.NOT_PROVISIONED:
-        reach = sorted({_org_name(o) for o in same_key_orgs + other_key_orgs})
-        if reach:
-            remedy = f"{_org_name(target.org)} cannot use {model}, but {', '.join(reach)} can (with its own key): use that org, or ask for {_org_name(target.org)} to be provisioned."
+        who = _org_name(target.org)
+        if same_key_orgs:
+            there = _org_name(same_key_orgs[0])
+            remedy = (f"{who} cannot use {model}, but the same key reaches it through {there}: if {there} is the approved "
+                      f"org you meant, use --org {there}; else ask for {who} to be provisioned.")
+        elif other_key_orgs:
+            reach = sorted({_org_name(o) for o in other_key_orgs})
+            remedy = f"{who} cannot use {model}, but {', '.join(reach)} can (with its own key): use that org, or ask for {who} to be provisioned."
         else:
             remedy = f"{remedy} No checked org reaches {model}: confirm the approved org id and the approved account email."
     elif verdict is Verdict.SAFETY_CHECK:
-        lunas = [p for p in others if p.target.org == target.org and p.target.tier == LUNA_TIER]
-        lunas.sort(key=lambda p: (p.target.surface != target.surface, p.target.stream != target.stream))
-        luna_ok = [p for p in lunas if cache.facts(p).verdict is Verdict.OK]
+        lunas = sorted(own_lunas, key=lambda p: (p.target.surface != target.surface, p.target.stream != target.stream))
+        luna_ok = [p for p in lunas if index.facts(p).verdict is Verdict.OK]
         own = _latency(observation)
         tail = " Keep the notice and request id; if it repeats on a benign task, contact support with redacted details."
         if target.tier == LUNA_TIER:
@@ -150,7 +182,7 @@ def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation]
             if luna_s is not None and own is not None and own >= 3 * max(luna_s, 0.05) and own - luna_s >= 1.0:
                 facts.notes.append(f"{own:.1f} s against Luna's {luna_s:.1f} s")
         elif lunas:
-            remedy = f"Luna did not answer in this org either ({cache.facts(lunas[0]).verdict.value}); wait and retry." + tail
+            remedy = f"Luna did not answer in this org either ({index.facts(lunas[0]).verdict.value}); wait and retry." + tail
         else:
             remedy = "Retry on Luna (not checked here), the faster path while a safety check runs." + tail
         if notice and "notice:" not in facts.reason:
@@ -185,31 +217,36 @@ def _refine(observation: Observation, facts: Facts, peers: Sequence[Observation]
         remedy = ("Cloudflare gave up waiting for OpenAI (524): retry later, raising --timeout will not help; "
                   "if it repeats on Sol/Terra a safety check may be holding the answer, so try Luna.")
     elif verdict is Verdict.OK and target.tier in (*TIERS,) and target.tier != LUNA_TIER:
-        lunas = [p for p in others if p.target.org == target.org and p.target.tier == LUNA_TIER and cache.facts(p).verdict is Verdict.OK]
+        lunas = [p for p in own_lunas if index.facts(p).verdict is Verdict.OK]
         own, luna_s = _latency(observation), (_latency(lunas[0]) if lunas else None)
         if own is not None and luna_s is not None and own >= 5 * max(luna_s, 0.05) and own - luna_s >= 5.0:
             facts.notes.append(f"much slower than Luna ({own:.1f} s against {luna_s:.1f} s): possibly a safety check")
-    return _listed_step(observation, verdict, facts.model_access, remedy, cache.id_sources)
+    # The org's own model list is the most specific cause of a not_provisioned: its step wins over what peers show.
+    return _listed_step(observation, verdict, facts.model_access, remedy, index.id_sources,
+                        index.discovered.get(target.org, {}))
 
 
 # ---------------------------------------------------------------- public API
 
 
 def classify(observation: Observation, peers: Sequence[Observation] = ()) -> Diagnosis:
-    """The Diagnosis of one observation; ``peers`` (other orgs' and this org's observations) refine it. Never raises."""
-    return _classify(observation, peers, _Peers())
+    """The Diagnosis of one observation. Its verdict is its own answers'; ``peers`` (other orgs' and
+    this org's observations) only specialise the next step. Never raises."""
+    return _classify(observation, PeerIndex.build((observation, *tuple(peers or ()))))
 
 
-def _classify(observation: Observation, peers: Sequence[Observation], cache: _Peers) -> Diagnosis:
+def _classify(observation: Observation, index: PeerIndex) -> Diagnosis:
     target = observation.target if isinstance(getattr(observation, "target", None), Target) else Target(None, "?", "?")
     try:
-        facts = _guarded_base(observation)
-        facts = Facts(**{k: getattr(facts, k) for k in facts.__dataclass_fields__})  # a copy: peers may change it
+        facts = index.facts(observation)
+        facts = Facts(**{k: getattr(facts, k) for k in facts.__dataclass_fields__})  # a copy: notes are added to it
         facts.notes = list(facts.notes)
+        verdict = facts.verdict
         try:
-            remedy = _refine(observation, facts, tuple(peers or ()), cache)
+            remedy = _refine(observation, facts, index)
         except Exception:  # noqa: BLE001
             remedy = REMEDIATIONS.get(facts.verdict, REMEDIATIONS[Verdict.UNKNOWN])
+        facts.verdict = verdict  # the org's own answers decide; nothing above may change that
         return _diagnosis(observation, target, facts, remedy)
     except Exception as exc:  # noqa: BLE001 - the last guard of totality
         return Diagnosis(target=target, verdict=Verdict.UNKNOWN,
@@ -258,21 +295,15 @@ def _diagnosis(observation: Observation, target: Target, facts: Facts, remedy: s
 
 
 def classify_all(observations: Sequence[Observation], id_sources: Mapping[str, ModelIdSource] | None = None) -> list[Diagnosis]:
-    """Diagnoses in the same order; each observation sees the same model's other orgs and its own org's other models.
+    """Diagnoses in the same order. Each verdict is its observation's own; one PeerIndex, built once
+    (O(N)), lets the next steps name what other orgs and this org's other models show.
     ``id_sources`` (tier -> where its id is set) lets a next step name the setting to change."""
     items = list(observations)
-    cache = _Peers(id_sources=dict(id_sources or {}))
+    index = PeerIndex.build(items, id_sources)
     out: list[Diagnosis] = []
     for obs in items:
-        target = getattr(obs, "target", None)
-        if not isinstance(target, Target):
-            out.append(_classify(obs, (), cache))
-            continue
-        peers = [p for p in items if p is not obs and isinstance(getattr(p, "target", None), Target)
-                 and (p.target.model == target.model or p.target.org == target.org)]
-        out.append(_classify(obs, peers, cache))
+        out.append(_classify(obs, index))
     return out
 
 
-
-__all__ = ["classify", "classify_all", "remediation_for"]
+__all__ = ["PeerIndex", "classify", "classify_all", "remediation_for"]

@@ -89,5 +89,5 @@ def replay_hint(recording: Mapping[str, Any], base_url: str) -> str:
              "  replay it: " + shlex.join(args)]
     if len(keys) > 1:
         groups = "; ".join(f"key {n}: {', '.join(orgs)}" for n, orgs in sorted(keys.items()))
-        lines.append(f"  with one key per recorded key ({groups}): a shared key decides wrong_org")
+        lines.append(f"  with one key per recorded key ({groups}): a shared key is named in the next steps")
     return "\n".join(lines)
