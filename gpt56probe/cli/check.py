@@ -181,7 +181,7 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
     return True
 
 
-def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hold_changes: bool) -> Any:
+def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hold_changes: bool, endpoint: str | None = None) -> Any:
     """Record history and state under the lock: everything that can be slow first (reading, writing the
     temporary files), where a signal still ends the run cleanly; then the two renames, which a signal
     waits for. None when the run cannot be recorded (the state directory is unwritable, or another
@@ -191,7 +191,7 @@ def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hol
     from gpt56probe.core.observation import Severity
 
     rows = history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
-                              getattr(outcome.vantage, "name", None))
+                        getattr(outcome.vantage, "name", None), endpoint)
     try:
         with state.locked(state_dir, max(0.0, lock_budget_s)):
             prepared = state.prepare_record(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK,
@@ -258,7 +258,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
 
     run_id = uuid.uuid4().hex[:16]
     lock_budget = min(lock_timeout, clock.until_hard_end(sinks.deadline_s) - reserve_s)
-    record = _record(outcome, run_id, state_dir, lock_budget, hold_changes=bool(on_change))
+    record = _record(outcome, run_id, state_dir, lock_budget, hold_changes=bool(on_change), endpoint=sinks.endpoint)
     severity = outcome.severity
     if record is not None:
         severity = apply_fail_after(severity, outcome.diagnoses, outcome.expected_tiers, record.streaks, fail_after)
@@ -271,7 +271,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
         except ValueError:
             started = clock.started_wall
         prom_text = render_run_metrics(sinks.prom_file, outcome.diagnoses, severity.exit_code, started, sinks.vantage,
-                                       outcome.expected_tiers)
+                                       outcome.expected_tiers, sinks.endpoint)
     delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
     delivery.reported(severity, line, prom_text)
     if text is not None:
@@ -439,7 +439,12 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     from gpt56probe.cli.sinks import vantage_name
 
     started_s = clock.elapsed()  # start-up, reading the config, parsing the command line
-    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline, vantage_name(cron["vantage"]))
+    from gpt56probe.core.history import endpoint_of
+    from gpt56probe.store.state import endpoint_dir
+
+    endpoint = endpoint_of(base_url or DEFAULT_BASE_URL)
+    state_dir = endpoint_dir(cron["state_dir"], endpoint)  # each endpoint keeps its own history, state and streaks
+    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline, vantage_name(cron["vantage"]), endpoint)
     ctx.meta[SINKS_META] = sinks  # from here on, any failure is UNKNOWN in these sinks (cli/guard.py)
     cfg = get_config(monitoring=True)
     table = cfg.table
@@ -471,7 +476,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
     targets = len(creds) * len(models) * (2 if surface == "both" else 1) * (2 if stream else 1)
-    reserve = reserve_after_probes(targets, _history_bytes(cron["state_dir"]))
+    reserve = reserve_after_probes(targets, _history_bytes(state_dir))
     window = _probe_window(clock, deadline, reserve, {f"start-up and reading the config took {started_s:.1f}s": started_s,
                                                       f"the key lookup took {keys_s:.1f}s": keys_s,
                                                       f"recording and reporting {targets} probes needs {reserve:.1f}s after them": reserve})
@@ -484,14 +489,14 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     )
     until_ok, every, give_up_after = cron.pop("until_ok"), cron.pop("every"), cron.pop("give_up_after")
     if until_ok:  # each round is bounded by --deadline on its own
-        sys.exit(wait_until_ok(replace(request, deadline_s=deadline), every, give_up_after, cron["quiet"], verbose))
+        sys.exit(wait_until_ok(replace(request, deadline_s=deadline), every, give_up_after, cron["quiet"], verbose, endpoint))
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
         outcome = perform_check(replace(request, progress=progress.update))
     if cron["record_path"] is not None:
         from gpt56probe.cli.fleet import write_recording
 
         write_recording(cron["record_path"], request, outcome)
-    sys.exit(_record_and_report(outcome, sinks, clock, cron["state_dir"], cron["on_change"],
+    sys.exit(_record_and_report(outcome, sinks, clock, state_dir, cron["on_change"],
                                 cron["fail_after"], cron["lock_timeout"], reserve))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, deliver, format_option, warn
+from gpt56probe.cli.options import endpoint_option
 from gpt56probe.cli.terminal import no_color_option
 
 INPUT_LIMIT = 64 * 1024 * 1024
@@ -49,8 +50,9 @@ def _width(to_stdout: bool) -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE",
               help="Write to FILE instead of stdout.")
 @format_option()
+@endpoint_option
 @no_color_option
-def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: bool) -> None:
+def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str, no_color: bool) -> None:
     """Merge checks made from several places into one vantage x org x tier matrix.
 
     FILE is a `check --format json` result (or an earlier merge) or a
@@ -61,6 +63,10 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
     region_vpn, network_error or timeout at another depends on where you call
     from; an access verdict that agrees everywhere is about the org, not the
     network.
+
+    One endpoint (the base URL's host) is merged: the real API unless
+    --endpoint names another; inputs and history rows recorded against
+    another endpoint are left out, and a line on stderr says so.
 
     \b
     Examples:
@@ -86,11 +92,15 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
         if source.skipped:
             warn(f"{name}: skipped {source.skipped} unreadable line{'s' if source.skipped != 1 else ''}")
         sources.append(source)
-    merged = core.merge_sources(sources)
+    kept = core.for_endpoint(sources, endpoint)
+    click.echo(f"endpoint: {endpoint}", err=True)
+    for line in kept.left_out:
+        warn(line)
+    merged = core.merge_sources(kept.sources)
     if fmt == "json":
         import json
 
-        text = json.dumps(core.merged_doc(merged), indent=2) + "\n"
+        text = json.dumps(core.merged_doc(merged, endpoint), indent=2) + "\n"
     elif fmt == "table":
         from gpt56probe.cli.terminal import use_colour
 

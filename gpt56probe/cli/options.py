@@ -96,6 +96,35 @@ def state_dir_option(f: F) -> F:
                         help="Where history.jsonl and state.json live. [default: $GPT56PROBE_HOME/state, else the user config dir's state/]")(f)
 
 
+def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--endpoint HOST|URL`` -> the host history is kept under (core.history.endpoint_of); not given: the
+    host of ``$OPENAI_BASE_URL`` when set (where check would probe), else the real API."""
+    from gpt56probe.core.history import REAL_API_ENDPOINT, endpoint_of
+
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (a host such as api.openai.com or 127.0.0.1, or a base URL)")
+    if value is None:
+        value = os.environ.get("OPENAI_BASE_URL") or REAL_API_ENDPOINT
+    return endpoint_of(value)
+
+
+def endpoint_option(f: F) -> F:
+    """``--endpoint``: which endpoint's history a reader (history, report, merge, support-packet --last) reads."""
+    return click.option("--endpoint", "endpoint", metavar="HOST", callback=_endpoint,
+                        help="Read the history kept for this endpoint: a host or a base URL (127.0.0.1, "
+                             "http://127.0.0.1:8056/v1). [default: the host of $OPENAI_BASE_URL, else api.openai.com]")(f)
+
+
+def endpoint_note(endpoint: str, state_dir: Path) -> str:
+    """One line saying which endpoint's history is read, and the other endpoints recorded beside it."""
+    from gpt56probe.store.state import HISTORY_FILE, REAL_API_ENDPOINT, recorded_endpoints
+
+    real = [REAL_API_ENDPOINT] if (state_dir / HISTORY_FILE).is_file() else []
+    others = [e for e in real + recorded_endpoints(state_dir) if e != endpoint]
+    also = f"; also recorded: {', '.join(others)} (--endpoint HOST)" if others else ""
+    return f"endpoint: {endpoint}{also}"
+
+
 def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
     """``--expect sol,terra`` (repeatable, comma-separated) -> ("sol", "terra"); None when not given."""
     from gpt56probe.core.models import TIERS

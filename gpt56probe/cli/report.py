@@ -16,7 +16,7 @@ import click
 
 from gpt56probe.core.history import parse_since
 from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, OneLineUsageError, deliver, validate_output_file, warn
-from gpt56probe.cli.options import state_dir_option
+from gpt56probe.cli.options import endpoint_option, state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
 
@@ -32,8 +32,9 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(exc) if isinstance(exc, ValueError) else f"{value!r} is out of range") from None
 
 
-def _read_results(path: Path) -> Any:
-    """One result file as a ResultFile; a one-line error names the file and the problem."""
+def _read_results(path: Path) -> tuple[str, Any]:
+    """One result file as (the endpoint it was checked against, its ResultFile); a one-line error names the file and the problem."""
+    from gpt56probe.core.history import doc_endpoint
     from gpt56probe.views.report import result_file_from_doc
 
     name = "<stdin>" if str(path) == "-" else str(path)
@@ -48,7 +49,7 @@ def _read_results(path: Path) -> Any:
     except ValueError as exc:
         raise OneLineError(f"{name}: not JSON ({exc})") from None
     try:
-        return result_file_from_doc(doc, name)
+        return doc_endpoint(doc), result_file_from_doc(doc, name)
     except ValueError as exc:
         raise OneLineError(f"{name}: {exc}") from None
 
@@ -65,15 +66,18 @@ def _read_results(path: Path) -> Any:
 @click.option("--since", callback=_parse_since, metavar="WHEN",
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
 @state_dir_option
+@endpoint_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           state_dir: Path) -> None:
+           state_dir: Path, endpoint: str) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
     RESULTS.json are `check --format json` (or merged) documents: when given,
     the matrix shows their verdicts (with each result's vantage) and their runs
     join the timelines. The page is one self-contained HTML file (no script, no
-    network); server text on it is escaped and redacted.
+    network); server text on it is escaped and redacted. It reports one
+    endpoint (the base URL's host; the real API unless --endpoint names
+    another): result files checked against another endpoint are left out.
 
     \b
     Examples:
@@ -93,8 +97,14 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     from gpt56probe.cli.auth import get_config, learn_stored_keys
 
     learn_stored_keys(get_config())
-    results = [_read_results(path) for path in result_files]
-    directory = state_dir
+    results = []
+    for path in result_files:
+        checked_against, result_file = _read_results(path)
+        if checked_against != endpoint:
+            warn(f"{path} was checked against {checked_against}, not {endpoint}: left out (--endpoint {checked_against} reports it)")
+            continue
+        results.append(result_file)
+    directory = state.endpoint_dir(state_dir, endpoint)
     problems: list[str] = []
     history = state.read_history(directory, problems)
     for problem in problems:
@@ -102,7 +112,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     if not history and not results:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
-                                     history_source=str(directory / state.HISTORY_FILE), since=since)
+                                     history_source=f"{directory / state.HISTORY_FILE} (endpoint {endpoint})", since=since)
     text = render_html(built) if fmt == "html" else report_core.render_markdown(built)
     target = html_file or output
     deliver(text, target, wrote=f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)")

@@ -84,7 +84,7 @@ class Facts:
     answer: Answer | None = None
     truncated: bool = False
     exchange: Exchange | None = None
-    model_access: bool = False  # a model-access refusal (peers may turn it into wrong_org)
+    model_access: bool = False  # a model-access refusal (the next step may name an org that reaches the model)
 
 
 def _is_html(exchange: Exchange, body: str) -> bool:
