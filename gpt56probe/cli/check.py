@@ -14,7 +14,7 @@ from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInput
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
 from gpt56probe.cli.options import (TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option,
-                                    validate_ids)
+                                    validate_ids, validate_orgs)
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
@@ -378,7 +378,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 
 
 @click.command(cls=MonitoringCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_orgs, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @credential_options

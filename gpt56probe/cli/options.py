@@ -61,6 +61,36 @@ def validate_ids(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return items if isinstance(value, tuple) else items[0]
 
 
+def _config_orgs(ctx: click.Context) -> Any:
+    """The config's orgs ({id: entry}), or {} when the config cannot be read here (the command reports that itself)."""
+    try:
+        from gpt56probe.cli.auth import get_config
+
+        return get_config(ctx, monitoring=True).orgs
+    except click.ClickException:
+        return {}
+
+
+def validate_orgs(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Callback for --org (one value or several): a label from the config becomes its org id; then, as
+    for every id (``validate_ids``), and refused when it cannot be an org id (``names.org_id_problem``:
+    a project id, a comma list, no ``org-``), before anything is sent. The config's own org ids pass."""
+    from gpt56probe.core.names import org_id_problem
+
+    value = validate_ids(ctx, param, value)
+    if value is None:
+        return None
+    orgs = _config_orgs(ctx)
+    by_label: dict[str, str] = {entry.label: org for org, entry in orgs.items() if getattr(entry, "label", "")}
+    given: tuple[str, ...] = tuple(str(v) for v in (value if isinstance(value, tuple) else (value,)))
+    items = tuple(v if v in orgs or v.startswith("org-") else by_label.get(v, v) for v in given)
+    for item in items:
+        problem = org_id_problem(item, orgs)
+        if problem:
+            raise click.BadParameter(f"{item!r} {problem}")
+    return items if isinstance(value, tuple) else items[0]
+
+
 def credential_options(f: F) -> F:
     """``--api-key-env`` and ``--no-keyring``: the first rungs of the one credential order (credentials.resolve_key)."""
     options = [
