@@ -102,7 +102,7 @@ def test_config_show_for_an_org_is_what_check_really_uses(sim: Any, tmp_path: Pa
     assert rows["expect[org-sim-approved]"][0] == "terra"
     assert rows["email[org-sim-approved]"][0] == "owner@example.com"
     assert rows["state_dir"] == (str(tmp_path / "s"), "flag")
-    assert rows["key[org-sim-approved]"] == ("sk-\u20260000", "rung 3: env OPENAI_API_KEY")
+    assert rows["key[org-sim-approved]"] == ("sk-\u20260000", "rung 4: env OPENAI_API_KEY")
     assert rows["keyring"][0] == "off"
     # ... and check sends that project, judges only terra, and records in that state dir
     before = len(sim.requests)

@@ -95,7 +95,8 @@ def credential_options(f: F) -> F:
     """``--api-key-env`` and ``--no-keyring``: the first rungs of the one credential order (credentials.resolve_key)."""
     options = [
         click.option("--api-key-env", metavar="VAR",
-                     help="Read the key from this env var first. Key order: 1 --api-key-env VAR, 2 keyring entry for the org, 3 OPENAI_API_KEY."),
+                     help="Read the key from this env var (set and not empty, or an error). Key order: 1 --api-key-env VAR, 2 keyring entry "
+                          "for the org, 3 the owner-only key file (auth set --key-file), 4 OPENAI_API_KEY."),
         click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING",
                      help="Skip the OS keyring, e.g. under cron [env GPT56PROBE_NO_KEYRING=1]."),
     ]
