@@ -98,6 +98,7 @@ def ping_server() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims: dict[str, Any], tmp_path: Path) -> None:
     sd, prom = tmp_path / "state", tmp_path / "textfile" / "gpt56probe.prom"
+    prom.parent.mkdir()  # the collector's directory exists; gpt56probe never creates it
     results = {phase: check(phase_sims[phase], sd, "--expect", "sol,terra", "--format", "nagios", "--prom-file", str(prom))
                for phase in PHASES}
     assert [results[p].exit_code for p in PHASES] == [2, 2, 0, 1]

@@ -12,7 +12,7 @@ from typing import Any, Callable, TypeVar
 import click
 
 from gpt56probe.core.history import filter_transitions, parse_since, transitions_from_history
-from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, warn
+from gpt56probe.cli.common import MonitoringInputError, validate_ping_url, validate_sink_file, warn
 from gpt56probe.cli.options import default_state_dir, endpoint_note, endpoint_option, state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,8 +31,8 @@ def cron_options(f: F) -> F:
         click.option("--fail-after", "fail_after", type=click.IntRange(1, 10000), metavar="N",
                      help="Report CRITICAL only once an expected target had an access verdict N runs in a row (counted per "
                           "org and model); WARNING before that."),
-        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_output_file,
-                     help="Write Prometheus metrics here (node_exporter textfile collector), atomically."),
+        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_sink_file,
+                     help="Write Prometheus metrics here (node_exporter textfile collector), atomically; its directory must exist."),
         click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(0, 3600), default=30.0, hidden=True),
     ]
     for option in reversed(options):

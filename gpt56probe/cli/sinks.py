@@ -143,7 +143,7 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
     Read leniently (unknown options ignored, callbacks not run), then each value is
     checked on its own; a sink whose value is unusable is left out.
     """
-    from gpt56probe.cli.common import validate_output_file, validate_ping_url
+    from gpt56probe.cli.common import validate_ping_url, validate_sink_file
 
     params: list[click.Parameter] = [
         click.Option(["--format", "fmt"]),
@@ -169,7 +169,7 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
         ping = None
     prom = values.get("prom_file")
     try:
-        prom = validate_output_file(ctx, params[2], str(prom)) if prom else None
+        prom = validate_sink_file(ctx, params[2], str(prom)) if prom else None
     except click.BadParameter:
         prom = None
     try:
