@@ -305,10 +305,10 @@ def test_perfdata_labels_are_quoted_and_escaped(org):
 
 
 def test_a_hostile_org_id_cannot_break_the_nagios_line_of_a_real_run(sim, tmp_path):
-    org = "o'r=g |x y"
+    org = "org-o'r=g |x y"  # an org id by its prefix, hostile in every other character
     result = run("check", "--base-url", sim.base_url, "--org", org, "--tier", "luna", "--format", "nagios", "--state-dir", str(tmp_path))
     assert result.exit_code == 0
     [line] = result.stdout.splitlines()
     text, perf = line.split("|")
     assert text.startswith("GPT56 OK - ")
-    assert parse_perfdata(perf) == ["o'r_g _x y_luna_latency"]
+    assert parse_perfdata(perf) == ["org-o'r_g _x y_luna_latency"]

@@ -13,39 +13,11 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.options import CONFIG_META, config_error, get_config  # noqa: F401 - the config loader, used by every command
 from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids, validate_orgs
 
 CONFIG_META = "gpt56probe.store.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
-
-
-def config_error(message: str, monitoring: bool) -> click.ClickException:
-    """Exit 3 for monitoring commands (check), 1 for the others; one line, no traceback."""
-    return MonitoringInputError(message) if monitoring else click.ClickException(message)
-
-
-def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> Any:
-    """The config loaded by the main group (cached in ctx.meta), loading it when absent."""
-    from gpt56probe.store.config import ConfigError, load_config
-
-    ctx = ctx or click.get_current_context()
-    cfg = ctx.meta.get(CONFIG_META)
-    if cfg is None:
-        try:
-            cfg = load_config()
-        except ConfigError as exc:
-            raise config_error(str(exc), monitoring) from None
-        ctx.meta[CONFIG_META] = cfg
-        _introduce_to_gate(cfg)
-    return cfg
-
-
-def _introduce_to_gate(cfg: Any) -> None:
-    """The approved e-mails the user wrote in the config are meant to be shown; everything else in it is data."""
-    from gpt56probe.core.gate import GATE
-
-    for entry in cfg.orgs.values():
-        GATE.keep_email(entry.email)
 
 
 def learn_stored_keys(cfg: Any) -> None:

@@ -61,11 +61,43 @@ def validate_ids(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return items if isinstance(value, tuple) else items[0]
 
 
+CONFIG_META = "gpt56probe.config"
+
+
+def config_error(message: str, monitoring: bool) -> click.ClickException:
+    """Exit 3 for monitoring commands (check), 1 for the others; one line, no traceback."""
+    from gpt56probe.cli.common import MonitoringInputError
+
+    return MonitoringInputError(message) if monitoring else click.ClickException(message)
+
+
+def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> Any:
+    """The config loaded by the main group (cached in ctx.meta), loading it when absent."""
+    from gpt56probe.store.config import ConfigError, load_config
+
+    ctx = ctx or click.get_current_context()
+    cfg = ctx.meta.get(CONFIG_META)
+    if cfg is None:
+        try:
+            cfg = load_config()
+        except ConfigError as exc:
+            raise config_error(str(exc), monitoring) from None
+        ctx.meta[CONFIG_META] = cfg
+        _introduce_to_gate(cfg)
+    return cfg
+
+
+def _introduce_to_gate(cfg: Any) -> None:
+    """The approved e-mails the user wrote in the config are meant to be shown; everything else in it is data."""
+    from gpt56probe.core.gate import GATE
+
+    for entry in cfg.orgs.values():
+        GATE.keep_email(entry.email)
+
+
 def _config_orgs(ctx: click.Context) -> Any:
     """The config's orgs ({id: entry}), or {} when the config cannot be read here (the command reports that itself)."""
     try:
-        from gpt56probe.cli.auth import get_config
-
         return get_config(ctx, monitoring=True).orgs
     except click.ClickException:
         return {}
