@@ -404,8 +404,10 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
           no_color: bool, **cron: Any) -> None:
     """Probe every GPT-5.6 tier (and the fallbacks) for each org.
 
-    Sends a free GET /v1/models/{id} first, then one "Return ok." with a
-    16-token cap, and prints the org x model matrix of verdicts, each problem
+    Sends one free GET /v1/models per org and key (beside the samples) and,
+    per model and surface, one "Return ok." with a 16-token cap (a rejected
+    parameter is adapted once; 408/409/429/5xx retried at most twice, as
+    openai-python does), and prints the org x model matrix of verdicts, each problem
     once with its next step and request ids, and the status line (--format
     table: one row per probe, with latency and the next step).
 
