@@ -130,3 +130,11 @@ def test_no_printed_command_carries_a_masked_value(sim: Any) -> None:
     assert GATE.scrub("OPENAI_API_KEY=sk-test-some-other-key gpt56probe check") == "OPENAI_API_KEY=*** gpt56probe check"
     with socket.socket() as probe:  # nothing above needed the network beyond loopback
         probe.settimeout(0.1)
+
+
+def test_a_printed_command_is_never_broken_across_lines_at_80_columns(tmp_path: Path) -> None:
+    demo = paste("gpt56probe demo", {"COLUMNS": "80", "GPT56PROBE_HOME": str(tmp_path / "home")})
+    assert demo.returncode == 0, demo.stderr
+    spans = [line for line in demo.stdout.splitlines() if "`gpt56probe " in line]
+    assert spans and all(line.count("`") % 2 == 0 for line in demo.stdout.splitlines())
+    assert any("`gpt56probe check --org org-sim-dated --discover`" in line for line in spans)

@@ -161,8 +161,9 @@ def _refine(observation: Observation, facts: Facts, index: PeerIndex) -> str:
         who = _org_name(target.org)
         if same_key_orgs:
             there = _org_name(same_key_orgs[0])
+            switch = f"--org {there}" if _text(same_key_orgs[0]) else "no --org (the key's default org)"
             remedy = (f"{who} cannot use {model}, but the same key reaches it through {there}: if {there} is the approved "
-                      f"org you meant, use --org {there}; else ask for {who} to be provisioned.")
+                      f"org you meant, use {switch}; else ask for {who} to be provisioned.")
         elif other_key_orgs:
             reach = sorted({_org_name(o) for o in other_key_orgs})
             remedy = f"{who} cannot use {model}, but {', '.join(reach)} can (with its own key): use that org, or ask for {who} to be provisioned."
