@@ -42,7 +42,7 @@ def test_an_explicit_api_key_env_that_is_empty_is_an_error_naming_it_never_opena
         assert result.exit_code != 0 and "the variable MY_KEY named by --api-key-env" in result.stderr, command
     shown = run("config", "show", "--org", ORG, "--api-key-env", "MY_KEY", "--format", "json", env={"OPENAI_API_KEY": ENV_KEY})
     rows = {r["setting"]: r for r in json.loads(shown.stdout)}
-    assert rows[f"key[{ORG}]"]["value"] == "(none)"
+    assert rows[f"key[{ORG}]"]["value"] == "(none)" and "MY_KEY named by --api-key-env is not set" in rows[f"key[{ORG}]"]["source"]
 
 
 def test_without_a_keyring_backend_config_show_says_off_and_auth_set_names_the_key_file() -> None:

@@ -331,8 +331,8 @@ def config_show(**params: Any) -> None:
         try:
             resolved = resolve_key(org, api_key_env=params.get("api_key_env"), no_keyring=params.get("no_keyring", False))
             value, where = resolved.fingerprint, f"rung {resolved.rung}: {resolved.source}"
-        except NoKeyError:
-            value, where = "(none)", "no rung supplied a key"
+        except NoKeyError as exc:
+            value, where = "(none)", str(exc)  # which source was empty, or what was tried, and the fix
         rows.append({"setting": f"key[{name}]", "value": value, "source": where})
     rows += _model_id_rows(cfg)
     _print_rows(rows, fmt, empty="")
