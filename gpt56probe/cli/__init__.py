@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("gpt56probe.cli.auth:config_group", "Inspect the configuration (file, env vars, defaults)."),
     "cost": ("gpt56probe.cli.plan:cost", "What a workload costs on each tier, from the models table's prices."),
     "demo": ("gpt56probe.cli.check:demo", "Run check against the bundled simulator: no key, no network, no config."),
+    "eval": ("gpt56probe.cli.evalcmd:eval_command", "Run your own task set on gpt-5.5 and every GPT-5.6 tier your org reaches, and "
+             "recommend per class the cheapest model that passes."),
     "history": ("gpt56probe.cli.history:history", "Show the verdict changes recorded by past check runs, oldest first."),
     "merge": ("gpt56probe.cli.merge:merge", "Merge checks made from several places into one vantage x org x tier matrix."),
     "models": ("gpt56probe.cli.models:models", "Show the GPT-5.6 ids each org lists, by tier, and the configured ids it does not list."),

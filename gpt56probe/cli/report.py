@@ -65,10 +65,12 @@ def _read_results(path: Path) -> tuple[str, Any]:
               help="HTML page, or the same content as Markdown (for a ticket or a pull request).")
 @click.option("--since", callback=_parse_since, metavar="WHEN",
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
+@click.option("--eval", "eval_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS",
+              help="Add an 'Eval before cutover' section from eval's results JSON (repeatable).")
 @state_dir_option
 @endpoint_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           state_dir: Path, endpoint: str) -> None:
+           eval_files: tuple[Path, ...], state_dir: Path, endpoint: str) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
@@ -84,6 +86,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
       gpt56probe report --html status.html --since 7d
       gpt56probe check --org org-abc --format json > now.json; gpt56probe report --html status.html now.json
       gpt56probe report --format markdown --since 24h > report.md
+      gpt56probe report --html status.html --eval results.json
     """
     from gpt56probe import __version__
     from gpt56probe.views import report as report_core
@@ -109,10 +112,13 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     history = state.read_history(directory, problems)
     for problem in problems:
         warn(problem)
-    if not history and not results:
+    from gpt56probe.cli.evalcmd import read_doc
+
+    evals = [(str(path), read_doc(path)) for path in eval_files]
+    if not history and not results and not evals:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
                                      history_source=f"{directory / state.HISTORY_FILE} (endpoint {endpoint})", since=since)
-    text = render_html(built) if fmt == "html" else report_core.render_markdown(built)
+    text = render_html(built, evals) if fmt == "html" else report_core.render_markdown(built, evals)
     target = html_file or output
     deliver(text, target, wrote=f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)")
