@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from gpt56probe.cli import main
 from gpt56probe.store.config import config_path
 from tests.conftest import FAKE_KEY
 
+EVAL_TASKS = Path(__file__).resolve().parents[1] / "gpt56probe" / "migrate" / "examples" / "eval-tasks.toml"
 CASES = {
     "abc": "is not an org id: OpenAI org ids start with org-",
     "proj_123": "is a project id, not an org id: use --project proj_123",
@@ -34,7 +36,7 @@ def test_check_refuses_an_org_id_that_cannot_be_one_with_the_reason_and_sends_no
 
 
 @pytest.mark.parametrize("command", [["models"], ["plan", "--emit", "json"], ["support-packet", "--model", "gpt-5.6-sol", "--no-input"],
-                                     ["config", "show"]])
+                                     ["config", "show"], ["eval", str(EVAL_TASKS), "--dry-run"]])
 def test_every_command_taking_an_org_refuses_the_same_ids(sim: Any, command: list[str]) -> None:
     for org, said in CASES.items():
         result = run(*command, "--org", org, "--base-url", sim.base_url)
