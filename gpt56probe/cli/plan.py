@@ -85,6 +85,12 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     its fallbacks as the faster retry path. The header says when, where and for
     which org it was probed, and which roles a fallback serves.
 
+    With python or typescript the file is also the router on the official SDK:
+    route(input, role) tries the role's chain with a timeout and retry budget
+    per tier, falls back for access failures, timeouts and server errors,
+    retries a safety check on Luna, raises on an invalid key or request, and
+    appends one line per call to the tier-served log (`gpt56probe served`).
+
     \b
     Examples:
       gpt56probe plan --org org-abc --emit python -o routing_config.py
@@ -122,7 +128,12 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     outcome = perform_check(request)
     listed = next((listing.ids for listing in listings_of(outcome.observations) if listing.ids is not None), None)
     result = routing.build_plan(outcome.diagnoses, table, org, url, outcome.checked_at, "chat", substitutes(listed, table))
-    text = routing.render(result, emit)
+    if emit == "json":
+        text = routing.render(result, emit)
+    else:  # the config and the router on the official SDK, in one module
+        from gpt56probe.migrate.router import render_router
+
+        text = render_router(result, table, emit)
     # a routing config is meant to be committed and read: 0644
     deliver(text, output_path, wrote=f"wrote {output_path} ({emit})", error=click.ClickException)
     for r in result.routes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,10 +67,13 @@ def _read_results(path: Path) -> tuple[str, Any]:
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
 @click.option("--eval", "eval_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS",
               help="Add an 'Eval before cutover' section from eval's results JSON (repeatable).")
+@click.option("--served", "served_logs", multiple=True, metavar="LOG",
+              help="Add a \"Tier served\" section from the emitted router's logs (as `served LOG`; repeatable, globs, -). "
+                   "Its window is --since, else 7 days.")
 @state_dir_option
 @endpoint_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           eval_files: tuple[Path, ...], state_dir: Path, endpoint: str) -> None:
+           eval_files: tuple[Path, ...], served_logs: tuple[str, ...], state_dir: Path, endpoint: str) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
@@ -87,6 +90,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
       gpt56probe check --org org-abc --format json > now.json; gpt56probe report --html status.html now.json
       gpt56probe report --format markdown --since 24h > report.md
       gpt56probe report --html status.html --eval results.json
+      gpt56probe report --html status.html --served /var/log/app/served.log
     """
     from gpt56probe import __version__
     from gpt56probe.views import report as report_core
@@ -115,10 +119,24 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     from gpt56probe.cli.evalcmd import read_doc
 
     evals = [(str(path), read_doc(path)) for path in eval_files]
-    if not history and not results and not evals:
+    served_section = None
+    if served_logs:
+        from gpt56probe.cli.served import served_report
+
+        served_section = served_report(served_logs, since or datetime.now().astimezone() - timedelta(days=7), 1.0, 7)
+        for problem in served_section.reading.unreadable:
+            warn(f"cannot read {problem}")
+    if not history and not results and not evals and served_section is None:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
                                      history_source=f"{directory / state.HISTORY_FILE} (endpoint {endpoint})", since=since)
     text = render_html(built, evals) if fmt == "html" else report_core.render_markdown(built, evals)
+    if served_section is not None:
+        from gpt56probe.migrate import servedview
+
+        if fmt == "html":
+            text = text.replace("</main>", servedview.render_html(served_section) + "</main>", 1)
+        else:
+            text = text.rstrip("\n") + "\n\n" + servedview.render_markdown(served_section)
     target = html_file or output
     deliver(text, target, wrote=f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)")

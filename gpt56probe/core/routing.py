@@ -274,6 +274,15 @@ def render_python(plan: RoutingPlan) -> str:
         "",
         "from __future__ import annotations",
         "",
+        *python_config(plan),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def python_config(plan: RoutingPlan) -> list[str]:
+    """The plan as Python constants and ``model_chain`` (the body of the emitted module)."""
+    out = [
         f"PROBED_AT = {plan.probed_at!r}",
         f"BASE_URL = {plan.base_url!r}",
         f"ORG = {plan.org!r}",
@@ -295,16 +304,18 @@ def render_python(plan: RoutingPlan) -> str:
         '    """The model for ``role`` then its fallbacks, in the order to try them ([] if none)."""',
         "    model = MODELS[role]",
         "    return [] if model is None else [model, *FALLBACKS[role]]",
-        "",
     ]
-    return "\n".join(out)
+    return out
 
 
 def render_typescript(plan: RoutingPlan) -> str:
-    out = [f"// {line}" for line in header_lines(plan)]
+    return "\n".join([f"// {line}" for line in header_lines(plan)] + ["", *typescript_config(plan), ""])
+
+
+def typescript_config(plan: RoutingPlan) -> list[str]:
+    """The plan as TypeScript constants and ``modelChain`` (the body of the emitted module)."""
     roles = " | ".join(_js(r.role) for r in plan.routes)
-    out += [
-        "",
+    out = [
         f"export type Role = {roles};",
         "",
         "export interface Route {",
@@ -342,9 +353,8 @@ def render_typescript(plan: RoutingPlan) -> str:
         "  const route = ROUTES[role];",
         "  return route.model === null ? [] : [route.model, ...route.fallbacks];",
         "}",
-        "",
     ]
-    return "\n".join(out)
+    return out
 
 
 def render(plan: RoutingPlan, emit: str) -> str:
@@ -359,5 +369,6 @@ def render(plan: RoutingPlan, emit: str) -> str:
 
 __all__ = [
     "EMIT_FORMATS", "FALLBACK", "ModelState", "RoleRoute", "RoutingPlan", "build_plan", "header_lines",
-    "model_states", "plan_doc", "render", "render_json", "render_python", "render_typescript",
+    "model_states", "plan_doc", "python_config", "render", "render_json", "render_python", "render_typescript",
+    "typescript_config",
 ]
