@@ -16,7 +16,6 @@ from gpt56probe.cli.common import MonitoringInputError, connection_options, form
 from gpt56probe.cli.options import CONFIG_META, config_error, get_config  # noqa: F401 - the config loader, used by every command
 from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids, validate_orgs
 
-CONFIG_META = "gpt56probe.store.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
 
 
@@ -266,7 +265,13 @@ def _keyring_row(no_keyring: bool) -> dict[str, Any]:
 def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
     """Each tier's id and where it comes from (env GPT56PROBE_MODEL_<TIER>, the file's [models.<tier>], or
     the built-in placeholder), then the fallbacks."""
-    rows = [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
+    from gpt56probe.core.family import DEFAULT_FAMILY
+
+    family = cfg.family
+    source = f"file {cfg.path} [family]" if family is not DEFAULT_FAMILY else "built-in (gpt56probe/core/family.py)"
+    rows = [{"setting": "family", "value": f"{family.name} ({family.prefix}-<{'|'.join(family.tiers)}>), prices read "
+                                           f"{family.prices_read or 'on an unknown date'}", "source": source}]
+    rows += [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
     fallbacks = ",".join(m.id for m in cfg.table.fallbacks)
     rows.append({"setting": "model[fallbacks]", "value": fallbacks,
                  "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/core/models.py)"})
