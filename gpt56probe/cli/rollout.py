@@ -82,8 +82,12 @@ def rollout(org: str, project: str | None, plan_path: str | None, eval_path: str
     now = datetime.now(timezone.utc)
     url = base_url or DEFAULT_BASE_URL
     problems: list[str] = []
-    rows = read_history(state_dir, problems)
-    check = check_evidence(rows, org, str(state_dir))
+    from gpt56probe.core.history import endpoint_of
+    from gpt56probe.store.state import endpoint_dir
+
+    history_dir = endpoint_dir(state_dir, endpoint_of(url))  # the history of the endpoint this rollout asks
+    rows = read_history(history_dir, problems)
+    check = check_evidence(rows, org, str(history_dir))
     listing = None
     if not offline:
         listing = _listing(org, project, table, url, proxy, timeout, deadline, api_key_env, no_keyring, verbose)
