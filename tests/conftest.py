@@ -16,6 +16,22 @@ KEY_ENV_VARS = (
 )
 
 FAKE_KEY = "sk-test-fake-key-not-real-0000"
+SIM_ENDPOINT = "127.0.0.1"
+"""The endpoint (base URL host) every run against the loopback simulator is kept under."""
+
+
+def sim_state(state_dir: Any) -> Any:
+    """Where a check against the simulator keeps its history and state inside ``state_dir`` (history is kept per endpoint)."""
+    from pathlib import Path
+
+    from gpt56probe.store.state import endpoint_dir
+
+    folder = endpoint_dir(Path(state_dir), SIM_ENDPOINT)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)  # tests write files there before a run does
+    except OSError:
+        pass
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -98,11 +98,11 @@ def test_one_model_listing_per_org_and_refused_samples_that_bill_nothing(sim):
     assert [(r["verdict"], r["precheck"], r["http_status"]) for r in doc["results"]] == [("not_provisioned", "not_listed", 404)] * 3
 
 
-def test_the_same_key_reaching_a_model_through_another_org_makes_it_wrong_org(sim):
+def test_the_same_key_reaching_a_model_through_another_org_is_named_in_the_next_step_not_the_verdict(sim):
     _, doc = check_json(sim, "--org", "org-sim-approved", "--org", "org-sim-unprovisioned", "--tier", "sol")
     by_org = {r["org"]: r for r in doc["results"]}
-    assert by_org["org-sim-unprovisioned"]["verdict"] == "wrong_org"
-    assert "org-sim-approved" in by_org["org-sim-unprovisioned"]["remediation"]
+    assert by_org["org-sim-unprovisioned"]["verdict"] == "not_provisioned"
+    assert "the same key reaches it through org-sim-approved" in by_org["org-sim-unprovisioned"]["remediation"]
 
 
 def test_the_probe_adapts_to_max_completion_tokens_and_reuses_the_lesson(sim):

@@ -384,13 +384,15 @@ def test_cyber_and_bio_flags_are_safety_checks(message: str) -> None:
 # ------------------------------------------------------------------ peers: wrong org, not provisioned
 
 
-def test_same_key_reaching_the_model_elsewhere_makes_it_wrong_org() -> None:
+def test_same_key_reaching_the_model_elsewhere_keeps_the_orgs_own_verdict_and_names_it_in_the_next_step() -> None:
     nf = api_error("The model `gpt-5.6-sol` does not exist or you do not have access to it.", code="model_not_found")
     here = obs(ex(404, nf), target("org-x", key="sk-…aaaa"), precheck=PRECHECK_NOT_LISTED)
     there = obs(ex(200, chat_ok()), target("org-approved", key="sk-…aaaa"), precheck=PRECHECK_LISTED)
+    alone = classify(here)
     d = classify_all([here, there])[0]
-    assert d.verdict is Verdict.WRONG_ORG
-    assert "org-approved" in d.remediation and "org-approved" in d.reason
+    assert d.verdict is alone.verdict is Verdict.NOT_PROVISIONED
+    assert d.reason == alone.reason  # what other orgs show is never part of the org's own reason
+    assert "the same key reaches it through org-approved" in d.remediation and "--org org-approved" in d.remediation
 
 
 def test_another_key_reaching_the_model_keeps_not_provisioned_and_names_that_org() -> None:

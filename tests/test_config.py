@@ -132,7 +132,7 @@ def test_config_show_keys_as_fingerprints(monkeypatch: pytest.MonkeyPatch) -> No
     result = CliRunner().invoke(main, ["config", "show", "--org", "org-a"])
     assert result.exit_code == 0, result.output
     assert key not in result.output
-    assert "sk-\u20269876" in result.output and "rung 3" in result.output
+    assert "sk-\u20269876" in result.output and "rung 4" in result.output
 
 
 def test_parse_config_direct_has_no_line_for_syntax_free_file(tmp_path: Path) -> None:

@@ -84,7 +84,7 @@ def test_rung3_openai_api_key_and_org_from_env(sim: Any, monkeypatch: pytest.Mon
     result, reqs = _run_check(sim, [], monkeypatch)
     assert result.exit_code == 0, result.output
     _assert_headers(reqs, DEFAULT_KEY, ORG)
-    assert "rung 3: env OPENAI_API_KEY" in result.stderr
+    assert "rung 4: env OPENAI_API_KEY" in result.stderr
     assert "rung 2 skipped: no keyring entry" in result.stderr
     assert DEFAULT_KEY not in result.output
 
@@ -120,8 +120,9 @@ def test_order_unit() -> None:
     env = {"V": ENV_KEY, "OPENAI_API_KEY": DEFAULT_KEY}
     assert resolve_key("org-a", env, api_key_env="V").rung == 1
     assert resolve_key("org-a", env).rung == 2
-    assert resolve_key("org-b", env).rung == 3
-    assert resolve_key("org-a", env, api_key_env="UNSET").key == RING_KEY
+    assert resolve_key("org-b", env).rung == 4
+    with pytest.raises(NoKeyError, match="the variable UNSET named by --api-key-env is not set"):
+        resolve_key("org-a", env, api_key_env="UNSET")  # named and empty: an error, never the keyring's key
     assert resolve_key(None, env).key == DEFAULT_KEY
     with pytest.raises(NoKeyError):
         resolve_key("org-b", {})
@@ -134,14 +135,14 @@ def test_keyring_skipped_by_env(env: dict[str, str]) -> None:
     keyring_set("org-a", RING_KEY)
     lines: list[str] = []
     resolved = resolve_key("org-a", {**env, "OPENAI_API_KEY": DEFAULT_KEY}, log=lines.append)
-    assert resolved.rung == 3
+    assert resolved.rung == 4
     assert any("rung 2 skipped" in line for line in lines)
 
 
 def test_broken_backend_falls_through_and_never_leaks() -> None:
     keyring.set_keyring(BrokenKeyring())
     lines: list[str] = []
-    assert resolve_key("org-a", {"OPENAI_API_KEY": DEFAULT_KEY}, log=lines.append).rung == 3
+    assert resolve_key("org-a", {"OPENAI_API_KEY": DEFAULT_KEY}, log=lines.append).rung == 4
     assert any("dbus exploded" in line for line in lines)
     with pytest.raises(KeyringUnavailable) as info:
         keyring_set("org-a", RING_KEY)
@@ -154,7 +155,7 @@ def test_fail_backend_is_unavailable() -> None:
     import keyring.backends.fail
 
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    assert resolve_key("org-a", {"OPENAI_API_KEY": DEFAULT_KEY}).rung == 3
+    assert resolve_key("org-a", {"OPENAI_API_KEY": DEFAULT_KEY}).rung == 4
 
 
 def test_repr_and_fingerprint_hide_the_key() -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+
+from tests.conftest import sim_state
 from click.testing import CliRunner
 
 from gpt56probe.core.history import HISTORY_FIELDS, verdict_key
@@ -96,6 +98,7 @@ def ping_server() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims: dict[str, Any], tmp_path: Path) -> None:
     sd, prom = tmp_path / "state", tmp_path / "textfile" / "gpt56probe.prom"
+    prom.parent.mkdir()  # the collector's directory exists; gpt56probe never creates it
     results = {phase: check(phase_sims[phase], sd, "--expect", "sol,terra", "--format", "nagios", "--prom-file", str(prom))
                for phase in PHASES}
     assert [results[p].exit_code for p in PHASES] == [2, 2, 0, 1]
@@ -110,8 +113,8 @@ def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims
     assert f"{ORG} gpt-5.6-terra: provisioning_pending -> ok" in results["approved"].stderr.splitlines()
     assert f"{ORG} gpt-5.6-sol: ok -> rate_limited" in results["ratelimited"].stderr.splitlines()
 
-    history = state.read_history(sd)
-    lines = (sd / state.HISTORY_FILE).read_text().splitlines()
+    history = state.read_history(sim_state(sd))
+    lines = (sim_state(sd) / state.HISTORY_FILE).read_text().splitlines()
     assert len(lines) == len(history) and len(history) % 4 == 0 and len(history) >= 12
     assert len({row["run_id"] for row in history}) == 4
     assert all(tuple(row) == HISTORY_FIELDS for row in history)
@@ -119,28 +122,28 @@ def test_scripted_sequence_exit_codes_transitions_history_and_metrics(phase_sims
     assert sol == ["not_provisioned", "provisioning_pending", "ok", "rate_limited"]
     assert all(KEY not in line for line in lines)
 
-    saved = json.loads((sd / state.STATE_FILE).read_text())
+    saved = json.loads((sim_state(sd) / state.STATE_FILE).read_text())
     sol_key = verdict_key({"org": ORG, "model": "gpt-5.6-sol", "surface": "chat", "stream": False})
     assert saved["streaks"][sol_key] == 0  # rate_limited (after ok) is no access verdict
 
     text = prom.read_text()
-    vantage = state.read_history(sd)[-1]["vantage"]  # the host name: every series says where it was measured
+    vantage = state.read_history(sim_state(sd))[-1]["vantage"]  # the host name: every series says where it was measured
     assert vantage
-    assert f'gpt56probe_exit_status{{vantage="{vantage}"}} 1' in text
-    assert f'gpt56probe_up{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="{vantage}"}} 0' in text
-    assert (f'gpt56probe_verdict{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="{vantage}",'
+    assert f'gpt56probe_exit_status{{vantage="{vantage}",endpoint="127.0.0.1"}} 1' in text
+    assert f'gpt56probe_up{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="{vantage}",endpoint="127.0.0.1"}} 0' in text
+    assert (f'gpt56probe_verdict{{org="{ORG}",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="{vantage}",endpoint="127.0.0.1",'
             'verdict="rate_limited"} 1') in text
     assert os.listdir(prom.parent) == ["gpt56probe.prom"]
 
-    table = run("history", "--state-dir", str(sd), "--model", "gpt-5.6-sol")
+    table = run("history", "--state-dir", str(sd), "--endpoint", "127.0.0.1", "--model", "gpt-5.6-sol")
     assert table.exit_code == 0
     for pair in (("not_provisioned", "provisioning_pending"), ("provisioning_pending", "ok"), ("ok", "rate_limited")):
         assert any(pair[0] in line and pair[1] in line for line in table.stdout.splitlines())
-    doc = json.loads(run("history", "--state-dir", str(sd), "--org", ORG, "--format", "json", "--since", "1h").stdout)
+    doc = json.loads(run("history", "--state-dir", str(sd), "--endpoint", "127.0.0.1", "--org", ORG, "--format", "json", "--since", "1h").stdout)
     sol_changes = [(c["previous"], c["current"]) for c in doc if c["model"] == "gpt-5.6-sol"]
     assert sol_changes == [("not_provisioned", "provisioning_pending"), ("provisioning_pending", "ok"), ("ok", "rate_limited")]
-    assert json.loads(run("history", "--state-dir", str(sd), "--org", "org-other", "--format", "json").stdout) == []
-    assert json.loads(run("history", "--state-dir", str(sd), "--since", "2999-01-01", "--format", "json").stdout) == []
+    assert json.loads(run("history", "--state-dir", str(sd), "--endpoint", "127.0.0.1", "--org", "org-other", "--format", "json").stdout) == []
+    assert json.loads(run("history", "--state-dir", str(sd), "--endpoint", "127.0.0.1", "--since", "2999-01-01", "--format", "json").stdout) == []
 
 
 def test_quiet_prints_nothing_when_ok_and_one_line_otherwise(phase_sims: dict[str, Any], tmp_path: Path) -> None:
@@ -156,7 +159,7 @@ def test_default_state_dir_is_under_gpt56probe_home(phase_sims: dict[str, Any]) 
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["status"] == "OK"
     home = Path(os.environ["GPT56PROBE_HOME"])
-    assert len(state.read_history(home / "state")) >= 3
+    assert len(state.read_history(sim_state(home / "state"))) >= 3
 
 
 def test_demo_writes_no_history() -> None:
@@ -168,7 +171,7 @@ def test_demo_writes_no_history() -> None:
 def test_fail_after_downgrades_until_the_streak_is_long_enough(phase_sims: dict[str, Any], tmp_path: Path) -> None:
     codes = [check(phase_sims["unprovisioned"], tmp_path, "--fail-after", "3", "--quiet").exit_code for _ in range(3)]
     assert codes == [1, 1, 2]
-    assert max(json.loads((tmp_path / state.STATE_FILE).read_text())["streaks"].values()) == 3
+    assert max(json.loads((sim_state(tmp_path) / state.STATE_FILE).read_text())["streaks"].values()) == 3
     assert check(phase_sims["approved"], tmp_path, "--fail-after", "3").exit_code == 0
     assert check(phase_sims["unprovisioned"], tmp_path, "--fail-after", "3").exit_code == 1
 
@@ -213,23 +216,23 @@ def test_a_held_lock_reports_the_verdicts_with_one_warning_as_an_unwritable_stat
                                                                                           tmp_path: Path) -> None:
     """Issue 12 review M2: what the run saw is never thrown away because another run holds the lock."""
     check(phase_sims["pending"], tmp_path, "--quiet")
-    with state.locked(tmp_path):
+    with state.locked(sim_state(tmp_path)):
         result = check(phase_sims["pending"], tmp_path, "--lock-timeout", "0.2", "--fail-after", "5", "--format", "nagios")
     assert result.exit_code == 2, result.output  # the run's own verdicts; no --fail-after without its streaks
     assert result.stdout.startswith("GPT56 CRITICAL - ")
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("warning: cannot record the run: another gpt56probe run")
-    assert len({row["run_id"] for row in state.read_history(tmp_path)}) == 1  # nothing recorded
+    assert len({row["run_id"] for row in state.read_history(sim_state(tmp_path))}) == 1  # nothing recorded
 
 
 def test_bad_expect_and_since_are_unknown(phase_sims: dict[str, Any], tmp_path: Path) -> None:
     result = check(phase_sims["approved"], tmp_path, "--expect", "sol,mars")
     assert result.exit_code == 3 and "mars" in result.stderr
-    result = run("history", "--state-dir", str(tmp_path), "--since", "yesterday")
+    result = run("history", "--state-dir", str(tmp_path), "--endpoint", "127.0.0.1", "--since", "yesterday")
     assert result.exit_code == 3 and len(result.stderr.splitlines()) == 1
 
 
 def test_history_without_runs(tmp_path: Path) -> None:
-    result = run("history", "--state-dir", str(tmp_path))
+    result = run("history", "--state-dir", str(tmp_path), "--endpoint", "127.0.0.1")
     assert result.exit_code == 0 and "no verdict changes" in result.stdout
 
 
@@ -247,11 +250,11 @@ def test_concurrent_processes_leave_state_and_history_intact(phase_sims: dict[st
         p.stdout.close()
         p.stderr.close()
     assert sorted(codes) == [0, 0, 0, 0, 2, 2, 2, 2]
-    lines = (sd / state.HISTORY_FILE).read_text().splitlines()
+    lines = (sim_state(sd) / state.HISTORY_FILE).read_text().splitlines()
     rows = [json.loads(line) for line in lines]  # every line valid JSON
     assert len({row["run_id"] for row in rows}) == 8 and len(rows) % 8 == 0
-    json.loads((sd / state.STATE_FILE).read_text())
+    json.loads((sim_state(sd) / state.STATE_FILE).read_text())
     samples = [line for line in prom.read_text().rstrip().splitlines() if not line.startswith("#")]
     assert samples[-1].startswith("gpt56probe_unknown_runs")  # the last family: the file is whole
-    assert sorted(os.listdir(sd)) == ["history.jsonl", "lock", "state.json"]
+    assert sorted(os.listdir(sim_state(sd))) == ["history.jsonl", "lock", "state.json"]
     assert os.listdir(tmp_path / "state") and sorted(p.name for p in tmp_path.iterdir()) == ["m.prom", "state"]

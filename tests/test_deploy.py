@@ -84,8 +84,8 @@ def test_the_cronjob_script_checks_and_pushes_what_prom_file_wrote(sim: Any, tmp
     prom = (state / "gpt56probe.prom").read_bytes()
     assert body == prom
     text = body.decode()
-    assert 'gpt56probe_up{org="org-sim-region",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="eu-direct"} 0' in text
-    assert 'gpt56probe_expected{org="org-sim-region",model="gpt-5.6-luna",tier="luna",surface="chat",stream="false",vantage="eu-direct"} 0' in text
+    assert 'gpt56probe_up{org="org-sim-region",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="eu-direct",endpoint="127.0.0.1"} 0' in text
+    assert 'gpt56probe_expected{org="org-sim-region",model="gpt-5.6-luna",tier="luna",surface="chat",stream="false",vantage="eu-direct",endpoint="127.0.0.1"} 0' in text
     assert FAKE_KEY not in text
     promtool = shutil.which("promtool")
     assert promtool, "promtool is missing: apt-get install prometheus (.ci/run installs it)"

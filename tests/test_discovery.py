@@ -189,11 +189,13 @@ def test_no_hint_where_the_list_does_not_say_the_id_is_the_problem(case: str) ->
     assert "[models." not in d.remediation and "does not list" not in d.remediation
 
 
-def test_the_same_key_reaching_the_id_elsewhere_is_still_wrong_org_not_a_wrong_id() -> None:
+def test_the_listed_id_hint_outranks_the_same_key_reaching_the_id_elsewhere() -> None:
     other = ModelListing("org-other", None, "k1", (TERRA,), Exchange(200, {}, ""))
     reached = Observation(Target("org-other", TERRA, "terra", key_id="k1"), PRECHECK_LISTED, other.exchange, Exchange(200, {}, OK), 1, listing=other)
     here = classify_all([observed(), reached], FILE_SOURCE)[0]
-    assert here.verdict is Verdict.WRONG_ORG and "org-other" in here.remediation and "[models." not in here.remediation
+    alone = classify_all([observed()], FILE_SOURCE)[0]
+    assert here.verdict is alone.verdict is Verdict.NOT_PROVISIONED
+    assert here.remediation == alone.remediation and "[models.terra]" in here.remediation
 
 
 def test_a_discovered_id_that_answers_says_what_it_is_and_how_to_use_it() -> None:

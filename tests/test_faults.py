@@ -27,7 +27,7 @@ from gpt56probe.core.history import filter_transitions, parse_since, transitions
 from gpt56probe.store import config, state
 from gpt56probe.core.streaks import streaks_from_history
 from gpt56probe.cli import main
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -263,7 +263,7 @@ def test_a_signal_mid_run_ends_it_within_a_second_recording_nothing(slow_sim, tm
     assert proc.returncode == code, err
     assert took < 1.0, took
     assert text in err and "Traceback" not in err and out == ""
-    assert not (sd / state.HISTORY_FILE).exists() and not (sd / state.STATE_FILE).exists()
+    assert not (sim_state(sd) / state.HISTORY_FILE).exists() and not (sim_state(sd) / state.STATE_FILE).exists()
     assert not prom.exists()
     assert tmp_debris(tmp_path) == []
 
@@ -318,7 +318,7 @@ def test_a_closed_stdout_still_leaves_the_metrics_and_no_traceback(sim, tmp_path
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 2, err  # still the verdict's status
     assert "Traceback" not in err and "BrokenPipe" not in err and "internal error" not in err
-    assert re.search(r"^gpt56probe_exit_status\{vantage=\"[^\"]+\"\} 2$", prom.read_text(), re.MULTILINE)
+    assert re.search(r"^gpt56probe_exit_status\{vantage=\"[^\"]+\",endpoint=\"127.0.0.1\"\} 2$", prom.read_text(), re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- item 5: no debris, no lost writes
@@ -342,28 +342,28 @@ def test_kill_9_mid_write_in_a_loop_never_leaves_half_a_file_and_the_next_run_sw
     rng = random.Random(12)
     debris_seen = 0
     for _ in range(8):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(sd)], cwd=REPO, env=cli_env())
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(sim_state(sd))], cwd=REPO, env=cli_env())
         time.sleep(rng.uniform(0.25, 0.6))
         proc.kill()
         proc.wait(timeout=10)
-        debris_seen += len(tmp_debris(sd))
-        for line in (sd / state.HISTORY_FILE).read_bytes().splitlines():
+        debris_seen += len(tmp_debris(sim_state(sd)))
+        for line in (sim_state(sd) / state.HISTORY_FILE).read_bytes().splitlines():
             assert isinstance(json.loads(line), dict)  # never half a line: the file is replaced whole
-        json.loads((sd / state.STATE_FILE).read_text())
+        json.loads((sim_state(sd) / state.STATE_FILE).read_text())
     print(f"kill -9 x8: temporary files seen after the kills: {debris_seen}")
-    state.record_run(sd, [{"run_id": "z", "org": "o", "model": "m", "verdict": "ok", "status": "OK"}], "z", "t", failing=False)
-    assert tmp_debris(sd) == []
+    state.record_run(sim_state(sd), [{"run_id": "z", "org": "o", "model": "m", "verdict": "ok", "status": "OK"}], "z", "t", failing=False)
+    assert tmp_debris(sim_state(sd)) == []
 
 
 def test_stale_history_temp_files_are_swept_by_the_next_check(sim, tmp_path):
     sd = tmp_path / "state"
     sd.mkdir()
     for name in (".history.jsonl.k1ll3d.tmp", ".state.json.abc123.tmp"):
-        (sd / name).write_text("half a wri")
+        (sim_state(sd) / name).write_text("half a wri")
     result = CliRunner().invoke(main, ["check", "--base-url", sim.base_url, "--tier", "luna", "--state-dir", str(sd), "-q"],
                                 env={"OPENAI_API_KEY": FAKE_KEY}, catch_exceptions=False)
     assert result.exit_code == 0
-    assert sorted(os.listdir(sd)) == ["history.jsonl", "lock", "state.json"]
+    assert sorted(os.listdir(sim_state(sd))) == ["history.jsonl", "lock", "state.json"]
 
 
 def test_twenty_parallel_auth_set_keep_all_twenty_orgs(tmp_path):
@@ -403,15 +403,16 @@ def good_row(run_id: str, verdict: str = "ok", status: str = "OK") -> str:
 def test_non_utf8_and_garbage_history_lines_are_skipped_with_one_warning(sim, tmp_path):
     sd = tmp_path / "state"
     sd.mkdir()
-    (sd / state.HISTORY_FILE).write_bytes(
+    (sim_state(sd) / state.HISTORY_FILE).write_bytes(
         good_row("a", "not_provisioned", "CRITICAL").encode() + b"\n"
         + b"\xff\xfe not utf-8 at all\n"
         + b'{"run_id": "x", "verdict": "ok\xe9"}\n'
         + b"not json\n"
         + good_row("b").encode() + b"\n")
-    result = CliRunner().invoke(main, ["history", "--state-dir", str(sd), "--format", "json"], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["history", "--state-dir", str(sd), "--endpoint", "127.0.0.1", "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stderr.count("\n") == 1 and "skipped 3 unreadable lines" in result.stderr
+    assert result.stderr.splitlines()[0] == "endpoint: 127.0.0.1"  # which endpoint's history was read
+    assert result.stderr.count("\n") == 2 and "skipped 3 unreadable lines" in result.stderr
     [change] = json.loads(result.stdout)
     assert (change["previous"], change["current"]) == ("not_provisioned", "ok")
 
@@ -419,8 +420,8 @@ def test_non_utf8_and_garbage_history_lines_are_skipped_with_one_warning(sim, tm
                                       "--state-dir", str(sd), "-q"], env={"OPENAI_API_KEY": FAKE_KEY}, catch_exceptions=False)
     assert check.exit_code == 0 and check.stdout == ""
     assert check.stderr.count("\n") == 1 and "skipped 3 unreadable lines" in check.stderr
-    (sd / state.HISTORY_FILE).read_bytes().decode("utf-8")  # rewritten without the bad lines
-    assert len(state.read_history(sd)) == 3
+    (sim_state(sd) / state.HISTORY_FILE).read_bytes().decode("utf-8")  # rewritten without the bad lines
+    assert len(state.read_history(sim_state(sd))) == 3
 
 
 def test_a_corrupt_state_json_is_moved_aside_and_fail_after_is_rebuilt_from_history(sim, tmp_path):
@@ -433,25 +434,25 @@ def test_a_corrupt_state_json_is_moved_aside_and_fail_after_is_rebuilt_from_hist
 
     assert [run().exit_code for _ in range(2)] == [1, 1]  # WARNING until the third failing run in a row
     garbage = b"\x00\xff{not json"
-    (sd / state.STATE_FILE).write_bytes(garbage)
+    (sim_state(sd) / state.STATE_FILE).write_bytes(garbage)
     third = run()
     assert third.exit_code == 2, third.output  # the streak (2 + this one) came back from history
-    aside = [p for p in sd.iterdir() if p.name.startswith("state.json.corrupt-")]
+    aside = [p for p in sim_state(sd).iterdir() if p.name.startswith("state.json.corrupt-")]
     assert len(aside) == 1 and aside[0].read_bytes() == garbage
     assert "moved to state.json.corrupt-" in third.stderr and "Traceback" not in third.output
-    assert list(json.loads((sd / state.STATE_FILE).read_text())["streaks"].values()) == [3]
+    assert list(json.loads((sim_state(sd) / state.STATE_FILE).read_text())["streaks"].values()) == [3]
 
 
 def test_unreadable_history_and_state_never_crash_a_run(sim, tmp_path):
     sd = tmp_path / "state"
-    (sd / state.HISTORY_FILE).mkdir(parents=True)  # unreadable as a file, even for root
-    history = CliRunner().invoke(main, ["history", "--state-dir", str(sd)], catch_exceptions=False)
+    (sim_state(sd) / state.HISTORY_FILE).mkdir(parents=True)  # unreadable as a file, even for root
+    history = CliRunner().invoke(main, ["history", "--state-dir", str(sd), "--endpoint", "127.0.0.1"], catch_exceptions=False)
     assert history.exit_code == 0 and "cannot read" in history.stderr and "Traceback" not in history.output
     check = CliRunner().invoke(main, ["check", "--base-url", sim.base_url, "--tier", "luna", "--state-dir", str(sd), "--format", "nagios"],
                                env={"OPENAI_API_KEY": FAKE_KEY}, catch_exceptions=False)
     assert check.exit_code == 0 and check.stdout.startswith("GPT56 OK - ")
     assert "cannot read" in check.stderr and "Traceback" not in check.output
-    assert (sd / state.STATE_FILE).exists()  # what could be recorded was
+    assert (sim_state(sd) / state.STATE_FILE).exists()  # what could be recorded was
 
 
 def test_a_state_dir_that_cannot_be_created_only_warns(sim, tmp_path):
@@ -483,7 +484,7 @@ def read_only_prefix(directory: Path) -> list[str] | None:
 def test_a_read_only_state_dir_only_warns(sim, tmp_path):
     sd = tmp_path / "state"
     sd.mkdir()
-    (sd / state.HISTORY_FILE).write_text(good_row("a") + "\n")
+    (sim_state(sd) / state.HISTORY_FILE).write_text(good_row("a") + "\n")
     prefix = read_only_prefix(sd)
     if prefix is None:
         pytest.skip("cannot make a read-only directory here (root without unshare/mount)")
@@ -497,7 +498,7 @@ def test_a_read_only_state_dir_only_warns(sim, tmp_path):
     assert proc.stdout.startswith("GPT56 OK - ")
     assert proc.stderr.startswith("warning: cannot record the run in ") and proc.stderr.count("\n") == 1, proc.stderr
     assert "Read-only file system" in proc.stderr or "Permission denied" in proc.stderr
-    assert sorted(os.listdir(sd)) == [state.HISTORY_FILE] and (sd / state.HISTORY_FILE).read_text() == good_row("a") + "\n"
+    assert sorted(os.listdir(sim_state(sd))) == [state.HISTORY_FILE] and (sim_state(sd) / state.HISTORY_FILE).read_text() == good_row("a") + "\n"
 
 
 # --------------------------------------------------------------------------- item 9: the simulator survives abuse
@@ -598,13 +599,13 @@ ODD_ROW = st.dictionaries(ROW_KEYS, JSON, max_size=9)
                                                                      JSON | st.dictionaries(st.text(max_size=4), JSON, max_size=3)))
 def test_history_and_state_of_any_json_shape_never_crash_a_run(tmp_path_factory, history, saved):
     sd = tmp_path_factory.mktemp("odd")
-    (sd / state.HISTORY_FILE).write_text("".join(json.dumps(row) + "\n" for row in history))
-    (sd / state.STATE_FILE).write_text(json.dumps(saved))
+    (sim_state(sd) / state.HISTORY_FILE).write_text("".join(json.dumps(row) + "\n" for row in history))
+    (sim_state(sd) / state.STATE_FILE).write_text(json.dumps(saved))
     rows = [{"run_id": "n", "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-a", "model": "gpt-5.6-sol", "tier": "sol",
              "surface": "chat", "stream": False, "verdict": "ok", "status": "OK"}]
     record = state.record_run(sd, rows, "n", "t", failing=False)
     assert record.streaks[verdict_key(rows[0])] == 0
-    changes = transitions_from_history(state.read_history(sd))
+    changes = transitions_from_history(state.read_history(sim_state(sd)))
     filter_transitions(changes, "org-a", "gpt-5.6-sol", parse_since("1h"))
     for change in changes:
         change.describe()
@@ -618,10 +619,10 @@ def test_oddly_typed_history_and_state_never_crash_history_or_check(sim, tmp_pat
     odd = [{"run_id": 1, "org": ["x"], "model": 5, "verdict": {"a": 1}, "surface": None, "stream": "yes", "checked_at": 7},
            {"run_id": 2, "org": ["x"], "model": 5, "verdict": "ok", "surface": None, "stream": "yes", "checked_at": "2026-11-23T10:00:00"},
            {"org": "org-sim-approved", "model": "gpt-5.6-luna", "verdict": "timeout", "checked_at": "0001-01-01T00:00:00"}]
-    (sd / state.HISTORY_FILE).write_text("".join(json.dumps(r) + "\n" for r in odd))
-    (sd / state.STATE_FILE).write_text(json.dumps({"verdicts": {"a": 5, "b": [1]}, "consecutive_failures": "many"}))
+    (sim_state(sd) / state.HISTORY_FILE).write_text("".join(json.dumps(r) + "\n" for r in odd))
+    (sim_state(sd) / state.STATE_FILE).write_text(json.dumps({"verdicts": {"a": 5, "b": [1]}, "consecutive_failures": "many"}))
     for fmt in ("table", "json"):
-        result = CliRunner().invoke(main, ["history", "--state-dir", str(sd), "--format", fmt, "--since", "3000d"], catch_exceptions=False)
+        result = CliRunner().invoke(main, ["history", "--state-dir", str(sd), "--endpoint", "127.0.0.1", "--format", fmt, "--since", "3000d"], catch_exceptions=False)
         assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     check = CliRunner().invoke(main, ["check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna",
                                       "--state-dir", str(sd), "--format", "nagios"], env={"OPENAI_API_KEY": FAKE_KEY}, catch_exceptions=False)

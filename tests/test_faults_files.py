@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from gpt56probe.store import files, state
 from gpt56probe.net import interrupts
 from gpt56probe.cli import main
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 from tests.test_faults import REPO, cli, cli_env, run_timed, trickle  # noqa: F401 - trickle is a fixture
 
 DEADLINE_S = 2.0
@@ -42,23 +42,23 @@ def check_in_subprocess(base_url: str, *extra: str, timeout: float = 30) -> tupl
 def test_a_fifo_as_state_json_cannot_hang_a_run(trickle, tmp_path):
     sd = tmp_path / "state"
     sd.mkdir()
-    os.mkfifo(sd / state.STATE_FILE)
+    os.mkfifo(sim_state(sd) / state.STATE_FILE)
     proc, wall = check_in_subprocess(f"http://127.0.0.1:{trickle.port}/v1", "--state-dir", str(sd))
     print(f"FIFO state.json: --deadline {DEADLINE_S} run took {wall:.2f}s")
     assert wall < DEADLINE_S + 1, wall
     assert proc.returncode == 1 and "Traceback" not in proc.stderr  # the timeout it saw, recorded
     assert "FIFO, not a regular file" in proc.stderr and "moved to state.json.corrupt-" in proc.stderr
-    assert (sd / state.STATE_FILE).is_file() and len(state.read_history(sd)) == 1
+    assert (sim_state(sd) / state.STATE_FILE).is_file() and len(state.read_history(sim_state(sd))) == 1
 
 
 def test_a_history_symlinked_to_dev_zero_is_never_read_or_written(trickle, tmp_path):
     sd = tmp_path / "state"
     sd.mkdir()
-    (sd / state.HISTORY_FILE).symlink_to("/dev/zero")
+    (sim_state(sd) / state.HISTORY_FILE).symlink_to("/dev/zero")
     proc, wall = check_in_subprocess(f"http://127.0.0.1:{trickle.port}/v1", "--state-dir", str(sd))
     assert wall < DEADLINE_S + 1, wall
     assert proc.returncode == 1 and "a symbolic link, not a regular file" in proc.stderr  # not even followed to see what it is
-    assert os.readlink(sd / state.HISTORY_FILE) == "/dev/zero"  # left as it is, not replaced
+    assert os.readlink(sim_state(sd) / state.HISTORY_FILE) == "/dev/zero"  # left as it is, not replaced
 
 
 def test_a_fifo_as_config_toml_is_unknown_at_once(tmp_path):
@@ -202,7 +202,7 @@ def test_degraded_runs_before_the_first_access_verdict_do_not_escalate_it(sim, t
     sd.mkdir()
     timeouts = [{"run_id": str(n), "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-sim-unprovisioned", "model": "gpt-5.6-luna",
                  "tier": "luna", "surface": "chat", "stream": False, "verdict": "timeout", "status": "WARNING"} for n in range(3)]
-    (sd / state.HISTORY_FILE).write_text("".join(json.dumps(r) + "\n" for r in timeouts))
+    (sim_state(sd) / state.HISTORY_FILE).write_text("".join(json.dumps(r) + "\n" for r in timeouts))
     assert sim_check(sim, sd, "org-sim-unprovisioned", "--fail-after", "3").exit_code == 1  # the first access verdict: WARNING
     assert [sim_check(sim, sd, "org-sim-unprovisioned", "--fail-after", "3").exit_code for _ in range(2)] == [1, 2]
 
@@ -250,7 +250,7 @@ def seed_previous_verdict(sd: Path, org: str, verdict: str) -> None:
     """A previous run that saw ``verdict`` for org's luna: the next OK run is a change."""
     row = {"run_id": "seed", "checked_at": "2026-11-23T10:00:00+00:00", "org": org, "model": "gpt-5.6-luna", "tier": "luna",
            "surface": "chat", "stream": False, "verdict": verdict, "status": "CRITICAL"}
-    state.record_run(sd, [row], "seed", row["checked_at"], failing=True)
+    state.record_run(sim_state(sd), [row], "seed", row["checked_at"], failing=True)
 
 
 def test_a_change_whose_hook_was_cut_by_a_signal_is_delivered_by_the_next_run(sim, tmp_path):
@@ -275,13 +275,13 @@ def test_a_change_whose_hook_was_cut_by_a_signal_is_delivered_by_the_next_run(si
             proc.communicate()
     print(f"SIGTERM during the hook: exit {proc.returncode} in {took:.3f}s")
     assert proc.returncode == 143 and took < 1.0 and "interrupted (SIGTERM)" in err
-    assert [t["current"] for t in state.load_state(sd)["undelivered"]] == ["ok"]  # recorded, not yet delivered
+    assert [t["current"] for t in state.load_state(sim_state(sd))["undelivered"]] == ["ok"]  # recorded, not yet delivered
 
     nothing_new = sim_check(sim, sd, "org-sim-approved", "--on-change", f"cat > {got}")
     assert nothing_new.exit_code == 0, nothing_new.output
     changes = json.loads(got.read_text())["changes"]
     assert [(c["previous"], c["current"]) for c in changes] == [("not_provisioned", "ok")]
-    assert state.load_state(sd)["undelivered"] == []  # delivered once: cleared
+    assert state.load_state(sim_state(sd))["undelivered"] == []  # delivered once: cleared
     got.unlink()
     assert sim_check(sim, sd, "org-sim-approved", "--on-change", f"cat > {got}").exit_code == 0
     assert not got.exists()  # and never again

@@ -28,7 +28,7 @@ from gpt56probe.store import state
 from gpt56probe.cli import main
 from gpt56probe.core.gate import Gate
 from gpt56probe.store.gated_stream import GatedStream
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 from tests.test_faults import REPO, cli, cli_env, run_timed, trickle  # noqa: F401 - trickle is a fixture
 from tests.test_monitor_cli import pings, prom_value  # noqa: F401 - pings is a fixture
 
@@ -147,7 +147,7 @@ def test_hook_output_and_warnings_on_dead_streams_never_change_the_status(sim, t
     sd, prom = tmp_path / "s", tmp_path / "m.prom"
     row = {"run_id": "seed", "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-sim-pending", "model": "gpt-5.6-luna",
            "tier": "luna", "surface": "chat", "stream": False, "verdict": "ok", "status": "OK"}
-    state.record_run(sd, [row], "seed", row["checked_at"], failing=False)
+    state.record_run(sim_state(sd), [row], "seed", row["checked_at"], failing=False)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     os.close(out_r)
@@ -236,7 +236,7 @@ def test_a_crash_after_the_status_finishes_the_other_sinks_with_it_and_never_rep
     sd, prom = tmp_path / "s", tmp_path / "m.prom"
     row = {"run_id": "seed", "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-sim-pending", "model": "gpt-5.6-luna",
            "tier": "luna", "surface": "chat", "stream": False, "verdict": "ok", "status": "OK"}
-    state.record_run(sd, [row], "seed", row["checked_at"], failing=False)
+    state.record_run(sim_state(sd), [row], "seed", row["checked_at"], failing=False)
 
     def broken(self: Any) -> str:
         raise RuntimeError("describe broke")
@@ -258,7 +258,7 @@ DEADLINE_S = 2.0
 
 def test_a_held_lock_a_trickling_api_and_a_blackhole_ping_end_by_the_deadline_plus_one(trickle, blackhole, tmp_path):
     sd = tmp_path / "s"
-    with state.locked(sd):
+    with state.locked(sim_state(sd)):
         proc, wall = run_timed(cli("check", "--base-url", f"http://127.0.0.1:{trickle.port}/v1", "--tier", "luna", "--deadline",
                                    str(DEADLINE_S), "--state-dir", str(sd), "-q", "--prom-file", str(tmp_path / "m.prom"),
                                    "--ping-url", f"http://127.0.0.1:{blackhole.port}/p"), env=cli_env())
@@ -327,7 +327,7 @@ def test_a_deadline_spent_before_any_probe_is_unknown_naming_the_phase(sim, tmp_
         keyring.set_keyring(previous)
     assert result.exit_code == 3, result.output
     assert "the --deadline of 1s leaves too little time to judge any probe: the key lookup took 0.9s" in result.stdout
-    assert len(sim.requests) == before and not (tmp_path / state.HISTORY_FILE).exists()
+    assert len(sim.requests) == before and not (sim_state(tmp_path) / state.HISTORY_FILE).exists()
 
 
 # --------------------------------------------------------------------------- M4: the hook is bounded
@@ -336,7 +336,7 @@ def test_a_deadline_spent_before_any_probe_is_unknown_naming_the_phase(sim, tmp_
 def changed_run(sim: Any, sd: Path, hook: str, *extra: str) -> Any:
     row = {"run_id": "seed", "checked_at": "2026-11-23T10:00:00+00:00", "org": "org-sim-approved", "model": "gpt-5.6-luna",
            "tier": "luna", "surface": "chat", "stream": False, "verdict": "not_provisioned", "status": "CRITICAL"}
-    state.record_run(sd, [row], "seed", row["checked_at"], failing=True)
+    state.record_run(sim_state(sd), [row], "seed", row["checked_at"], failing=True)
     return run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(sd),
                "--on-change", hook, *extra)
 
@@ -454,7 +454,7 @@ def test_sighup_mid_run_is_interrupted_129_within_a_second(tmp_path, blackhole):
             proc.communicate()
     print(f"SIGHUP -> exit {proc.returncode} in {took:.3f}s")
     assert proc.returncode == 129 and took < 1.0 and err.strip() == "interrupted (SIGHUP)"
-    assert not (tmp_path / state.HISTORY_FILE).exists()
+    assert not (sim_state(tmp_path) / state.HISTORY_FILE).exists()
 
 
 # --------------------------------------------------------------------------- L4, L5: labels and expectations

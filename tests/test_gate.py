@@ -226,8 +226,10 @@ EXEMPT_WRITERS = {
     ("store/files.py", "remove_stale_temps"): "deletes debris; writes nothing",
     ("cli/common.py", "stdout_gone"): "points a closed stdout at /dev/null; writes nothing",
 }
-RAW_WRITER_CALLERS = {("store/files.py", "write_output"), ("store/files.py", "stage_output"), ("store/files.py", "atomic_write_text"), ("store/config.py", "save_raw")}
-"""config.toml is the user's own file: written back as given (it never holds a key), not scrubbed."""
+RAW_WRITER_CALLERS = {("store/files.py", "write_output"), ("store/files.py", "stage_output"), ("store/files.py", "atomic_write_text"), ("store/config.py", "save_raw"),
+                      ("store/keyfile.py", "_write")}
+"""config.toml is the user's own file: written back as given (it never holds a key), not scrubbed. The key file
+(auth set --key-file) holds keys by design, 0600: the gate would mask the very values it stores."""
 # Modules that can send bytes somewhere, and the only places allowed to import them.
 OUTPUT_MODULES = {"subprocess", "shutil", "tempfile", "socket", "http.client", "http.server", "socketserver", "urllib.request",
                   "urllib3", "requests", "smtplib", "ftplib", "asyncio", "multiprocessing", "pty", "telnetlib"}

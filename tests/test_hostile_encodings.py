@@ -136,10 +136,10 @@ def test_a_server_echoing_the_key_encoded_cannot_make_any_sink_or_recording_leak
                 scan.run("support-packet", "--org", ORG, "--model", model, "--base-url", base, "--no-input", "--format", fmt,
                          "--record", str(out / "rec.toml"), codes=(0,))
         scan.run("models", "--org", ORG, "--base-url", base, "-v", codes=(0,))
-        scan.run("history")
-        scan.run("history", "--format", "json")
-        scan.run("report", "--html", str(out / "status.html"), codes=(0,))
-        scan.run("report", "--format", "markdown", codes=(0,))
+        scan.run("history", "--endpoint", base)  # history is kept per endpoint: read the hostile server's
+        scan.run("history", "--format", "json", "--endpoint", base)
+        scan.run("report", "--html", str(out / "status.html"), "--endpoint", base, codes=(0,))
+        scan.run("report", "--format", "markdown", "--endpoint", base, codes=(0,))
         pings = [p.decode("utf-8", "replace") for p in seen.pings]
         assert seen.echoed >= 20 and any(KEY in a for a in seen.authorizations), "the attack did not happen"
 
@@ -213,8 +213,8 @@ def test_no_format_or_separator_code_point_a_server_sends_reaches_a_terminal_out
         for args in (["check", "--base-url", base, "--org", ORG, "-v", "--state-dir", str(tmp_path)],
                      ["check", "--base-url", base, "--org", ORG, "--format", "json", "--state-dir", str(tmp_path)],
                      ["support-packet", "--org", ORG, "--model", "gpt-5.4-mini", "--base-url", base, "--no-input"],
-                     ["history", "--state-dir", str(tmp_path)],
-                     ["report", "--format", "markdown", "--state-dir", str(tmp_path)]):
+                     ["history", "--state-dir", str(tmp_path), "--endpoint", base],
+                     ["report", "--format", "markdown", "--state-dir", str(tmp_path), "--endpoint", base]):
             result = CliRunner().invoke(main, args, env={"OPENAI_API_KEY": KEY})
             assert "Traceback" not in result.output, result.output
             outputs.append((" ".join(args[:2]), result))

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from gpt56probe.store.state import endpoint_dir
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 from tests.hostile_server import hostile_server
 from tests.test_monitor_cli import pings, prom_value  # noqa: F401 - pings is a fixture
 
@@ -44,7 +46,7 @@ def test_an_answer_in_a_charset_python_does_not_know_is_read_as_utf8_and_judged(
     assert "internal error" not in result.output
     doc = json.loads(result.stdout)
     assert doc["results"] and {r["verdict"] for r in doc["results"]} == {"ok"}
-    history = (tmp_path / "history.jsonl").read_text().splitlines()
+    history = (sim_state(tmp_path) / "history.jsonl").read_text().splitlines()  # kept under its endpoint
     assert len(history) == len(doc["results"])  # the run was recorded
     assert models.exit_code == 0 and "gpt-5.6-sol" in models.stdout, models.output
     assert packet.exit_code == 0 and "Traceback" not in packet.output and "internal error" not in packet.output, packet.output
@@ -86,12 +88,12 @@ def test_a_lock_file_planted_as_a_symlink_is_never_followed_and_the_run_still_re
     state_dir.mkdir()
     target = tmp_path / "elsewhere" / "nologin"
     target.parent.mkdir()
-    (state_dir / "lock").symlink_to(target)
+    (sim_state(state_dir) / "lock").symlink_to(target)
     result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(state_dir))
     assert not target.exists(), "the run created the file the planted link points at"
     assert result.exit_code == 0 and result.stdout.strip(), result.output  # the verdicts are still reported
     assert "symbolic link" in result.stderr and "cannot record" in result.stderr, result.stderr
-    assert (state_dir / "lock").is_symlink()
+    assert (sim_state(state_dir) / "lock").is_symlink()
 
 
 @pytest.mark.parametrize("name", ["state.json", "history.jsonl"])
@@ -100,10 +102,10 @@ def test_state_files_planted_as_symlinks_are_never_read_through(sim: Any, tmp_pa
     state_dir.mkdir()
     secret = tmp_path / "someone-elses.json"
     secret.write_text('{"version": 2, "verdicts": {"x": {"org": "TESTFAKE-read-through-me"}}}\n')
-    (state_dir / name).symlink_to(secret)
+    (sim_state(state_dir) / name).symlink_to(secret)
     result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(state_dir),
                  "--format", "json")
-    history = run("history", "--state-dir", str(state_dir), "--format", "json")
+    history = run("history", "--state-dir", str(state_dir), "--endpoint", sim.base_url, "--format", "json")
     assert result.exit_code == 0, result.output
     assert "TESTFAKE-read-through-me" not in result.output + history.output
     assert secret.read_text().startswith('{"version": 2')  # never written through either
@@ -120,19 +122,20 @@ def test_the_state_and_config_directories_are_created_owner_only_whatever_the_um
     finally:
         os.umask(old)
     assert result.exit_code == 0 and auth.exit_code == 0, result.output + auth.output
-    for directory in (state_dir, state_dir.parent, home):
+    kept = endpoint_dir(state_dir, "127.0.0.1")  # the simulator's endpoint: its own folder under the state dir
+    for directory in (kept, kept.parent, state_dir, state_dir.parent, home):
         assert directory.stat().st_mode & 0o777 == 0o700, (directory, oct(directory.stat().st_mode))
-    assert (state_dir / "lock").stat().st_mode & 0o777 == 0o600
+    assert (kept / "lock").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_state_json_with_a_byte_order_mark_is_read_not_moved_aside(sim: Any, tmp_path: Path) -> None:
     args = ("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna", "--state-dir", str(tmp_path))
     assert run(*args).exit_code == 0
-    saved = tmp_path / "state.json"
+    saved = sim_state(tmp_path) / "state.json"
     saved.write_bytes(b"\xef\xbb\xbf" + saved.read_bytes())
     again = run(*args)
     assert again.exit_code == 0, again.output
-    assert "corrupt" not in again.stderr and not list(tmp_path.glob("state.json.corrupt-*")), again.stderr
+    assert "corrupt" not in again.stderr and not list(saved.parent.glob("state.json.corrupt-*")), again.stderr
 
 
 # ---------------------------------------------------------------------------- 4. the ping's answer
@@ -256,7 +259,7 @@ def test_a_fifo_that_ends_is_read_like_a_file(tmp_path: Path, sim: Any) -> None:
                 "--state-dir", str(tmp_path))
     fifo = tmp_path / "now.json"
     os.mkfifo(fifo)
-    proc = subprocess.Popen(cli("merge", str(fifo), "--format", "json"), cwd=REPO, env=cli_env(), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cli("merge", str(fifo), "--format", "json", "--endpoint", sim.base_url), cwd=REPO, env=cli_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     with open(fifo, "w") as writer:
         writer.write(check.stdout)

@@ -86,7 +86,7 @@ def test_a_server_that_echoes_the_key_everywhere_cannot_make_any_sink_leak_it(tm
                      "--format", fmt, "-o", str(out / f"packet.{fmt}"), "-v", "--proxy", proxy, codes=(0,))
             scan.run("support-packet", "--org", ORG, "--model", "gpt-5.6-luna", "--base-url", base, "--no-input",
                      "--format", fmt, "--task", f"my key is {KEY}", "--error", f"Incorrect API key provided: {KEY}", codes=(0,))
-        scan.run("support-packet", "--org", ORG, "--model", "gpt-5.6-sol", "--last", "--no-input", codes=(0,))
+        scan.run("support-packet", "--org", ORG, "--model", "gpt-5.6-sol", "--last", "--base-url", base, "--no-input", codes=(0,))
         for emit in ("python", "typescript", "json"):
             scan.run("plan", "--org", ORG, "--base-url", base, "--emit", emit, "-o", str(out / f"plan.{emit}"), "-v")
             scan.run("plan", "--org", ORG, "--base-url", base, "--emit", emit)

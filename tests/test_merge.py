@@ -15,7 +15,7 @@ from gpt56probe.cli import main
 from gpt56probe.core.observation import Verdict
 from gpt56probe.simulator import start_simulator
 from gpt56probe.core.vantage import Vantage
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 from tests.replay_harness import hermetic
 
 REGION_BLOCK = """
@@ -52,12 +52,12 @@ def two_vantages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                 assert result.exit_code in (1, 2), result.output
                 files[vantage] = folder / f"{vantage}.json"
                 files[vantage].write_text(result.stdout)
-                files[f"{vantage}-history"] = folder / vantage / "history.jsonl"
+                files[f"{vantage}-history"] = sim_state(folder / vantage) / "history.jsonl"
     return files
 
 
 def test_merge_of_two_vantages_with_a_region_difference_says_it_depends_on_where_you_call_from(two_vantages: dict[str, Path]) -> None:
-    result = run("merge", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]))
+    result = run("merge", "--endpoint", "127.0.0.1", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]))
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert ("org-acme gpt-5.6-sol, gpt-5.6-terra: depends on where you call from "
@@ -72,8 +72,8 @@ def test_merge_of_two_vantages_with_a_region_difference_says_it_depends_on_where
 
 
 def test_merge_reads_history_files_too_and_agrees_with_the_results(two_vantages: dict[str, Path]) -> None:
-    from_history = run("merge", str(two_vantages["us-ci-history"]), str(two_vantages["eu-office-history"]), "--format", "json")
-    from_results = run("merge", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]), "--format", "json")
+    from_history = run("merge", "--endpoint", "127.0.0.1", str(two_vantages["us-ci-history"]), str(two_vantages["eu-office-history"]), "--format", "json")
+    from_results = run("merge", "--endpoint", "127.0.0.1", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]), "--format", "json")
     verdicts = [{(r["vantage"], r["org"], r["model"]): r["verdict"] for r in json.loads(x.stdout)["results"]}
                 for x in (from_history, from_results)]
     assert verdicts[0] == verdicts[1] and len(verdicts[0]) == 2 * 3 * 2
@@ -81,7 +81,7 @@ def test_merge_reads_history_files_too_and_agrees_with_the_results(two_vantages:
 
 def test_merge_json_follows_the_check_schema_with_vantages_and_report_takes_it(two_vantages: dict[str, Path], tmp_path: Path) -> None:
     import jsonschema  # a test extra: a missing one fails the test, never skips it
-    result = run("merge", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]), "--format", "json")
+    result = run("merge", "--endpoint", "127.0.0.1", str(two_vantages["us-ci"]), str(two_vantages["eu-office"]), "--format", "json")
     doc = json.loads(result.stdout)
     schema = json.loads((Path(__file__).parents[1] / "gpt56probe" / "schema" / "check-result.schema.json").read_text())
     jsonschema.validate(doc, schema)
@@ -93,13 +93,13 @@ def test_merge_json_follows_the_check_schema_with_vantages_and_report_takes_it(t
     assert doc["findings"][0]["verdicts"] == {"eu-office": "region_vpn", "us-ci": "ok"}
     merged = tmp_path / "merged.json"
     merged.write_text(result.stdout)
-    report = run("report", "--format", "markdown", "--state-dir", str(tmp_path / "none"), str(merged))
+    report = run("report", "--format", "markdown", "--endpoint", "127.0.0.1", "--state-dir", str(tmp_path / "none"), str(merged))
     assert report.exit_code == 0, report.output
     assert "| org-acme | gpt-5.6-sol | chat | eu-office | `region_vpn` |" in report.stdout
     assert "| org-acme | gpt-5.6-sol | chat | us-ci | `ok` |" in report.stdout
-    page = run("report", "--html", str(tmp_path / "s.html"), "--state-dir", str(tmp_path / "none"), str(merged))
+    page = run("report", "--html", str(tmp_path / "s.html"), "--endpoint", "127.0.0.1", "--state-dir", str(tmp_path / "none"), str(merged))
     assert page.exit_code == 0 and 'data-vantage="eu-office"' in (tmp_path / "s.html").read_text()
-    again = run("merge", str(merged), "--format", "json")  # a merge is an input to merge
+    again = run("merge", "--endpoint", "127.0.0.1", str(merged), "--format", "json")  # a merge is an input to merge
     assert json.loads(again.stdout)["results"] == doc["results"]
 
 

@@ -24,7 +24,7 @@ from gpt56probe.views import render
 from gpt56probe.store import state
 from gpt56probe.cli import main
 from gpt56probe.core.observation import Diagnosis, Severity, Target, Verdict
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 
 SCHEMA = Path(__file__).resolve().parents[1] / "gpt56probe" / "schema" / "check-result.schema.json"
 
@@ -63,7 +63,7 @@ def pings() -> Iterator[tuple[str, list[tuple[str, str]]]]:
 
 
 def prom_value(text: str, name: str) -> float:
-    found = re.search(rf"^{name}(?:\{{vantage=\"[^\"]*\"\}})? (\S+)$", text, re.MULTILINE)  # labelled by the run's vantage
+    found = re.search(rf"^{name}(?:\{{vantage=\"[^\"]*\"(?:,endpoint=\"[^\"]*\")?\}})? (\S+)$", text, re.MULTILINE)  # labelled by the run's vantage
     assert found, text
     return float(found.group(1))
 
@@ -104,7 +104,7 @@ def test_a_crash_inside_check_is_unknown_in_every_sink(sim, tmp_path, monkeypatc
     assert_unknown_everywhere(result, prom, seen, started, "internal error: RuntimeError: boom")
     assert FAKE_KEY not in result.output  # the crash message is redacted
     assert "--debug" in result.stderr
-    assert len(state.read_history(sd)) == 1  # only the earlier OK run
+    assert len(state.read_history(sim_state(sd))) == 1  # only the earlier OK run
 
 
 def test_debug_adds_the_traceback_of_a_crash(sim, monkeypatch):
@@ -135,7 +135,7 @@ def test_a_missing_key_is_unknown_in_every_sink(sim, tmp_path, pings):
     result = run("check", "--base-url", sim.base_url, "--no-keyring", "--state-dir", str(sd), "--prom-file", str(prom),
                  "--ping-url", url, "-q", key=None)
     assert_unknown_everywhere(result, prom, seen, started, "OPENAI_API_KEY")
-    assert len(state.read_history(sd)) == 1
+    assert len(state.read_history(sim_state(sd))) == 1
 
 
 def test_an_unusable_config_is_unknown_in_every_sink(sim, tmp_path, pings):
@@ -165,9 +165,9 @@ def test_a_crash_in_another_command_is_one_line_and_exit_70(monkeypatch, tmp_pat
     import gpt56probe.cli.history as history_command
 
     monkeypatch.setattr(history_command, "transitions_from_history", broken)
-    result = run("history", "--state-dir", str(tmp_path))
+    result = run("history", "--state-dir", str(tmp_path), "--endpoint", "127.0.0.1")
     assert result.exit_code == 70
-    assert result.stderr == "Error: internal error: ValueError: history replay broke (run again with --debug for the traceback)\n"
+    assert result.stderr.splitlines()[-1] == "Error: internal error: ValueError: history replay broke (run again with --debug for the traceback)"
     assert result.stdout == ""
 
 
@@ -211,7 +211,7 @@ def assert_refused(result: Any, needle: str, sim: Any, setup: dict[str, Any]) ->
     assert result.exit_code == 3, result.output
     assert len(result.stderr.splitlines()) == 1 and needle in result.stderr, result.stderr
     assert "Traceback" not in result.output
-    assert not (setup["sd"] / state.HISTORY_FILE).exists()
+    assert not (sim_state(setup["sd"]) / state.HISTORY_FILE).exists()
     assert not setup["marker"].exists()
     assert len(sim.requests) == setup["before"]  # refused before any probe
 
@@ -252,7 +252,7 @@ def test_config_that_cannot_work_is_refused_before_any_probe(sim, tmp_path, refu
 
 @pytest.mark.parametrize("since", ["99999999d", "99999999999999999999w", "0001-01-01", "99999-01-01"])
 def test_history_since_out_of_range_is_one_line(tmp_path, since):
-    result = run("history", "--state-dir", str(tmp_path), "--since", since)
+    result = run("history", "--state-dir", str(tmp_path), "--endpoint", "127.0.0.1", "--since", since)
     assert result.exit_code == 3 and len(result.stderr.splitlines()) == 1 and "--since" in result.stderr
     assert "Traceback" not in result.output
 
@@ -269,7 +269,7 @@ def test_quiet_is_silent_on_an_ok_run_even_when_a_verdict_changed(sim, tmp_path)
     assert (ok.exit_code, ok.stdout, ok.stderr) == (0, "", "")
     changes = json.loads(out.read_text())["changes"]  # the change went to the hook
     assert [(c["previous"], c["current"]) for c in changes] == [("invalid_key", "ok")]
-    assert transitions_from_history(state.read_history(sd))  # and to history
+    assert transitions_from_history(state.read_history(sim_state(sd)))  # and to history
 
 
 # --------------------------------------------------------------------------- item 8
@@ -305,10 +305,10 @@ def test_perfdata_labels_are_quoted_and_escaped(org):
 
 
 def test_a_hostile_org_id_cannot_break_the_nagios_line_of_a_real_run(sim, tmp_path):
-    org = "o'r=g |x y"
+    org = "org-o'r=g |x y"  # an org id by its prefix, hostile in every other character
     result = run("check", "--base-url", sim.base_url, "--org", org, "--tier", "luna", "--format", "nagios", "--state-dir", str(tmp_path))
     assert result.exit_code == 0
     [line] = result.stdout.splitlines()
     text, perf = line.split("|")
     assert text.startswith("GPT56 OK - ")
-    assert parse_perfdata(perf) == ["o'r_g _x y_luna_latency"]
+    assert parse_perfdata(perf) == ["org-o'r_g _x y_luna_latency"]

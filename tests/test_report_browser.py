@@ -29,6 +29,7 @@ from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.views.vocabulary import cell_word
 from gpt56probe.core.observation import Verdict
 from tests.test_report import FAKE_KEY, hostile_history
+from tests.conftest import sim_state
 
 CHROMIUM = Path(os.environ.get("GPT56PROBE_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -107,9 +108,9 @@ def checked(tmp_path_factory: pytest.TempPathFactory, sim: Any) -> dict[str, Any
     results = base / "last.json"
     results.write_text(json.dumps(docs[-1]))
     page = base / "status.html"
-    result = _cli("report", "--state-dir", str(state_dir), "--html", str(page), str(results), home=home)
+    result = _cli("report", "--state-dir", str(state_dir), "--endpoint", "127.0.0.1", "--html", str(page), str(results), home=home)
     assert result.exit_code == 0, result.output
-    return {"page": page, "doc": docs[-1], "history": state.read_history(state_dir), "state_dir": state_dir, "home": home}
+    return {"page": page, "doc": docs[-1], "history": state.read_history(sim_state(state_dir)), "state_dir": state_dir, "home": home}
 
 
 def test_the_page_shows_every_org_and_model_and_the_json_verdicts_in_the_matrix(offline: OfflinePage, checked: dict[str, Any],

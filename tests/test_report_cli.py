@@ -46,7 +46,7 @@ def write_history(state_dir: Path, rows: list[Any]) -> None:
 def test_report_writes_the_page_from_check_history_atomically_and_says_where(checked: tuple[Path, Path], tmp_path: Path) -> None:
     state_dir, doc = checked
     page = tmp_path / "out" / "status.html"
-    result = run("report", "--state-dir", str(state_dir), "--html", str(page), str(doc))
+    result = run("report", "--state-dir", str(state_dir), "--endpoint", "127.0.0.1", "--html", str(page), str(doc))
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and result.stderr.startswith(f"wrote {page} (")
     text = page.read_text()
@@ -58,7 +58,7 @@ def test_report_writes_the_page_from_check_history_atomically_and_says_where(che
 
 def test_report_markdown_goes_to_stdout_with_the_same_content(checked: tuple[Path, Path]) -> None:
     state_dir, _ = checked
-    result = run("report", "--state-dir", str(state_dir), "--format", "markdown")
+    result = run("report", "--state-dir", str(state_dir), "--endpoint", "127.0.0.1", "--format", "markdown")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("# GPT-5.6 preview access report")
@@ -69,14 +69,14 @@ def test_report_markdown_goes_to_stdout_with_the_same_content(checked: tuple[Pat
 
 def test_report_reads_a_result_document_from_stdin(checked: tuple[Path, Path]) -> None:
     state_dir, doc = checked
-    result = run("report", "--state-dir", str(state_dir), "--format", "markdown", "-", input=doc.read_bytes())
+    result = run("report", "--state-dir", str(state_dir), "--endpoint", "127.0.0.1", "--format", "markdown", "-", input=doc.read_bytes())
     assert result.exit_code == 0, result.output
     assert "results: \\<stdin\\>" in result.stdout and "from the result files" in result.stdout
 
 
 def test_report_default_state_dir_is_the_one_check_uses(sim: Any, tmp_path: Path) -> None:
     assert run("check", "--org", "org-sim-approved", "--tier", "luna", "--base-url", sim.base_url).exit_code == 0
-    result = run("report", "--format", "markdown")
+    result = run("report", "--format", "markdown", "--endpoint", sim.base_url)
     assert result.exit_code == 0, result.output
     assert "| org-sim-approved | ok |" in result.stdout
 

@@ -61,7 +61,7 @@ def test_models_shows_the_shutdown_date_with_days_left(sim: Any) -> None:
 def test_report_lists_retiring_models_from_results(sim: Any, tmp_path: Path) -> None:
     results = tmp_path / "now.json"
     results.write_text(run("check", "--org", ORG, "--base-url", sim.base_url, "--no-keyring", "--format", "json").stdout)
-    md = run("report", "--format", "markdown", str(results))
+    md = run("report", "--format", "markdown", "--endpoint", sim.base_url, str(results))
     assert md.exit_code == 0, md.output
     assert "Retiring" in md.output and f"gpt-5.5 shuts down on {in_days(10)}" in md.output
 
@@ -114,7 +114,7 @@ def test_report_page_has_a_retiring_section_from_results(sim: Any, tmp_path: Pat
     results = tmp_path / "now.json"
     results.write_text(run("check", "--org", ORG, "--base-url", sim.base_url, "--no-keyring", "--format", "json").stdout)
     page = tmp_path / "status.html"
-    assert run("report", "--html", str(page), str(results)).exit_code == 0
+    assert run("report", "--html", str(page), "--endpoint", sim.base_url, str(results)).exit_code == 0
     html = page.read_text()
     assert 'id="retiring"' in html and f"gpt-5.5 shuts down on {in_days(10)} (10 days left) for org-sim-retiring" in html
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from gpt56probe.cli import main
 from gpt56probe.store.config import DEFAULT_KEYS, config_path, load_config
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 OTHER_KEY = "sk-test-fake-other-var-key-1234"
@@ -74,7 +74,7 @@ def test_support_packet_last_and_history_read_the_state_dir_check_wrote(sim: Any
     state = tmp_path / "shared-state"
     assert run("check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "sol", "--state-dir", str(state)).exit_code == 2
     packet = run("support-packet", "--org", "org-sim-pending", "--model", "gpt-5.6-sol", "--last", "--state-dir", str(state),
-                 "--no-input", "--format", "json")
+                 "--base-url", sim.base_url, "--no-input", "--format", "json")
     assert packet.exit_code == 0, packet.output
     assert json.loads(packet.stdout)["verdict"].startswith("provisioning_pending")
     elsewhere = run("support-packet", "--org", "org-sim-pending", "--model", "gpt-5.6-sol", "--last", "--no-input")
@@ -85,10 +85,11 @@ def test_defaults_state_dir_moves_check_history_and_support_packet_together(sim:
     state = tmp_path / "from-defaults"
     write_config(f'[defaults]\nstate_dir = "{state}"\n')
     run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--tier", "luna")
-    assert (state / "history.jsonl").exists()
-    packet = run("support-packet", "--org", "org-sim-approved", "--model", "gpt-5.6-luna", "--last", "--no-input", "--format", "json")
+    assert (sim_state(state) / "history.jsonl").exists()  # kept under the simulator's endpoint
+    packet = run("support-packet", "--org", "org-sim-approved", "--model", "gpt-5.6-luna", "--last", "--no-input", "--format", "json",
+                 "--base-url", sim.base_url)
     assert packet.exit_code == 0, packet.output
-    assert run("history", "--format", "json").exit_code == 0
+    assert run("history", "--format", "json", "--endpoint", sim.base_url).exit_code == 0
 
 
 def test_config_show_for_an_org_is_what_check_really_uses(sim: Any, tmp_path: Path) -> None:
@@ -101,14 +102,14 @@ def test_config_show_for_an_org_is_what_check_really_uses(sim: Any, tmp_path: Pa
     assert rows["expect[org-sim-approved]"][0] == "terra"
     assert rows["email[org-sim-approved]"][0] == "owner@example.com"
     assert rows["state_dir"] == (str(tmp_path / "s"), "flag")
-    assert rows["key[org-sim-approved]"] == ("sk-\u20260000", "rung 3: env OPENAI_API_KEY")
+    assert rows["key[org-sim-approved]"] == ("sk-\u20260000", "rung 4: env OPENAI_API_KEY")
     assert rows["keyring"][0] == "off"
     # ... and check sends that project, judges only terra, and records in that state dir
     before = len(sim.requests)
     result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--format", "json", "--state-dir", str(tmp_path / "s"))
     assert {r.headers.get("openai-project") for r in sim.requests[before:]} == {"proj_glance"}
     assert json.loads(result.stdout)["summary"]["expected_total"] == 1
-    assert (tmp_path / "s" / "history.jsonl").exists()
+    assert (sim_state(tmp_path / "s") / "history.jsonl").exists()
     overridden = run("config", "show", "--org", "org-sim-approved", "--expect", "sol,luna", "--project", "proj_flag", "--format", "json")
     rows = {r["setting"]: (r["value"], r["source"]) for r in json.loads(overridden.stdout)}
     assert rows["expect[org-sim-approved]"] == ("sol,luna", "flag") and rows["project[org-sim-approved]"] == ("proj_flag", "flag")

@@ -67,7 +67,7 @@ def test_simulate_a_recording_prints_how_to_replay_it():
     thread.join(5)
     text = out.getvalue()
     base = handles[0].base_url
-    assert f"replay it: gpt56probe check --base-url {base} --org org-sim-retry --org org-sim-flaky" in text
-    assert "--stream --model gpt-5.6-sol --model gpt-5.6-luna --timeout 3.0" in text
-    assert "with one key per recorded key (key 1: org-sim-retry; key 2: org-sim-flaky;" in text
+    assert f"replay it: OPENAI_API_KEY=sk-test-simulator-example gpt56probe check --base-url {base} --org org-sim-retry --org org-sim-flaky" in text
+    assert "--stream --tier sol --tier luna --timeout 3.0" in text
+    assert "used one key per group (key 1: org-sim-retry; key 2: org-sim-flaky;" in text
     assert "recorded org-sim-retry" in text and "any key (a recording answers its org whatever the key)" in text

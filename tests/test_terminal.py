@@ -201,7 +201,8 @@ def test_until_ok_counts_down_between_checks_on_a_terminal_and_erases_it(sim: An
     lines, frames = replay(raw)
     assert any(re.fullmatch(r"waiting: next check in \ds \(round 2, \ds so far\)", f) for f in frames), frames
     assert not any("waiting:" in line or "checking:" in line for line in lines)
-    assert [line.split(" ", 1)[1][:14] for line in lines if line.strip()] == ["GPT56 CRITICAL", "gave up after "]
+    assert lines[0] == "endpoint: 127.0.0.1 (waiting until every expected target there is ok)"
+    assert [line.split(" ", 1)[1][:14] for line in lines[1:] if line.strip()] == ["GPT56 CRITICAL", "gave up after "]
 
 
 def test_the_readme_opens_with_a_real_capture_of_the_demo_summary() -> None:

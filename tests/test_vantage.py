@@ -13,7 +13,7 @@ from gpt56probe.store import state
 from gpt56probe.cli import main
 from gpt56probe.core.vantage import Vantage, VantageError, annotate, check_name, from_dict
 from gpt56probe.net.netenv import gather_vantage
-from tests.conftest import FAKE_KEY
+from tests.conftest import FAKE_KEY, sim_state
 
 
 def test_the_proxy_in_use_is_named_by_its_host_and_port_never_its_userinfo() -> None:
@@ -72,10 +72,10 @@ def test_every_result_history_row_and_metric_carries_the_vantage(sim: Any, tmp_p
     assert doc["vantage"] == {"name": "eu-office", "base_url_host": "127.0.0.1", "proxy": None, "proxy_source": None,
                               "proxy_bypassed": True, "no_proxy": "127.0.0.1", "vpn_interfaces": doc["vantage"]["vpn_interfaces"]}
     assert "S3cretProxyPw" not in result.output and "bob" not in result.stdout
-    assert {row["vantage"] for row in state.read_history(tmp_path / "st")} == {"eu-office"}
+    assert {row["vantage"] for row in state.read_history(sim_state(tmp_path / "st"))} == {"eu-office"}
     text = prom.read_text()
-    assert 'gpt56probe_up{org="org-sim-region",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="eu-office"} 0' in text
-    assert 'gpt56probe_exit_status{vantage="eu-office"} 2' in text
+    assert 'gpt56probe_up{org="org-sim-region",model="gpt-5.6-sol",tier="sol",surface="chat",stream="false",vantage="eu-office",endpoint="127.0.0.1"} 0' in text
+    assert 'gpt56probe_exit_status{vantage="eu-office",endpoint="127.0.0.1"} 2' in text
 
 
 def test_the_vantage_comes_from_the_environment_and_a_bad_one_is_unknown(sim: Any) -> None:
@@ -94,5 +94,5 @@ def test_a_run_that_cannot_judge_names_its_vantage_in_json_and_metrics(tmp_path:
                                        "--base-url", "http://127.0.0.1:9/v1", "--no-keyring"], env={})
     assert result.exit_code == 3
     assert json.loads(result.stdout)["vantage"] == {"name": "eu-office"}
-    assert 'gpt56probe_exit_status{vantage="eu-office"} 3' in prom.read_text()
-    assert 'gpt56probe_unknown_runs{vantage="eu-office"} 1' in prom.read_text()
+    assert 'gpt56probe_exit_status{vantage="eu-office",endpoint="127.0.0.1"} 3' in prom.read_text()
+    assert 'gpt56probe_unknown_runs{vantage="eu-office",endpoint="127.0.0.1"} 1' in prom.read_text()

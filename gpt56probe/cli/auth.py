@@ -13,45 +13,22 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
-from gpt56probe.cli.options import CONFIG_META, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
+from gpt56probe.cli.options import CONFIG_META, config_error, get_config  # noqa: F401 - the config loader, used by every command
+from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids, validate_orgs
 
 NO_CONFIG_COMMANDS = ("demo", "simulate")
-
-
-def config_error(message: str, monitoring: bool) -> click.ClickException:
-    """Exit 3 for monitoring commands (check), 1 for the others; one line, no traceback."""
-    return MonitoringInputError(message) if monitoring else click.ClickException(message)
-
-
-def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> Any:
-    """The config loaded by the main group (cached in ctx.meta), loading it when absent."""
-    from gpt56probe.store.config import ConfigError, load_config
-
-    ctx = ctx or click.get_current_context()
-    cfg = ctx.meta.get(CONFIG_META)
-    if cfg is None:
-        try:
-            cfg = load_config()
-        except ConfigError as exc:
-            raise config_error(str(exc), monitoring) from None
-        ctx.meta[CONFIG_META] = cfg
-        _introduce_to_gate(cfg)
-    return cfg
-
-
-def _introduce_to_gate(cfg: Any) -> None:
-    """The approved e-mails the user wrote in the config are meant to be shown; everything else in it is data."""
-    from gpt56probe.core.gate import GATE
-
-    for entry in cfg.orgs.values():
-        GATE.keep_email(entry.email)
 
 
 def learn_stored_keys(cfg: Any) -> None:
     """Before printing recorded text (history, reports, --last packets), learn every key stored for a
     configured org: a record written by an older version, or by hand, may hold one verbatim."""
     from gpt56probe.store.credentials import KeyringUnavailable, keyring_disabled_reason, keyring_get
+    from gpt56probe.store.keyfile import KeyFileUnusable, read_keys
 
+    try:
+        read_keys()  # hands every key in the owner-only file to the gate
+    except KeyFileUnusable:
+        pass
     if keyring_disabled_reason() is not None:
         return
     for org in cfg.orgs:
@@ -104,17 +81,25 @@ def _read_key(org: str) -> str:
 
 
 @auth.command("set")
-@click.option("--org", required=True, metavar="ORG", callback=validate_ids, help="Organization id (the keyring username).")
+@click.option("--org", required=True, metavar="ORG", callback=validate_orgs, help="Organization id (the keyring username).")
 @click.option("--label", metavar="L", help="A human name for the org, shown by `orgs` and in tables.")
 @click.option("--project", metavar="PROJ", callback=validate_ids, help="Project id sent as OpenAI-Project for this org.")
 @click.option("--email", metavar="EMAIL", help="The e-mail of the account approved for the preview.")
-def auth_set(org: str, label: str | None, project: str | None, email: str | None) -> None:
+@click.option("--key-file", "key_file", is_flag=True,
+              help="Store the key in keys.json in the config dir, readable only by you and unencrypted, instead of the "
+                   "OS keyring: for servers and containers without one (as gh's --insecure-storage, llm's keys.json).")
+def auth_set(org: str, label: str | None, project: str | None, email: str | None, key_file: bool) -> None:
     """Store the key for ORG: read from a hidden prompt, or from stdin when piped.
+
+    The key goes to the OS keyring; with --key-file, to a file only you
+    can read (never as a silent fallback: without a keyring, the error
+    names --key-file).
 
     \b
     Examples:
       gpt56probe auth set --org org-abc --label prod
       pass show openai/prod | gpt56probe auth set --org org-abc
+      pass show openai/prod | gpt56probe auth set --org org-abc --key-file
     """
     from gpt56probe.store.config import ConfigError, upsert_org
     from gpt56probe.store.credentials import KEYRING_FIXES, KeyringUnavailable, fingerprint, keyring_backend, keyring_set, plaintext_warning
@@ -126,25 +111,36 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
         raise click.ClickException("--org must not be empty")
     GATE.keep_email(email)
     cfg = get_config()
-    try:
-        keyring_backend()  # fail before asking for the key
-    except KeyringUnavailable as exc:
-        raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
+    if not key_file:
+        try:
+            keyring_backend()  # fail before asking for the key
+        except KeyringUnavailable as exc:
+            raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
     key = _read_key(org)
     if not key:
         raise click.ClickException("no key given (empty input); nothing stored")
     if any(c.isspace() for c in key):
         raise click.ClickException("the key contains whitespace; paste only the key; nothing stored")
-    try:
-        backend = keyring_set(org, key)
-    except KeyringUnavailable as exc:
-        raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
+    if key_file:
+        from gpt56probe.store.keyfile import KIND, KeyFileUnusable, store_key
+
+        GATE.add_secret(key)
+        try:
+            path = store_key(org, key)
+        except (KeyFileUnusable, OSError, LockTimeout) as exc:
+            raise click.ClickException(f"cannot store the key in the key file: {getattr(exc, 'strerror', None) or exc}") from None
+        backend = f"key file {path} ({KIND})"
+    else:
+        try:
+            backend = "the keyring (" + keyring_set(org, key) + ")"
+        except KeyringUnavailable as exc:
+            raise click.ClickException(f"cannot store the key: {exc}. Fixes: {KEYRING_FIXES}") from None
     try:
         upsert_org(cfg, org, label=label, project=project, email=email)
     except (OSError, LockTimeout, ConfigError) as exc:
         raise click.ClickException(f"key stored, but the config file {cfg.path} could not be written: {getattr(exc, 'strerror', None) or exc}") from None
-    click.echo(f"stored {fingerprint(key)} for {org} in the keyring ({backend}); org recorded in {cfg.path}", err=True)
-    warning = plaintext_warning()
+    click.echo(f"stored {fingerprint(key)} for {org} in {backend}; org recorded in {cfg.path}", err=True)
+    warning = None if key_file else plaintext_warning()
     if warning:
         click.echo(f"warning: {warning}", err=True)
 
@@ -174,10 +170,11 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
 @auth.command("delete")
 @click.option("--org", required=True, metavar="ORG", help="Organization id.")
 def auth_delete(org: str) -> None:
-    """Delete ORG's keyring entry and remove it from the config file."""
+    """Delete ORG's keyring entry and key file entry, and remove it from the config file."""
     from gpt56probe.store.config import ConfigError, remove_org
     from gpt56probe.store.credentials import KeyringUnavailable, keyring_delete
     from gpt56probe.store.files import LockTimeout
+    from gpt56probe.store.keyfile import KeyFileUnusable, delete_key
 
     cfg = get_config()
     notes = []
@@ -185,6 +182,11 @@ def auth_delete(org: str) -> None:
         notes.append("keyring entry deleted" if keyring_delete(org) else "no keyring entry")
     except KeyringUnavailable as exc:
         notes.append(f"keyring not touched ({exc})")
+    try:
+        if delete_key(org):
+            notes.append("key file entry deleted")
+    except (KeyFileUnusable, OSError, LockTimeout) as exc:
+        notes.append(f"key file not touched ({getattr(exc, 'strerror', None) or exc})")
     try:
         notes.append(f"removed from {cfg.path}" if remove_org(cfg, org) else "not in the config file")
     except (OSError, LockTimeout, ConfigError) as exc:
@@ -245,6 +247,21 @@ def _source(ctx: click.Context, name: str, cfg: Any) -> str:
     return "default"
 
 
+def _keyring_row(no_keyring: bool) -> dict[str, Any]:
+    """Whether the keyring rung can really be used: disabled, no backend (a server, a container), or on with its backend."""
+    from gpt56probe.store.credentials import KEYRING_BACKEND_ENV, KeyringUnavailable, keyring_backend, keyring_disabled_reason
+
+    skip = keyring_disabled_reason(no_keyring=no_keyring)
+    if skip:
+        return {"setting": "keyring", "value": "off", "source": skip}
+    try:
+        backend = keyring_backend()
+    except KeyringUnavailable as exc:
+        return {"setting": "keyring", "value": "off", "source": f"{exc}; auth set --key-file stores keys in a file only you can read"}
+    where = f"env {KEYRING_BACKEND_ENV}" if os.environ.get(KEYRING_BACKEND_ENV) else "default"
+    return {"setting": "keyring", "value": "on", "source": f"{where}: {type(backend).__module__}.{type(backend).__name__}"}
+
+
 def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
     """Each tier's id and where it comes from (env GPT56PROBE_MODEL_<TIER>, the file's [models.<tier>], or
     the built-in placeholder), then the fallbacks."""
@@ -262,7 +279,7 @@ def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
 
 
 @config_group.command("show")
-@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", callback=validate_ids, help="As for check [env OPENAI_ORG_ID].")
+@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", callback=validate_orgs, help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="As for check [env OPENAI_PROJECT_ID].")
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", help="As for check.")
 @credential_options
@@ -279,7 +296,7 @@ def config_show(**params: Any) -> None:
     state directory and where the key comes from. Keys appear only as fingerprints.
     """
     from gpt56probe.store.config import HOME_ENV
-    from gpt56probe.store.credentials import KEYRING_BACKEND_ENV, NoKeyError, keyring_disabled_reason, resolve_key
+    from gpt56probe.store.credentials import NoKeyError, resolve_key
     from gpt56probe.core.redact import redact
 
     ctx = click.get_current_context()
@@ -299,8 +316,10 @@ def config_show(**params: Any) -> None:
         # Values are shown redacted: a proxy or base URL may carry a password.
         rows.append({"setting": name, "value": "" if value is None else (redact(value) if isinstance(value, str) else value),
                      "source": _source(ctx, name, cfg)})
-    skip = keyring_disabled_reason(no_keyring=params.get("no_keyring", False))
-    rows.append({"setting": "keyring", "value": "off" if skip else "on", "source": skip or (f"env {KEYRING_BACKEND_ENV}" if os.environ.get(KEYRING_BACKEND_ENV) else "default")})
+    rows.append(_keyring_row(params.get("no_keyring", False)))
+    from gpt56probe.store.keyfile import describe
+
+    rows.append({"setting": "key_file", "value": describe(), "source": "rung 3 of the key order (auth set --key-file)"})
     org_list = list(params.get("orgs") or ()) or list(cfg.orgs) or [None]
     for org in org_list:
         name = org or "default org"
@@ -317,8 +336,8 @@ def config_show(**params: Any) -> None:
         try:
             resolved = resolve_key(org, api_key_env=params.get("api_key_env"), no_keyring=params.get("no_keyring", False))
             value, where = resolved.fingerprint, f"rung {resolved.rung}: {resolved.source}"
-        except NoKeyError:
-            value, where = "(none)", "no rung supplied a key"
+        except NoKeyError as exc:
+            value, where = "(none)", str(exc)  # which source was empty, or what was tried, and the fix
         rows.append({"setting": f"key[{name}]", "value": value, "source": where})
     rows += _model_id_rows(cfg)
     _print_rows(rows, fmt, empty="")

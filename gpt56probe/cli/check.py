@@ -14,7 +14,7 @@ from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInput
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
 from gpt56probe.cli.options import (TierChoice, admin_key_option, credential_options, expect_option, org_expected, org_project, state_dir_option,
-                                    read_admin_key, validate_ids)
+                                    read_admin_key, validate_ids, validate_orgs)
 from gpt56probe.cli.terminal import Progress, no_color_option, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
@@ -202,7 +202,7 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
     return True
 
 
-def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hold_changes: bool) -> Any:
+def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hold_changes: bool, endpoint: str | None = None) -> Any:
     """Record history and state under the lock: everything that can be slow first (reading, writing the
     temporary files), where a signal still ends the run cleanly; then the two renames, which a signal
     waits for. None when the run cannot be recorded (the state directory is unwritable, or another
@@ -212,7 +212,7 @@ def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hol
     from gpt56probe.core.observation import Severity
 
     rows = history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
-                              getattr(outcome.vantage, "name", None))
+                        getattr(outcome.vantage, "name", None), endpoint)
     try:
         with state.locked(state_dir, max(0.0, lock_budget_s)):
             prepared = state.prepare_record(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK,
@@ -279,7 +279,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
 
     run_id = uuid.uuid4().hex[:16]
     lock_budget = min(lock_timeout, clock.until_hard_end(sinks.deadline_s) - reserve_s)
-    record = _record(outcome, run_id, state_dir, lock_budget, hold_changes=bool(on_change))
+    record = _record(outcome, run_id, state_dir, lock_budget, hold_changes=bool(on_change), endpoint=sinks.endpoint)
     severity = outcome.severity
     if record is not None:
         severity = apply_fail_after(severity, outcome.diagnoses, outcome.expected_tiers, record.streaks, fail_after)
@@ -292,7 +292,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
         except ValueError:
             started = clock.started_wall
         prom_text = render_run_metrics(sinks.prom_file, outcome.diagnoses, severity.exit_code, started, sinks.vantage,
-                                       outcome.expected_tiers)
+                                       outcome.expected_tiers, sinks.endpoint)
     delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
     delivery.reported(severity, line, prom_text)
     if text is not None:
@@ -419,7 +419,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 
 
 @click.command(cls=MonitoringCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_orgs, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @credential_options
@@ -483,7 +483,12 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     from gpt56probe.cli.sinks import vantage_name
 
     started_s = clock.elapsed()  # start-up, reading the config, parsing the command line
-    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline, vantage_name(cron["vantage"]))
+    from gpt56probe.core.history import endpoint_of
+    from gpt56probe.store.state import endpoint_dir
+
+    endpoint = endpoint_of(base_url or DEFAULT_BASE_URL)
+    state_dir = endpoint_dir(cron["state_dir"], endpoint)  # each endpoint keeps its own history, state and streaks
+    sinks = Sinks(fmt, cron["quiet"], cron["prom_file"], cron["ping_url"], deadline, vantage_name(cron["vantage"]), endpoint)
     ctx.meta[SINKS_META] = sinks  # from here on, any failure is UNKNOWN in these sinks (cli/guard.py)
     cfg = get_config(monitoring=True)
     table = cfg.table
@@ -519,7 +524,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
     set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
     targets = len(creds) * len(models) * (2 if surface == "both" else 1) * (2 if stream else 1)
-    reserve = reserve_after_probes(targets, _history_bytes(cron["state_dir"]))
+    reserve = reserve_after_probes(targets, _history_bytes(state_dir))
     window = _probe_window(clock, deadline, reserve, {f"start-up and reading the config took {started_s:.1f}s": started_s,
                                                       f"the key lookup took {keys_s:.1f}s": keys_s,
                                                       f"recording and reporting {targets} probes needs {reserve:.1f}s after them": reserve})
@@ -532,7 +537,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     )
     until_ok, every, give_up_after = cron.pop("until_ok"), cron.pop("every"), cron.pop("give_up_after")
     if until_ok:  # each round is bounded by --deadline on its own
-        sys.exit(wait_until_ok(replace(request, deadline_s=deadline), every, give_up_after, cron["quiet"], verbose))
+        sys.exit(wait_until_ok(replace(request, deadline_s=deadline), every, give_up_after, cron["quiet"], verbose, endpoint))
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
         outcome = perform_check(replace(request, progress=progress.update))
     if admin_key is not None:
@@ -541,7 +546,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         from gpt56probe.cli.fleet import write_recording
 
         write_recording(cron["record_path"], request, outcome)
-    sys.exit(_record_and_report(outcome, sinks, clock, cron["state_dir"], cron["on_change"],
+    sys.exit(_record_and_report(outcome, sinks, clock, state_dir, cron["on_change"],
                                 cron["fail_after"], cron["lock_timeout"], reserve))
 
 

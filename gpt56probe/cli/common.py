@@ -231,6 +231,21 @@ def validate_output_file(ctx: click.Context, param: click.Parameter, value: Any)
     return path
 
 
+def validate_sink_file(ctx: click.Context, param: click.Parameter, value: Any) -> Path | None:
+    """A file a scheduled run feeds (--prom-file): as ``validate_output_file``, and its directory must exist.
+    A typo in the node_exporter path would otherwise create a directory nobody reads and send the
+    metrics nowhere, with exit 0."""
+    path = validate_output_file(ctx, param, value)
+    if path is None or str(path) == "-":
+        return path
+    parent = path.expanduser().parent
+    if not parent.is_dir():
+        what = "is not a directory" if parent.exists() else "does not exist"
+        raise click.BadParameter(f"the directory {str(parent)!r} {what}; gpt56probe does not create it "
+                                 "(name the directory your collector reads, e.g. node_exporter's --collector.textfile.directory)")
+    return path
+
+
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that also refuses NaN (every comparison with it is false, so a range lets it in)."""
 

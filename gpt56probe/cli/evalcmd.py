@@ -15,7 +15,7 @@ import click
 
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
-from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids
+from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids, validate_orgs
 from gpt56probe.cli.terminal import LiveLine
 
 EXIT_NOTHING_REACHABLE = 2
@@ -100,7 +100,7 @@ def _load_tasks(path: str) -> Any:
 
 @click.command("eval", cls=OneLineUsageCommand)
 @click.argument("tasks_file", required=False, metavar="TASKS")
-@click.option("--org", metavar="ORG", callback=validate_ids, help="API organization to evaluate for. [default: the key's default org]")
+@click.option("--org", metavar="ORG", callback=validate_orgs, help="API organization to evaluate for. [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--tier", "tiers", multiple=True, type=TierChoice(), help="Only these tiers of the family (repeatable). [default: all of them]")
 @click.option("--efforts", default="current", show_default=True, callback=_efforts, metavar="LIST",

@@ -66,6 +66,7 @@ def write_recording(path: Path, request: Any, outcome: Any, *, strict: bool = Fa
         models=tuple(dict.fromkeys([*(spec.id for spec in request.models), *(d.target.model for d in outcome.diagnoses)])),
         vantage=getattr(vantage, "name", "") or "",
         base_url_host=urlsplit(request.base_url).hostname or "", timeout_s=request.timeout_s,
+        expected=request.expected_tiers,
     )
     doc = record.recording_doc(outcome.observations, outcome.diagnoses, info)
     try:

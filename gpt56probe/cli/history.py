@@ -12,8 +12,8 @@ from typing import Any, Callable, TypeVar
 import click
 
 from gpt56probe.core.history import filter_transitions, parse_since, transitions_from_history
-from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, warn
-from gpt56probe.cli.options import default_state_dir, state_dir_option
+from gpt56probe.cli.common import MonitoringInputError, validate_ping_url, validate_sink_file, warn
+from gpt56probe.cli.options import default_state_dir, endpoint_note, endpoint_option, state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,8 +31,8 @@ def cron_options(f: F) -> F:
         click.option("--fail-after", "fail_after", type=click.IntRange(1, 10000), metavar="N",
                      help="Report CRITICAL only once an expected target had an access verdict N runs in a row (counted per "
                           "org and model); WARNING before that."),
-        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_output_file,
-                     help="Write Prometheus metrics here (node_exporter textfile collector), atomically."),
+        click.option("--prom-file", "prom_file", type=click.Path(dir_okay=False), metavar="PATH", callback=validate_sink_file,
+                     help="Write Prometheus metrics here (node_exporter textfile collector), atomically; its directory must exist."),
         click.option("--lock-timeout", "lock_timeout", type=click.FloatRange(0, 3600), default=30.0, hidden=True),
     ]
     for option in reversed(options):
@@ -45,14 +45,19 @@ def cron_options(f: F) -> F:
 @click.option("--model", metavar="ID", help="Only this model id.")
 @click.option("--since", metavar="WHEN", help="Only changes since an ISO date/time (2026-11-01) or a span ago (24h, 7d).")
 @state_dir_option
+@endpoint_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output.")
-def history(org: str | None, model: str | None, since: str | None, state_dir: Path, fmt: str) -> None:
+def history(org: str | None, model: str | None, since: str | None, state_dir: Path, endpoint: str, fmt: str) -> None:
     """Show the verdict changes recorded by past check runs, oldest first.
+
+    History is kept per endpoint (the base URL's host): this reads one, the real
+    API unless --endpoint (or $OPENAI_BASE_URL) names another, and says which.
 
     \b
     Examples:
       gpt56probe history --since 7d
       gpt56probe history --org org-abc --model gpt-5.6-sol --format json
+      gpt56probe history --endpoint 127.0.0.1
     """
     from gpt56probe.store import state
     from gpt56probe.cli.auth import get_config, learn_stored_keys
@@ -62,7 +67,8 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
         since_at = parse_since(since) if since else None
     except ValueError as exc:
         raise MonitoringInputError(f"--since: {exc}") from None
-    directory = state_dir
+    directory = state.endpoint_dir(state_dir, endpoint)
+    click.echo(endpoint_note(endpoint, state_dir), err=True)  # stderr: stdout stays the data
     problems: list[str] = []
     history_rows = state.read_history(directory, problems)
     for problem in problems:

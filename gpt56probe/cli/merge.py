@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from gpt56probe.cli.common import FiniteFloatRange, OneLineError, OneLineUsageCommand, deliver, format_option, warn
+from gpt56probe.cli.options import endpoint_option
 from gpt56probe.cli.terminal import no_color_option
 
 INPUT_LIMIT = 64 * 1024 * 1024
@@ -48,10 +49,11 @@ def _width(to_stdout: bool) -> int:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE",
               help="Write to FILE instead of stdout.")
 @format_option()
+@endpoint_option
 @no_color_option
 @click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
               help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
-def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: bool, deadline: float) -> None:
+def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str, no_color: bool, deadline: float) -> None:
     """Merge checks made from several places into one vantage x org x tier matrix.
 
     FILE is a `check --format json` result (or an earlier merge) or a
@@ -62,6 +64,10 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
     region_vpn, network_error or timeout at another depends on where you call
     from; an access verdict that agrees everywhere is about the org, not the
     network.
+
+    One endpoint (the base URL's host) is merged: the real API unless
+    --endpoint names another; inputs and history rows recorded against
+    another endpoint are left out, and a line on stderr says so.
 
     \b
     Examples:
@@ -90,11 +96,15 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
         if source.skipped:
             warn(f"{name}: skipped {source.skipped} unreadable line{'s' if source.skipped != 1 else ''}")
         sources.append(source)
-    merged = core.merge_sources(sources)
+    kept = core.for_endpoint(sources, endpoint)
+    click.echo(f"endpoint: {endpoint}", err=True)
+    for line in kept.left_out:
+        warn(line)
+    merged = core.merge_sources(kept.sources)
     if fmt == "json":
         import json
 
-        text = json.dumps(core.merged_doc(merged), indent=2) + "\n"
+        text = json.dumps(core.merged_doc(merged, endpoint), indent=2) + "\n"
     elif fmt == "table":
         from gpt56probe.cli.terminal import use_colour
 

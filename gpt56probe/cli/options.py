@@ -80,11 +80,74 @@ def validate_ids(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return items if isinstance(value, tuple) else items[0]
 
 
+CONFIG_META = "gpt56probe.config"
+
+
+def config_error(message: str, monitoring: bool) -> click.ClickException:
+    """Exit 3 for monitoring commands (check), 1 for the others; one line, no traceback."""
+    from gpt56probe.cli.common import MonitoringInputError
+
+    return MonitoringInputError(message) if monitoring else click.ClickException(message)
+
+
+def get_config(ctx: click.Context | None = None, monitoring: bool = False) -> Any:
+    """The config loaded by the main group (cached in ctx.meta), loading it when absent."""
+    from gpt56probe.store.config import ConfigError, load_config
+
+    ctx = ctx or click.get_current_context()
+    cfg = ctx.meta.get(CONFIG_META)
+    if cfg is None:
+        try:
+            cfg = load_config()
+        except ConfigError as exc:
+            raise config_error(str(exc), monitoring) from None
+        ctx.meta[CONFIG_META] = cfg
+        _introduce_to_gate(cfg)
+    return cfg
+
+
+def _introduce_to_gate(cfg: Any) -> None:
+    """The approved e-mails the user wrote in the config are meant to be shown; everything else in it is data."""
+    from gpt56probe.core.gate import GATE
+
+    for entry in cfg.orgs.values():
+        GATE.keep_email(entry.email)
+
+
+def _config_orgs(ctx: click.Context) -> Any:
+    """The config's orgs ({id: entry}), or {} when the config cannot be read here (the command reports that itself)."""
+    try:
+        return get_config(ctx, monitoring=True).orgs
+    except click.ClickException:
+        return {}
+
+
+def validate_orgs(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Callback for --org (one value or several): a label from the config becomes its org id; then, as
+    for every id (``validate_ids``), and refused when it cannot be an org id (``names.org_id_problem``:
+    a project id, a comma list, no ``org-``), before anything is sent. The config's own org ids pass."""
+    from gpt56probe.core.names import org_id_problem
+
+    value = validate_ids(ctx, param, value)
+    if value is None:
+        return None
+    orgs = _config_orgs(ctx)
+    by_label: dict[str, str] = {entry.label: org for org, entry in orgs.items() if getattr(entry, "label", "")}
+    given: tuple[str, ...] = tuple(str(v) for v in (value if isinstance(value, tuple) else (value,)))
+    items = tuple(v if v in orgs or v.startswith("org-") else by_label.get(v, v) for v in given)
+    for item in items:
+        problem = org_id_problem(item, orgs)
+        if problem:
+            raise click.BadParameter(f"{item!r} {problem}")
+    return items if isinstance(value, tuple) else items[0]
+
+
 def credential_options(f: F) -> F:
     """``--api-key-env`` and ``--no-keyring``: the first rungs of the one credential order (credentials.resolve_key)."""
     options = [
         click.option("--api-key-env", metavar="VAR",
-                     help="Read the key from this env var first. Key order: 1 --api-key-env VAR, 2 keyring entry for the org, 3 OPENAI_API_KEY."),
+                     help="Read the key from this env var (set and not empty, or an error). Key order: 1 --api-key-env VAR, 2 keyring entry "
+                          "for the org, 3 the owner-only key file (auth set --key-file), 4 OPENAI_API_KEY."),
         click.option("--no-keyring", is_flag=True, envvar="GPT56PROBE_NO_KEYRING",
                      help="Skip the OS keyring, e.g. under cron [env GPT56PROBE_NO_KEYRING=1]."),
     ]
@@ -113,6 +176,35 @@ def state_dir_option(f: F) -> F:
     """``--state-dir``: where check records history and state, and where history and support-packet --last read them."""
     return click.option("--state-dir", "state_dir", type=click.Path(file_okay=False, dir_okay=True), metavar="DIR", callback=_state_dir,
                         help="Where history.jsonl and state.json live. [default: $GPT56PROBE_HOME/state, else the user config dir's state/]")(f)
+
+
+def _endpoint(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """``--endpoint HOST|URL`` -> the host history is kept under (core.history.endpoint_of); not given: the
+    host of ``$OPENAI_BASE_URL`` when set (where check would probe), else the real API."""
+    from gpt56probe.core.history import REAL_API_ENDPOINT, endpoint_of
+
+    if value is not None and not value.strip():
+        raise click.BadParameter("must not be empty (a host such as api.openai.com or 127.0.0.1, or a base URL)")
+    if value is None:
+        value = os.environ.get("OPENAI_BASE_URL") or REAL_API_ENDPOINT
+    return endpoint_of(value)
+
+
+def endpoint_option(f: F) -> F:
+    """``--endpoint``: which endpoint's history a reader (history, report, merge, support-packet --last) reads."""
+    return click.option("--endpoint", "endpoint", metavar="HOST", callback=_endpoint,
+                        help="Read the history kept for this endpoint: a host or a base URL (127.0.0.1, "
+                             "http://127.0.0.1:8056/v1). [default: the host of $OPENAI_BASE_URL, else api.openai.com]")(f)
+
+
+def endpoint_note(endpoint: str, state_dir: Path) -> str:
+    """One line saying which endpoint's history is read, and the other endpoints recorded beside it."""
+    from gpt56probe.store.state import HISTORY_FILE, REAL_API_ENDPOINT, recorded_endpoints
+
+    real = [REAL_API_ENDPOINT] if (state_dir / HISTORY_FILE).is_file() else []
+    others = [e for e in real + recorded_endpoints(state_dir) if e != endpoint]
+    also = f"; also recorded: {', '.join(others)} (--endpoint HOST)" if others else ""
+    return f"endpoint: {endpoint}{also}"
 
 
 def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
-from gpt56probe.cli.options import credential_options, state_dir_option, validate_ids
+from gpt56probe.cli.options import credential_options, state_dir_option, validate_ids, validate_orgs
 
 RECORDING_LIMIT = 64 * 1024 * 1024
 TEMPLATE_LIMIT = 1 << 20
@@ -86,7 +86,7 @@ def _last_record(org: str | None, model: str, folder: Path) -> dict[str, Any]:
 
 def _probe(org: str | None, project: str | None, model: str, base_url: str | None, proxy: str | None,
            timeout: float, deadline: float, concurrency: int | None, verbose: bool, api_key_env: str | None = None,
-           no_keyring: bool = False, record_path: Path | None = None) -> dict[str, Any]:
+           no_keyring: bool = False, record_path: Path | None = None, table: Any = None) -> dict[str, Any]:
     """One probe of org x model on the chat surface, as a record shaped like a history row; with
     ``record_path``, its recording is written there and the record says so (``recording``)."""
     from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
@@ -99,7 +99,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
     except NoKeyError as exc:
         raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
     tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
-    table = DEFAULT_TABLE
+    table = table if table is not None else DEFAULT_TABLE  # the config's ids, as check probes them
     from gpt56probe.cli.fleet import run_vantage
 
     request = CheckRequest(
@@ -160,7 +160,7 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 
 
 @click.command("support-packet", cls=MonitoringCommand)
-@click.option("--org", metavar="ORG", callback=validate_ids, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
+@click.option("--org", metavar="ORG", callback=validate_orgs, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--model", metavar="ID", help="The model id that fails, e.g. gpt-5.6-sol (required for --product api).")
 @click.option("--email", metavar="E", help="The approved account email (kept readable; every other address is removed).")
@@ -223,8 +223,23 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
     from gpt56probe.views import packet as pk
     from gpt56probe.core.gate import GATE
 
+    from gpt56probe.cli.auth import get_config
+    from gpt56probe.cli.options import org_project
+    from gpt56probe.core.names import UnknownName, check_model_ids
+
+    cfg = get_config(monitoring=True)
     if product == "api" and not model:
         raise PacketError("--model is required for --product api (e.g. --model gpt-5.6-sol)")
+    if product == "api" and model:
+        try:  # what check refuses (a near miss of a known id, a tier name) a packet refuses too
+            model = check_model_ids((model,), cfg.table)[0]
+        except UnknownName as exc:
+            raise PacketError(f"--model: {exc}") from None
+    entry = cfg.orgs.get(org) if org is not None else None
+    configured_email = entry.email if entry is not None and entry.email else None
+    email_given = bool(email)
+    email = email or configured_email  # what `config show --org X` reports for the org
+    project = org_project(cfg, org, project) if product == "api" else project
 
     template_text: str | None = None
     if template_path:
@@ -238,8 +253,8 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
             raise PacketError(f"the shipped template {MARKDOWN_TEMPLATE} is missing from {TEMPLATE_PACKAGE}")
 
     if not no_input and _interactive():
-        if not email:
-            email = click.prompt("Approved account email", default="", show_default=False).strip() or None
+        if not email_given:  # the org's e-mail from the config is offered as the default
+            email = click.prompt("Approved account email", default=email or "", show_default=bool(email)).strip() or None
         if not task:
             task = click.prompt("Brief task description (it will be redacted)", default="", show_default=False).strip() or None
 
@@ -256,16 +271,22 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
                      "so confirm the workspace id is the approved one.")
         source = "values given on the command line"
     else:
-        if last:
-            from gpt56probe.cli.auth import get_config, learn_stored_keys
+        from gpt56probe.core.history import endpoint_of
+        from gpt56probe.net.probe import DEFAULT_BASE_URL
 
-            learn_stored_keys(get_config())
-            record = _last_record(org, model or "", state_dir)
-            source = f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'}"
+        endpoint = endpoint_of(base_url or DEFAULT_BASE_URL)
+        if last:
+            from gpt56probe.cli.auth import learn_stored_keys
+            from gpt56probe.store.state import endpoint_dir
+
+            learn_stored_keys(cfg)
+            record = _last_record(org, model or "", endpoint_dir(state_dir, endpoint))
+            source = (f"the result recorded at {record.get('timestamp') or record.get('checked_at') or 'an unknown time'} "
+                      f"against {endpoint}")
         else:
             record = _probe(org, project, model or "", base_url, proxy, timeout, deadline, concurrency, verbose, api_key_env,
-                            no_keyring, record_path)
-            source = "a probe made now"
+                            no_keyring, record_path, cfg.table)
+            source = f"a probe made now against {endpoint}"
         surface = "API (chat completions)"
         name = record.get("org_name") or record.get("served_org")  # the org's name, never its id
         where = org or (f"the key's default org (named {name})" if name else "the key's default org")

@@ -15,7 +15,7 @@ import click
 from gpt56probe.core.history import parse_since
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_output_file, warn)
-from gpt56probe.cli.options import state_dir_option
+from gpt56probe.cli.options import endpoint_option, state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
 
@@ -31,8 +31,9 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(exc) if isinstance(exc, ValueError) else f"{value!r} is out of range") from None
 
 
-def _read_results(path: Path, timeout_s: float) -> Any:
-    """One result file as a ResultFile; a one-line error names the file and the problem."""
+def _read_results(path: Path, timeout_s: float) -> tuple[str, Any]:
+    """One result file as (the endpoint it was checked against, its ResultFile); a one-line error names the file and the problem."""
+    from gpt56probe.core.history import doc_endpoint
     from gpt56probe.core.wire import DocumentError, parse_document
     from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
     from gpt56probe.views.report import result_file_from_doc
@@ -51,7 +52,7 @@ def _read_results(path: Path, timeout_s: float) -> Any:
     except DocumentError as exc:
         raise OneLineError(f"{name}: {exc}") from None
     try:
-        return result_file_from_doc(doc, name)
+        return doc_endpoint(doc), result_file_from_doc(doc, name)
     except ValueError as exc:
         raise OneLineError(f"{name}: {exc}") from None
 
@@ -75,15 +76,18 @@ def _read_results(path: Path, timeout_s: float) -> Any:
 @click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
               help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
 @state_dir_option
+@endpoint_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           eval_files: tuple[Path, ...], served_logs: tuple[str, ...], deadline: float, state_dir: Path) -> None:
+           eval_files: tuple[Path, ...], served_logs: tuple[str, ...], deadline: float, state_dir: Path, endpoint: str) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
     RESULTS.json are `check --format json` (or merged) documents: when given,
     the matrix shows their verdicts (with each result's vantage) and their runs
     join the timelines. The page is one self-contained HTML file (no script, no
-    network); server text on it is escaped and redacted.
+    network); server text on it is escaped and redacted. It reports one
+    endpoint (the base URL's host; the real API unless --endpoint names
+    another): result files checked against another endpoint are left out.
 
     \b
     Examples:
@@ -108,8 +112,14 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     import time
 
     end = time.monotonic() + deadline
-    results = [_read_results(path, end - time.monotonic()) for path in result_files]
-    directory = state_dir
+    results = []
+    for path in result_files:
+        checked_against, result_file = _read_results(path, end - time.monotonic())
+        if checked_against != endpoint:
+            warn(f"{path} was checked against {checked_against}, not {endpoint}: left out (--endpoint {checked_against} reports it)")
+            continue
+        results.append(result_file)
+    directory = state.endpoint_dir(state_dir, endpoint)
     problems: list[str] = []
     history = state.read_history(directory, problems)
     for problem in problems:
@@ -127,7 +137,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     if not history and not results and not evals and served_section is None:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
-                                     history_source=str(directory / state.HISTORY_FILE), since=since)
+                                     history_source=f"{directory / state.HISTORY_FILE} (endpoint {endpoint})", since=since)
     text = render_html(built, evals) if fmt == "html" else report_core.render_markdown(built, evals)
     if served_section is not None:
         from gpt56probe.migrate import servedview

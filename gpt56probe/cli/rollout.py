@@ -10,7 +10,7 @@ import click
 
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
 from gpt56probe.cli.options import (admin_key_option, credential_options, org_expected, read_admin_key, state_dir_option,
-                                    validate_ids)
+                                    validate_ids, validate_orgs)
 
 EXIT_ALL_DONE = 0
 EXIT_NOT_DONE = 1
@@ -31,7 +31,7 @@ def _admin_facts(org: str, key: str, table: Any, project: str | None, base_url: 
 
 
 @click.command(cls=OneLineUsageCommand)
-@click.option("--org", required=True, metavar="ORG", callback=validate_ids, help="The API organization being rolled out.")
+@click.option("--org", required=True, metavar="ORG", callback=validate_orgs, help="The API organization being rolled out.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids,
               help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @click.option("--plan", "plan_path", metavar="FILE", help="The routing plan (gpt56probe plan --emit json -o FILE).")
@@ -82,8 +82,12 @@ def rollout(org: str, project: str | None, plan_path: str | None, eval_path: str
     now = datetime.now(timezone.utc)
     url = base_url or DEFAULT_BASE_URL
     problems: list[str] = []
-    rows = read_history(state_dir, problems)
-    check = check_evidence(rows, org, str(state_dir))
+    from gpt56probe.core.history import endpoint_of
+    from gpt56probe.store.state import endpoint_dir
+
+    history_dir = endpoint_dir(state_dir, endpoint_of(url))  # the history of the endpoint this rollout asks
+    rows = read_history(history_dir, problems)
+    check = check_evidence(rows, org, str(history_dir))
     listing = None
     if not offline:
         listing = _listing(org, project, table, url, proxy, timeout, deadline, api_key_env, no_keyring, verbose)

@@ -19,7 +19,7 @@ def simulate(port: int, scenarios_file: Path | None, latency: float) -> None:
     \b
     Example:
       gpt56probe simulate --port 8056 &
-      OPENAI_API_KEY=sk-test-fake gpt56probe check --base-url http://127.0.0.1:8056/v1 --org org-sim-pending
+      OPENAI_API_KEY=sk-test-simulator-example gpt56probe check --base-url http://127.0.0.1:8056/v1 --org org-sim-pending
     """
     from gpt56probe.simulator import ScenarioFileError, run_forever
 

@@ -57,6 +57,7 @@ class Sinks:
     ping_url: str | None = None
     deadline_s: float = 60.0  # the run's --deadline: bounds the ping too
     vantage: str | None = None  # --vantage (default the host name): a label of every metric, named in the JSON
+    endpoint: str | None = None  # the base URL's host: a label of every metric, so endpoints never share a series
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class Delivery:
             if self.prom_text is not None:
                 write_prom(sinks.prom_file, self.prom_text)
             else:
-                write_metrics(sinks.prom_file, [], self.status.exit_code, clock.started_wall, sinks.vantage)
+                write_metrics(sinks.prom_file, [], self.status.exit_code, clock.started_wall, sinks.vantage, endpoint=sinks.endpoint)
         if sinks.ping_url and not self.ping_done:
             self.ping_done = True
             ping(sinks.ping_url, self.status is Severity.OK, self.status_line, clock.until_hard_end(sinks.deadline_s))
@@ -151,7 +152,7 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
     Read leniently (unknown options ignored, callbacks not run), then each value is
     checked on its own; a sink whose value is unusable is left out.
     """
-    from gpt56probe.cli.common import validate_output_file, validate_ping_url
+    from gpt56probe.cli.common import validate_ping_url, validate_sink_file
 
     params: list[click.Parameter] = [
         click.Option(["--format", "fmt"]),
@@ -177,7 +178,7 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
         ping = None
     prom = values.get("prom_file")
     try:
-        prom = validate_output_file(ctx, params[2], str(prom)) if prom else None
+        prom = validate_sink_file(ctx, params[2], str(prom)) if prom else None
     except click.BadParameter:
         prom = None
     try:
@@ -186,8 +187,12 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
         deadline = Sinks.deadline_s
     if not 0 < deadline < float("inf"):
         deadline = Sinks.deadline_s
+    from gpt56probe.core.history import endpoint_of
+
+    base_url = values.get("base_url")
     return Sinks(fmt=str(values.get("fmt") or "table"), quiet=bool(values.get("quiet")), prom_file=prom, ping_url=ping,
-                 deadline_s=deadline, vantage=vantage_name(values.get("vantage")))
+                 deadline_s=deadline, vantage=vantage_name(values.get("vantage")),
+                 endpoint=endpoint_of(base_url if isinstance(base_url, str) else None))
 
 
 PING_ANSWER_BYTES = 4096
@@ -268,7 +273,7 @@ PREVIOUS_PROM_LIMIT = 4 << 20
 
 
 def render_run_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, started: float, vantage: str | None,
-                       expected: Any = None) -> str:
+                       expected: Any = None, endpoint: str | None = None) -> str:
     """The metrics of a run, streaks and gaps carried over from the file it replaces, label values as the
     output gate will write them (so no two series collide once scrubbed)."""
     from gpt56probe.views import metrics
@@ -281,13 +286,13 @@ def render_run_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, s
     except OSError:
         previous = ""
     return metrics.render_metrics(diagnoses, exit_status, started, vantage=vantage, expected=expected if expected is not None else TIERS,
-                                  previous=previous, label_text=GATE.scrub)
+                                  previous=previous, label_text=GATE.scrub, endpoint=endpoint)
 
 
 def write_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, started: float, vantage: str | None,
-                  expected: Any = None) -> None:
+                  expected: Any = None, endpoint: str | None = None) -> None:
     """Render the metrics of a run and write them."""
-    write_prom(path, render_run_metrics(path, diagnoses, exit_status, started, vantage, expected))
+    write_prom(path, render_run_metrics(path, diagnoses, exit_status, started, vantage, expected, endpoint))
 
 
 def write_prom(path: Path, text: str) -> None:
@@ -336,7 +341,7 @@ def report_unknown(cause: str, sinks: Sinks, clock: RunClock | None = None) -> i
     error_line(cause)
     click.echo(unknown_output(cause, sinks, checked_at))
     if sinks.prom_file is not None:
-        write_metrics(sinks.prom_file, [], EXIT_UNKNOWN, clock.started_wall, sinks.vantage)
+        write_metrics(sinks.prom_file, [], EXIT_UNKNOWN, clock.started_wall, sinks.vantage, endpoint=sinks.endpoint)
     if sinks.ping_url:
         ping(sinks.ping_url, False, render.unknown_line(cause), clock.until_hard_end(sinks.deadline_s))
     return EXIT_UNKNOWN

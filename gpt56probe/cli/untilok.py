@@ -58,8 +58,9 @@ def _stamp() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def wait_until_ok(request: Any, every_s: float, give_up_after_s: float, quiet: bool, verbose: bool) -> int:
-    """The --until-ok loop; returns the exit status."""
+def wait_until_ok(request: Any, every_s: float, give_up_after_s: float, quiet: bool, verbose: bool,
+                  endpoint: str | None = None) -> int:
+    """The --until-ok loop; returns the exit status. It waits on one endpoint (the base URL's host) and says which."""
     from gpt56probe.views import render
     from gpt56probe.core import waiting
     from gpt56probe.net.checkrun import perform_check
@@ -69,6 +70,8 @@ def wait_until_ok(request: Any, every_s: float, give_up_after_s: float, quiet: b
         if not quiet:
             click.echo(line)
 
+    if endpoint and not quiet:
+        click.echo(f"endpoint: {endpoint} (waiting until every expected target there is ok)", err=True)
     started = time.monotonic()
     give_up_at = started + give_up_after_s
     previous: dict[Any, str] | None = None

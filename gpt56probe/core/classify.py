@@ -31,8 +31,7 @@ How a verdict is reached (first rule that applies wins)
    wording for bodies whose code is null; then model-access refusals
    (``model_not_found`` at 400/403/404, "does not exist or you do not have
    access"): ``provisioning_pending`` if the org lists the model, else
-   ``wrong_org`` if the same key reaches the model through another checked org,
-   else ``not_provisioned``; then ``unsupported_value``/param errors ->
+   ``not_provisioned``; then ``unsupported_value``/param errors ->
    ``unsupported_parameter``; then the status alone (429 -> ``rate_limited``,
    408 and 524 (Cloudflare gave up waiting for the origin) -> ``timeout``,
    5xx -> ``server_error``, 400 on a param -> ``unsupported_parameter``).
@@ -47,12 +46,14 @@ How a verdict is reached (first rule that applies wins)
    experience: a slow Luna is just ``ok``.
 5. Anything else -> ``unknown``, with the status and a short redacted snippet.
 
-Peers (``classify_all`` passes them) only refine: ``wrong_org`` when another
-org reaches the model with the same key (``Target.key_id`` equal; an empty
-key_id on both sides counts as the same key, the one-key run), the orgs named
-in a ``not_provisioned`` remediation, and the Luna comparison of a
-``safety_check``. The org's model list refines the next step only
-(``discovery.next_step``: a listed same-tier id when the configured one is not listed).
+A verdict is the observation's own answers, nothing else: an org gets the same verdict alone
+and in any company, so history, metrics, alerts and the exit status never change because another
+org joined a run. ``wrong_org`` comes only from an answer that says so (``mismatched_organization``,
+a rejected org header). What other orgs show (``PeerIndex``, built once per run in O(N)) goes into
+the next step: the orgs that reach the model (the same key first: "use --org Y if Y is the org you
+meant"), the org's own Luna for a ``safety_check``, and what ``--discover`` found. The org's model
+list outranks them (``discovery.next_step``: a listed same-tier id when the configured one is not
+listed is the most specific cause).
 
 The module layout: ``rules`` (the tables), ``reading`` (one answer on its own), this module
 (peers and the Diagnosis), ``expectations`` (which targets count, the overall status).
@@ -61,11 +62,12 @@ The module layout: ``rules`` (the tables), ``reading`` (one answer on its own), 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from gpt56probe.core.discovery import next_step as _listed_step
-from gpt56probe.core.models import TIERS, ModelIdSource
+from gpt56probe.core.models import DISCOVERED, TIERS, ModelIdSource
 from gpt56probe.core.observation import PRECHECK_SKIPPED, Diagnosis, Exchange, Observation, Target, Verdict
 from gpt56probe.core.reading import Facts, facts_of, header_value, safe_text, seconds_of, status_of
 from gpt56probe.core.rules import ANSWER_CAP, LUNA_TIER, REMEDIATIONS, SAFETY_NOTICE_HEADER, SAMPLE_FORBIDDEN, remediation_for
@@ -74,79 +76,70 @@ from gpt56probe.core.wire import text_of as _text
 
 
 REACH_NAMED = 3
-"""A not_provisioned next step names at most this many other orgs that reach the model (and counts the rest):
-its cost stays the same however many orgs a run checks."""
-
-OrgKey = Any  # an org id (str) or None for the key's default org
+"""A not_provisioned next step names at most this many other orgs that reach the model (and counts the rest)."""
 
 
 @dataclass
-class _Peers:
-    """What every observation of a run says about the others, indexed once (O(N)): the base facts of each
-    observation, and per model who reaches it. Lookups cost the same whatever the number of orgs.
+class PeerIndex:
+    """What the other observations of a run show, aggregated once per run in O(N).
 
-    ``reaching[(model, key_id)]`` and ``reach_names[model]`` hold the orgs whose own answer reached the
-    model (``ok`` or ``safety_check``), in plan order and sorted by name; ``lunas[org]`` that org's Luna
-    observations. Filled by ``index``; an empty index (``classify`` without peers) knows no other org."""
+    It feeds next steps (remediation text) only, never a verdict: a verdict is the org's own
+    answers (``facts_of``), so an org says the same alone or in any company. Built by one pass:
+    each observation's own facts; per model, per key, the orgs that reached it (ok or a safety
+    check); per org, its Luna observations (the faster-retry advice reads the org's own Luna);
+    per org, the ids ``--discover`` probed and their verdicts.
+    """
 
-    cache: dict[int, Facts] = field(default_factory=dict)
+    own: dict[int, Facts] = field(default_factory=dict)
+    reached: dict[str, dict[str, dict[Any, None]]] = field(default_factory=dict)  # model -> key_id -> orgs, first seen first
+    reach_names: dict[str, list[str]] = field(default_factory=dict)  # model -> names of the orgs reaching it, sorted
+    lunas: dict[Any, list[Observation]] = field(default_factory=dict)  # org -> its Luna observations
+    discovered: dict[Any, dict[str, Verdict]] = field(default_factory=dict)  # org -> discovered id -> verdict
     id_sources: Mapping[str, ModelIdSource] = field(default_factory=dict)  # where each tier's id is set (next steps name it)
-    reaching: dict[tuple[str, str], list[OrgKey]] = field(default_factory=dict)
-    reach_names: dict[str, list[str]] = field(default_factory=dict)
-    lunas: dict[OrgKey, list[Observation]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, observations: Iterable[Any], id_sources: Mapping[str, ModelIdSource] | None = None) -> "PeerIndex":
+        index = cls(id_sources=dict(id_sources or {}))
+        for obs in observations:
+            if isinstance(obs, Observation) and isinstance(getattr(obs, "target", None), Target):
+                index.add(obs)
+        index.reach_names = {model: sorted({_org_name(org) for orgs in by_key.values() for org in orgs})
+                             for model, by_key in index.reached.items()}
+        return index
+
+    def add(self, observation: Observation) -> None:
+        target = observation.target
+        facts = self.facts(observation)
+        if facts.verdict in (Verdict.OK, Verdict.SAFETY_CHECK):
+            self.reached.setdefault(target.model, {}).setdefault(target.key_id, {}).setdefault(target.org, None)
+        if target.tier == LUNA_TIER:
+            self.lunas.setdefault(target.org, []).append(observation)
+        if target.tier == DISCOVERED:
+            self.discovered.setdefault(target.org, {})[target.model] = facts.verdict
 
     def facts(self, observation: Observation) -> Facts:
         key = id(observation)
-        if key not in self.cache:
-            self.cache[key] = _guarded_base(observation)
-        return self.cache[key]
+        if key not in self.own:
+            self.own[key] = _guarded_base(observation)
+        return self.own[key]
 
-    def reaches(self, observation: Observation) -> bool:
-        return self.facts(observation).verdict in (Verdict.OK, Verdict.SAFETY_CHECK)
-
-    def index(self, peers: Sequence[Any]) -> "_Peers":
-        """Index ``peers`` (anything that is not an Observation with a Target is left out)."""
-        names: dict[str, set[str]] = {}
-        for peer in peers:
-            if not isinstance(peer, Observation) or not isinstance(getattr(peer, "target", None), Target):
-                continue
-            target = peer.target
-            if target.tier == LUNA_TIER:
-                self.lunas.setdefault(target.org, []).append(peer)
-            if self.reaches(peer):
-                orgs = self.reaching.setdefault((target.model, target.key_id), [])
-                if target.org not in orgs[-1:]:
-                    orgs.append(target.org)
-                names.setdefault(target.model, set()).add(_org_name(target.org))
-        self.reach_names = {model: sorted(found) for model, found in names.items()}
-        return self
-
-    def first_reaching(self, model: str, key_id: str, org: OrgKey) -> OrgKey | None:
-        """The first other org (plan order) that reaches ``model`` with the same key, if any; a tuple so that
-        a found default org (None) differs from none found."""
-        for other in self.reaching.get((model, key_id), ()):
-            if other != org:
-                return (other,)
+    def first_same_key(self, target: Target) -> tuple[Any] | None:
+        """The first other org (plan order) reaching the model with this key, as a 1-tuple so that a found
+        default org (None) differs from none found. Constant time whatever the number of orgs."""
+        for org in self.reached.get(target.model, {}).get(target.key_id, {}):
+            if org != target.org:
+                return (org,)
         return None
 
-    def other_reachers(self, model: str, org: OrgKey) -> tuple[list[str], int]:
-        """Up to REACH_NAMED names (sorted) of the other orgs reaching ``model`` with any key, and how many in all."""
+    def other_reachers(self, model: str, org: Any) -> tuple[list[str], int]:
+        """Up to REACH_NAMED names (sorted) of the other orgs reaching ``model`` with any key, and how many in all:
+        a next step's length, and its cost, stay the same however many orgs a run checks."""
         own = _org_name(org)
         found = self.reach_names.get(model, [])
         named = [name for name in found[:REACH_NAMED + 1] if name != own][:REACH_NAMED]
-        total = len(found) - (1 if _has(found, own) else 0)
+        at = bisect_left(found, own)
+        total = len(found) - (1 if at < len(found) and found[at] == own else 0)
         return named, total
-
-    def lunas_of(self, org: OrgKey, observation: Observation) -> list[Observation]:
-        return [p for p in self.lunas.get(org, ()) if p is not observation]
-
-
-def _has(names: Sequence[str], name: str) -> bool:
-    """Whether the sorted ``names`` hold ``name`` (a binary search)."""
-    from bisect import bisect_left
-
-    at = bisect_left(names, name)
-    return at < len(names) and names[at] == name
 
 
 def _guarded_base(observation: Observation) -> Facts:
@@ -165,21 +158,17 @@ def _latency(observation: Observation) -> float | None:
     return seconds_of(final.latency_s) if isinstance(final, Exchange) else None
 
 
-def _refine(observation: Observation, facts: Facts, cache: _Peers) -> str:
-    """Adjust the verdict with peer facts (``cache``, the run's index); returns the specialised remediation."""
+def _refine(observation: Observation, facts: Facts, index: PeerIndex) -> str:
+    """The specialised next step for the org's own verdict; what other orgs show is named here, never in the verdict."""
     target = observation.target
     model = target.model
-    found = cache.first_reaching(model, target.key_id, target.org)
+    found = index.first_same_key(target)
     same_key_orgs = [found[0]] if found is not None else []
     remedy = REMEDIATIONS[facts.verdict]
     headers = facts.exchange.headers if facts.exchange is not None else {}
     notice = header_value(headers, SAFETY_NOTICE_HEADER)
-
-    if facts.verdict is Verdict.NOT_PROVISIONED and facts.model_access and same_key_orgs:
-        facts.verdict = Verdict.WRONG_ORG
-        facts.reason = f"{facts.reason}; the same key reaches {model} through {_org_name(same_key_orgs[0])}"
-        remedy = REMEDIATIONS[Verdict.WRONG_ORG]
     verdict = facts.verdict
+    own_lunas = [p for p in index.lunas.get(target.org, []) if p is not observation]
 
     if verdict is Verdict.WRONG_ORG:
         if same_key_orgs:
@@ -187,16 +176,22 @@ def _refine(observation: Observation, facts: Facts, cache: _Peers) -> str:
         else:
             remedy = f"{remedy} No other checked org reaches {model} with this key."
     elif verdict is Verdict.NOT_PROVISIONED:
-        reach, count = cache.other_reachers(model, target.org)
-        if reach:
+        who = _org_name(target.org)
+        if same_key_orgs:
+            there = _org_name(same_key_orgs[0])
+            switch = f"--org {there}" if _text(same_key_orgs[0]) else "no --org (the key's default org)"
+            remedy = (f"{who} cannot use {model}, but the same key reaches it through {there}: if {there} is the approved "
+                      f"org you meant, use {switch}; else ask for {who} to be provisioned.")
+        elif (reachers := index.other_reachers(model, target.org))[0]:
+            reach, count = reachers
             more = f" and {count - len(reach)} more" if count > len(reach) else ""
-            remedy = f"{_org_name(target.org)} cannot use {model}, but {', '.join(reach)}{more} can (with its own key): use that org, or ask for {_org_name(target.org)} to be provisioned."
+            remedy = (f"{who} cannot use {model}, but {', '.join(reach)}{more} can (with its own key): use that org, "
+                      f"or ask for {who} to be provisioned.")
         else:
             remedy = f"{remedy} No checked org reaches {model}: confirm the approved org id and the approved account email."
     elif verdict is Verdict.SAFETY_CHECK:
-        lunas = cache.lunas_of(target.org, observation)
-        lunas.sort(key=lambda p: (p.target.surface != target.surface, p.target.stream != target.stream))
-        luna_ok = [p for p in lunas if cache.facts(p).verdict is Verdict.OK]
+        lunas = sorted(own_lunas, key=lambda p: (p.target.surface != target.surface, p.target.stream != target.stream))
+        luna_ok = [p for p in lunas if index.facts(p).verdict is Verdict.OK]
         own = _latency(observation)
         tail = " Keep the notice and request id; if it repeats on a benign task, contact support with redacted details."
         if target.tier == LUNA_TIER:
@@ -208,7 +203,7 @@ def _refine(observation: Observation, facts: Facts, cache: _Peers) -> str:
             if luna_s is not None and own is not None and own >= 3 * max(luna_s, 0.05) and own - luna_s >= 1.0:
                 facts.notes.append(f"{own:.1f} s against Luna's {luna_s:.1f} s")
         elif lunas:
-            remedy = f"Luna did not answer in this org either ({cache.facts(lunas[0]).verdict.value}); wait and retry." + tail
+            remedy = f"Luna did not answer in this org either ({index.facts(lunas[0]).verdict.value}); wait and retry." + tail
         else:
             remedy = "Retry on Luna (not checked here), the faster path while a safety check runs." + tail
         if notice and "notice:" not in facts.reason:
@@ -243,34 +238,40 @@ def _refine(observation: Observation, facts: Facts, cache: _Peers) -> str:
         remedy = ("Cloudflare gave up waiting for OpenAI (524): retry later, raising --timeout will not help; "
                   "if it repeats on Sol/Terra a safety check may be holding the answer, so try Luna.")
     elif verdict is Verdict.OK and target.tier in (*TIERS,) and target.tier != LUNA_TIER:
-        lunas = [p for p in cache.lunas_of(target.org, observation) if cache.facts(p).verdict is Verdict.OK]
+        lunas = [p for p in own_lunas if index.facts(p).verdict is Verdict.OK]
         own, luna_s = _latency(observation), (_latency(lunas[0]) if lunas else None)
         if own is not None and luna_s is not None and own >= 5 * max(luna_s, 0.05) and own - luna_s >= 5.0:
             facts.notes.append(f"much slower than Luna ({own:.1f} s against {luna_s:.1f} s): possibly a safety check")
-    return _listed_step(observation, verdict, facts.model_access, remedy, cache.id_sources)
+    # The org's own model list is the most specific cause of a not_provisioned: its step wins over what peers show.
+    return _listed_step(observation, verdict, facts.model_access, remedy, index.id_sources,
+                        index.discovered.get(target.org, {}))
 
 
 # ---------------------------------------------------------------- public API
 
 
 def classify(observation: Observation, peers: Sequence[Observation] = ()) -> Diagnosis:
-    """The Diagnosis of one observation; ``peers`` (other orgs' and this org's observations) refine it. Never raises."""
-    return _classify(observation, _Peers().index(tuple(peers or ())))
+    """The Diagnosis of one observation. Its verdict is its own answers'; ``peers`` (other orgs' and
+    this org's observations) only specialise the next step. Never raises."""
+    return _classify(observation, PeerIndex.build((observation, *tuple(peers or ()))))
 
 
-def _classify(observation: Observation, cache: _Peers) -> Diagnosis:
+def _classify(observation: Observation, index: PeerIndex) -> Diagnosis:
     target = observation.target if isinstance(getattr(observation, "target", None), Target) else Target(None, "?", "?")
     try:
-        facts = cache.facts(observation)
-        facts = Facts(**{k: getattr(facts, k) for k in facts.__dataclass_fields__})  # a copy: peers may change it
+        facts = index.facts(observation)
+        facts = Facts(**{k: getattr(facts, k) for k in facts.__dataclass_fields__})  # a copy: notes are added to it
         facts.notes = list(facts.notes)
+        verdict = facts.verdict
         try:
-            remedy = _refine(observation, facts, cache)
+            remedy = _refine(observation, facts, index)
         except Exception:  # noqa: BLE001
             remedy = REMEDIATIONS.get(facts.verdict, REMEDIATIONS[Verdict.UNKNOWN])
+        facts.verdict = verdict  # the org's own answers decide; nothing above may change that
         if facts.remedy and facts.remedy_for is facts.verdict:
             # the answer's own next step (a gateway's budget, a proxy, a 2026 code); a listed id of the tier still wins
-            remedy = _listed_step(observation, facts.verdict, facts.model_access, facts.remedy, cache.id_sources)
+            remedy = _listed_step(observation, facts.verdict, facts.model_access, facts.remedy, index.id_sources,
+                                  index.discovered.get(target.org, {}))
         return _diagnosis(observation, target, facts, remedy)
     except Exception as exc:  # noqa: BLE001 - the last guard of totality
         return Diagnosis(target=target, verdict=Verdict.UNKNOWN,
@@ -320,13 +321,15 @@ def _diagnosis(observation: Observation, target: Target, facts: Facts, remedy: s
 
 
 def classify_all(observations: Sequence[Observation], id_sources: Mapping[str, ModelIdSource] | None = None) -> list[Diagnosis]:
-    """Diagnoses in the same order; each observation sees the same model's other orgs and its own org's other models.
-    ``id_sources`` (tier -> where its id is set) lets a next step name the setting to change.
-
-    Linear in the number of observations: the peers are indexed once (``_Peers.index``), never compared pairwise."""
+    """Diagnoses in the same order. Each verdict is its observation's own; one PeerIndex, built once
+    (O(N)), lets the next steps name what other orgs and this org's other models show.
+    ``id_sources`` (tier -> where its id is set) lets a next step name the setting to change."""
     items = list(observations)
-    cache = _Peers(id_sources=dict(id_sources or {})).index(items)
-    return [_classify(obs, cache) for obs in items]
+    index = PeerIndex.build(items, id_sources)
+    out: list[Diagnosis] = []
+    for obs in items:
+        out.append(_classify(obs, index))
+    return out
 
 
-__all__ = ["classify", "classify_all", "remediation_for"]
+__all__ = ["PeerIndex", "classify", "classify_all", "remediation_for"]

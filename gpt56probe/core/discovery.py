@@ -174,14 +174,23 @@ def _listing_ids(observation: Observation) -> tuple[str, ...] | None:
     return tuple(i for i in listing.ids if isinstance(i, str))
 
 
+def discover_command(org: str | None) -> str:
+    """The check that probes what an org lists, as a command that runs when pasted."""
+    import shlex
+
+    return "gpt56probe check " + (f"--org {shlex.quote(org)} " if org else "") + "--discover"
+
+
 def next_step(observation: Observation, verdict: Verdict, model_access: bool, remedy: str,
-              sources: Mapping[str, ModelIdSource]) -> str:
+              sources: Mapping[str, ModelIdSource], discovered: Mapping[str, Verdict] | None = None) -> str:
     """The next step, when the org's list says the id is the problem (or names what a discovered id is).
 
     A configured tier id refused as not provisioned (a model-access refusal) that the org does
     not list, while it lists another id of that tier: the verdict stays, the step names the
     listed id and the setting that switches to it. A discovered id that answered: what it is and
-    how to use it. Anything else: ``remedy`` unchanged.
+    how to use it. Anything else: ``remedy`` unchanged. ``discovered`` (the ids this run's
+    ``--discover`` probed in this org, with their verdicts) replaces "--discover tries it" with
+    what it found.
     """
     target = observation.target
     org = target.org or "the default org"
@@ -202,12 +211,19 @@ def next_step(observation: Observation, verdict: Verdict, model_access: bool, re
     if not same:
         return remedy
     also = f", also {', '.join(same[1:4])}" if len(same) > 1 else ""
+    found = (discovered or {}).get(same[0])
+    if found is Verdict.OK:
+        tried = "--discover probed it: it answers."
+    elif found is not None:
+        tried = f"--discover probed it: {found.value}."
+    else:
+        tried = f"(`{discover_command(target.org)}` tries it)"
     return (f"{org} does not list {target.model} but lists {same[0]} ({target.tier}{also}): the id is the likely problem, "
-            f"not access. Switch: {switch_instruction(target.tier, same[0], sources.get(target.tier))} (check --discover tries it).")
+            f"not access. Switch: {switch_instruction(target.tier, same[0], sources.get(target.tier))} {tried}")
 
 
 __all__ = [
     "DISCOVER_ALL", "DISCOVER_MODES", "DISCOVER_SUBSTITUTES", "Discovery", "MAX_DISCOVERED_PER_ORG", "config_line", "config_snippet",
-    "discover", "family_ids", "next_step", "probeable", "same_tier", "shown", "substitutes", "switch_instruction",
+    "discover", "discover_command", "family_ids", "next_step", "probeable", "same_tier", "shown", "substitutes", "switch_instruction",
     "toml_string",
 ]

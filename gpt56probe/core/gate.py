@@ -49,13 +49,19 @@ _SLOT_OPEN, _SLOT_CLOSE = "\ue000", "\ue001"
 _SLOT = re.compile(_SLOT_OPEN + r"(\d+)" + _SLOT_CLOSE)
 
 
+EXAMPLE_KEY = "sk-test-simulator-example"
+"""The fake key the commands gpt56probe prints use (``simulate --help``, the replay line): public by
+design, so the gate never masks it and a printed command runs when pasted. The simulator takes any
+``sk-`` key; a real key can never equal this one."""
+
+
 class Gate:
     """The run's secrets and public values, and the scrub every sink applies. Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._secrets: dict[str, str] = {}
-        self._public: set[str] = set()
+        self._public: set[str] = {EXAMPLE_KEY}
         self._emails: set[str] = set()
         self._fragments: tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]] | None = None
         self._version = 0  # moves on whenever what a scrub depends on changes: the line memo is then dropped
@@ -203,6 +209,7 @@ class Gate:
             self._alphabet = frozenset()
             self._longest = None
             self._public.clear()
+            self._public.add(EXAMPLE_KEY)
             self._emails.clear()
             self._fragments = None
             self._version += 1

@@ -15,19 +15,59 @@ from typing import Any, Iterable, Mapping, Sequence
 from gpt56probe.core.observation import Diagnosis
 
 HISTORY_FIELDS = ("run_id", "checked_at", "org", "model", "tier", "surface", "stream", "verdict", "http_status",
-                  "request_id", "error_message", "latency_ms", "remediation", "timestamp", "status", "vantage")
+                  "request_id", "error_message", "latency_ms", "remediation", "timestamp", "status", "vantage", "endpoint")
+
+REAL_API_ENDPOINT = "api.openai.com"
+"""The endpoint history is read for unless told otherwise; rows written before endpoints were kept have none and
+count as this one."""
+
+
+# --------------------------------------------------------------------------- endpoints (pure)
+
+
+def endpoint_of(base_url_or_host: str | None) -> str:
+    """The endpoint a run is kept under: its base URL's host, lower-cased (``http://127.0.0.1:8056/v1`` ->
+    ``127.0.0.1``); a bare host is taken as given. Runs against the simulator, a gateway and the real API
+    then never share a history, a state, a streak or a metric series."""
+    from urllib.parse import urlsplit
+
+    text = (base_url_or_host or "").strip()
+    if not text:
+        return REAL_API_ENDPOINT
+    try:
+        host = urlsplit(text if "://" in text else f"//{text}").hostname
+    except ValueError:
+        host = None
+    return (host or text).lower()
+
+
+def doc_endpoint(doc: Any) -> str:
+    """The endpoint a ``check --format json`` (or merged) document was made against: its vantage's base URL
+    host; none recorded (a document from before vantages): the real API."""
+    if isinstance(doc, Mapping) and isinstance(doc.get("endpoint"), str) and doc["endpoint"].strip():
+        return endpoint_of(doc["endpoint"])  # a merged document names the endpoint it merged
+    vantage = doc.get("vantage") if isinstance(doc, Mapping) else None
+    host = vantage.get("base_url_host") if isinstance(vantage, Mapping) else None
+    return endpoint_of(host) if isinstance(host, str) and host.strip() else REAL_API_ENDPOINT
+
+
+def row_endpoint(row: Mapping[str, Any]) -> str:
+    """The endpoint a history row or result was recorded for (none recorded: the real API)."""
+    value = row.get("endpoint")
+    return value.lower() if isinstance(value, str) and value.strip() else REAL_API_ENDPOINT
 
 
 # --------------------------------------------------------------------------- rows and verdicts (pure)
 
 
 def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, status: str | None = None,
-                 vantage: str | None = None) -> list[dict[str, Any]]:
+                 vantage: str | None = None, endpoint: str | None = None) -> list[dict[str, Any]]:
     """One history row per result. ``error_message`` is already redacted by classify.
 
     ``status`` is the run's own (OK .. UNKNOWN, before --fail-after), so the
     failing-run count can be rebuilt from history alone; ``vantage`` where the run was made from
-    (``gpt56probe merge`` and the status page tell vantages apart by it)."""
+    (``gpt56probe merge`` and the status page tell vantages apart by it); ``endpoint`` the base URL's host
+    the run probed (``endpoint_of``)."""
     rows = []
     for d in diagnoses:
         rows.append({
@@ -47,6 +87,7 @@ def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, s
             "timestamp": d.timestamp,
             "status": status,
             "vantage": vantage,
+            "endpoint": endpoint or REAL_API_ENDPOINT,
         })
     return rows
 

@@ -98,6 +98,28 @@ def header_id_problem(value: str) -> str | None:
     return None
 
 
+ORG_ID_PREFIX = "org-"
+PROJECT_ID_PREFIXES = ("proj_", "proj-")
+
+
+def org_id_problem(value: str, known: Iterable[str] = ()) -> str | None:
+    """Why ``value`` cannot be an OpenAI org id, or None. ``known`` (the config's org ids) are welcome
+    whatever their shape. A comma list is several orgs (repeat --org); ``proj_…`` is a project id
+    (--project); anything else must start with ``org-``, as every OpenAI org id does."""
+    if value in set(known):
+        return None
+    if "," in value:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        again = " ".join(f"--org {p}" for p in parts[:3]) or "--org ORG --org ORG"
+        return f"is a comma-separated list: repeat --org for each org ({again})"
+    if value.lower().startswith(PROJECT_ID_PREFIXES):
+        return f"is a project id, not an org id: use --project {value} (with the org it belongs to as --org)"
+    if not value.startswith(ORG_ID_PREFIX):
+        return (f"is not an org id: OpenAI org ids start with {ORG_ID_PREFIX} (Settings > Organization > General); "
+                "an org or label from the config file works too (`gpt56probe orgs` lists them)")
+    return None
+
+
 def check_model_ids(model_ids: Sequence[str], table: ModelTable) -> tuple[str, ...]:
     """The ids as given, once each; ``UnknownName`` for a tier name, a near miss of a known id, or an id
     that cannot be shown as given (``text_problem``)."""

@@ -84,9 +84,9 @@ class Facts:
     answer: Answer | None = None
     truncated: bool = False
     exchange: Exchange | None = None
-    model_access: bool = False  # a model-access refusal (peers may turn it into wrong_org)
+    model_access: bool = False  # a model-access refusal (the next step may name an org that reaches the model)
     remedy: str = ""  # a next step of this answer's own (a gateway's budget, a proxy's 407, a 2026 code)
-    remedy_for: Verdict | None = None  # the verdict ``remedy`` belongs to (peers may change the verdict)
+    remedy_for: Verdict | None = None  # the verdict ``remedy`` belongs to
     gateway: str | None = None  # who answered when it was not OpenAI (core.gateways.detect)
 
 

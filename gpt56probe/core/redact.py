@@ -154,11 +154,14 @@ def _mask_b64(match: Match[str]) -> str:
 
 
 _PLACEHOLDER = re.compile(r"[A-Z_]+|\$\{?\w+\}?|<[^>]*>|\.\.\.|\u2026|\*+|x+|X+")
+_PARKED = re.compile("\ue000\\d+\ue001")
+"""A value the output gate parked as public (core.gate: a path it wrote, the example key): not a secret."""
 
 
 def _is_placeholder(value: str) -> bool:
     """Values that only name a secret (``YOUR_KEY``, ``$OPENAI_API_KEY``, ``<key>``, ``***``)."""
-    return not value or value in ("null", "None", "true", "false") or MASK in value or bool(_PLACEHOLDER.fullmatch(value))
+    return (not value or value in ("null", "None", "true", "false") or MASK in value or bool(_PLACEHOLDER.fullmatch(value))
+            or bool(_PARKED.fullmatch(value)))
 
 
 def _mask_assignment(match: Match[str]) -> str:

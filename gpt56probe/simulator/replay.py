@@ -64,9 +64,50 @@ def not_recorded_body(endpoint: str, model: str, stream: bool, org: str) -> byte
                                  "code": NOT_RECORDED_CODE}}, indent=4).encode()
 
 
+def replay_models(recording: Mapping[str, Any]) -> list[str]:
+    """The flags that make a check probe, and count as expected, what the recorded one did.
+
+    A run of the whole table gives no flags; otherwise each recorded tier id is ``--tier T``
+    and every other id ``--model ID`` (an id named with --model counts as expected, as it did when
+    it was probed, since ``--tier`` alone probes no fallback); ids ``--discover`` found give
+    ``--discover``; expected tiers other than the probed ones give ``--expect``. Recordings made
+    before results carried their tier are read with the built-in table."""
+    from gpt56probe.core.models import DEFAULT_TABLE, DISCOVERED, TIERS
+
+    results = [r for r in recording.get("results", []) if isinstance(r, Mapping)]
+    tier_of: dict[str, str] = {}
+    for row in results:
+        model = str(row.get("model"))
+        tier_of.setdefault(model, str(row.get("tier") or "") or DEFAULT_TABLE.tier_of(model))
+    models = [str(m) for m in recording.get("models", [])] or list(tier_of)
+    for model in models:
+        tier_of.setdefault(model, DEFAULT_TABLE.tier_of(model))
+    discovered = [m for m in models if tier_of[m] == DISCOVERED]
+    rest = [m for m in models if tier_of[m] != DISCOVERED]
+    args: list[str] = []
+    if sorted(rest) != sorted(spec.id for spec in DEFAULT_TABLE.models):
+        for model in rest:
+            tier = tier_of[model]
+            if tier in TIERS and DEFAULT_TABLE.for_tier(tier).id == model:
+                args += ["--tier", tier]
+            else:
+                args += ["--model", model]
+    if discovered:
+        args.append("--discover")
+    if any("expected" in r for r in results):
+        wanted = [t for t in TIERS if any(r.get("expected") and tier_of.get(str(r.get("model"))) == t for r in results)]
+        probed = [t for t in TIERS if any(tier_of[m] == t for m in rest)]
+        if wanted and wanted != probed:
+            args += ["--expect", ",".join(wanted)]
+    return args
+
+
 def replay_hint(recording: Mapping[str, Any], base_url: str) -> str:
-    """How to ask a playback the recorded questions: the check command line, and which orgs share a key."""
+    """How to ask a playback the recorded questions: the check command line (with the example key, so it
+    runs as printed), and which orgs shared a key (the next steps name orgs the same key reaches)."""
     import shlex
+
+    from gpt56probe.core.gate import EXAMPLE_KEY
 
     args = ["gpt56probe", "check", "--base-url", base_url]
     keys: dict[int, list[str]] = {}
@@ -79,15 +120,15 @@ def replay_hint(recording: Mapping[str, Any], base_url: str) -> str:
         args += ["--surface", str(recording["surface"])]
     if recording.get("stream"):
         args.append("--stream")
-    for model in recording.get("models", []):
-        args += ["--model", str(model)]
+    args += replay_models(recording)
     if recording.get("timeout") is not None:
         args += ["--timeout", str(recording["timeout"])]
     lines = [f"  recording of {recording.get('recorded_at') or 'an unknown time'}"
              + (f" from {recording['vantage']}" if recording.get("vantage") else "")
              + (f": {recording['summary']}" if recording.get("summary") else ""),
-             "  replay it: " + shlex.join(args)]
+             f"  replay it: OPENAI_API_KEY={EXAMPLE_KEY} " + shlex.join(args)]
     if len(keys) > 1:
         groups = "; ".join(f"key {n}: {', '.join(orgs)}" for n, orgs in sorted(keys.items()))
-        lines.append(f"  with one key per recorded key ({groups}): a shared key decides wrong_org")
+        lines.append(f"  the recorded run used one key per group ({groups}): the verdicts replay with any key; "
+                     "the next steps name the orgs the same key reaches")
     return "\n".join(lines)

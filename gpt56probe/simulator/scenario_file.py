@@ -332,7 +332,7 @@ def _reply_from(data: Any, path: str | Path | None, where: str) -> RecordedReply
 _RECORDING_KEYS = {"tool", "recorded_at", "vantage", "base_url_host", "surface", "stream", "models", "timeout", "orgs",
                    "results", "summary"}
 _RECORDING_ORG_KEYS = {"org", "key", "project"}
-_RECORDING_RESULT_KEYS = {"org", "model", "surface", "stream", "verdict"}
+_RECORDING_RESULT_KEYS = {"org", "model", "tier", "surface", "stream", "verdict", "expected"}
 
 
 def _recording_from(data: Any, path: str | Path | None) -> dict[str, Any]:
@@ -363,7 +363,7 @@ def _recording_from(data: Any, path: str | Path | None) -> dict[str, Any]:
             if not isinstance(row, Mapping) or set(row) - keys:
                 raise _fail(path, f"{where}.{name}[{i}]", f"must be a table of {', '.join(sorted(keys))}")
             for key, value in row.items():
-                if key == "stream":
+                if key in ("stream", "expected"):
                     ok = isinstance(value, bool)
                 elif key == "key":
                     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1

@@ -437,7 +437,9 @@ def run_forever(port: int = 0, scenarios_file: str | Path | None = None, latency
     try:
         print(f"GPT-5.6 preview simulator listening on {handle.base_url}", file=out)
         print(f"  export OPENAI_BASE_URL={handle.base_url}", file=out)
-        print("  any sk- key works (e.g. sk-test-demo); the OpenAI-Organization header picks the org scenario;", file=out)
+        from gpt56probe.core.gate import EXAMPLE_KEY
+
+        print(f"  any sk- key works (e.g. {EXAMPLE_KEY}); the OpenAI-Organization header picks the org scenario;", file=out)
         print("  org ids no scenario names behave as approved." + (f" Added latency: {latency}s." if latency else ""),
               file=out)
         recording = handle.scenario_set.recording

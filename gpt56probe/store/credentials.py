@@ -2,10 +2,15 @@
 
 The credential order (``resolve_key``), first rung that yields a key wins:
 
-1. ``--api-key-env VAR``: the environment variable the user named;
+1. ``--api-key-env VAR``: the environment variable the user named. Named and
+   unset or empty is an error naming it, never a quiet fall through to the
+   next rungs: an explicit source that is empty is a mistake to report;
 2. the OS keyring entry for the org: service ``gpt56probe``, username = the org
    id (written by ``gpt56probe auth set --org ORG``);
-3. ``OPENAI_API_KEY``, the OpenAI SDK's own variable.
+3. the key file ``<config dir>/keys.json``, readable only by its owner (written by
+   ``gpt56probe auth set --org ORG --key-file`` on machines without a keyring;
+   store/keyfile.py); a file others can read is skipped, with the reason;
+4. ``OPENAI_API_KEY``, the OpenAI SDK's own variable.
 
 The keyring rung is skipped with ``--no-keyring``, ``GPT56PROBE_NO_KEYRING=1``,
 or ``PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring`` (keyring's own,
@@ -36,6 +41,7 @@ KEYRING_SERVICE = "gpt56probe"
 """The keyring service name; the username is the org id."""
 
 KEYRING_FIXES = (
+    f"store it in a file only you can read with --key-file (unencrypted, as gh's --insecure-storage), "
     f"set {DEFAULT_KEY_ENV} (or name a variable with --api-key-env VAR), or install an OS keyring "
     f"(Secret Service, KWallet, macOS Keychain); keyrings.alt's PlaintextKeyring works too but stores keys unencrypted"
 )
@@ -202,9 +208,10 @@ def resolve_key(
 ) -> ResolvedKey:
     """The key for ``org``, by the credential order of this module's docstring:
 
-    1. the variable named by ``--api-key-env``;
+    1. the variable named by ``--api-key-env`` (unset or empty: NoKeyError naming it);
     2. the keyring entry (service ``gpt56probe``, username = org id) for the org;
-    3. ``OPENAI_API_KEY``.
+    3. the org's entry in the owner-only key file;
+    4. ``OPENAI_API_KEY``.
 
     ``log`` receives key-free lines about skipped rungs (for ``--verbose``).
     """
@@ -212,12 +219,14 @@ def resolve_key(
     say: Log = log or (lambda line: None)
     who = org or "the default org"
 
-    # Rung 1: --api-key-env VAR
+    # Rung 1: --api-key-env VAR (explicit: empty is an error, not a reason to try the others)
     if api_key_env:
         value = (env.get(api_key_env) or "").strip()
         if value:
             return _found(value, f"env {api_key_env} (--api-key-env)", 1)
-        say(f"rung 1 skipped: --api-key-env {api_key_env} names an unset or empty variable")
+        state = "empty" if api_key_env in env else "not set"
+        raise NoKeyError(f"the variable {api_key_env} named by --api-key-env is {state}; set it, or leave out --api-key-env "
+                         f"to use the keyring, the key file or {DEFAULT_KEY_ENV}")
 
     # Rung 2: the keyring entry for the org
     if org:
@@ -232,14 +241,29 @@ def resolve_key(
     else:
         say("rung 2 skipped: no org given, so no keyring entry to look up")
 
-    # Rung 3: OPENAI_API_KEY
+    # Rung 3: the owner-only key file
+    if org:
+        from gpt56probe.store.keyfile import KIND, KeyFileUnusable, key_file_path, read_keys
+
+        try:
+            filed = read_keys(env).get(org)
+        except KeyFileUnusable as exc:
+            say(f"rung 3 skipped: {exc}")
+        else:
+            if filed:
+                return _found(filed, f"key file {key_file_path(env)} ({KIND})", 3)
+            say(f"rung 3 skipped: no entry for {org} in {key_file_path(env)}")
+
+    # Rung 4: OPENAI_API_KEY
     value = (env.get(DEFAULT_KEY_ENV) or "").strip()
     if value:
-        return _found(value, f"env {DEFAULT_KEY_ENV}", 3)
+        return _found(value, f"env {DEFAULT_KEY_ENV}", 4)
     keyring_on = keyring_disabled_reason(env, no_keyring) is None
-    tried = (f"{api_key_env}, " if api_key_env else "") + (f"keyring entry for {org}, " if org and keyring_on else "") + DEFAULT_KEY_ENV
+    tried = (f"keyring entry for {org}, " if org and keyring_on else "") + (f"key file entry for {org}, " if org else "") + DEFAULT_KEY_ENV
     if org and keyring_on:
         fix = f"run `gpt56probe auth set --org {org}`, or set {DEFAULT_KEY_ENV}"
+    elif org:
+        fix = f"run `gpt56probe auth set --org {org} --key-file`, or set {DEFAULT_KEY_ENV}"
     else:
         fix = f"set {DEFAULT_KEY_ENV} or use --api-key-env VAR"
     raise NoKeyError(f"no API key for {who} (tried {tried}): {fix}")

@@ -43,6 +43,7 @@ class RecordingInfo:
     base_url_host: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     timeout_s: float | None = None  # --timeout: a replay of a timeout needs the same
+    expected: Any = None  # the run's ExpectedTiers: each result says whether it counted (a replay asks the same)
 
 
 def org_label(org: str | None) -> str:
@@ -191,8 +192,11 @@ def recording_doc(observations: Sequence[Observation], diagnoses: Sequence[Diagn
         if first.project:
             row["project"] = first.project
         org_rows.append(row)
-    results = [{"org": org_label(d.target.org), "model": d.target.model, "surface": d.target.surface,
-                "stream": d.target.stream, "verdict": d.verdict.value} for d in diagnoses]
+    from gpt56probe.core.expectations import is_expected
+
+    results = [{"org": org_label(d.target.org), "model": d.target.model, "tier": d.target.tier, "surface": d.target.surface,
+                "stream": d.target.stream, "verdict": d.verdict.value,
+                **({"expected": is_expected(d.target, info.expected)} if info.expected is not None else {})} for d in diagnoses]
     recording: dict[str, Any] = {
         "tool": f"gpt56probe {__version__}",
         "recorded_at": info.recorded_at,

@@ -6,6 +6,9 @@ Layout of a state directory (the CLI picks it; this module only takes a Path)::
     <state dir>/state.json      last verdict per (org, model, surface, stream), each one's access streak
                                 (--fail-after), changes not yet given to the --on-change hook
     <state dir>/history.jsonl   one JSON object per result per run, the last HISTORY_LIMIT lines
+    <state dir>/endpoints/<host>/   the same three files for every endpoint other than the real API
+                                (the simulator, a gateway): ``endpoint_dir``. Runs against different
+                                endpoints never share a history, a verdict, a streak or a lock.
 
 Reading never crashes a run: bad history lines (bad bytes, not JSON) are skipped
 and counted, and a corrupt state.json is moved aside (``state.json.corrupt-<time>``)
@@ -33,6 +36,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from gpt56probe.core.history import (  # noqa: F401 - the row arithmetic this module stores
     HISTORY_FIELDS,
+    REAL_API_ENDPOINT,
+    endpoint_of,
     Transition,
     compute_transitions,
     current_verdicts,
@@ -52,6 +57,25 @@ LOCK_FILE = "lock"
 HISTORY_LIMIT = 5000
 LOCK_TIMEOUT_S = 30.0
 STATE_VERSION = 2
+
+
+ENDPOINTS_DIR = "endpoints"
+
+
+def endpoint_dir(state_dir: Path, endpoint: str) -> Path:
+    """Where ``endpoint``'s history and state live: the state dir itself for the real API (as before
+    endpoints were kept apart), ``<state dir>/endpoints/<host>`` for any other."""
+    if endpoint == REAL_API_ENDPOINT:
+        return state_dir
+    return state_dir / ENDPOINTS_DIR / (re.sub(r"[^A-Za-z0-9._-]", "_", endpoint).lstrip(".") or "_")
+
+
+def recorded_endpoints(state_dir: Path) -> list[str]:
+    """The endpoints other than the real API that have a history under ``state_dir`` (folder names), sorted."""
+    try:
+        return sorted(p.name for p in (state_dir / ENDPOINTS_DIR).iterdir() if (p / HISTORY_FILE).is_file())
+    except OSError:
+        return []
 
 
 # --------------------------------------------------------------------------- file primitives

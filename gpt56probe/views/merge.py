@@ -20,7 +20,7 @@ the check summary's renderer (gpt56probe.views.summary), with the cell words eve
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -51,6 +51,7 @@ class Source:
     status: str | None = None  # the document's summary status
     skipped: int = 0  # history lines that could not be read
     kind: str = "results"  # "results" or "history"
+    endpoint: str = ""  # a results document's: the base URL host it was checked against (core.history.doc_endpoint)
 
 
 def _fallback_name(name: str) -> str:
@@ -87,7 +88,9 @@ def source_from_bytes(name: str, data: bytes) -> Source:
         raw_time = doc.get("checked_at")
         checked_at = raw_time if isinstance(raw_time, str) else ""
         status = raw_status if isinstance(raw_status, str) else None
-        return Source(name, tuple(results), checked_at, from_dict(doc.get("vantage")), status)
+        from gpt56probe.core.history import doc_endpoint
+
+        return Source(name, tuple(results), checked_at, from_dict(doc.get("vantage")), status, endpoint=doc_endpoint(doc))
     rows: list[Mapping[str, Any]] = []
     skipped = 0
     for line in text.splitlines():
@@ -180,6 +183,38 @@ def _verdict(value: Any) -> Verdict:
 
 def _org(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class EndpointFilter:
+    """What keeping one endpoint did to the inputs: the sources left, and a line per input (or its rows) left out."""
+
+    sources: tuple[Source, ...]
+    left_out: tuple[str, ...]
+
+
+def for_endpoint(sources: Sequence[Source], endpoint: str) -> EndpointFilter:
+    """Keep one endpoint: a check-result document checked against another is left out whole; a history file keeps the rows recorded for ``endpoint`` (rows written
+    before endpoints were kept count as the real API's)."""
+    from gpt56probe.core.history import row_endpoint
+
+    kept: list[Source] = []
+    notes: list[str] = []
+    for source in sources:
+        if source.kind == "results":
+            other = source.endpoint or endpoint
+            if other != endpoint:
+                notes.append(f"{source.name}: checked against {other}, not {endpoint}: left out (--endpoint {other} merges it)")
+                continue
+            kept.append(source)
+            continue
+        rows = tuple(r for r in source.results if row_endpoint(r) == endpoint)
+        if len(rows) != len(source.results):
+            others = sorted({row_endpoint(r) for r in source.results} - {endpoint})
+            notes.append(f"{source.name}: {len(source.results) - len(rows)} row(s) recorded against {', '.join(others)} left out "
+                         f"(--endpoint HOST merges them)")
+        kept.append(replace(source, results=rows))
+    return EndpointFilter(tuple(kept), tuple(notes))
 
 
 def merge_sources(sources: Sequence[Source]) -> Merged:
@@ -337,7 +372,7 @@ def result_doc(cell: Cell) -> dict[str, Any]:
     return doc
 
 
-def merged_doc(merged: Merged) -> dict[str, Any]:
+def merged_doc(merged: Merged, endpoint: str | None = None) -> dict[str, Any]:
     """``merge --format json``: the check schema (schema/check-result.schema.json) with every result's
     vantage, plus ``vantages`` and ``findings``; ``report`` takes it like a check result."""
     severity = status_of(merged)
@@ -355,6 +390,7 @@ def merged_doc(merged: Merged) -> dict[str, Any]:
                       **({"facts": v.facts.to_dict()} if v.facts else {})} for v in merged.vantages],
         "findings": [{"kind": f.kind, "org": f.org, "models": list(f.models), "text": f.text, "verdicts": dict(f.verdicts)}
                      for f in merged.findings],
+        **({"endpoint": endpoint} if endpoint is not None else {}),
     }
 
 

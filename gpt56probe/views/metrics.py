@@ -51,6 +51,7 @@ _HELP = {
     "gpt56probe_model_shutdown_timestamp_seconds": "The model's shutdown_date as the org's model list announces it (00:00 UTC, unix time).",
 }
 GAPS_COMMENT = "# gpt56probe-gaps:"
+ENDPOINT_COMMENT = "# gpt56probe-endpoint:"
 GAPS_KEPT = 5
 """Gaps between runs remembered: the median of five ignores one extra run by hand and one outage."""
 EXIT_UNKNOWN = 3
@@ -67,11 +68,13 @@ def _labels(pairs: Sequence[tuple[str, str]]) -> str:
     return "{" + ",".join(f'{k}="{escape_label_value(v)}"' for k, v in pairs) + "}" if pairs else ""
 
 
-def _target_labels(d: Diagnosis, vantage: str | None, label_text: Callable[[str], str] = str) -> list[tuple[str, str]]:
+def _target_labels(d: Diagnosis, vantage: str | None, label_text: Callable[[str], str] = str,
+                   endpoint: str | None = None) -> list[tuple[str, str]]:
     t = d.target
     labels = [("org", t.org or "default"), ("model", t.model), ("tier", t.tier), ("surface", t.surface),
               ("stream", "true" if t.stream else "false")]
     labels += [("vantage", vantage)] if vantage is not None else []
+    labels += [("endpoint", endpoint)] if endpoint is not None else []
     return [(k, label_text(v)) for k, v in labels]
 
 
@@ -120,6 +123,16 @@ def parse_samples(text: str) -> dict[tuple[str, Labels], float]:
     return samples
 
 
+def endpoint_in(text: str) -> str:
+    """The endpoint a metrics file was written for (its ``# gpt56probe-endpoint:`` line); none: the real API."""
+    from gpt56probe.core.history import REAL_API_ENDPOINT
+
+    for line in text.splitlines():
+        if line.startswith(ENDPOINT_COMMENT):
+            return line[len(ENDPOINT_COMMENT):].strip() or REAL_API_ENDPOINT
+    return REAL_API_ENDPOINT
+
+
 def parse_gaps(text: str) -> list[float]:
     """The gaps between runs the file remembers (its ``# gpt56probe-gaps:`` line)."""
     for line in text.splitlines():
@@ -144,9 +157,14 @@ def _previous(samples: Mapping[tuple[str, Labels], float], name: str, labels: Se
 
 
 def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timestamp: float, *, vantage: str | None = None,
-                   expected: ExpectedTiers = TIERS, previous: str | None = None, label_text: Callable[[str], str] = str) -> str:
+                   expected: ExpectedTiers = TIERS, previous: str | None = None, label_text: Callable[[str], str] = str,
+                   endpoint: str | None = None) -> str:
     """The whole .prom file: HELP and TYPE once per metric family, then its samples; ``previous`` is
     the text of the file it replaces (streaks and gaps carry over from it).
+
+    ``endpoint`` (the base URL's host) labels every series and is written in a comment line
+    (``# gpt56probe-endpoint: api.openai.com``): a file written for another endpoint (the simulator
+    where the real API was checked before) carries nothing over, so no streak or gap mixes endpoints.
 
     ``label_text`` is what the file's sink does to a label value (the output gate's scrub):
     series are told apart by the values as written, never a duplicate series (node_exporter
@@ -154,6 +172,8 @@ def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timesta
     two targets whose labels come out the same are both kept: the second one's org gets
     ``#2``, and so on.
     """
+    if previous and endpoint is not None and endpoint_in(previous) != endpoint:
+        previous = None
     before = parse_samples(previous or "")
     cache: dict[str, str] = {}
 
@@ -163,15 +183,16 @@ def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timesta
         return cache[value]
 
     run_labels = [("vantage", shown(vantage))] if vantage is not None else []
+    run_labels += [("endpoint", shown(endpoint))] if endpoint is not None else []
     up, latency, verdict, expect, down, shutdown = [], [], [], [], [], []  # type: ignore[var-annotated]
     seen: set[str] = set()
     targets: set[str] = set()
     for d in diagnoses:
-        raw = _labels(_target_labels(d, vantage))
+        raw = _labels(_target_labels(d, vantage, endpoint=endpoint))
         if raw in targets:  # the same target twice: the first result wins
             continue
         targets.add(raw)
-        labels = _target_labels(d, vantage, shown)
+        labels = _target_labels(d, vantage, shown, endpoint)
         key = _labels(labels)
         n = 1
         while key in seen:
@@ -220,6 +241,8 @@ def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timesta
         lines.extend(samples)
     if gaps:
         lines.append(f"{GAPS_COMMENT} " + " ".join(_number(g) for g in gaps))
+    if endpoint is not None:
+        lines.append(f"{ENDPOINT_COMMENT} {shown(endpoint)}")
     return "\n".join(lines) + "\n"
 
 

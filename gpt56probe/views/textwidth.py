@@ -9,6 +9,8 @@ unbreakable units (a request id, "sol req_…") into lines no wider than the wid
 
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -104,9 +106,18 @@ def wrap_units(units: Iterable[str], width: int, first: str = "", rest: str = ""
     return lines
 
 
+_WORD_OR_COMMAND = re.compile(r"\S*`[^`]*`\S*|\S+")
+
+
 def wrap_text(text: str, width: int, first: str = "", rest: str = "") -> list[str]:
-    """``wrap_units`` over the words of ``text``."""
-    return wrap_units(text.split(), width, first, rest)
+    """``wrap_units`` over the words of ``text``; a `quoted command` is one unit when it fits a line, so a
+    command the tool prints is never broken across lines (it runs when pasted)."""
+    room = width - display_width(rest)
+    units: list[str] = []
+    for match in _WORD_OR_COMMAND.finditer(text):
+        unit = match.group(0)
+        units.extend(unit.split() if display_width(unit) > room else [" ".join(unit.split())])
+    return wrap_units(units, width, first, rest)
 
 
 def widest(lines: Sequence[str]) -> int:
