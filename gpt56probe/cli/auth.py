@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
-from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
+from gpt56probe.cli.options import complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
 CONFIG_META = "gpt56probe.store.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
@@ -105,7 +105,7 @@ def _read_key(org: str) -> str:
 
 
 @auth.command("set")
-@click.option("--org", required=True, metavar="ORG", callback=validate_ids, help="Organization id (the keyring username).")
+@click.option("--org", required=True, metavar="ORG", shell_complete=complete_orgs, callback=validate_ids, help="Organization id (the keyring username).")
 @click.option("--label", metavar="L", help="A human name for the org, shown by `orgs` and in tables.")
 @click.option("--project", metavar="PROJ", callback=validate_ids, help="Project id sent as OpenAI-Project for this org.")
 @click.option("--email", metavar="EMAIL", help="The e-mail of the account approved for the preview.")
@@ -173,7 +173,7 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
 
 
 @auth.command("delete")
-@click.option("--org", required=True, metavar="ORG", help="Organization id.")
+@click.option("--org", required=True, metavar="ORG", shell_complete=complete_orgs, help="Organization id.")
 def auth_delete(org: str) -> None:
     """Delete ORG's keyring entry and remove it from the config file."""
     from gpt56probe.store.config import ConfigError, remove_org
@@ -257,7 +257,7 @@ def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
 
 
 @config_group.command("show")
-@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", callback=validate_ids, help="As for check [env OPENAI_ORG_ID].")
+@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", shell_complete=complete_orgs, callback=validate_ids, help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="As for check [env OPENAI_PROJECT_ID].")
 @click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", help="As for check.")
 @credential_options

@@ -13,9 +13,9 @@ from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInput
                                    have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
-from gpt56probe.cli.options import (TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option,
+from gpt56probe.cli.options import (complete_orgs, TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option,
                                     validate_ids)
-from gpt56probe.cli.terminal import Progress, no_color_option, set_display
+from gpt56probe.cli.terminal import Progress, details_option, no_color_option, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 
 
 @click.command(cls=MonitoringCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", shell_complete=complete_orgs, envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @credential_options
@@ -398,10 +398,11 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @cron_options
 @fleet_options
 @format_option(extra=("summary", "nagios"), default="summary")
+@details_option
 @no_color_option
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
           base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str,
-          no_color: bool, **cron: Any) -> None:
+          details: bool, no_color: bool, **cron: Any) -> None:
     """Probe every GPT-5.6 tier (and the fallbacks) for each org.
 
     Sends a free GET /v1/models/{id} first, then one "Return ok." with a
@@ -469,7 +470,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
     expected = cron["expect"] or {org: org_expected(cfg, org, None) for org in orgs or (None,)}
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
-    set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
+    set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color, details or verbose)
     targets = len(creds) * len(models) * (2 if surface == "both" else 1) * (2 if stream else 1)
     reserve = reserve_after_probes(targets, _history_bytes(cron["state_dir"]))
     window = _probe_window(clock, deadline, reserve, {f"start-up and reading the config took {started_s:.1f}s": started_s,
@@ -500,8 +501,9 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr.")
 @format_option(extra=("summary",), default="summary")
+@details_option
 @no_color_option
-def demo(surface: str, stream: bool, verbose: bool, fmt: str, no_color: bool) -> None:
+def demo(surface: str, stream: bool, verbose: bool, fmt: str, details: bool, no_color: bool) -> None:
     """Run check against the bundled simulator: no key, no network, no config.
 
     Starts the preview-API simulator on 127.0.0.1 (an ephemeral port), checks
@@ -514,9 +516,10 @@ def demo(surface: str, stream: bool, verbose: bool, fmt: str, no_color: bool) ->
     from gpt56probe.simulator import start_simulator
 
     with start_simulator(port=0, safety_delay=DEMO_SAFETY_DELAY_S) as sim:
-        click.echo(f"simulator: {sim.base_url} (loopback only)", err=True)
+        if verbose:
+            click.echo(f"simulator: {sim.base_url} (loopback only)", err=True)
         creds = [OrgCredential(org, demo_key(org), None, "demo") for org in DEMO_ORGS]
-        set_display({}, no_color)
+        set_display({}, no_color, details or verbose)
         with Progress(enabled=not verbose) as progress:
             request = CheckRequest(orgs=creds, models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, surface=surface, stream=stream,
                                    base_url=sim.base_url, timeout_s=10.0, deadline_s=60.0, concurrency=32, tracer=_tracer(verbose),

@@ -13,7 +13,7 @@ import click
 
 from gpt56probe.core.history import filter_transitions, parse_since, transitions_from_history
 from gpt56probe.cli.common import MonitoringInputError, validate_output_file, validate_ping_url, warn
-from gpt56probe.cli.options import default_state_dir, state_dir_option
+from gpt56probe.cli.options import complete_orgs, default_state_dir, state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,7 +41,7 @@ def cron_options(f: F) -> F:
 
 
 @click.command()
-@click.option("--org", metavar="ORG", help="Only this org.")
+@click.option("--org", metavar="ORG", shell_complete=complete_orgs, help="Only this org.")
 @click.option("--model", metavar="ID", help="Only this model id.")
 @click.option("--since", metavar="WHEN", help="Only changes since an ISO date/time (2026-11-01) or a span ago (24h, 7d).")
 @state_dir_option

@@ -7,13 +7,13 @@ import sys
 import click
 
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
-from gpt56probe.cli.options import validate_ids
+from gpt56probe.cli.options import complete_orgs, validate_ids
 
 EXIT_LIST_UNREAD = 1
 
 
 @click.command("models", cls=OneLineUsageCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", shell_complete=complete_orgs, envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Every org listed in the config file, plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @click.option("--api-key-env", metavar="VAR", help="Read the key from this env var first (the key order of check).")

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import click
 
 from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
-from gpt56probe.cli.options import credential_options, state_dir_option, validate_ids
+from gpt56probe.cli.options import complete_orgs, credential_options, state_dir_option, validate_ids
 
 RECORDING_LIMIT = 64 * 1024 * 1024
 TEMPLATE_PACKAGE = "gpt56probe.templates"
@@ -154,7 +154,7 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 
 
 @click.command("support-packet", cls=MonitoringCommand)
-@click.option("--org", metavar="ORG", callback=validate_ids, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
+@click.option("--org", metavar="ORG", shell_complete=complete_orgs, callback=validate_ids, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--model", metavar="ID", help="The model id that fails, e.g. gpt-5.6-sol (required for --product api).")
 @click.option("--email", metavar="E", help="The approved account email (kept readable; every other address is removed).")

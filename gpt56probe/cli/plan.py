@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import click
 
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
-from gpt56probe.cli.options import credential_options, validate_ids
+from gpt56probe.cli.options import complete_orgs, credential_options, validate_ids
 
 EXIT_NOTHING_REACHABLE = 2
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -65,7 +65,7 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 
 
 @click.command()
-@click.option("--org", metavar="ORG", callback=validate_ids, help="API organization id to plan for. [default: the key's default org]")
+@click.option("--org", metavar="ORG", shell_complete=complete_orgs, callback=validate_ids, help="API organization id to plan for. [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", callback=validate_output_file, help="Write the config here instead of stdout.")

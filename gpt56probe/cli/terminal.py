@@ -54,6 +54,12 @@ def use_colour(no_color: bool = False) -> bool:
     return _isatty(sys.stdout)
 
 
+def details_option(f: F) -> F:
+    """``--details``: the summary's request ids and full next steps (the default shows one line per problem)."""
+    return click.option("--details", is_flag=True,
+                        help="Summary: each problem's request ids and full next step, the base URL and the cost.")(f)
+
+
 def no_color_option(f: F) -> F:
     """``--no-color``: the words without their colours (the words are always there)."""
     return click.option("--no-color", "no_color", is_flag=True,
@@ -63,10 +69,10 @@ def no_color_option(f: F) -> F:
 DISPLAY_META = "gpt56probe.display"
 
 
-def set_display(labels: Mapping[str, str] | None = None, no_color: bool = False) -> None:
-    """What the summary shows besides the outcome: the config's org labels; and --no-color."""
+def set_display(labels: Mapping[str, str] | None = None, no_color: bool = False, details: bool = False) -> None:
+    """What the summary shows besides the outcome: the config's org labels; --no-color; --details (or -v)."""
     ctx = click.get_current_context()
-    ctx.meta[DISPLAY_META] = (dict(labels or {}), no_color)
+    ctx.meta[DISPLAY_META] = (dict(labels or {}), no_color, details)
 
 
 def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
@@ -76,7 +82,7 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
     from gpt56probe.core.cost import probe_cost
 
     ctx = click.get_current_context(silent=True)
-    labels, no_color = ctx.meta.get(DISPLAY_META, ({}, False)) if ctx is not None else ({}, False)
+    labels, no_color, details = ctx.meta.get(DISPLAY_META, ({}, False, False)) if ctx is not None else ({}, False, False)
     proxy = ""
     if summary.transport_cause(outcome.observations) is not None and (outcome.trust_env or outcome.proxy):
         status = netenv.proxy_status(outcome.base_url, explicit=outcome.proxy)
@@ -86,7 +92,7 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
     view = summary.SummaryView(
         outcome.diagnoses, outcome.observations, labels, outcome.base_url, proxy,
         [*notes, *render.diagnosis_notes(outcome.diagnoses)], probe_cost(outcome.diagnoses, outcome.table).note(),
-        render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers), severity,
+        render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers, listed=3 if details else 1), severity, details,
     )
     return summary.render_summary(view, terminal_width(), colour=use_colour(no_color))
 

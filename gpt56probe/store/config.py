@@ -244,10 +244,10 @@ def parse_config(text: str, path: Path) -> Config:
 
 
 def read_config_text(path: Path) -> str:
-    """The file's text: a regular file (a FIFO cannot hang the read), at most MAX_BYTES, UTF-8.
+    """The file's text: a regular file (a FIFO cannot hang the read), at most MAX_BYTES, UTF-8 (with or without a BOM).
     FileNotFoundError when absent; ConfigError for anything else that is wrong with it."""
     try:
-        return read_regular(path, MAX_BYTES).decode("utf-8")
+        return read_regular(path, MAX_BYTES).decode("utf-8-sig")  # an editor's byte-order mark is not TOML's business
     except FileNotFoundError:
         raise
     except FileTooLarge:

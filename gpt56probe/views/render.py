@@ -87,14 +87,16 @@ def unknown_line(cause: str) -> str:
     return f"GPT56 {Severity.UNKNOWN.value} - {one_line(cause)}"
 
 
-def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS) -> str:
-    """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional."""
+def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS,
+                listed: int = 3) -> str:
+    """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional; it names at most
+    ``listed`` problems and counts the rest (the terminal summary, which lists every problem above it, names one)."""
     reachable, total = expected_reach(diagnoses, expected)
     problems = status_problems(diagnoses, expected)
     text = f"GPT56 {severity.value} - {reachable}/{total} expected tiers reachable"
     if problems:
-        shown = problems[:3]
-        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        shown = problems[:listed]
+        more = f" (+{len(problems) - len(shown)} more)" if len(problems) > len(shown) else ""
         text += "; " + _plain(", ".join(shown)) + more
     if perfdata:
         perf = []
