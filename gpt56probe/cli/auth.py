@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.common import Choices, SuggestingGroup, MonitoringInputError, connection_options, format_option
 from gpt56probe.cli.options import complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
 CONFIG_META = "gpt56probe.store.config"
@@ -80,7 +80,7 @@ def install_config(ctx: click.Context) -> None:
 # ---------------------------------------------------------------- auth
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def auth() -> None:
     """Store, list and delete API keys in the OS keyring (one per org).
 
@@ -214,18 +214,21 @@ def _print_rows(rows: list[dict[str, Any]], fmt: str, empty: str) -> None:
 
         click.echo(json.dumps(rows, indent=2))
         return
-    if not rows:
-        click.echo(empty)
-        return
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import say, screen_width
 
-    click.echo(tabulate(rows, headers="keys", tablefmt="simple" if fmt == "table" else fmt))
+    if not rows:
+        say(empty)
+        return
+    from gpt56probe.views.tables import render
+
+    headers = list(rows[0])
+    click.echo(render([[row.get(h, "") for h in headers] for row in rows], headers, fmt, screen_width()))
 
 
 # ---------------------------------------------------------------- config show
 
 
-@click.group("config")
+@click.group("config", cls=SuggestingGroup)
 def config_group() -> None:
     """Inspect the configuration (file, env vars, defaults)."""
 
@@ -259,7 +262,7 @@ def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
 @config_group.command("show")
 @click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", shell_complete=complete_orgs, callback=validate_ids, help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="As for check [env OPENAI_PROJECT_ID].")
-@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", help="As for check.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", help="As for check.")
 @credential_options
 @connection_options
 @expect_option

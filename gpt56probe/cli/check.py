@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from gpt56probe.core.history import history_rows
-from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
+from gpt56probe.cli.common import (Choices, SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
@@ -49,8 +49,12 @@ def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: An
 
         return summary_text(outcome, severity, notes)
     spent = probe_cost(outcome.diagnoses, outcome.table)
-    return (render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]) + "\n\n"
-            + render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.textwidth import fit_prose
+
+    width = screen_width()
+    return (render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()], width) + "\n\n"
+            + fit_prose(render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers), width))
 
 
 def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
@@ -386,7 +390,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @click.option("--model", "model_ids", multiple=True, metavar="ID",
               help="Probe this model id (repeatable); an id the models table does not know (a dated snapshot, a new model) "
                    "is probed as given and must be reachable, a near miss of a known id is refused with a suggestion.")
-@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @until_ok_options
@@ -497,7 +501,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
 
 @click.command()
-@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr.")
 @format_option(extra=("summary",), default="summary")

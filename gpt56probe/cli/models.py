@@ -71,6 +71,8 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
 
         click.echo(render_json(models_doc(views, listed_at, url)))
     else:
-        click.echo(models_table(views, fmt))
+        from gpt56probe.cli.terminal import screen_width
+
+        click.echo(models_table(views, fmt, screen_width()))
     if not all(v.read for v in views):
         sys.exit(EXIT_LIST_UNREAD)

@@ -120,7 +120,12 @@ def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, 
         if not name:
             continue
         if name not in TIERS:
-            raise click.BadParameter(f"unknown tier {name!r}; use {', '.join(TIERS)}")
+            from gpt56probe.core.names import UnknownName, check_tier
+
+            try:
+                check_tier(name)
+            except UnknownName as exc:
+                raise click.BadParameter(str(exc)) from None
         if name not in tiers:
             tiers.append(name)
     if not tiers:

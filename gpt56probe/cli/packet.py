@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 import click
 
-from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
+from gpt56probe.cli.common import Choices, MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
 from gpt56probe.cli.options import complete_orgs, credential_options, state_dir_option, validate_ids
 
 RECORDING_LIMIT = 64 * 1024 * 1024
@@ -159,14 +159,14 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 @click.option("--model", metavar="ID", help="The model id that fails, e.g. gpt-5.6-sol (required for --product api).")
 @click.option("--email", metavar="E", help="The approved account email (kept readable; every other address is removed).")
 @click.option("--task", metavar="TEXT", help="A brief description of the task (redacted before it is written).")
-@click.option("--product", type=click.Choice(["api", "codex"]), default="api", show_default=True,
+@click.option("--product", type=Choices(["api", "codex"]), default="api", show_default=True,
               help="API (probed now) or Codex (not probeable: give --workspace, --error, --request-id).")
 @click.option("--workspace", metavar="ID", help="Codex workspace id (--product codex).")
 @click.option("--error", "error_text", metavar="TEXT", help="The exact error message you saw (redacted before it is written).")
 @click.option("--request-id", metavar="ID", help="The request id you saw (x-request-id).")
 @click.option("--last", is_flag=True, help="Use the most recent recorded result for this org and model instead of probing now.")
 @click.option("--no-input", is_flag=True, help="Never ask; missing email or task stay \"not given\".")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
+@click.option("--format", "fmt", type=Choices(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
 @click.option("-o", "--output", metavar="FILE", callback=validate_output_file, help="Write the packet to FILE instead of stdout.")
 @click.option("--record", "record_path", metavar="FILE", callback=validate_output_file,
               help="Attach a recording: the probe's answers written to FILE (as check --record), or, with --last or "

@@ -10,7 +10,7 @@ from typing import Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
+from gpt56probe.cli.common import Choices, OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
 from gpt56probe.cli.options import complete_orgs, credential_options, validate_ids
 
 EXIT_NOTHING_REACHABLE = 2
@@ -25,7 +25,7 @@ def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> in
         raise click.BadParameter(str(exc)) from None
 
 
-COST_TIER_CHOICE = click.Choice(["sol", "terra", "luna", "fallback"], case_sensitive=False)
+COST_TIER_CHOICE = Choices(["sol", "terra", "luna", "fallback"])
 
 
 @click.command(cls=OneLineUsageCommand)
@@ -54,20 +54,21 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 
         click.echo(render_json(cost_doc(rows)))
         return
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.tables import render
 
     def price(p: float | None) -> str:
         return "-" if p is None else f"${p:.2f}"
 
     table = [[r.tier, r.model, price(r.input_price), price(r.output_price), format_usd(r.cost_usd)] for r in rows]
     headers = ["tier", "model", "input $/1M", "output $/1M", f"cost of {input_tokens:,} in + {output_tokens:,} out"]
-    click.echo(tabulate(table, headers=headers, tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True))
+    click.echo(render(table, headers, fmt, screen_width()))
 
 
 @click.command()
 @click.option("--org", metavar="ORG", shell_complete=complete_orgs, callback=validate_ids, help="API organization id to plan for. [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
-@click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
+@click.option("--emit", type=Choices(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", callback=validate_output_file, help="Write the config here instead of stdout.")
 @credential_options
 @connection_options
@@ -144,15 +145,15 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
             "max_cost_usd": round(total, 8),
             "unpriced_models": unpriced,
         })
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.tables import render, with_notes
 
     rows = [[p.org or "(default)", p.tier, p.model, p.surface_label, " then ".join(p.endpoints), format_usd(p.max_cost_usd)] for p in probes]
-    text = tabulate(rows, headers=["org", "tier", "model", "surface", "requests", "max cost"],
-                    tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True)
+    text = render(rows, ["org", "tier", "model", "surface", "requests", "max cost"], fmt, screen_width())
     notes = [
         f"dry run: nothing was sent; {len(probes)} probe(s) would be made",
         f"max cost assumes one answered request per probe of at most {PROBE_INPUT_TOKENS_MAX} input and "
         f"{PROBE_OUTPUT_TOKENS_MAX} output tokens (the cap); rejected or retried requests are not billed",
         f"most the probes could cost: {format_usd(total)}" + (f" plus {', '.join(unpriced)} (price not published)" if unpriced else ""),
     ]
-    return text + "\n\n" + "\n".join(f"note: {n}" for n in notes)
+    return with_notes(text, notes, screen_width())

@@ -47,6 +47,28 @@ def terminal_width(err: bool = False) -> int:
     return columns if columns > 0 else 80
 
 
+def screen_width(err: bool = False) -> int | None:
+    """The width human output must fit: ``COLUMNS`` when set, else the terminal's when stdout (stderr with
+    ``err``) is one; None for a pipe or a file, where a line is as long as it is (a log keeps one line per message)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+        if columns > 0:
+            return columns
+    except ValueError:
+        pass
+    stream = sys.stderr if err else sys.stdout
+    if not _isatty(stream):
+        return None
+    return terminal_width(err)
+
+
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """Human text on stdout (stderr with ``err``), every line fitted to the screen (views.textwidth.fit_prose)."""
+    from gpt56probe.views.textwidth import fit_prose
+
+    click.echo(fit_prose(text, screen_width(err)), err=err, nl=nl)
+
+
 def use_colour(no_color: bool = False) -> bool:
     """Colour on stdout only for a terminal, and never with --no-color, NO_COLOR (any value) or TERM=dumb."""
     if no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":

@@ -166,6 +166,17 @@ def _line_of(text: str, *names: str) -> int | None:
     return start + 1
 
 
+def where_default(path: Path, param: str) -> str:
+    """Where a ``[defaults]`` value for the click parameter ``param`` was written: ``config file PATH, line N
+    ([defaults] key)``, for an error about that value (a bad base_url in the file is named as the file's)."""
+    key = next((k for k, (name, _, _) in DEFAULT_KEYS.items() if name == param), param)
+    try:
+        line = _line_of(read_config_text(path), "defaults", key)
+    except (OSError, ConfigError):
+        line = None
+    return f"config file {path}" + (f", line {line}" if line else "") + f" ([defaults] {key})"
+
+
 def _fail(path: Path, text: str, names: tuple[str, ...], problem: str) -> ConfigError:
     line = _line_of(text, *names) if names else None
     where = f"{path}, line {line}" if line else str(path)

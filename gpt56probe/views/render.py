@@ -15,7 +15,6 @@ from gpt56probe.core.observation import Diagnosis, Severity, Verdict
 
 SCHEMA_VERSION = "1.0"
 TABLE_FORMAT_ALIAS = {"table": "simple"}
-NEXT_STEP_WIDTH = 60
 
 
 def table_formats() -> list[str]:
@@ -120,9 +119,10 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
     return text
 
 
-def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequence[str] = ()) -> str:
-    """The tier x org table, then notes (the default org's name, truncation, adaptations) and nothing else."""
-    from tabulate import tabulate
+def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequence[str] = (), width: int | None = None) -> str:
+    """The tier x org table, then notes (the default org's name, truncation, adaptations) and nothing else;
+    fitted to ``width`` columns (views.tables) when given."""
+    from gpt56probe.views.tables import render, with_notes
 
     show_surface = any(d.target.surface != "chat" or d.target.stream for d in diagnoses)
     headers = ["org", "tier", "model"] + (["surface"] if show_surface else []) + ["verdict", "http", "latency", "request id", "next step"]
@@ -133,13 +133,7 @@ def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequ
             row.append(_surface(d))
         row += [d.verdict.value, d.http_status if d.http_status is not None else "-", _latency(d), d.request_id or "-", d.remediation]
         rows.append(row)
-    tab_fmt = TABLE_FORMAT_ALIAS.get(fmt, fmt)
-    widths: list[int | None] = [None] * (len(headers) - 1) + [NEXT_STEP_WIDTH]
-    text = tabulate(rows, headers=headers, tablefmt=tab_fmt, maxcolwidths=widths, disable_numparse=True)
-    all_notes = list(notes) + diagnosis_notes(diagnoses)
-    if all_notes:
-        text += "\n\n" + "\n".join(f"note: {n}" for n in all_notes)
-    return text
+    return with_notes(render(rows, headers, fmt, width), list(notes) + diagnosis_notes(diagnoses), width)
 
 
 def diagnosis_notes(diagnoses: Sequence[Diagnosis]) -> list[str]:
