@@ -40,7 +40,7 @@ def test_auth_set_update_keeps_label() -> None:
 
 def test_auth_set_empty_input_fails() -> None:
     result = _set("org-a", "")
-    assert result.exit_code == 1 and "no key" in result.output
+    assert result.exit_code == 3 and "no key" in result.output
     assert not load_config().orgs
 
 
@@ -59,7 +59,7 @@ def test_auth_set_without_keyring_names_fixes(how: str, monkeypatch: pytest.Monk
     else:
         monkeypatch.setenv("GPT56PROBE_NO_KEYRING", "1")
     result = _set("org-a", KEY_A)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "Traceback" not in result.output and KEY_A not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "OPENAI_API_KEY" in result.output and "keyrings.alt" in result.output and "--api-key-env" in result.output
