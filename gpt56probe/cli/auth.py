@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import Choices, SuggestingGroup, MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.common import Choices, OneLineError, SuggestingGroup, MonitoringInputError, connection_options, format_option
 from gpt56probe.cli.options import complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
 CONFIG_META = "gpt56probe.store.config"
@@ -175,7 +175,11 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
 @auth.command("delete")
 @click.option("--org", required=True, metavar="ORG", shell_complete=complete_orgs, help="Organization id.")
 def auth_delete(org: str) -> None:
-    """Delete ORG's keyring entry and remove it from the config file."""
+    """Delete ORG's keyring entry and remove it from the config file.
+
+    An org with no key in the keyring is an error (exit 3), and nothing is changed:
+    a typo in ORG must not look like a deletion.
+    """
     from gpt56probe.store.config import ConfigError, remove_org
     from gpt56probe.store.credentials import KeyringUnavailable, keyring_delete
     from gpt56probe.store.files import LockTimeout
@@ -183,7 +187,10 @@ def auth_delete(org: str) -> None:
     cfg = get_config()
     notes = []
     try:
-        notes.append("keyring entry deleted" if keyring_delete(org) else "no keyring entry")
+        if not keyring_delete(org):
+            known = f" (orgs in the config: {', '.join(cfg.orgs)})" if cfg.orgs else ""
+            raise OneLineError(f"{org} has no key in the keyring; nothing deleted{known}")
+        notes.append("keyring entry deleted")
     except KeyringUnavailable as exc:
         notes.append(f"keyring not touched ({exc})")
     try:

@@ -381,7 +381,24 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
     return creds
 
 
-@click.command(cls=MonitoringCommand)
+CHECK_HELP_GROUPS = (
+    ("What to probe", ("orgs", ("all_orgs", "Every org in the config file, plus any --org"), "project", "tiers", "model_ids",
+                       ("surface", "chat, responses or both [chat]"), "stream",
+                       ("discover", "Also probe listed 5.6 ids not configured"),
+                       ("expect", "Tiers each org must reach (e.g. sol,terra)"), "dry_run")),
+    ("Credentials", ("api_key_env", ("no_keyring", "Skip the OS keyring (cron)"))),
+    ("Connection", ("base_url", "proxy", "timeout", "deadline", "concurrency", ("vantage", "Where this check runs from (host name)"))),
+    ("Output", (("fmt", "summary, table, json, nagios or a tabulate format"), ("details", "Request ids and full next steps"),
+                "no_color", "verbose", ("record_path", "Write every answer as a scenario to replay"))),
+    ("Monitoring", (("quiet", "Nothing when OK, else the status line"), "state_dir", "prom_file",
+                    ("ping_url", "Dead-man's switch: POST URL, URL/fail"), ("on_change", "Run CMD with each verdict change as JSON"),
+                    ("fail_after", "CRITICAL only after N runs in a row"), ("until_ok", "Probe again until every expected target is ok"),
+                    ("every", "Interval of --until-ok [10m]"), ("give_up_after", "Stop --until-ok after this long [7d]"))),
+)
+"""check --help in sections, one line an option, so it reads in two screens (README has each option in full)."""
+
+
+@click.command(cls=MonitoringCommand, help_groups=CHECK_HELP_GROUPS)
 @click.option("--org", "orgs", multiple=True, metavar="ORG", shell_complete=complete_orgs, envvar="OPENAI_ORG_ID", callback=validate_ids, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
@@ -390,7 +407,8 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @click.option("--model", "model_ids", multiple=True, metavar="ID",
               help="Probe this model id (repeatable); an id the models table does not know (a dated snapshot, a new model) "
                    "is probed as given and must be reachable, a near miss of a known id is refused with a suggestion.")
-@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, metavar="SURFACE",
+              help="chat (completions), responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @until_ok_options
@@ -407,27 +425,13 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
           base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str,
           details: bool, no_color: bool, **cron: Any) -> None:
-    """Probe every GPT-5.6 tier (and the fallbacks) for each org.
-
-    Sends a free GET /v1/models/{id} first, then one "Return ok." with a
-    16-token cap, and prints the org x model matrix of verdicts, each problem
-    once with its next step and request ids, and the status line (--format
-    table: one row per probe, with latency and the next step).
+    """Probe every GPT-5.6 tier (and the fallbacks) for each org. Prints the matrix,
+    a line per problem and the status line (--details: the request ids).
 
     \b
-    Examples:
-      gpt56probe check --org org-abc
-      gpt56probe check --org org-abc --org org-def --surface both --stream
-      gpt56probe check --tier sol --format json
-      gpt56probe check --org org-abc --tier sol --until-ok --every 10m --give-up-after 7d
-
-    \b
-    Exit status (monitoring-plugins convention):
-      0 OK        every expected tier answered
-      1 WARNING   no access problem, but degraded (safety_check, rate_limited,
-                  server_error, timeout)
-      2 CRITICAL  an expected tier has an access verdict
-      3 UNKNOWN   the check could not be made or judged
+    gpt56probe check --org org-abc --org org-def
+    gpt56probe check --org org-abc --tier sol --until-ok --every 10m
+    Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (gpt56probe --help: all codes)
     """
     from gpt56probe.net.checkrun import CheckRequest, perform_check
     from gpt56probe.core.discovery import DISCOVER_ALL
@@ -501,7 +505,8 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
 
 @click.command()
-@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, metavar="SURFACE",
+              help="chat (completions), responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr.")
 @format_option(extra=("summary",), default="summary")

@@ -125,6 +125,19 @@ class OneLineUsageCommand(click.Command):
 
     usage_error: type[OneLineError] = OneLineUsageError
 
+    def __init__(self, *args: Any, help_groups: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_groups: tuple[tuple[str, tuple[str, ...]], ...] = tuple(help_groups)
+        """Option sections for --help (title, parameter names); none: click's one list."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if not self.help_groups:
+            super().format_options(ctx, formatter)
+            return
+        from gpt56probe.cli.helpformat import format_grouped_options
+
+        format_grouped_options(self, ctx, formatter, self.help_groups)
+
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
