@@ -99,7 +99,7 @@ def source_of(ctx: click.Context | None, param: click.Parameter | None) -> str |
 
     source = ctx.get_parameter_source(param.name)
     if source is ParameterSource.ENVIRONMENT:
-        envvar = param.envvar if isinstance(param.envvar, str) else (param.envvar or [None])[0]
+        envvar = param.envvar if isinstance(param.envvar, str) else next(iter(param.envvar or ()), None)
         return envvar or None
     if source is ParameterSource.DEFAULT_MAP:
         from gpt56probe.store.config import config_path, where_default
