@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import Choices, OneLineError, SuggestingGroup, MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.terminal import say
 from gpt56probe.cli.options import complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
 CONFIG_META = "gpt56probe.store.config"
@@ -197,7 +198,7 @@ def auth_delete(org: str) -> None:
         notes.append(f"removed from {cfg.path}" if remove_org(cfg, org) else "not in the config file")
     except (OSError, LockTimeout, ConfigError) as exc:
         raise click.ClickException(f"could not write {cfg.path}: {getattr(exc, 'strerror', None) or exc}") from None
-    click.echo(f"{org}: " + "; ".join(notes), err=True)
+    say(f"{org}: " + "; ".join(notes), err=True)
 
 
 # ---------------------------------------------------------------- orgs

@@ -15,7 +15,7 @@ from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
 from gpt56probe.cli.options import (complete_orgs, TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option,
                                     validate_ids)
-from gpt56probe.cli.terminal import Progress, details_option, no_color_option, set_display
+from gpt56probe.cli.terminal import Progress, details_option, no_color_option, say, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
 if TYPE_CHECKING:
@@ -43,7 +43,13 @@ def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: An
                                cost_of=lambda d: diagnosis_cost(d, outcome.table))
         return render.render_json(annotate(doc, getattr(outcome, "vantage", None)))
     if fmt == "nagios" or quiet:
-        return render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
+        line = render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
+        if fmt == "nagios":
+            return line  # the plugin's one line, for a program: never wrapped
+        from gpt56probe.cli.terminal import screen_width
+        from gpt56probe.views.textwidth import fit_prose
+
+        return fit_prose(line, screen_width())
     if fmt == "summary":
         from gpt56probe.cli.terminal import summary_text
 
@@ -67,7 +73,9 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
 def _tracer(verbose: bool) -> Any:
     if not verbose:
         return None
-    return lambda line: click.echo(f"trace: {line}", err=True)
+    from gpt56probe.cli.terminal import say
+
+    return lambda line: say(f"trace: {line}", err=True)
 
 
 # --------------------------------------------------------------------------- cron: state, alerts, metrics (issue #6)
@@ -377,7 +385,7 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
     for org, resolved in outcome.value or ():
         creds.append(OrgCredential(org, resolved.key, org_project(cfg, org, project), resolved.source))
         if verbose:
-            click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
+            say(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
     return creds
 
 

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from gpt56probe.cli.terminal import say
+
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
 from gpt56probe.cli.options import complete_orgs, validate_ids
 
@@ -53,7 +55,7 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
         if not cfg.orgs:
             raise click.ClickException(f"--all-orgs: no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
         orgs = tuple(dict.fromkeys([*orgs, *cfg.orgs]))
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     creds = []
     for org in dict.fromkeys(orgs or (None,)):
         try:

@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 import click
 
+from gpt56probe.cli.terminal import say
+
 from gpt56probe.cli.common import Choices, MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
 from gpt56probe.cli.options import complete_orgs, credential_options, state_dir_option, validate_ids
 
@@ -93,7 +95,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     table = DEFAULT_TABLE
     from gpt56probe.cli.fleet import run_vantage
 
@@ -297,7 +299,9 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         elif fmt == "markdown":
             text = pk.render_markdown(clean, template_text or "")
         else:
-            text = pk.render_text(clean, template_text)
+            from gpt56probe.cli.terminal import screen_width
+
+            text = pk.render_text(clean, template_text, screen_width() if output is None or str(output) == "-" else None)
     except pk.TemplateError as exc:
         raise PacketError(f"template {template_path or MARKDOWN_TEMPLATE}: {exc}") from None
     if fmt != "json":

@@ -10,6 +10,8 @@ from typing import Any, Sequence
 
 import click
 
+from gpt56probe.cli.terminal import say
+
 from gpt56probe.cli.common import Choices, OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
 from gpt56probe.cli.options import complete_orgs, credential_options, validate_ids
 
@@ -105,7 +107,7 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
         resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise click.ClickException(str(exc)) from None
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     url = base_url or DEFAULT_BASE_URL
     request = CheckRequest(
         orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=table.models, table=table,
@@ -149,7 +151,8 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
     from gpt56probe.views.tables import render, with_notes
 
     rows = [[p.org or "(default)", p.tier, p.model, p.surface_label, " then ".join(p.endpoints), format_usd(p.max_cost_usd)] for p in probes]
-    text = render(rows, ["org", "tier", "model", "surface", "requests", "max cost"], fmt, screen_width())
+    shown_as = "table" if fmt in ("summary", "nagios") else fmt  # the probe list has no summary or status line of its own
+    text = render(rows, ["org", "tier", "model", "surface", "requests", "max cost"], shown_as, screen_width())
     notes = [
         f"dry run: nothing was sent; {len(probes)} probe(s) would be made",
         f"max cost assumes one answered request per probe of at most {PROBE_INPUT_TOKENS_MAX} input and "

@@ -67,7 +67,9 @@ def wait_until_ok(request: Any, every_s: float, give_up_after_s: float, quiet: b
 
     def say(line: str) -> None:
         if not quiet:
-            click.echo(line)
+            from gpt56probe.cli.terminal import say as fitted
+
+            fitted(line)
 
     started = time.monotonic()
     give_up_at = started + give_up_after_s
