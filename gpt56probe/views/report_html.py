@@ -125,7 +125,7 @@ def _matrix(report: Report) -> str:
         return '<p class="note">No results.</p>'
     tiers = {p.model: p.tier for cell in report.matrix.values() for p in cell}
     show_surface = any(len({p.surface for p in cell}) > 1 for cell in report.matrix.values())
-    out = ['<div class="scroll" role="region" aria-label="matrix" tabindex="0"><table class="matrix"><thead><tr><th scope="col">org</th>']
+    out = ['<div class="scroll" role="region" aria-label="matrix"><table class="matrix"><thead><tr><th scope="col">org</th>']
     out += [f'<th scope="col">{_e(m)}<small>{_e(tiers.get(m, ""))}</small></th>' for m in report.models]
     out.append("</tr></thead><tbody>")
     for org in report.orgs:
