@@ -40,7 +40,7 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
 
     \b
     Exit status: 0 every org's list was read; 1 a list could not be read (the
-    table says why) or no key was found.
+    table says why); 3 no key was found, or any other mistake (gpt56probe --help).
     """
     from gpt56probe.net.checkrun import CheckRequest, OrgCredential, read_listings
     from gpt56probe.store.credentials import NoKeyError, resolve_key

@@ -37,7 +37,7 @@ NEXT_STEPS: Mapping[Verdict, str] = {
     Verdict.OK: "nothing to do",
     Verdict.WRONG_ORG: "use the org this key belongs to",
     Verdict.NOT_PROVISIONED: "ask for access, or use an org or id that has it",
-    Verdict.PROVISIONING_PENDING: "ask the account rep for the status",
+    Verdict.PROVISIONING_PENDING: "ask your account rep for status",
     Verdict.PROJECT_NO_ACCESS: "allow the model for the key's project",
     Verdict.REGION_VPN: "disconnect the VPN/proxy and retry",
     Verdict.SAFETY_CHECK: "keep the request id; retry on Luna",
