@@ -130,8 +130,9 @@ def test_dry_run_sends_nothing(simulator: Any, monkeypatch: pytest.MonkeyPatch) 
     assert result.exit_code == 0, result.output
     assert len(simulator.requests) == before
     out = result.stdout
-    assert "GET /v1/models/gpt-5.6-sol then POST /v1/chat/completions" in out
-    assert "GET /v1/models/gpt-5.6-luna then POST /v1/responses" in out
+    assert "GET /v1/models/" not in out  # no per-model retrieve is sent any more (issue 11)
+    assert "one free GET /v1/models per org and key (2 request(s))" in out
+    assert "POST /v1/chat/completions" in out and "POST /v1/responses" in out
     assert "nothing was sent; 20 probe(s) would be made" in out
     assert "$0.000580" in out  # sol: 20 in x $5 + 16 out x $30 per Mtok
     assert "price not published" in out
@@ -143,7 +144,8 @@ def test_dry_run_json_needs_no_key() -> None:
     doc = json.loads(result.stdout)
     assert doc["dry_run"] is True
     assert [p["model"] for p in doc["probes"]] == ["gpt-5.6-sol", "gpt-5.6-luna"]
-    assert doc["probes"][0]["requests"] == ["GET /v1/models/gpt-5.6-sol", "POST /v1/chat/completions"]
+    assert doc["probes"][0]["requests"] == ["POST /v1/chat/completions"]
+    assert doc["listings"] == [{"org": None, "request": "GET /v1/models", "max_cost_usd": 0}]
     assert doc["max_cost_usd"] == pytest.approx((20 * 5 + 16 * 30 + 20 * 1 + 16 * 6) / 1e6)
 
 

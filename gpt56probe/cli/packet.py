@@ -129,6 +129,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         "remediation": chosen.remediation,
         "timestamp": chosen.timestamp or outcome.checked_at,
         "recording": recording,
+        "gateway": chosen.gateway,
     }
 
 
@@ -283,7 +284,8 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         error=pk.given(error),
         request_id=pk.given(rid),
         timestamp=stamp,
-        vpn_proxy=netenv.describe(env),
+        vpn_proxy=netenv.describe(env) + (f"; answered by {record['gateway']}, not api.openai.com itself"
+                                          if isinstance(record.get("gateway"), str) and record.get("gateway") else ""),
         task=pk.given(task),
         verdict=pk.given(verdict_text),
         next_step=pk.given(next_step),

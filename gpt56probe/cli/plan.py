@@ -132,9 +132,10 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
 
 def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str, stream: bool, base_url: str, fmt: str) -> str:
     """What ``check --dry-run`` prints: every probe it would send and its most possible cost."""
-    from gpt56probe.core.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd
+    from gpt56probe.core.cost import PROBE_INPUT_TOKENS_MAX, PROBE_OUTPUT_TOKENS_MAX, dry_run_probes, format_usd, listing_requests
 
     probes = dry_run_probes(orgs, models, surface, stream, base_url)
+    listings = listing_requests(orgs, base_url)
     total = sum(p.max_cost_usd for p in probes if p.max_cost_usd is not None)
     unpriced = sorted({p.model for p in probes if p.max_cost_usd is None})
     if fmt == "json":
@@ -143,6 +144,7 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
         return render_json({
             "dry_run": True,
             "probes": [p.doc() for p in probes],
+            "listings": [{"org": org, "request": request, "max_cost_usd": 0} for org, request in listings],
             "assumed_tokens_per_probe": {"input": PROBE_INPUT_TOKENS_MAX, "output": PROBE_OUTPUT_TOKENS_MAX},
             "max_cost_usd": round(total, 8),
             "unpriced_models": unpriced,
@@ -155,6 +157,8 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
     text = render(rows, ["org", "tier", "model", "surface", "requests", "max cost"], shown_as, screen_width())
     notes = [
         f"dry run: nothing was sent; {len(probes)} probe(s) would be made",
+        f"besides them, one free {listings[0][1] if listings else 'GET /v1/models'} per org and key "
+        f"({len(listings)} request(s)) lists what the org can see, sent at the same time as the samples",
         f"max cost assumes one answered request per probe of at most {PROBE_INPUT_TOKENS_MAX} input and "
         f"{PROBE_OUTPUT_TOKENS_MAX} output tokens (the cap); rejected or retried requests are not billed",
         f"most the probes could cost: {format_usd(total)}" + (f" plus {', '.join(unpriced)} (price not published)" if unpriced else ""),

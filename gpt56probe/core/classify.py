@@ -210,6 +210,9 @@ def _classify(observation: Observation, peers: Sequence[Observation], cache: _Pe
             remedy = _refine(observation, facts, tuple(peers or ()), cache)
         except Exception:  # noqa: BLE001
             remedy = REMEDIATIONS.get(facts.verdict, REMEDIATIONS[Verdict.UNKNOWN])
+        if facts.remedy and facts.remedy_for is facts.verdict:
+            # the answer's own next step (a gateway's budget, a proxy, a 2026 code); a listed id of the tier still wins
+            remedy = _listed_step(observation, facts.verdict, facts.model_access, facts.remedy, cache.id_sources)
         return _diagnosis(observation, target, facts, remedy)
     except Exception as exc:  # noqa: BLE001 - the last guard of totality
         return Diagnosis(target=target, verdict=Verdict.UNKNOWN,
@@ -254,6 +257,7 @@ def _diagnosis(observation: Observation, target: Target, facts: Facts, remedy: s
         adaptations=adaptations,
         usage_input_tokens=usage_in,
         usage_output_tokens=usage_out,
+        gateway=safe_text(facts.gateway, 120),
     )
 
 

@@ -178,6 +178,11 @@ def _path_of(base_url: str) -> str:
     return urlsplit(base_url).path.rstrip("/")
 
 
+def listing_requests(orgs: Sequence[str | None], base_url: str) -> list[tuple[str | None, str]]:
+    """The free model listings ``check`` sends: one ``GET /v1/models`` per org (and key), at the same time as its samples."""
+    return [(org, f"GET {_path_of(base_url)}/models") for org in dict.fromkeys(orgs)]
+
+
 def dry_run_probes(orgs: Sequence[str | None], models: Sequence[ModelSpec], surface: str, stream: bool, base_url: str) -> list[DryRunProbe]:
     """Every probe, in ``check``'s order (org, model, surface, streamed twin), nothing sent."""
     surfaces = ("chat", "responses") if surface == "both" else (surface,)
@@ -188,6 +193,7 @@ def dry_run_probes(orgs: Sequence[str | None], models: Sequence[ModelSpec], surf
             for name in surfaces:
                 for streamed in ((False, True) if stream else (False,)):
                     post = "/responses" if name == "responses" else "/chat/completions"
-                    endpoints = (f"GET {prefix}/models/{spec.id}", f"POST {prefix}{post}")
+                    # the org's model list is one GET /v1/models per org and key, beside the samples (listing_requests)
+                    endpoints = (f"POST {prefix}{post}",)
                     probes.append(DryRunProbe(org, spec.id, spec.tier, name, streamed, endpoints, probe_max_cost(spec)))
     return probes

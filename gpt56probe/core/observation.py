@@ -71,16 +71,18 @@ class Exchange:
 RECORDED_HEADERS: tuple[str, ...] = (
     "content-type", "x-request-id", "openai-organization", "openai-project", "openai-processing-ms", "openai-version",
     "retry-after", "retry-after-ms", "x-should-retry", "openai-safety-notice",
+    # who answered when it was not OpenAI (core.gateways.detect): a replay must name the same gateway or proxy
+    "via", "x-squid-error", "proxy-authenticate", "apim-request-id", "x-ms-region", "x-ms-deployment-name",
 )
-"""Response headers an Attempt keeps (with every ``x-ratelimit-*``): the ones a verdict, a retry or a
-support ticket reads. ``openai-organization`` is the org's name (a slug), never its id."""
+"""Response headers an Attempt keeps (with every ``x-ratelimit-*`` and ``x-litellm-*``): the ones a verdict, a retry,
+the gateway's name or a support ticket reads. ``openai-organization`` is the org's name (a slug), never its id."""
 
 
 def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers of an answer worth keeping, names lower case, in RECORDED_HEADERS order, rate limits last."""
     lowered = {str(k).lower(): str(v) for k, v in headers.items()}
     kept = {name: lowered[name] for name in RECORDED_HEADERS if name in lowered}
-    kept.update({k: v for k, v in sorted(lowered.items()) if k.startswith("x-ratelimit-")})
+    kept.update({k: v for k, v in sorted(lowered.items()) if k.startswith(("x-ratelimit-", "x-litellm-"))})
     return kept
 
 
@@ -254,6 +256,7 @@ class Diagnosis:
     adaptations: tuple[str, ...] = ()
     usage_input_tokens: int = 0
     usage_output_tokens: int = 0
+    gateway: str | None = None  # who answered when it was not OpenAI: "LiteLLM proxy (x-litellm-version header)"
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from gpt56probe.core import gateways
 from gpt56probe.core.observation import (
     PRECHECK_LISTED,
     PRECHECK_NOT_LISTED,
@@ -85,6 +86,9 @@ class Facts:
     truncated: bool = False
     exchange: Exchange | None = None
     model_access: bool = False  # a model-access refusal (peers may turn it into wrong_org)
+    remedy: str = ""  # a next step of this answer's own (a gateway's budget, a proxy's 407, a 2026 code)
+    remedy_for: Verdict | None = None  # the verdict ``remedy`` belongs to (peers may change the verdict)
+    gateway: str | None = None  # who answered when it was not OpenAI (core.gateways.detect)
 
 
 def _is_html(exchange: Exchange, body: str) -> bool:
@@ -117,7 +121,7 @@ def _describe(status: int | None, info: ErrorInfo | None) -> str:
     return " ".join(parts)
 
 
-def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange: Exchange, precheck: str) -> Facts:
+def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange: Exchange, precheck: str, model: str = "") -> Facts:
     """The verdict for an error answer (see the module docstring, rule 3)."""
     facts = Facts(error=info, exchange=exchange)
     code = (info.code or "").strip().lower() if info else ""
@@ -132,6 +136,10 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
         facts.verdict, facts.reason = verdict, reason
         return facts
 
+    special = gateways.special(effective, info, body, exchange.headers, model, precheck == PRECHECK_LISTED)
+    if special is not None:
+        facts.remedy, facts.remedy_for, facts.model_access = special.remedy, special.verdict, special.model_access
+        return done(special.verdict, special.reason)
     if info is None or info.empty:
         if _is_html(exchange, body):
             title = _html_title(body)
@@ -226,6 +234,15 @@ def _judge_answer(status: int, answer: Answer, exchange: Exchange, tier: str) ->
         facts.verdict = Verdict.SAFETY_CHECK
         facts.reason = f"the answer is a safety notice: \"{safe_text(text, 160)}\""
         return facts
+    if not text and not answer.usage_in and not answer.usage_out:
+        # The seeds' table: "slow response or blank output: a safety check running, or a block".
+        facts.verdict = Verdict.SAFETY_CHECK
+        facts.reason = (f"a blank answer: {status} with no output text and no usage"
+                        + (f" ({finish})" if finish else "") + ": a safety check running, or a block")
+        facts.remedy, facts.remedy_for = ("A blank answer (no text, no usage) is what a safety check or a block looks like: keep "
+                                          "its request id, retry on Luna, and contact support with redacted details if it "
+                                          "repeats on a benign task."), Verdict.SAFETY_CHECK
+        return facts
     facts.verdict = Verdict.OK
     if finish in TRUNCATION_FINISH or incomplete in TRUNCATION_FINISH:
         facts.truncated = True
@@ -241,8 +258,16 @@ def _judge_answer(status: int, answer: Answer, exchange: Exchange, tier: str) ->
     return facts
 
 
-def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: bool) -> Facts:
-    """Rules 1, 3, 4 and 5 for one exchange."""
+def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: bool, model: str = "") -> Facts:
+    """Rules 1, 3, 4 and 5 for one exchange, and who answered when it was not OpenAI."""
+    facts = _judge_one(exchange, precheck, tier, is_sample, model)
+    if facts.gateway is None and exchange.failure is None:
+        found = gateways.detect(exchange.headers, _text(exchange.body))
+        facts.gateway = str(found) if found is not None else None
+    return facts
+
+
+def _judge_one(exchange: Exchange, precheck: str, tier: str, is_sample: bool, model: str) -> Facts:
     failure = exchange.failure
     detail = safe_text(_text(exchange.failure_detail), 160) or ""
     if failure is not None:
@@ -250,6 +275,18 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
         suffix = f": {detail}" if detail else ""
         if failure in TIMEOUT_FAILURES:
             return Facts(Verdict.TIMEOUT, f"no answer in time ({name}){suffix}", exchange=exchange)
+        if failure is Failure.RESET and status_of(exchange) is not None:
+            return Facts(Verdict.SERVER_ERROR, f"the {status_of(exchange)} answer was cut mid-body (connection reset){suffix}",
+                         exchange=exchange)
+        if failure is Failure.PROXY and gateways.proxy_refused_connect(_text(exchange.failure_detail)):
+            return Facts(Verdict.NETWORK_ERROR, f"the proxy answered the CONNECT with 407 Proxy Authentication Required{suffix}",
+                         exchange=exchange, remedy=gateways.proxy_auth_step(), remedy_for=Verdict.NETWORK_ERROR, gateway=gateways.PROXY)
+        if failure is Failure.TLS and gateways.tls_intercepted(_text(exchange.failure_detail)):
+            return Facts(Verdict.NETWORK_ERROR, f"the API's certificate was re-signed by an unknown CA, as a TLS-intercepting proxy does{suffix}",
+                         exchange=exchange, remedy=("A TLS-intercepting proxy re-signs the API's certificate: point REQUESTS_CA_BUNDLE "
+                                                    "at your organisation's CA bundle (never turn verification off), or check from a "
+                                                    "network without the interception."), remedy_for=Verdict.NETWORK_ERROR,
+                         gateway="a TLS-intercepting proxy")
         if failure in NETWORK_FAILURES:
             return Facts(Verdict.NETWORK_ERROR, f"the API could not be reached ({name}){suffix}", exchange=exchange)
         if failure is Failure.TOO_LARGE:
@@ -265,7 +302,7 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
 
     if status is None:
         if info is not None:
-            return _judge_error(status, info, body, exchange, precheck)
+            return _judge_error(status, info, body, exchange, precheck, model)
         if answer.recognised:
             facts = _judge_answer(200, answer, exchange, tier)
             facts.notes.append("no HTTP status was recorded")
@@ -274,7 +311,7 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
 
     if 200 <= status < 300:
         if info is not None and not info.empty:
-            facts = _judge_error(status, info, body, exchange, precheck)
+            facts = _judge_error(status, info, body, exchange, precheck, model)
             facts.answer = answer
             if reading.stream:
                 after = f", after the text \"{safe_text(answer.text, 40)}\"" if answer.text else ""
@@ -298,25 +335,26 @@ def _judge_exchange(exchange: Exchange, precheck: str, tier: str, is_sample: boo
             return Facts(Verdict.UNKNOWN, f"{status} but the body is not readable JSON (cut off or not an API answer): {_snippet(body)}", exchange=exchange)
         return Facts(Verdict.UNKNOWN, f"{status} but no answer in the body: {_snippet(body)}", exchange=exchange)
 
-    return _judge_error(status, info, body, exchange, precheck)
+    return _judge_error(status, info, body, exchange, precheck, model)
 
 
 def facts_of(observation: Observation) -> Facts:
     """The verdict of one observation on its own, before peers refine it."""
     target = observation.target
     tier = _text(getattr(target, "tier", ""))
+    model = _text(getattr(target, "model", ""))
     precheck = observation.precheck if isinstance(observation.precheck, str) else PRECHECK_SKIPPED
     sample = observation.sample if isinstance(observation.sample, Exchange) else None
     pre = observation.precheck_exchange if isinstance(observation.precheck_exchange, Exchange) else None
     if sample is not None:
-        facts = _judge_exchange(sample, precheck, tier, is_sample=True)
+        facts = _judge_exchange(sample, precheck, tier, is_sample=True, model=model)
         if facts.verdict is Verdict.OK and precheck == PRECHECK_NOT_LISTED:
             facts.notes.append("the model answered although the org's model list does not show it")
         return facts
     if pre is not None:
         status = status_of(pre)
         if pre.failure is not None or status is None or not 200 <= status < 300:
-            facts = _judge_exchange(pre, precheck, tier, is_sample=False)
+            facts = _judge_exchange(pre, precheck, tier, is_sample=False, model=model)
             facts.notes.append("judged from the model pre-check; nothing was sampled")
             return facts
     if precheck == PRECHECK_NOT_LISTED:

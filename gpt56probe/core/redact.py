@@ -114,7 +114,9 @@ def _mask_key(match: Match[str]) -> str:
 def _mask_bearer(match: Match[str]) -> str:
     token = match.group("token")
     # Leave prose ("Bearer auth") and placeholders ("Bearer YOUR_KEY") readable.
-    if len(token) < 8 or re.fullmatch(r"[A-Z_]+", token) or token == MASK:
+    # A lower-case word is prose too: "Missing bearer or basic authentication in header" is OpenAI's own
+    # 401 wording, and a credential is never a dictionary word (a run's real keys go by value anyway).
+    if len(token) < 8 or re.fullmatch(r"[A-Z_]+", token) or re.fullmatch(r"[a-z]+", token) or token == MASK:
         return match.group(0)
     return f"{match.group('scheme')} {MASK}"
 

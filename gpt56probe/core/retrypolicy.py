@@ -37,9 +37,14 @@ retrying sooner than asked only adds load (openai-python 2.52+ also stops, above
 ANSWER_ALLOWANCE_S = 1.0
 """Time left for the retried request itself: a retry is only made when the wait plus this fits the deadline."""
 
-BILLING_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "credits_exhausted"})
+BILLING_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "credits_exhausted",
+                           # 2026 (help.openai.com 6614457): each is a limit or a balance, never a rate
+                           "organization_usage_limit_exceeded", "organization_spend_limit_exceeded",
+                           "project_spend_limit_exceeded", "credit_balance_exhausted",
+                           # a gateway's own budget (LiteLLM's ProxyErrorTypes.budget_exceeded, a 429)
+                           "budget_exceeded"})
 BLOCKED_CODES = frozenset({"access_terminated", "account_deactivated", "account_suspended", "organization_deactivated"})
-_BILLING_WORDS = re.compile(r"quota|billing|credit|hard limit|spend limit", re.I)
+_BILLING_WORDS = re.compile(r"quota|billing|credit|hard limit|spend limit|budget", re.I)
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,11 @@ def should_retry(exchange: Exchange) -> bool:
     """openai-python's ``_should_retry`` (x-should-retry first, then 408, 409, 429, >= 500), plus a
     connection reset before any answer; billing and blocked accounts never."""
     if exchange.failure is not None:
-        return exchange.failure is Failure.RESET
+        # A reset before any answer is retried, as the SDK's connection errors are; a stream cut after its
+        # 200 headers is not: openai-python iterates a stream outside its retry loop (_streaming.py), so
+        # the SDK never retries it (a plain body is read inside the loop, and a cut one is retried).
+        streamed = "text/event-stream" in (exchange.headers.get("content-type") or "")
+        return exchange.failure is Failure.RESET and not (exchange.status is not None and streamed)
     if exchange.status is None or never_retried(exchange):
         return False
     hint = exchange.headers.get("x-should-retry")
@@ -126,8 +135,29 @@ def should_retry(exchange: Exchange) -> bool:
     return exchange.status in (408, 409, 429) or exchange.status >= 500
 
 
+_PARAMETER_ITSELF = re.compile(
+    r"unrecognized request argument|unknown (?:request )?(?:parameter|argument|field)|unsupported parameter"
+    r"|is not supported with this model|extra (?:inputs|fields) (?:are )?not permitted|unexpected keyword|has moved to", re.I)
+"""A message about a parameter itself (not about one of its values): "Unrecognized request argument supplied: X"
+(Azure before max_completion_tokens, openai/openai-python#1724; api.openai.com for reasoning_effort on gpt-4o-mini),
+"Unsupported parameter: 'X' is not supported with this model.", "… has moved to 'reasoning.effort'"."""
+
+
+def _names(param: str, message: str, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` an error is about: its ``param``, else the names its message quotes or lists."""
+    found = [n for n in names if param == n]
+    if found:
+        return found
+    return [n for n in names if re.search(r"(?<![A-Za-z0-9_.])['\"`]?" + re.escape(n) + r"['\"`]?(?![A-Za-z0-9_])", message)]
+
+
 def adapt(exchange: Exchange, surface: str, shape: RequestShape) -> RequestShape | None:
-    """A changed request shape when a 400 rejects one of the probe's own parameters, else None."""
+    """A changed request shape when a 400 rejects one of the probe's own parameters, else None.
+
+    By meaning, not by one wording: a token parameter rejected in any wording (quoted or not, with
+    or without ``param``) switches to the other one; an API that does not know ``max_completion_tokens``
+    predates reasoning parameters too, so the effort goes in the same step (two requests, not three);
+    a reasoning parameter rejected itself is dropped, only a rejected value walks the efforts."""
     if exchange.status != 400:
         return None
     err = error_in_body(exchange.body)
@@ -138,15 +168,21 @@ def adapt(exchange: Exchange, surface: str, shape: RequestShape) -> RequestShape
     code = err.code or ""
     if "verif" in message.lower():
         return None  # org verification reuses unsupported_value; it is not about our request
-    if surface == "chat" and (param in CHAT_TOKEN_PARAMS or any(f"'{p}'" in message for p in CHAT_TOKEN_PARAMS)):
-        rejected = param if param in CHAT_TOKEN_PARAMS else next(p for p in CHAT_TOKEN_PARAMS if f"'{p}'" in message)
-        if rejected == shape.token_param and code in ("unsupported_parameter", "unsupported_value", ""):
+    itself = bool(_PARAMETER_ITSELF.search(message)) or code in ("unsupported_parameter", "unknown_parameter")
+    tokens = _names(param, message, CHAT_TOKEN_PARAMS) if surface == "chat" else []
+    if tokens:
+        # "Use 'max_completion_tokens' instead." names both: the rejected one is the one we sent.
+        rejected = shape.token_param if shape.token_param in tokens else tokens[0]
+        if rejected == shape.token_param and code in ("unsupported_parameter", "unsupported_value", "unknown_parameter", ""):
             other = next(p for p in CHAT_TOKEN_PARAMS if p != rejected)
-            return RequestShape(other, shape.reasoning_effort)
+            old_api = rejected == "max_completion_tokens" and "unrecognized request argument" in message.lower()
+            return RequestShape(other, None if old_api else shape.reasoning_effort)
         return None
-    if "reasoning" in param or "reasoning_effort" in message or "reasoning.effort" in message:
+    if "reasoning" in param or re.search(r"reasoning[_.]effort", message):
         if shape.reasoning_effort is None:
             return None
+        if itself and not supported_values(message) and not re.search(r"does not support|unsupported value", message, re.I):
+            return RequestShape(shape.token_param, None)  # the model or endpoint takes no effort at all
         allowed = [e for e in supported_values(message) if e in REASONING_EFFORTS]
         if allowed:
             lowest = min(allowed, key=REASONING_EFFORTS.index)
@@ -201,6 +237,8 @@ def decide(
 
 
 def _describe(old: RequestShape, new: RequestShape) -> str:
+    effort = f"reasoning_effort {old.reasoning_effort}->{new.reasoning_effort or '(omitted)'}"
     if old.token_param != new.token_param:
-        return f"{old.token_param}->{new.token_param}"
-    return f"reasoning_effort {old.reasoning_effort}->{new.reasoning_effort or '(omitted)'}"
+        tokens = f"{old.token_param}->{new.token_param}"
+        return f"{tokens}, {effort}" if old.reasoning_effort != new.reasoning_effort else tokens
+    return effort

@@ -158,6 +158,27 @@ def embedded_error(message: str | None, depth: int) -> ErrorInfo | None:
     return None
 
 
+def _field(value: Any) -> str | None:
+    """A code, type or param: a proxy's literal string "None" (LiteLLM before PR #39536) is no value."""
+    text = scalar_text(value)
+    return None if text is None or text.strip() in ("None", "null", "") else text
+
+
+def _message_text(value: Any, depth: int) -> str | None:
+    """An error message; LiteLLM's proxy sometimes sends an object there (``{"error": "…Invalid model
+    name passed in model=…"}``, BerriAI/litellm#8821): its text is the message, not "None"."""
+    if isinstance(value, (dict, list)):
+        inner = find_error(value, depth + 1)
+        if inner is not None and inner.message:
+            return inner.message
+        if isinstance(value, dict):
+            texts = [v for v in value.values() if isinstance(v, str) and v.strip()]
+            if texts:
+                return texts[0]
+        return squash(text_of(value), 300) or None
+    return scalar_text(value)
+
+
 def find_error(obj: Any, depth: int = 0) -> ErrorInfo | None:
     """The error object in a parsed body, or None when the body carries no error."""
     if depth > 6:
@@ -178,7 +199,7 @@ def find_error(obj: Any, depth: int = 0) -> ErrorInfo | None:
         nested = err.get("error")
         if isinstance(nested, (dict, str)) and not err.get("message"):
             return find_error(err, depth + 1)
-        info = ErrorInfo(scalar_text(err.get("code")), scalar_text(err.get("type")), scalar_text(err.get("message")), scalar_text(err.get("param")))
+        info = ErrorInfo(_field(err.get("code")), _field(err.get("type")), _message_text(err.get("message"), depth), _field(err.get("param")))
         if info.empty:
             info = ErrorInfo(message=squash(text_of(err), 300)) if err else None
     elif isinstance(err, str) and err.strip():

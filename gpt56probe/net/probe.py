@@ -23,6 +23,7 @@ from gpt56probe.core.gate import GATE
 from gpt56probe.core.models import ModelTable
 from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Failure, ModelListing, Observation, Target,
                                     recorded_headers)
+from gpt56probe.core.gateways import detect as detect_gateway
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
 from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, read_body
@@ -265,6 +266,9 @@ def _trace(settings: HttpSettings, method: str, url: str, exchange: Exchange) ->
             outcome += f" {exchange.failure.value}"
         line = f"{method} {public_url(url)} -> {outcome} {exchange.latency_s * 1000:.0f} ms"
         shown = trace_headers(exchange.headers)  # openai-organization there is the org's name (a slug), not its id
+        gateway = detect_gateway(exchange.headers, exchange.body or "") if exchange.failure is None else None
+        if gateway is not None:
+            shown = (shown + " " if shown else "") + f"via={redact(str(gateway))}"
         settings.tracer(f"{line} {shown}" if shown else line)
     return exchange
 

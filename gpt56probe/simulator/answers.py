@@ -256,6 +256,8 @@ class AnswerBuilder:
         rule = self._effective_rule(scenario, self.model)
         if rule is None:
             return None
+        if rule.error is not None and rule.error.body is not None:
+            return self._raw_reply(rule, self._delay(scenario, rule))
         if rule.error is not None:
             values = self._values()
             status_body = (rule.error.status, bodies.error_body(rule.error, values))
@@ -288,6 +290,8 @@ class AnswerBuilder:
                 ids.append(model)
                 continue
             self.model = model
+            if rule.error is not None and rule.error.body is not None:
+                return self._raw_reply(rule, self._delay(scenario, rule))
             if rule.error is not None:
                 return self._error_reply(rule.error.status, bodies.error_body(rule.error, self._values()),
                                          extra=rule.headers, bare=rule.error.bare_headers,
@@ -350,6 +354,26 @@ class AnswerBuilder:
                          f"{MIN_OUTPUT_TOKENS}, but got {cap} instead.", "max_output_tokens", "integer_below_min_value"))
         return None
 
+    def _unrecognized(self, rule: Rule | None) -> Reply | None:
+        """An older API version that does not know an argument: 400 "Unrecognized request argument supplied: X",
+        param and code null (Azure OpenAI before max_completion_tokens, openai/openai-python#1724)."""
+        if rule is None:
+            return None
+        for name in rule.unrecognized:
+            if name in self.body or (name == "reasoning_effort" and "reasoning" in self.body):
+                return self._error_reply(400, {"error": {"message": f"Unrecognized request argument supplied: {name}",
+                                                         "type": "invalid_request_error", "param": None, "code": None}},
+                                         extra=rule.headers, bare=True)
+        return None
+
+    def _raw_reply(self, rule: Rule, delay: float) -> Reply:
+        """A gateway's or proxy's own answer, byte for byte as the rule gives it, with only the rule's headers."""
+        spec = rule.error
+        assert spec is not None and spec.body is not None
+        headers = {"Content-Type": spec.content_type}
+        headers.update({name: _header_value(value) for name, value in rule.headers.items()})
+        return Reply(spec.status, headers, bodies.fill(spec.body, self._values()).encode("utf-8"), delay=delay)
+
     def _cap(self) -> int | None:
         keys = ("max_completion_tokens", "max_tokens") if self.endpoint == "chat" else ("max_output_tokens",)
         for key in keys:
@@ -363,7 +387,8 @@ class AnswerBuilder:
             return self._not_found()
         if self.endpoint == "models.retrieve":
             return self._json_reply(200, bodies.model_object(self.model), extra=rule.headers if rule else None)
-        invalid = self._validate()
+        # An older API version knows neither the new arguments nor the checks that came with them.
+        invalid = self._unrecognized(rule) or (None if rule is not None and rule.unrecognized else self._validate())
         if invalid is not None:
             return invalid
         answer = rule.answer if rule and rule.answer else "ok"
@@ -433,6 +458,9 @@ class AnswerBuilder:
                           delay=rule.delay)
         if fault == "truncated":
             return Reply(200, headers, payload[: max(1, len(payload) // 2)], delay=rule.delay)
+        if fault == "cutbody":
+            # 200 and its headers, the first half of the body, then the connection is reset mid-body
+            return Reply(200, headers, payload[: max(1, len(payload) // 2)], chunked=True, reset=True, delay=rule.delay)
         # oversize: the ok body padded with JSON whitespace to the configured size (still valid JSON)
         size = max(int(self.state.setting(scenario, "oversize_bytes")), len(payload))
         headers["__length__"] = str(size)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gpt56probe.simulator.bodies import squid_403, squid_407
+from gpt56probe.simulator.gateway_scenarios import gateway_scenarios
+
 P56 = "gpt-5.6-*"
 SOL = "gpt-5.6-sol"
 TERRA = "gpt-5.6-terra"
@@ -223,7 +226,11 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
         _fault_org("html524", "html524", "524 HTML \"A timeout occurred\" Cloudflare page: the edge gave up waiting for the origin"),
         _fault_org("truncated", "truncated", "200 with JSON cut off mid-body (honest Content-Length)"),
         _fault_org("oversize", "oversize", "200 with a 20 MB body"),
+        _fault_org("cutbody", "cutbody", "200 and its headers, half the body (half the stream), then a TCP reset mid-body"),
         {"name": "fault-500", "org": "org-sim-fault-500", "description": "sampling 500 server_error",
          "rules": [{"endpoints": "sampling", "error": _err(500, SERVER_ERROR, type_="server_error")}]},
+        # ------------------------------------------------------------- gateways, proxies, the 2026 codes (issue 21)
+        *gateway_scenarios(squid_403("https://api.openai.com/v1/chat/completions"),
+                           squid_407("https://api.openai.com/v1/chat/completions")),
     ]
 }

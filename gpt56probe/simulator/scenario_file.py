@@ -36,8 +36,8 @@ from gpt56probe.simulator.scenarios import (
 )
 
 _RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answer", "hidden", "stream_error",
-              "headers", "delay", "safety_delay", "description"}
-_ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers"}
+              "headers", "delay", "safety_delay", "description", "unrecognized"}
+_ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers", "body", "content_type"}
 _STREAM_ERROR_KEYS = {"after", "message", "type", "param", "code", "responses", "reason"}
 _SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rule", "member_of", "default_org",
                   "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "extra_models", "replies"}
@@ -77,9 +77,15 @@ def _error_from(data: Any, path: str | Path | None, where: str) -> ErrorSpec:
     status = data.get("status")
     if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
         raise _fail(path, f"{where}.status", "must be an integer from 400 to 599")
-    message = data.get("message")
+    body = data.get("body")
+    if body is not None and not isinstance(body, str):
+        raise _fail(path, f"{where}.body", "must be a string (the body exactly as sent)")
+    message = data.get("message", "" if body is not None else None)
     if not isinstance(message, str):
         raise _fail(path, f"{where}.message", "must be a string")
+    content_type = data.get("content_type", "application/json")
+    if not isinstance(content_type, str) or not content_type or "\n" in content_type:
+        raise _fail(path, f"{where}.content_type", "must be a one-line string")
     for name in ("type", "param", "code"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise _fail(path, f"{where}.{name}", "must be a string (leave it out for null)")
@@ -90,7 +96,7 @@ def _error_from(data: Any, path: str | Path | None, where: str) -> ErrorSpec:
             raise _fail(path, f"{where}.order", "must list message, type, param and code once each")
     return ErrorSpec(status=status, message=message, type=data.get("type", "invalid_request_error"),
                      param=data.get("param"), code=data.get("code"), order=order,
-                     bare_headers=bool(data.get("bare_headers", False)))
+                     bare_headers=bool(data.get("bare_headers", False)), body=body, content_type=content_type)
 
 
 def _stream_error_from(data: Any, path: str | Path | None, where: str) -> StreamErrorSpec:
@@ -164,6 +170,7 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
         headers=headers,
         delay=_number(data.get("delay", 0), path, f"{where}.delay"),
         safety_delay=bool(data.get("safety_delay", False)),
+        unrecognized=_str_tuple(data.get("unrecognized", ()), path, f"{where}.unrecognized") if data.get("unrecognized") else (),
     )
 
 

@@ -27,11 +27,12 @@ ENDPOINT_ALIASES: dict[str, tuple[str, ...]] = {
     "models": ("models.list", "models.retrieve"),
 }
 
-FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize")
+FAULTS: tuple[str, ...] = ("delay", "slowbody", "reset", "html502", "html403", "html524", "truncated", "oversize", "cutbody")
 """Transport-level misbehaviour a rule can ask for (see server.py)."""
 
-ANSWERS: tuple[str, ...] = ("ok", "withheld", "length")
-"""200 variants: a normal "ok", content withheld by a safety check, output cap used up by reasoning."""
+ANSWERS: tuple[str, ...] = ("ok", "withheld", "length", "blank")
+"""200 variants: a normal "ok", content withheld by a safety check, output cap used up by reasoning, and a
+blank answer (no output text, no usage: what the seeds call "blank output: a safety check running, or a block")."""
 
 STREAM_END_REASONS: tuple[str, ...] = ("content_filter", "max_output_tokens")
 """How a ``stream_error`` may end a stream without an error object (Responses ``incomplete_details.reason``)."""
@@ -86,6 +87,8 @@ class ErrorSpec:
     code: str | None = None
     order: tuple[str, ...] = ("message", "type", "param", "code")
     bare_headers: bool = False
+    body: str | None = None  # the whole body as a gateway or proxy sent it (placeholders filled); only the rule's headers go with it
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class Rule:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     safety_delay: bool = False
+    unrecognized: tuple[str, ...] = ()  # request arguments this endpoint does not know (an older API version)
 
     def matches(self, model: str, endpoint: str, stream: bool) -> bool:
         if endpoint not in self.endpoints:

@@ -29,6 +29,7 @@ from gpt56probe.simulator.answers import (
     Reply,
     ServerState,
 )
+from gpt56probe.simulator import bodies
 from gpt56probe.simulator.scenarios import Scenario, ScenarioSet, Settings
 from gpt56probe.simulator.scenario_file import load_scenarios, scenario_listing
 
@@ -78,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.settimeout(self.server.idle_timeout)  # every read and write; idle clients are dropped
 
     def version_string(self) -> str:
-        return "cloudflare"
+        return bodies.SQUID_VERSION if getattr(self, "_as_proxy", False) else "cloudflare"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Library code does not print; requests are in ``handle.requests``."""
@@ -94,6 +95,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self) -> None:
         self._serve("PUT")
+
+    def do_CONNECT(self) -> None:
+        """Asked to tunnel (the client's HTTPS_PROXY points here): a proxy that wants credentials, 407."""
+        self._proxy_auth_required("https://" + self.path.split(":")[0] + "/*")
+
+    def _proxy_auth_required(self, url: str) -> None:
+        """Squid's 407 Proxy Authentication Required with its "Cache Access Denied" page (docs/simulator.md: proxy)."""
+        self._as_proxy = True
+        self.close_connection = True
+        page = bodies.squid_407(url).encode()
+        with self.server.state.lock:
+            self.server.state.requests.append(RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, None, time.time()))
+        try:
+            self.send_response(407, "Proxy Authentication Required")
+            self.send_header("Mime-Version", "1.0")
+            self.send_header("Content-Type", "text/html;charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.send_header("X-Squid-Error", "ERR_CACHE_ACCESS_DENIED 0")
+            self.send_header("Proxy-Authenticate", 'Basic realm="Squid proxy-caching web server"')
+            self.send_header("Via", f"1.1 sim-proxy ({bodies.SQUID_VERSION})")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(page)
+            self.wfile.flush()
+        except OSError:
+            pass
 
     # ------------------------------------------------------------------ plumbing
 
@@ -196,6 +223,9 @@ class _Handler(BaseHTTPRequestHandler):
             raw = self._read_body()
         except _BadRequest as bad:
             self._refuse(bad)
+            return
+        if self.path.startswith(("http://", "https://")):
+            self._proxy_auth_required(self.path)  # an absolute-form request: the client uses us as its proxy
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         parsed: Any = None

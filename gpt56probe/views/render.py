@@ -182,6 +182,7 @@ def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None
         "attempts": d.attempts,
         "adaptations": list(d.adaptations),
         "usage": {"input_tokens": d.usage_input_tokens, "output_tokens": d.usage_output_tokens},
+        "gateway": d.gateway,
     }
     if cost_of is not None:
         value = cost_of(d)

@@ -27,6 +27,7 @@ from typing import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from gpt56probe.core import style
+from gpt56probe.core.gateways import proxy_auth_step, proxy_refused_connect
 from gpt56probe.core.models import TIERS
 from gpt56probe.core.observation import Diagnosis, Failure, Observation, Severity, Verdict, severity_of
 from gpt56probe.core.redact import redact
@@ -430,6 +431,7 @@ CAUSES: Mapping[str, tuple[str, str]] = {
                 "Check the port in the base URL and that the relay or proxy there is running; a firewall may reject the port."),
     "tls": ("TLS: the handshake or the certificate check failed",
             "A TLS-inspecting proxy needs its CA in REQUESTS_CA_BUNDLE; check the system clock and that the host name matches its certificate."),
+    "proxy-auth": ("proxy: the proxy wants credentials (407 Proxy Authentication Required)", proxy_auth_step()),
     "proxy": ("proxy: the proxy refused or failed the connection",
               "Check the proxy address and credentials (--proxy, HTTPS_PROXY, ALL_PROXY), or exempt the host with NO_PROXY."),
     "timeout": ("timeout: no answer within the time allowed",
@@ -475,7 +477,10 @@ def transport_cause(observations: Sequence[Observation]) -> TransportCause | Non
         failure = final.failure if final is not None and final.status is None else None
         if failure is None or failure not in TRANSPORT_KINDS:
             return None
-        kinds.add(TRANSPORT_KINDS[failure])
+        kind = TRANSPORT_KINDS[failure]
+        if kind == "proxy" and final is not None and proxy_refused_connect(str(final.failure_detail or "")):
+            kind = "proxy-auth"
+        kinds.add(kind)
         if len(kinds) > 1:
             return None
         if not detail and final is not None and final.failure_detail and failure is not Failure.DEADLINE:
@@ -533,6 +538,14 @@ class SummaryView:
     else one line per problem and a line saying how to get the rest."""
 
 
+def gateways_seen(diagnoses: Sequence[Diagnosis]) -> str:
+    """Who answered instead of OpenAI itself (a gateway, a proxy), each once with what showed it; "" for OpenAI's own."""
+    seen = list(dict.fromkeys(d.gateway for d in diagnoses if d.gateway))
+    if not seen:
+        return ""
+    return "; ".join(seen) + ", not api.openai.com itself: its limits, keys and model list are its own"
+
+
 def render_summary(view: SummaryView, width: int, colour: bool = False) -> str:
     """The whole summary, every line at most ``max(width, MIN_WIDTH)`` display columns."""
     width = max(MIN_WIDTH, width)
@@ -550,9 +563,12 @@ def render_summary(view: SummaryView, width: int, colour: bool = False) -> str:
     lines.append("")
     for note in view.notes:
         lines += wrap_text(clean(note), width, "note: ", "  ")
+    answered_by = gateways_seen(view.diagnoses)  # who answered is part of the answer: shown by default too
+    if (view.details or cause is not None) and view.base_url and cause is None:
+        lines += wrap_text(clean(view.base_url), width, "base URL: ", "  ")
+    if answered_by:
+        lines += wrap_text(clean(answered_by), width, "answered by: ", "  ")
     if view.details or cause is not None:
-        if view.base_url and cause is None:
-            lines += wrap_text(clean(view.base_url), width, "base URL: ", "  ")
         if view.cost_note:
             lines += wrap_text(clean(view.cost_note), width, "note: ", "  ")
     elif view.diagnoses:
