@@ -218,7 +218,7 @@ def test_org_ids_that_cannot_be_sent_or_shown_as_given_are_refused(sim, tmp_path
     assert result.exit_code == 3 and why in result.stderr and result.stdout.startswith("GPT56 UNKNOWN - ")
     assert len(sim.requests) == before
     stored = CliRunner().invoke(main, ["auth", "set", "--org", org], input="sk-test-fake-orgcheck-0000\n")
-    assert stored.exit_code == 2 and why in stored.output
+    assert stored.exit_code == 3 and why in stored.output
     project = run("check", "--base-url", sim.base_url, "--project", org, "--tier", "luna", "--state-dir", str(tmp_path))
     assert project.exit_code == 3 and why in project.stderr
 

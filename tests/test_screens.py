@@ -130,7 +130,7 @@ def test_the_simulator_banner_fits_the_terminal(world: dict[str, Any]) -> None:
 
 
 def test_an_error_wraps_at_word_boundaries_and_keeps_ids_and_urls_whole(world: dict[str, Any]) -> None:
-    url = "http://127.0.0.1:9/some/long/gateway/path/without/the/version/segment"
+    url = "http://127.0.0.1:9/gateway/0a1b2c3d4e5f"
     raw, code = run_in_pty(["models", "--base-url", url], 60, env=world["env"])
     lines, _ = replay(raw)
     assert code == 3 and not too_wide(lines, 60)

@@ -47,7 +47,9 @@ def test_some_probes_failing_on_the_network_is_a_problem_in_the_matrix(sim: Any,
 
 
 def test_format_table_is_still_the_per_probe_table(sim: Any, tmp_path: Any) -> None:
-    result = run("--org", "org-sim-pending", "--tier", "sol", "--base-url", sim.base_url, "--format", "table", "--state-dir", str(tmp_path))
+    # as wide as it is in a pipe with no COLUMNS (at 80 columns its rows would be shown as records)
+    result = run("--org", "org-sim-pending", "--tier", "sol", "--base-url", sim.base_url, "--format", "table", "--state-dir", str(tmp_path),
+                 env={"COLUMNS": ""})
     header = result.stdout.splitlines()[0].split()
     assert header == ["org", "tier", "model", "verdict", "http", "latency", "request", "id", "next", "step"]
     assert "provisioning_pending  403" in result.stdout

@@ -160,7 +160,10 @@ def test_quiet_check_draws_no_progress_on_a_terminal(sim: Any) -> None:
     raw, code = run_in_pty(["check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--quiet", "--no-keyring"], 80, env=env)
     assert code == 2
     assert "checking:" not in raw and "\x1b[2K" not in raw
-    assert [line for line in replay(raw)[0] if line.strip()] == [next(line for line in raw.splitlines() if line.startswith("GPT56 "))]
+    shown = [line for line in replay(raw)[0] if line.strip()]
+    # the one status line, wrapped between words on the terminal (continuations indented), nothing else
+    assert shown[0].startswith("GPT56 CRITICAL - ") and all(line.startswith("  ") for line in shown[1:])
+    assert all(display_width(line) <= 80 for line in shown)
 
 
 def test_check_on_a_terminal_shows_the_matrix_with_the_config_label(sim: Any, tmp_path: Any) -> None:
@@ -200,7 +203,8 @@ def test_until_ok_counts_down_between_checks_on_a_terminal_and_erases_it(sim: An
     lines, frames = replay(raw)
     assert any(re.fullmatch(r"waiting: next check in \ds \(round 2, \ds so far\)", f) for f in frames), frames
     assert not any("waiting:" in line or "checking:" in line for line in lines)
-    assert [line.split(" ", 1)[1][:14] for line in lines if line.strip()] == ["GPT56 CRITICAL", "gave up after "]
+    firsts = [line for line in lines if line.strip() and not line.startswith(" ")]  # a wrapped line continues indented
+    assert [line.split(" ", 1)[1][:14] for line in firsts] == ["GPT56 CRITICAL", "gave up after "]
 
 
 def test_the_readme_opens_with_a_real_capture_of_the_demo_summary() -> None:
@@ -213,5 +217,4 @@ def test_the_readme_opens_with_a_real_capture_of_the_demo_summary() -> None:
     assert "\x1b" not in "\n".join(block) and all(display_width(line) <= 80 for line in block)
     done = subprocess.run([sys.executable, "-m", "gpt56probe", "demo"], capture_output=True, text=True,
                           env=child_env(COLUMNS="80"), timeout=90)
-    matrix = done.stdout.splitlines()[: len(DEMO_ORGS) + 1]
-    assert block[: len(matrix)] == matrix  # (below the matrix, request ids and latencies change every run)
+    assert block == done.stdout.splitlines()  # all of it: the default summary shows nothing that changes between runs

@@ -179,7 +179,9 @@ def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: s
         write_output(Path(target), text, mode=mode)
     except OSError as exc:
         raise error(f"cannot write {target}: {exc.strerror or exc}") from None
-    click.echo(wrote or f"wrote {target}", err=True)
+    from gpt56probe.cli.terminal import say
+
+    say(wrote or f"wrote {target}", err=True)
 
 
 def _shown(value: str) -> str:

@@ -1,6 +1,6 @@
 """Help that fits the terminal: click's help formatter sized from the screen, with grouped options.
 
-click sizes help from ``shutil.get_terminal_size`` capped by ``max_content_width`` and never wraps a
+click sizes help from the terminal capped by ``max_content_width`` and never wraps a
 ``\\b`` block or a long option line; this formatter takes the width gpt56probe draws everything else
 at (``COLUMNS``, else the terminal, else 80; at most HELP_MAX_WIDTH for reading) and wraps any line
 still wider at word boundaries (views.textwidth.fit_prose), so no help line passes the edge.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from typing import Any, Sequence
 
 import click
@@ -26,7 +25,10 @@ def help_width() -> int:
     except ValueError:
         columns = 0
     if columns <= 0:
-        columns = shutil.get_terminal_size((80, 24)).columns or 80
+        try:
+            columns = os.get_terminal_size(1).columns
+        except (OSError, ValueError):
+            columns = 80
     return max(40, min(columns, HELP_MAX_WIDTH))
 
 

@@ -119,7 +119,7 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     result = routing.build_plan(outcome.diagnoses, table, org, url, outcome.checked_at, "chat", substitutes(listed, table))
     text = routing.render(result, emit)
     # a routing config is meant to be committed and read: 0644
-    deliver(text, output_path, wrote=f"wrote {output_path} ({emit})", error=click.ClickException)
+    deliver(text, output_path, wrote=f"wrote {output_path} ({emit})")
     for r in result.routes:
         tail = f" (instead of {r.preferred})" if r.served_by_fallback else ""
         tail += f" (listed in place of {r.preferred}, which this org does not list)" if r.served_by_listed_id else ""
