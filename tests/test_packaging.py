@@ -62,7 +62,8 @@ def test_the_wheel_ships_the_templates_and_the_json_schema(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in ("gpt56probe/templates/support_packet.md", "gpt56probe/templates/gpt56probe.cron",
                      "gpt56probe/templates/gpt56probe.service", "gpt56probe/templates/gpt56probe.timer",
-                     "gpt56probe/schema/check-result.schema.json", "gpt56probe/simulator/__init__.py"):
+                     "gpt56probe/schema/check-result.schema.json", "gpt56probe/simulator/__init__.py",
+                     "gpt56probe/schema/eval-result.schema.json", "gpt56probe/migrate/examples/eval-tasks.toml"):
         assert required in names, f"{required} missing from {wheel.name}"
     assert not any(n.startswith("templates/") or n.startswith("tests/") for n in names)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,7 +13,6 @@ from click.testing import CliRunner
 from gpt56probe.cli import main
 
 SOL, TERRA, LUNA, G55, MINI = "gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini"
-CACHE = Path(__file__).parent / ".cache"
 
 EXPECTED = {
     "org-sim-approved": {
@@ -61,27 +58,23 @@ def exec_python(text: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def tsc() -> list[str]:
-    """A tsc command: on PATH, else typescript@5 installed once into tests/.cache (git-ignored)."""
-    found = shutil.which("tsc")
-    if found:
-        return [found]
-    local = CACHE / "tsc" / "node_modules" / ".bin" / "tsc"
-    if not local.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is not installed: the TypeScript config cannot be checked (CI installs Node.js and npm)")
-        CACHE.mkdir(exist_ok=True)
-        (CACHE / ".gitignore").write_text("*\n")
-        proc = subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(CACHE / "tsc"), "typescript@5"],
-                              capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-    return [str(local)]
+    """The pinned tsc of tests/js/router (npm ci there; .ci/run does): the emitted module imports the
+    official `openai` package, so it is checked against the pinned one, never a floating typescript@5."""
+    from tests.router_harness import NODE_MODULES, node
+
+    assert (NODE_MODULES / "typescript").is_dir() and (NODE_MODULES / "openai").is_dir(), (
+        f"{NODE_MODULES} is missing: run `npm ci` in {NODE_MODULES.parent} (.ci/run does)")
+    return [node(), str(NODE_MODULES / "typescript" / "bin" / "tsc")]
 
 
 def tsc_check(tsc: list[str], path: Path) -> None:
-    env = dict(os.environ)
-    proc = subprocess.run([*tsc, "--noEmit", "--strict", "--target", "es2020", "--module", "es2020", str(path)],
-                          capture_output=True, text=True, timeout=120, env=env)
+    from tests.router_harness import NODE_MODULES
+
+    modules = path.parent / "node_modules"
+    if not modules.exists():
+        modules.symlink_to(NODE_MODULES, target_is_directory=True)
+    proc = subprocess.run([*tsc, "--noEmit", "--strict", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler",
+                           "--types", "node", "--skipLibCheck", str(path)], capture_output=True, text=True, timeout=300, cwd=path.parent)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

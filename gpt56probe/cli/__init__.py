@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("gpt56probe.cli.auth:config_group", "Inspect the configuration (file, env vars, defaults)."),
     "cost": ("gpt56probe.cli.plan:cost", "What a workload costs on each tier, from the models table's prices."),
     "demo": ("gpt56probe.cli.check:demo", "Run check against the bundled simulator: no key, no network, no config."),
+    "eval": ("gpt56probe.cli.evalcmd:eval_command", "Run your own task set on gpt-5.5 and every GPT-5.6 tier your org reaches, and "
+             "recommend per class the cheapest model that passes."),
     "history": ("gpt56probe.cli.history:history", "Show the verdict changes recorded by past check runs, oldest first."),
     "merge": ("gpt56probe.cli.merge:merge", "Merge checks made from several places into one vantage x org x tier matrix."),
     "models": ("gpt56probe.cli.models:models", "Show the GPT-5.6 ids each org lists, by tier, and the configured ids it does not list."),
@@ -32,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("gpt56probe.cli.plan:plan", "Probe an org now and emit a routing config: the model per role and its fallbacks."),
     "report": ("gpt56probe.cli.report:report", "Write a status page from history: the org x model matrix now, a timeline per "
                "org and model, and the list of changes."),
+    "served": ("gpt56probe.cli.served:served", "Read the tier-served logs the emitted router writes: per role and day, which model served."),
     "simulate": ("gpt56probe.cli.simulate:simulate", "Serve the GPT-5.6 preview-API simulator on loopback until Ctrl-C."),
     "support-packet": ("gpt56probe.cli.packet:support_packet", "Write the support packet for a failing GPT-5.6 call, with every "
                        "secret removed."),

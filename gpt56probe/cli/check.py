@@ -516,6 +516,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
 
 @click.command()
+@click.argument("what", required=False, type=Choices(["check", "eval"]), default="check")
 @click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, metavar="SURFACE",
               help="chat (completions), responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target.")
@@ -523,13 +524,21 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 @format_option(extra=("summary",), default="summary")
 @details_option
 @no_color_option
-def demo(surface: str, stream: bool, verbose: bool, fmt: str, details: bool, no_color: bool) -> None:
+def demo(what: str, surface: str, stream: bool, verbose: bool, fmt: str, details: bool, no_color: bool) -> None:
     """Run check against the bundled simulator: no key, no network, no config.
 
     Starts the preview-API simulator on 127.0.0.1 (an ephemeral port), checks
     its scenario orgs (each with its own fake key) and prints the summary, as
     check does. Exits 0 when the demonstration ran, whatever the verdicts.
+
+    `demo eval` runs the example eval task set instead (eval's own demo: the
+    recommendation per class, at the tasks' effort and one level lower).
     """
+    if what == "eval":
+        from gpt56probe.cli.evalcmd import demo_eval
+
+        demo_eval(verbose, "json" if fmt == "json" else "summary")
+        return
     from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.simulator.demo import DEMO_ORGS, DEMO_SAFETY_DELAY_S, demo_key
     from gpt56probe.core.models import DEFAULT_TABLE

@@ -6,6 +6,7 @@ Also the dry-run listing ``check --dry-run`` prints, which lives here so check.p
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 import click
@@ -72,10 +73,13 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--emit", type=Choices(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", callback=validate_output_file, help="Write the config here instead of stdout.")
+@click.option("--from-eval", "from_eval", type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS",
+              help="Route each role to the model an eval recommended (eval's results JSON) instead of probing now.")
 @credential_options
 @connection_options
-def plan(org: str | None, project: str | None, emit: str, output_path: str | None, api_key_env: str | None, no_keyring: bool,
-         base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool) -> None:
+def plan(org: str | None, project: str | None, emit: str, output_path: str | None, from_eval: Path | None, api_key_env: str | None,
+         no_keyring: bool, base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int,
+         verbose: bool) -> None:
     """Probe an org now and emit a routing config: the model per role and its fallbacks.
 
     Roles: hard -> Sol, balanced -> Terra, cheap -> Luna, each falling back to
@@ -84,15 +88,25 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     its fallbacks as the faster retry path. The header says when, where and for
     which org it was probed, and which roles a fallback serves.
 
+    With python or typescript the file is also the router on the official SDK:
+    route(input, role) tries the role's chain with a timeout and retry budget
+    per tier, falls back for access failures, timeouts and server errors,
+    retries a safety check on Luna, raises on an invalid key or request, and
+    appends one line per call to the tier-served log (`gpt56probe served`).
+
     \b
     Examples:
       gpt56probe plan --org org-abc --emit python -o routing_config.py
       gpt56probe plan --org org-abc --emit typescript -o routing.ts
+      gpt56probe plan --from-eval results.json --emit python -o routing_config.py
 
     \b
     Exit status: 0 a config was written; 2 nothing is reachable for the org
     (the config says so: every role is null); 1 the check could not be made.
     """
+    if from_eval is not None:
+        plan_from_results(from_eval, emit, output_path)
+        return
     from gpt56probe.core import routing
     from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
     from gpt56probe.store.credentials import NoKeyError, resolve_key
@@ -117,7 +131,12 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
     outcome = perform_check(request)
     listed = next((listing.ids for listing in listings_of(outcome.observations) if listing.ids is not None), None)
     result = routing.build_plan(outcome.diagnoses, table, org, url, outcome.checked_at, "chat", substitutes(listed, table))
-    text = routing.render(result, emit)
+    if emit == "json":
+        text = routing.render(result, emit)
+    else:  # the config and the router on the official SDK, in one module
+        from gpt56probe.migrate.router import render_router
+
+        text = render_router(result, table, emit)
     # a routing config is meant to be committed and read: 0644
     deliver(text, output_path, wrote=f"wrote {output_path} ({emit})")
     for r in result.routes:
@@ -127,6 +146,25 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
         click.echo(f"{r.role}: {r.model or 'nothing reachable'}{tail}", err=True)
     if not result.reachable:
         click.echo(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", err=True)
+        sys.exit(EXIT_NOTHING_REACHABLE)
+
+
+def plan_from_results(path: Path, emit: str, output_path: str | None) -> None:
+    """``plan --from-eval``: each role on the model the eval recommended for its class, nothing probed."""
+    from gpt56probe.cli.auth import get_config
+    from gpt56probe.cli.evalcmd import read_doc
+    from gpt56probe.core import routing
+    from gpt56probe.migrate.evalplan import plan_from_eval
+
+    result, others = plan_from_eval(read_doc(path), get_config().table, str(path))
+    text = routing.render(result, emit)
+    deliver(text, output_path, wrote=f"wrote {output_path} ({emit}, from {path})", error=click.ClickException)
+    for r in result.routes:
+        click.echo(f"{r.role}: {r.model or 'nothing'}" + (f" then {', '.join(r.fallbacks)}" if r.fallbacks else ""), err=True)
+    for line in others:
+        click.echo(line, err=True)
+    if not result.reachable:
+        click.echo(f"the eval in {path} recommends nothing for any role", err=True)
         sys.exit(EXIT_NOTHING_REACHABLE)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +64,14 @@ def _read_results(path: Path) -> Any:
               help="HTML page, or the same content as Markdown (for a ticket or a pull request).")
 @click.option("--since", callback=_parse_since, metavar="WHEN",
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")
+@click.option("--eval", "eval_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS",
+              help="Add an 'Eval before cutover' section from eval's results JSON (repeatable).")
+@click.option("--served", "served_logs", multiple=True, metavar="LOG",
+              help="Add a \"Tier served\" section from the emitted router's logs (as `served LOG`; repeatable, globs, -). "
+                   "Its window is --since, else 7 days.")
 @state_dir_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           state_dir: Path) -> None:
+           eval_files: tuple[Path, ...], served_logs: tuple[str, ...], state_dir: Path) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
@@ -80,6 +85,8 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
       gpt56probe report --html status.html --since 7d
       gpt56probe check --org org-abc --format json > now.json; gpt56probe report --html status.html now.json
       gpt56probe report --format markdown --since 24h > report.md
+      gpt56probe report --html status.html --eval results.json
+      gpt56probe report --html status.html --served /var/log/app/served.log
     """
     from gpt56probe import __version__
     from gpt56probe.views import report as report_core
@@ -99,10 +106,27 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     history = state.read_history(directory, problems)
     for problem in problems:
         warn(problem)
-    if not history and not results:
+    from gpt56probe.cli.evalcmd import read_doc
+
+    evals = [(str(path), read_doc(path)) for path in eval_files]
+    served_section = None
+    if served_logs:
+        from gpt56probe.cli.served import served_report
+
+        served_section = served_report(served_logs, since or datetime.now().astimezone() - timedelta(days=7), 1.0, 7)
+        for problem in served_section.reading.unreadable:
+            warn(f"cannot read {problem}")
+    if not history and not results and not evals and served_section is None:
         raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
                                      history_source=str(directory / state.HISTORY_FILE), since=since)
-    text = render_html(built) if fmt == "html" else report_core.render_markdown(built)
+    text = render_html(built, evals) if fmt == "html" else report_core.render_markdown(built, evals)
+    if served_section is not None:
+        from gpt56probe.migrate import servedview
+
+        if fmt == "html":
+            text = text.replace("</main>", servedview.render_html(served_section) + "</main>", 1)
+        else:
+            text = text.rstrip("\n") + "\n\n" + servedview.render_markdown(served_section)
     target = html_file or output
     deliver(text, target, wrote=f"wrote {target} ({len(text.encode('utf-8')) / 1024:.0f} KiB)")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from gpt56probe.core.observation import Verdict
+from gpt56probe.core.rules import ErrorRule
 from gpt56probe.core.wire import ErrorInfo, as_dict, parse_json
 
 LITELLM = "LiteLLM proxy"
@@ -163,53 +164,83 @@ def special(status: int | None, info: ErrorInfo | None, body: str, headers: Any,
         return None
 
     lowered_code = code.lower()
-    if lowered_code in BILLING_2026:
+    rule = gateway_rule(status, lowered_code, etype, message)
+    if rule is None:
+        return None
+    name = _gateway_name(gateway)
+    if rule.why == "billing":
         what, step = BILLING_2026[lowered_code]
-        return Special(Verdict.QUOTA_EXHAUSTED, f"{what}: {status} {code}", step)
-    if lowered_code == "cyber_policy":
-        return Special(Verdict.SAFETY_CHECK,
+        return Special(rule.verdict, f"{what}: {status} {code}", step)
+    if rule.why == "cyber":
+        return Special(rule.verdict,
                        f"access to the model was revoked for a while by OpenAI's cyber safeguards: {status} cyber_policy",
                        "OpenAI's cybersecurity safeguards revoked this model for a while (cyber_policy; not a finding of a "
                        "violation): keep the request id, send a safety_identifier per end user, apply for Trusted Access for "
                        "Cyber if this is security work, and contact support if it persists.")
-    if lowered_code == "invalid_access_program":
-        return Special(Verdict.PROJECT_NO_ACCESS,
+    if rule.why == "access_program":
+        return Special(rule.verdict,
                        f"the access program the request selected is not enabled for this project and model: {status} invalid_access_program",
                        "Enable the approved access program (Daybreak) for a named project with this model and use that "
                        "project's key; gpt56probe sends no access_programs itself, so a gateway in between may add it.")
-    if IP_NOT_AUTHORIZED.search(message) or lowered_code == "ip_not_authorized":
-        return Special(Verdict.KEY_PERMISSIONS,
+    if rule.why == "ip":
+        return Special(rule.verdict,
                        f"this machine's IP address is not on the org's or project's IP allowlist: {status} \"{message[:160]}\"",
                        "Add this vantage's egress IP to the org's or project's IP allowlist (settings, security), or check "
                        "from an allowed network; the key is fine and this is not a region block.")
-    if etype == "budget_exceeded" or GATEWAY_BUDGET.search(message):
-        name = _gateway_name(gateway)
-        return Special(Verdict.QUOTA_EXHAUSTED, f"{name}'s own budget is spent, not OpenAI billing: {status} \"{message[:160]}\"",
+    if rule.why == "budget":
+        return Special(rule.verdict, f"{name}'s own budget is spent, not OpenAI billing: {status} \"{message[:160]}\"",
                        f"{name} enforces this budget (a key, user, team or model max_budget), not OpenAI: ask the gateway's "
                        "admin to raise it or wait for its budget period to reset; OpenAI billing is not the cause.")
-    if status == 402 or code == "402" or GATEWAY_CREDITS.search(message):
-        name = _gateway_name(gateway)
-        return Special(Verdict.QUOTA_EXHAUSTED, f"{name}'s credits or key limit are used up, not OpenAI billing: {status} \"{message[:160]}\"",
+    if rule.why == "credits":
+        return Special(rule.verdict, f"{name}'s credits or key limit are used up, not OpenAI billing: {status} \"{message[:160]}\"",
                        f"{name}'s credit balance or this key's credit limit is used up: add credits or raise the key's limit "
                        "there (OpenRouter: openrouter.ai/settings/credits, settings/keys); OpenAI billing is not the cause.")
-    if MISSING_KEY.search(message) and (status in (None, 401, 403) or code in ("401", "403")):
-        return Special(Verdict.INVALID_KEY, f"no API key reached {_gateway_name(gateway, 'the API')}: {status} \"{message[:160]}\"",
+    if rule.why == "missing_key":
+        return Special(rule.verdict, f"no API key reached {_gateway_name(gateway, 'the API')}: {status} \"{message[:160]}\"",
                        "No usable key arrived: set OPENAI_API_KEY (or `gpt56probe auth set`) to the key of this endpoint; "
                        "if one is set, a proxy in between may be stripping the Authorization header.")
-    if etype in ("auth_error", "token_not_found_in_db") or GATEWAY_AUTH.search(message):
-        name = _gateway_name(gateway)
-        return Special(Verdict.INVALID_KEY, f"{name} refused the key: {status} \"{message[:160]}\"",
+    if rule.why == "gateway_auth":
+        return Special(rule.verdict, f"{name} refused the key: {status} \"{message[:160]}\"",
                        f"{name} did not accept this key: use a key issued by {name} (a LiteLLM virtual key, the Azure "
                        "resource's key and its own regional endpoint), not an OpenAI key, and check that OPENAI_BASE_URL "
                        "points where the key belongs.")
-    if code == "DeploymentNotFound" or etype == "key_model_access_denied" or GATEWAY_UNKNOWN_MODEL.search(message):
-        name = _gateway_name(gateway)
-        pending = precheck_listed and code == "DeploymentNotFound"
-        verdict = Verdict.PROVISIONING_PENDING if pending else Verdict.NOT_PROVISIONED
-        return Special(verdict, f"{name} has no route to {model or 'the model'} for this key: {status} \"{message[:160]}\"",
-                       f"No access to {model or 'the model'} through {name}: ask its admin to add the model (or an Azure "
-                       "deployment named like it) for this key, or configure the id the gateway lists "
-                       "(`gpt56probe models` shows it).", model_access=True)
+    # rule.why == "no_route": the gateway has no route to the model
+    pending = precheck_listed and lowered_code == "deploymentnotfound"
+    verdict = Verdict.PROVISIONING_PENDING if pending else Verdict.NOT_PROVISIONED
+    return Special(verdict, f"{name} has no route to {model or 'the model'} for this key: {status} \"{message[:160]}\"",
+                   f"No access to {model or 'the model'} through {name}: ask its admin to add the model (or an Azure "
+                   "deployment named like it) for this key, or configure the id the gateway lists "
+                   "(`gpt56probe models` shows it).", model_access=True)
+
+
+GATEWAY_RULES: tuple[ErrorRule, ...] = (
+    ErrorRule(Verdict.QUOTA_EXHAUSTED, codes=frozenset(BILLING_2026), why="billing"),
+    ErrorRule(Verdict.SAFETY_CHECK, codes=frozenset({"cyber_policy"}), why="cyber"),
+    ErrorRule(Verdict.PROJECT_NO_ACCESS, codes=frozenset({"invalid_access_program"}), why="access_program"),
+    ErrorRule(Verdict.KEY_PERMISSIONS, message=IP_NOT_AUTHORIZED, why="ip"),
+    ErrorRule(Verdict.KEY_PERMISSIONS, codes=frozenset({"ip_not_authorized"}), why="ip"),
+    ErrorRule(Verdict.QUOTA_EXHAUSTED, types=frozenset({"budget_exceeded"}), why="budget"),
+    ErrorRule(Verdict.QUOTA_EXHAUSTED, message=GATEWAY_BUDGET, why="budget"),
+    ErrorRule(Verdict.QUOTA_EXHAUSTED, statuses=(402,), why="credits"),
+    ErrorRule(Verdict.QUOTA_EXHAUSTED, codes=frozenset({"402"}), why="credits"),
+    ErrorRule(Verdict.QUOTA_EXHAUSTED, message=GATEWAY_CREDITS, why="credits"),
+    ErrorRule(Verdict.INVALID_KEY, message=MISSING_KEY, statuses=(None, 401, 403), why="missing_key"),
+    ErrorRule(Verdict.INVALID_KEY, message=MISSING_KEY, codes=frozenset({"401", "403"}), why="missing_key"),
+    ErrorRule(Verdict.INVALID_KEY, types=frozenset({"auth_error", "token_not_found_in_db"}), why="gateway_auth"),
+    ErrorRule(Verdict.INVALID_KEY, message=GATEWAY_AUTH, why="gateway_auth"),
+    ErrorRule(Verdict.NOT_PROVISIONED, codes=frozenset({"deploymentnotfound"}), model_access=True, why="no_route"),
+    ErrorRule(Verdict.NOT_PROVISIONED, types=frozenset({"key_model_access_denied"}), model_access=True, why="no_route"),
+    ErrorRule(Verdict.NOT_PROVISIONED, message=GATEWAY_UNKNOWN_MODEL, model_access=True, why="no_route"),
+)
+"""The error-body part of ``special`` in order, as data (the proxy pages before it need headers): the
+emitted router carries these before core/rules.ERROR_RULES, as the classifier reads them."""
+
+
+def gateway_rule(status: int | None, code: str, etype: str, message: str) -> ErrorRule | None:
+    """The first rule of GATEWAY_RULES that holds (``code`` lower case), or None."""
+    for rule in GATEWAY_RULES:
+        if rule.holds(status, code, etype, "", message):
+            return rule
     return None
 
 

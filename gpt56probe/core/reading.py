@@ -22,9 +22,8 @@ from gpt56probe.core.observation import (
 )
 from gpt56probe.core.redact import redact
 from gpt56probe.core.rules import (
-    ANSWER_CAP, CODE_VERDICTS, EDGE_TIMEOUT, HTML_BLOCK, MESSAGE_CAP, MODEL_ACCESS_TEXT, NETWORK_FAILURES, PARAM_TEXT,
-    PROJECT_NO_ACCESS, REGION_TEXT, SAFETY_NOTICE_HEADER, SAFETY_TEXT, SAMPLE_FORBIDDEN, SERVER_TEXT, SNIPPET_CAP, TEXT_RULES,
-    TIMEOUT_FAILURES, TRUNCATION_FINISH, TYPE_VERDICTS, VERIFICATION,
+    ANSWER_CAP, EDGE_TIMEOUT, HTML_BLOCK, MESSAGE_CAP, NETWORK_FAILURES, SAFETY_NOTICE_HEADER, SAFETY_TEXT, SNIPPET_CAP,
+    TIMEOUT_FAILURES, TRUNCATION_FINISH, error_rule,
 )
 from gpt56probe.core.wire import Answer, ErrorInfo, read_body
 from gpt56probe.core.wire import count_of as _int
@@ -169,46 +168,29 @@ def _judge_error(status: int | None, info: ErrorInfo | None, body: str, exchange
         message = info.message or ""
         said = _describe(status, info)
 
-    if VERIFICATION.search(message):
+    rule = error_rule(effective, code, etype, param, message)
+    if rule is None:
+        return done(Verdict.UNKNOWN, f"unrecognised error: {said}")
+    if rule.why == "verification":
         what = "streaming" if param == "stream" or "to stream" in message.lower() else "this use"
-        return done(Verdict.ORG_NOT_ELIGIBLE, f"the organization must be verified (or meet a tier requirement) for {what}: {said}")
-    if PROJECT_NO_ACCESS.search(message):
+        return done(rule.verdict, f"the organization must be verified (or meet a tier requirement) for {what}: {said}")
+    if rule.why == "project":
         match = re.search(r"proj[_-][A-Za-z0-9_\-]+", message)
         project = match.group(0) if match else "this project"
-        return done(Verdict.PROJECT_NO_ACCESS, f"project {project} is not allowed this model: {said}")
-    if SAMPLE_FORBIDDEN.search(message):
+        return done(rule.verdict, f"project {project} is not allowed this model: {said}")
+    if rule.why == "sample_forbidden":
         # A restricted key without model capabilities (scope model.request); the org may well have the model.
-        return done(Verdict.KEY_PERMISSIONS, f"the key may not sample models (a restricted key without model capabilities): {said}")
-    if code in CODE_VERDICTS:
-        verdict = CODE_VERDICTS[code]
-        if verdict is Verdict.UNSUPPORTED_PARAMETER:
-            return done(verdict, f"the API rejected the probe's parameter{(' ' + param) if param else ''}: {said}")
-        return done(verdict, said)
-    if code == "model_not_found" or MODEL_ACCESS_TEXT.search(message):
+        return done(rule.verdict, f"the key may not sample models (a restricted key without model capabilities): {said}")
+    if rule.why == "param":
+        return done(rule.verdict, f"the API rejected the probe's parameter{(' ' + param) if param else ''}: {said}")
+    if rule.why == "request":
+        return done(rule.verdict, f"the API rejected the probe's request: {said}")
+    if rule.model_access:
         facts.model_access = True
         if precheck == PRECHECK_LISTED:
             return done(Verdict.PROVISIONING_PENDING, f"the org lists the model but sampling is refused: {said}")
         return done(Verdict.NOT_PROVISIONED, f"the org cannot use the model: {said}")
-    if etype in TYPE_VERDICTS:
-        return done(TYPE_VERDICTS[etype], said)
-    if etype == "request_forbidden" and REGION_TEXT.search(message):
-        return done(Verdict.REGION_VPN, said)
-    for pattern, verdict in TEXT_RULES:
-        if pattern.search(message) or (code and pattern.search(code)):
-            return done(verdict, said)
-    if code == "unsupported_value" or (PARAM_TEXT.search(message) and (effective in (None, 400, 422) or param)):
-        return done(Verdict.UNSUPPORTED_PARAMETER, f"the API rejected the probe's parameter{(' ' + param) if param else ''}: {said}")
-    if effective == 429 or etype in ("tokens", "requests"):
-        return done(Verdict.RATE_LIMITED, said)
-    if effective in (408, 524) or (effective is not None and effective >= 500 and EDGE_TIMEOUT.search(message)):
-        return done(Verdict.TIMEOUT, said)
-    if (effective is not None and effective >= 500) or SERVER_TEXT.search(message):
-        return done(Verdict.SERVER_ERROR, said)
-    if effective == 403 and HTML_BLOCK.search(message):
-        return done(Verdict.REGION_VPN, said)
-    if effective == 400 and (param or etype == "invalid_request_error"):
-        return done(Verdict.UNSUPPORTED_PARAMETER, f"the API rejected the probe's request: {said}")
-    return done(Verdict.UNKNOWN, f"unrecognised error: {said}")
+    return done(rule.verdict, said)
 
 
 def _judge_answer(status: int, answer: Answer, exchange: Exchange, tier: str) -> Facts:

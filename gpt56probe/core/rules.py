@@ -7,6 +7,7 @@ for users (its failure classes are generated from them, never copied by hand).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Mapping
 
 from gpt56probe.core.observation import Failure, Verdict
@@ -37,11 +38,6 @@ REMEDIATIONS: Mapping[Verdict, str] = {
     Verdict.NETWORK_ERROR: "Could not reach the API: check DNS, proxy, firewall, TLS interception and the base URL.",
     Verdict.UNKNOWN: "Unrecognised answer: see the status and body excerpt, and report it with the request id.",
 }
-
-
-# ---------------------------------------------------------------- small helpers
-
-
 
 # ---------------------------------------------------------------- the rules
 
@@ -144,6 +140,89 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], Verdict], ...] = (
 TRUNCATION_FINISH = frozenset({"length", "max_tokens", "max_output_tokens", "incomplete"})
 TIMEOUT_FAILURES = frozenset({Failure.CONNECT_TIMEOUT, Failure.READ_TIMEOUT, Failure.DEADLINE})
 NETWORK_FAILURES = frozenset({Failure.DNS, Failure.REFUSED, Failure.RESET, Failure.TLS, Failure.PROXY, Failure.OTHER})
+
+
+# ---------------------------------------------------------------- rule 3 as one ordered table
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """One step of rule 3 (an error answer): every condition it sets must hold; the first rule that
+    holds names the verdict. The classifier walks this table, and the router ``plan --emit`` writes
+    carries it as data (migrate/router), so both read an error the same way.
+
+    ``why`` names how the classifier words its reason ("" = the status, code and message as said).
+    ``model_access``: a model-access refusal, which the org's model list turns into
+    ``provisioning_pending`` when the org lists the model (the router has no list: ``not_provisioned``)."""
+
+    verdict: Verdict
+    codes: frozenset[str] = frozenset()
+    types: frozenset[str] = frozenset()
+    message: re.Pattern[str] | None = None
+    message_or_code: re.Pattern[str] | None = None
+    statuses: tuple[int | None, ...] = ()
+    min_status: int | None = None
+    with_param: bool = False
+    model_access: bool = False
+    why: str = ""
+
+    def holds(self, status: int | None, code: str, etype: str, param: str, message: str) -> bool:
+        """Whether every condition holds for an error (code and type lower-case, status the effective one)."""
+        if self.codes and code not in self.codes:
+            return False
+        if self.types and etype not in self.types:
+            return False
+        if self.message is not None and not self.message.search(message):
+            return False
+        if self.message_or_code is not None and not (self.message_or_code.search(message) or (code and self.message_or_code.search(code))):
+            return False
+        if self.statuses and status not in self.statuses:
+            return False
+        if self.min_status is not None and (status is None or status < self.min_status):
+            return False
+        return not self.with_param or bool(param)
+
+
+def _by_verdict(table: Mapping[str, Verdict]) -> list[tuple[Verdict, frozenset[str]]]:
+    groups: dict[Verdict, set[str]] = {}
+    for key, verdict in table.items():
+        groups.setdefault(verdict, set()).add(key)
+    return [(verdict, frozenset(keys)) for verdict, keys in groups.items()]
+
+
+ERROR_RULES: tuple[ErrorRule, ...] = (
+    ErrorRule(Verdict.ORG_NOT_ELIGIBLE, message=VERIFICATION, why="verification"),
+    ErrorRule(Verdict.PROJECT_NO_ACCESS, message=PROJECT_NO_ACCESS, why="project"),
+    ErrorRule(Verdict.KEY_PERMISSIONS, message=SAMPLE_FORBIDDEN, why="sample_forbidden"),
+    *(ErrorRule(verdict, codes=codes, why="param" if verdict is Verdict.UNSUPPORTED_PARAMETER else "")
+      for verdict, codes in _by_verdict(CODE_VERDICTS)),
+    ErrorRule(Verdict.NOT_PROVISIONED, codes=frozenset({"model_not_found"}), model_access=True, why="model_access"),
+    ErrorRule(Verdict.NOT_PROVISIONED, message=MODEL_ACCESS_TEXT, model_access=True, why="model_access"),
+    *(ErrorRule(verdict, types=types) for verdict, types in _by_verdict(TYPE_VERDICTS)),
+    ErrorRule(Verdict.REGION_VPN, types=frozenset({"request_forbidden"}), message=REGION_TEXT),
+    *(ErrorRule(verdict, message_or_code=pattern) for pattern, verdict in TEXT_RULES),
+    ErrorRule(Verdict.UNSUPPORTED_PARAMETER, codes=frozenset({"unsupported_value"}), why="param"),
+    ErrorRule(Verdict.UNSUPPORTED_PARAMETER, message=PARAM_TEXT, statuses=(None, 400, 422), why="param"),
+    ErrorRule(Verdict.UNSUPPORTED_PARAMETER, message=PARAM_TEXT, with_param=True, why="param"),
+    ErrorRule(Verdict.RATE_LIMITED, statuses=(429,)),
+    ErrorRule(Verdict.RATE_LIMITED, types=frozenset({"tokens", "requests"})),
+    ErrorRule(Verdict.TIMEOUT, statuses=(408, 524)),
+    ErrorRule(Verdict.TIMEOUT, min_status=500, message=EDGE_TIMEOUT),
+    ErrorRule(Verdict.SERVER_ERROR, min_status=500),
+    ErrorRule(Verdict.SERVER_ERROR, message=SERVER_TEXT),
+    ErrorRule(Verdict.REGION_VPN, statuses=(403,), message=HTML_BLOCK),
+    ErrorRule(Verdict.UNSUPPORTED_PARAMETER, statuses=(400,), with_param=True, why="request"),
+    ErrorRule(Verdict.UNSUPPORTED_PARAMETER, statuses=(400,), types=frozenset({"invalid_request_error"}), why="request"),
+)
+"""Rule 3 in order (see core/classify's docstring); no rule holding means ``unknown``."""
+
+
+def error_rule(status: int | None, code: str, etype: str, param: str, message: str) -> ErrorRule | None:
+    """The first rule of ERROR_RULES that holds, or None (``unknown``)."""
+    for rule in ERROR_RULES:
+        if rule.holds(status, code, etype, param, message):
+            return rule
+    return None
 
 
 def remediation_for(verdict: Verdict) -> str:

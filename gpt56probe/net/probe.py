@@ -402,6 +402,13 @@ class Prober:
             late = Exchange(failure=Failure.DEADLINE, failure_detail="the model listing did not finish before the deadline")
             return ModelListing(target.org, target.project, target.key_id, None, late)
 
+    def _shape_for(self, target: Target) -> RequestShape:
+        """The request shape a sample starts from: what this model was taught, else the table's first guess."""
+        return self.shapes.get(target.model, target.surface)
+
+    def _learn(self, target: Target, shape: RequestShape) -> None:
+        self.shapes.learn(target.model, target.surface, shape)
+
     def _sample_body(self, target: Target, shape: RequestShape) -> tuple[str, dict[str, Any]]:
         if target.surface == "responses":
             body: dict[str, Any] = {"model": target.model, "input": PROBE_PROMPT, "max_output_tokens": OUTPUT_TOKEN_CAP}
@@ -423,7 +430,7 @@ class Prober:
         listing (``precheck``) runs beside it; the two are joined when both are back."""
         started_at = now_iso()
         listing_future = self._listings.start(target, api_key) if precheck else None
-        shape = self.shapes.get(target.model, target.surface)
+        shape = self._shape_for(target)
         attempts = 0
         transient = 0
         notes: list[str] = []
@@ -448,7 +455,7 @@ class Prober:
             if decision.action == "adapt" and decision.shape is not None:
                 notes.append(decision.note)
                 shape = decision.shape
-                self.shapes.learn(target.model, target.surface, shape)
+                self._learn(target, shape)
                 continue
             if decision.action == "retry":
                 transient += 1

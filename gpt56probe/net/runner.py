@@ -158,6 +158,7 @@ def run_plan(
     precheck: bool = True,
     trust_env: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    make_prober: Callable[[Any, HttpSettings, ModelTable, Deadline], Prober] = Prober,
 ) -> RunResult:
     """Probe every target; results keep the plan's order.
 
@@ -166,6 +167,7 @@ def run_plan(
     flight then is a DEADLINE failure (verdict ``timeout``), never dropped.
     An exception inside a probe (a bug) is raised here, in the caller's thread.
     ``progress(done, total)`` is called as each probe ends (from its thread, under a lock: keep it quick).
+    ``make_prober`` builds the Prober (eval calls use one whose request is the task's).
     """
     started = time.monotonic()
     deadline = Deadline(deadline_s)
@@ -186,7 +188,7 @@ def run_plan(
     if settings.tracer is not None:  # an abandoned probe that ends after the run returned traces nothing
         tracer = settings.tracer
         settings = replace(settings, tracer=lambda line: None if stop.is_set() else tracer(line))
-    prober = Prober(session, settings, table, deadline)
+    prober = make_prober(session, settings, table, deadline)
 
     def worker() -> None:
         while not stop.is_set():

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit
 
 from gpt56probe.core.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
-from gpt56probe.simulator import bodies
+from gpt56probe.simulator import bodies, evalbook
 from gpt56probe.simulator.builtin import MISMATCHED_ORG, MODEL_NOT_FOUND
 from gpt56probe.simulator.scenarios import DEFAULT_ORG, Rule, Scenario, ScenarioSet, Settings, catalogue
 
@@ -151,6 +151,7 @@ class AnswerBuilder:
         self.model = ""
         self.endpoint = ""
         self.stream = bool(self.body.get("stream") is True)
+        self._request_text: str | None = None
 
     # ------------------------------------------------------------------ decision
 
@@ -242,7 +243,7 @@ class AnswerBuilder:
 
     def _effective_rule(self, scenario: Scenario, model: str) -> Rule | None:
         for index, rule in enumerate(scenario.rules):
-            if not rule.matches(model, self.endpoint, self.stream):
+            if not rule.matches(model, self.endpoint, self.stream, self._text()):
                 continue
             if rule.times is not None:
                 key = (scenario.name, str(index), self.org or "", model, self.endpoint)
@@ -395,6 +396,12 @@ class AnswerBuilder:
         extra = dict(rule.headers) if rule else {}
         delay = self._delay(scenario, rule)
         cap = self._cap()
+        if self.endpoint == "chat" and not self.stream and answer == "ok":
+            graded = evalbook.grade(self.state.scenarios.answers + evalbook.BUILTIN_BOOK, self.body, self.model,
+                                    self._chat_effort(), cap)
+            if graded is not None:  # an eval task: its answer, as able as this model is at this effort
+                payload = evalbook.chat_payload(self.model, graded, bodies.completion_id(), int(time.time()))
+                return self._json_reply(200, payload, extra=extra, delay=delay + graded.delay_s)
         if self.stream:
             broken = rule.stream_error if rule else None
             if self.endpoint == "chat":
@@ -413,6 +420,16 @@ class AnswerBuilder:
         else:
             payload = bodies.response_object(self.model, answer, cap, self._effort())
         return self._json_reply(200, payload, extra=extra, delay=delay)
+
+    def _chat_effort(self) -> str | None:
+        effort = self.body.get("reasoning_effort")
+        return effort if isinstance(effort, str) else None
+
+    def _text(self) -> str:
+        """Every text the request carries (what a rule's ``prompt`` and the answer book match on)."""
+        if self._request_text is None:
+            self._request_text = evalbook.request_text(self.body)
+        return self._request_text
 
     def _effort(self) -> str | None:
         reasoning = self.body.get("reasoning")

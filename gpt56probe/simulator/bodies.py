@@ -68,6 +68,10 @@ def models_list(ids: list[str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- chat
 
 
+def completion_id() -> str:
+    return "chatcmpl-" + _alnum(29)
+
+
 def chat_completion(model: str, answer: str, cap: int | None) -> dict[str, Any]:
     """A chat.completion for one of the answer variants (ok, withheld, length)."""
     content: str | None = ANSWER_TEXT

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from gpt56probe.simulator import evalbook
 from gpt56probe.simulator.builtin import BUILTIN_SCENARIOS
 from gpt56probe.simulator.scenarios import (
     ANSWERS,
@@ -35,7 +36,7 @@ from gpt56probe.simulator.scenarios import (
     catalogue,
 )
 
-_RULE_KEYS = {"models", "endpoints", "stream", "times", "error", "fault", "answer", "hidden", "stream_error",
+_RULE_KEYS = {"models", "endpoints", "stream", "prompt", "times", "error", "fault", "answer", "hidden", "stream_error",
               "headers", "delay", "safety_delay", "description", "unrecognized"}
 _ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers", "body", "content_type"}
 _STREAM_ERROR_KEYS = {"after", "message", "type", "param", "code", "responses", "reason"}
@@ -44,7 +45,7 @@ _SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rul
 _REPLY_KEYS = {"endpoint", "model", "stream", "status", "headers", "body", "at", "latency", "failure", "detail", "size",
                "when", "then"}
 _ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_TOP_KEYS = {"scenario", "scenarios", "defaults", "recording"}
+_TOP_KEYS = {"scenario", "scenarios", "defaults", "recording", "answer"}
 _DEFAULT_KEYS = {"safety_delay", "fault_delay", "trickle_interval", "oversize_bytes"}
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 """An HTTP header name: an RFC 9110 token."""
@@ -139,6 +140,9 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
             endpoints.append(name)
         else:
             raise _fail(path, f"{where}.endpoints", f"unknown endpoint {name!r}; use {', '.join(ENDPOINTS + tuple(ENDPOINT_ALIASES))}")
+    prompt = data.get("prompt")
+    if prompt is not None and (not isinstance(prompt, str) or not prompt):
+        raise _fail(path, f"{where}.prompt", "must be a non-empty string (text the request must hold)")
     stream = data.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise _fail(path, f"{where}.stream", "must be true or false")
@@ -161,6 +165,7 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
         models=_str_tuple(data.get("models", "*"), path, f"{where}.models"),
         endpoints=tuple(dict.fromkeys(endpoints)),
         stream=stream,
+        prompt=prompt,
         times=times,
         error=_error_from(data["error"], path, f"{where}.error") if "error" in data else None,
         fault=fault,
@@ -368,7 +373,11 @@ def scenarios_from_data(data: Any, path: str | Path | None = None) -> ScenarioSe
     if twice:
         raise _fail(path, "scenario", f"more than one recording for org(s) {', '.join(twice)}")
     recording = _recording_from(data["recording"], path) if "recording" in data else None
-    return ScenarioSet(scenarios, knobs, recording)
+    try:
+        answers = evalbook.entries_from_data(data.get("answer", []))
+    except evalbook.BookError as exc:
+        raise _fail(path, "", str(exc)) from None
+    return ScenarioSet(scenarios, knobs, recording, answers)
 
 
 _TOML_LINE = re.compile(r"line (\d+)")

@@ -123,6 +123,7 @@ class Rule:
     models: tuple[str, ...] = ("*",)
     endpoints: tuple[str, ...] = ENDPOINTS
     stream: bool | None = None
+    prompt: str | None = None  # only requests whose text holds this (an eval task's words)
     times: int | None = None
     error: ErrorSpec | None = None
     fault: str | None = None
@@ -134,8 +135,10 @@ class Rule:
     safety_delay: bool = False
     unrecognized: tuple[str, ...] = ()  # request arguments this endpoint does not know (an older API version)
 
-    def matches(self, model: str, endpoint: str, stream: bool) -> bool:
+    def matches(self, model: str, endpoint: str, stream: bool, text: str = "") -> bool:
         if endpoint not in self.endpoints:
+            return False
+        if self.prompt is not None and self.prompt not in text:
             return False
         if self.stream is not None and self.stream != stream:
             return False
@@ -225,6 +228,7 @@ class ScenarioSet:
     scenarios: tuple[Scenario, ...]
     defaults: Mapping[str, float] = field(default_factory=dict)
     recording: Mapping[str, Any] | None = None  # a recording's [recording] table: how the run was made, its verdicts
+    answers: tuple[Any, ...] = ()  # the file's [[answer]] entries (evalbook.BookEntry), before the built-in book
 
     def by_name(self, name: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -259,7 +263,7 @@ class ScenarioSet:
         """``other`` on top: a scenario with the same name, org or key prefix replaces the old one."""
         kept = [s for s in self.scenarios if not any(_same_slot(s, o) for o in other.scenarios)]
         return ScenarioSet(tuple(kept) + other.scenarios, {**self.defaults, **other.defaults},
-                           other.recording if other.recording is not None else self.recording)
+                           other.recording if other.recording is not None else self.recording, other.answers + self.answers)
 
 
 def _same_slot(a: Scenario, b: Scenario) -> bool:

@@ -482,8 +482,10 @@ def _runs_text(strip: Strip, limit: int = 6) -> str:
     return ("… → " if len(segments) > limit else "") + " → ".join(parts)
 
 
-def render_markdown(report: Report) -> str:
+def render_markdown(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> str:
     """The report for a ticket or a pull request: the same sections as the page, as Markdown tables."""
+    from gpt56probe.views.evalview import section_markdown
+
     out = ["# GPT-5.6 preview access report", ""]
     out += [f"- made: {report.fmt(report.generated_at)} {md(report.zone)} by gpt56probe {md(report.version)}",
             f"- history: {md(report.history_source)} ({report.history_rows} lines, {report.runs} runs"
@@ -531,4 +533,6 @@ def render_markdown(report: Report) -> str:
                     + "; ".join(f"{md(org)} {100.0 * ok / n:.0f}% of {n}" for org, (ok, n) in report.org_availability.items() if n) + "."]
     else:
         out.append("No runs in the window.")
+    for source, doc in evals:
+        out += ["", *section_markdown(doc, source)]
     return "\n".join(out) + "\n"

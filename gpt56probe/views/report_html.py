@@ -12,7 +12,7 @@ height follows severity (full = ok, lower = worse).
 from __future__ import annotations
 
 from html import escape
-from typing import Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 from gpt56probe.core.observation import Verdict
 from gpt56probe.views.report import MARK_TEXT_LIMIT, NOT_PROBED, STRIP_WIDTH, Change, Probe, Report, Strip
@@ -267,8 +267,10 @@ def _join(parts: Iterable[str]) -> str:
     return "\n".join(parts)
 
 
-def render_html(report: Report) -> str:
-    """The whole page."""
+def render_html(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> str:
+    """The whole page; ``evals`` (source, eval results) add an "Eval before cutover" section each."""
+    from gpt56probe.views.evalview import section_html
+
     source = "the result files" if report.matrix_from == "results" else "each target's latest run in history"
     return _join([
         "<!DOCTYPE html>",
@@ -284,6 +286,7 @@ def render_html(report: Report) -> str:
         f'<section id="changes"><h2>Changes</h2><p class="note">Verdict changes in the window, newest first.</p>{_changes(report)}</section>',
         f'<section id="timelines"><h2>Timelines</h2><p class="note">One mark per run, per org and model; availability is '
         f'the share of runs in the window that answered ok.</p>{_timelines(report)}</section>',
+        *(section_html(doc, source) for source, doc in evals),
         "</main>",
         f"<footer>{_legend()}</footer>",
         "</body></html>",
