@@ -135,3 +135,9 @@ def test_check_format_json_never_imports_tabulate() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "GPT56PROBE_HOME": "/nonexistent-gpt56probe-home", "GPT56PROBE_NO_KEYRING": "1"})
     assert result.stderr.strip().splitlines()[-1] == "False", result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["auth"], ["config"]])
+def test_a_bare_command_group_prints_its_help_and_exits_0(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: ") and "Error" not in result.output

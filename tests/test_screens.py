@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from gpt56probe.cli import COMMANDS
 from gpt56probe.views.textwidth import display_width
 from tests.test_terminal import child_env, replay, run_in_pty
 
@@ -50,13 +51,13 @@ def world(tmp_path_factory: pytest.TempPathFactory, sim: Any) -> dict[str, Any]:
 
 
 def examples(w: dict[str, Any]) -> list[list[str]]:
-    """Each command's documented examples (README and --help), as they run here."""
+    """Each command's documented examples (README and --help), as they run here; every command's --help,
+    whatever commands the CLI has (cli.COMMANDS)."""
     home, state = w["home"], str(w["state"])
     return [
-        ["--help"], *[[c, "--help"] for c in ("auth", "check", "config", "cost", "demo", "history", "merge", "models", "orgs", "plan",
-                                               "report", "simulate", "support-packet")],
+        ["--help"], *[[c, "--help"] for c in COMMANDS],
         ["auth", "set", "--help"], ["auth", "list", "--help"], ["auth", "delete", "--help"], ["config", "show", "--help"],
-        ["demo"],
+        ["demo"], ["demo", "eval"],
         ["check", "--org", "org-sim-approved", "--org", "org-sim-dated", "--state-dir", state],
         ["check", "--org", "org-sim-approved", "--org", "org-sim-dated", "--details", "--state-dir", state],
         ["check", "--org", "org-sim-dated", "--format", "table", "--state-dir", state],

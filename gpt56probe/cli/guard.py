@@ -80,6 +80,9 @@ class GuardedGroup(SuggestingGroup):
         raw = list(args)
         try:
             ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a bare `gpt56probe`: it asks for the help, and gets it
+            click.echo(exc.ctx.get_help())
+            raise click.exceptions.Exit(0) from None
         except click.UsageError as exc:
             if "check" not in raw:
                 raise OneLineUsageError(usage_message(exc, info_name or "gpt56probe")) from None
@@ -120,6 +123,9 @@ class GuardedGroup(SuggestingGroup):
                     raise interrupt from None
                 except OneLineError:
                     raise
+                except click.exceptions.NoArgsIsHelpError as exc:  # `gpt56probe auth`: its help, exit 0
+                    click.echo(exc.ctx.get_help())
+                    code = 0
                 except click.UsageError as exc:  # a command without its own one-line usage errors: the same line, exit 3
                     raise OneLineUsageError(usage_message(exc, ctx.invoked_subcommand)) from None
                 except click.ClickException as exc:  # every mistake exits 3, whichever command found it (EXIT_CODES)
