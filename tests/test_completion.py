@@ -109,3 +109,17 @@ def test_the_zsh_script_parses_in_zsh(env: dict[str, str], tmp_path: Path) -> No
 def test_a_broken_config_completes_no_org_and_prints_nothing_else(env: dict[str, str]) -> None:
     Path(env["GPT56PROBE_HOME"], "config.toml").write_text("[orgs\n")
     assert bash_complete("gpt56probe check --org ", env) == []
+
+
+def test_a_crash_while_completing_ends_quietly_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from gpt56probe.cli import GatedGroup, main
+
+    def broken(self: Any, ctx: Any, name: str) -> Any:
+        raise RuntimeError("a command module failed to import")
+
+    monkeypatch.setattr(GatedGroup, "get_command", broken)
+    result = CliRunner().invoke(main, [], prog_name="gpt56probe",
+                                env={"_GPT56PROBE_COMPLETE": "bash_complete", "COMP_WORDS": "gpt56probe check --org ", "COMP_CWORD": "2"})
+    assert result.exit_code == 1 and "Traceback" not in result.output and result.output == ""

@@ -58,6 +58,16 @@ class GatedGroup(GuardedGroup):
         with interrupts.handling_signals(), installed():
             return super().main(*args, **kwargs)
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        """Shell completion runs in every new shell: whatever breaks in it ends quietly (exit 1), never as a
+        traceback in the user's prompt."""
+        try:
+            super()._main_shell_completion(ctx_args, prog_name, complete_var)
+        except (SystemExit, click.exceptions.Exit):
+            raise
+        except Exception:  # noqa: BLE001 - the shell shows nothing rather than a traceback
+            raise SystemExit(1) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
