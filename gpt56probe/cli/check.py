@@ -433,15 +433,13 @@ CHECK_HELP_GROUPS = (
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
           base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int, verbose: bool, fmt: str,
           details: bool, no_color: bool, **cron: Any) -> None:
-    """Probe every GPT-5.6 tier (and the fallbacks) for each org.
-
-    Sends one free GET /v1/models per org and key (beside the samples) and one
-    16-token "Return ok." per model and surface; prints the matrix, a line per
-    problem and the status line (--details: the request ids).
+    """Probe every GPT-5.6 tier (and the fallbacks) for each org. Sends one free
+    GET /v1/models per org and key (beside the samples) and one 16-token "Return
+    ok." per model and surface; prints the matrix, a line per problem and the
+    status line (--details: the request ids).
 
     \b
     gpt56probe check --org org-abc --org org-def
-    gpt56probe check --org org-abc --tier sol --until-ok --every 10m
     Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (gpt56probe --help: all codes)
     """
     from gpt56probe.net.checkrun import CheckRequest, perform_check
