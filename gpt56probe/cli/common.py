@@ -55,7 +55,7 @@ def error_line(message: str) -> None:
 EXIT_CODES: tuple[tuple[str, str], ...] = (
     ("0", "done; check: OK (every expected target answered ok)"),
     ("1", "check: WARNING (degraded: safety, rate limit, 5xx, timeout); models: a list could not be read"),
-    ("2", "check: CRITICAL (an access verdict); plan: nothing answered; --until-ok: gave up"),
+    ("2", "check: CRITICAL (an access verdict); plan, eval: nothing answered; --until-ok: gave up"),
     ("3", "could not do what was asked, in every command: a bad flag, value, command or config, no key, "
           "nothing to delete; check: UNKNOWN"),
     ("70", "internal error (a bug): one line, --debug for the traceback; check and support-packet: 3"),

@@ -142,7 +142,7 @@ def eval_command(tasks_file: str | None, org: str | None, project: str | None, t
       gpt56probe eval tasks.toml --emit promptfoo -o promptfooconfig.json
 
     \b
-    Exit status: 0 the eval ran (or compared, or wrote the export); 1 a bad task
+    Exit status: 0 the eval ran (or compared, or wrote the export); 3 a bad task
     or results file, the estimate above --max-cost, no key; 2 nothing reachable.
     """
     from gpt56probe.net.probe import DEFAULT_BASE_URL

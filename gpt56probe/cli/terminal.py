@@ -48,8 +48,11 @@ def terminal_width(err: bool = False) -> int:
 
 
 def screen_width(err: bool = False) -> int | None:
-    """The width human output must fit: ``COLUMNS`` when set, else the terminal's when stdout (stderr with
-    ``err``) is one; None for a pipe or a file, where a line is as long as it is (a log keeps one line per message)."""
+    """The width human output must fit: ``COLUMNS`` when set, else the terminal's when stdout is one; None for
+    a pipe or a file, where a line is as long as it is. stderr (``err``: errors, warnings, traces) is fitted
+    only on a terminal: a log or a program reading it keeps one line per message whatever COLUMNS says."""
+    if err and not _isatty(sys.stderr):
+        return None
     try:
         columns = int(os.environ.get("COLUMNS", ""))
         if columns > 0:
