@@ -4,6 +4,12 @@ Not a reading of the OpenAI API (the simulator is that): a worst case for the ou
 the Authorization and Proxy-Authorization values back in headers (x-request-id, openai-organization,
 x-echo), in error messages, in an answer's text and in an HTML page, with ANSI and OSC escapes mixed in.
 It also serves as an HTTP proxy (absolute-URI requests) and as a ping endpoint that records bodies.
+
+Round three (``Hostility.mode``): "charset" answers every probe well in an odd declared charset;
+"encoded" echoes the key in the forms a plain match misses (hex in x-request-id, %-encoded,
+interleaved with invisible characters, JSON \\u escapes, spread over SSE deltas) and puts Markdown
+and HTML in an error message. ``ping_answer`` makes the ping endpoint hostile: "bomb" (1 MB of gzip
+that inflates to 1 GB) or "endless" (a body that never ends).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 from contextlib import contextmanager
+
+from tests import hostile_round3 as round3
 
 MODELS = ("gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini")
 ESCAPES = "\x1b[2J\x1b[H\x1b]0;pwned\x07\r"
@@ -29,6 +37,11 @@ class Hostility:
     pings: list[bytes] = field(default_factory=list)
     echoed: int = 0
     sol_answers: bool = False  # flip to make Sol's verdict change between runs (so --on-change fires)
+    mode: str = "echo"  # "echo" (the round-one attack), "charset", "encoded"
+    charset: str = "utf8mb4"
+    ping_answer: str = "ok"  # "ok", "bomb", "endless"
+    ping_bytes_sent: int = 0
+    extra_text: str = ""  # "encoded": appended to the last model's error message
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -59,8 +72,14 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/ping"):
             with seen.lock:
                 seen.pings.append(raw)
-            self._send(200, "text/plain", b"OK", {})
+            if seen.ping_answer == "ok":
+                self._send(200, "text/plain", b"OK", {})
+            else:
+                self._hostile_ping(seen)
             return
+        if seen.mode != "echo":
+            key = auth[7:] if auth.lower().startswith("bearer ") else auth
+            return round3.serve(self, seen, path, key, raw)
         key = auth[7:] if auth.lower().startswith("bearer ") else auth
         echo = f"{auth} {proxy_auth}".strip()
         headers = {"x-request-id": f"req_{echo}{ESCAPES}", "openai-organization": f"{key}{ESCAPES}", "x-echo": echo,
@@ -98,6 +117,28 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._json(403, {"error": {"message": f"Project `proj_abc` does not have access to model `{model}` ({echo})",
                                        "type": "invalid_request_error", "param": None, "code": "model_not_found"}}, headers)
+
+    def _hostile_ping(self, seen: Hostility) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        if seen.ping_answer == "bomb":
+            bomb = round3.gzip_bomb()
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            chunks: Any = [bomb]
+        else:  # endless: chunked, never a last chunk
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunks = round3.endless_chunks()
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+                with seen.lock:
+                    seen.ping_bytes_sent += len(chunk)
+        except OSError:
+            pass  # the client hung up: what it should do
+        self.close_connection = True
 
     def _json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
         self._send(status, "application/json", json.dumps(payload).encode(), headers)

@@ -160,3 +160,12 @@ def test_the_checker_sees_an_arrow_the_wrong_way(tmp_path: Path) -> None:
     names = [name for _, name in _imports("gpt56probe.core.sneaky", sneaky)]
     assert "gpt56probe.net.probe" in names and "requests" in names
     assert _wing("gpt56probe.net.probe") == "net" and "net" not in ALLOWED["core"]
+
+
+def test_moving_a_module_never_renames_a_schema_users_read() -> None:
+    """Schema names are a contract with scripts that read the JSON, not module paths."""
+    from gpt56probe.core import routing
+    from gpt56probe.views import modelsview
+
+    assert routing.PLAN_SCHEMA == "gpt56probe.routing/1"
+    assert modelsview.SCHEMA == "gpt56probe.models/1"

@@ -108,7 +108,7 @@ OK, LOST, REGION = Verdict.OK, Verdict.NOT_PROVISIONED, Verdict.REGION_VPN
 def test_the_rules_file_is_valid() -> None:
     done = subprocess.run([promtool(), "check", "rules", str(RULES)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 4 rules found" in done.stdout
+    assert "SUCCESS: 5 rules found" in done.stdout
 
 
 def test_the_alerting_rules_fire_when_they_should_and_only_then(tmp_path: Path) -> None:

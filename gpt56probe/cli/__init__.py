@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("gpt56probe.cli.plan:plan", "Probe an org now and emit a routing config: the model per role and its fallbacks."),
     "report": ("gpt56probe.cli.report:report", "Write a status page from history: the org x model matrix now, a timeline per "
                "org and model, and the list of changes."),
+    "rollout": ("gpt56probe.cli.rollout:rollout", "Walk the rollout checklist for an org: each step done, not yet or unknown."),
     "served": ("gpt56probe.cli.served:served", "Read the tier-served logs the emitted router writes: per role and day, which model served."),
     "simulate": ("gpt56probe.cli.simulate:simulate", "Serve the GPT-5.6 preview-API simulator on loopback until Ctrl-C."),
     "support-packet": ("gpt56probe.cli.packet:support_packet", "Write the support packet for a failing GPT-5.6 call, with every "

@@ -12,11 +12,11 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import Choices, OneLineError, SuggestingGroup, MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.common import Choices, MonitoringInputError, OneLineError, SuggestingGroup, connection_options, format_option
+from gpt56probe.cli.options import (CONFIG_META, complete_orgs, credential_options, expect_option, org_expected, org_project,
+                                    state_dir_option, validate_ids)
 from gpt56probe.cli.terminal import say
-from gpt56probe.cli.options import complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids
 
-CONFIG_META = "gpt56probe.store.config"
 NO_CONFIG_COMMANDS = ("demo", "simulate")
 
 
@@ -260,7 +260,13 @@ def _source(ctx: click.Context, name: str, cfg: Any) -> str:
 def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
     """Each tier's id and where it comes from (env GPT56PROBE_MODEL_<TIER>, the file's [models.<tier>], or
     the built-in placeholder), then the fallbacks."""
-    rows = [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
+    from gpt56probe.core.family import DEFAULT_FAMILY
+
+    family = cfg.family
+    source = f"file {cfg.path} [family]" if family is not DEFAULT_FAMILY else "built-in (gpt56probe/core/family.py)"
+    rows = [{"setting": "family", "value": f"{family.name} ({family.prefix}-<{'|'.join(family.tiers)}>), prices read "
+                                           f"{family.prices_read or 'on an unknown date'}", "source": source}]
+    rows += [{"setting": f"model[{s.tier}]", "value": s.id, "source": s.describe()} for s in cfg.model_sources.values()]
     fallbacks = ",".join(m.id for m in cfg.table.fallbacks)
     rows.append({"setting": "model[fallbacks]", "value": fallbacks,
                  "source": f"file {cfg.path} [models] fallbacks" if "fallbacks" in cfg.models else "built-in (gpt56probe/core/models.py)"})

@@ -13,8 +13,8 @@ from gpt56probe.cli.common import (Choices, SOCKS_FIX, MonitoringCommand, Monito
                                    have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
-from gpt56probe.cli.options import (complete_orgs, TierChoice, credential_options, expect_option, org_expected, org_project, state_dir_option,
-                                    validate_ids)
+from gpt56probe.cli.options import (TierChoice, admin_key_option, complete_orgs, credential_options, expect_option, org_expected,
+                                    org_project, read_admin_key, state_dir_option, validate_ids)
 from gpt56probe.cli.terminal import Progress, details_option, no_color_option, say, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
@@ -113,6 +113,16 @@ def _hook_output(chunks: list[bytes], dropped: int) -> str:
     return text
 
 
+def hook_environment(environ: Any) -> dict[str, str]:
+    """The environment the --on-change hook runs with: ours without the keys. OPENAI_API_KEY and
+    OPENAI_ADMIN_KEY go, and so does any variable holding a key this run used (--api-key-env NAME): a
+    hook posts a change to a chat or a pager and needs no key; a hook that prints its environment
+    cannot leak one either."""
+    from gpt56probe.core.gate import GATE, SECRET_ENV_VARS
+
+    return {name: value for name, value in environ.items() if name not in SECRET_ENV_VARS and not GATE.is_secret(value)}
+
+
 def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -> bool:
     """Run the user's --on-change command with the changes as JSON on stdin; never fails the check.
     True when it ran to its end (whatever its exit status), False when it could not start or was killed.
@@ -136,7 +146,7 @@ def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -
     data = GATE.scrub(json.dumps(payload, indent=2)).encode("utf-8", "backslashreplace")
     try:
         proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True)
+                                start_new_session=True, env=hook_environment(os.environ))
     except OSError as exc:
         warn(f"--on-change command could not run: {exc.strerror or exc}")
         return False
@@ -302,6 +312,25 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     return severity.exit_code
 
 
+def _with_admin_evidence(outcome: Any, admin_key: str, request: Any, budget_s: float) -> Any:
+    """The outcome with project_no_access and spend-limit refusals explained from the Admin API (read only
+    when the run has such a refusal: the evidence is free, but not instant)."""
+    from gpt56probe.core import admin
+    from gpt56probe.core.observation import Verdict
+    from gpt56probe.net.admin import read_admin
+
+    wanted = {d.target.org for d in outcome.diagnoses if d.verdict in (Verdict.PROJECT_NO_ACCESS, Verdict.QUOTA_EXHAUSTED,
+                                                                               Verdict.RATE_LIMITED)}
+    if not wanted:
+        return outcome
+    if budget_s < 0.5:  # the run's --deadline bounds the Admin API too
+        return replace(outcome, notes=(*outcome.notes, "admin API not read: the --deadline left no time for it (raise --deadline)"))
+    evidence = read_admin(sorted(wanted, key=lambda o: o or ""), admin_key, request.base_url, timeout_s=request.timeout_s,
+                          deadline_s=budget_s, proxy=request.proxy, tracer=request.tracer)
+    return replace(outcome, diagnoses=admin.explain(outcome.diagnoses, {e.org: e for e in evidence}),
+                   notes=(*outcome.notes, *admin.notes(evidence)))
+
+
 def _refuse_unusable_ids(orgs: Sequence[str], cfg: Any) -> None:
     """Org and project ids from the config (--all-orgs, an org's project) are input like --org: one that
     cannot be sent as a header or shown as given is refused before any probe (--org is, by its callback)."""
@@ -427,6 +456,7 @@ CHECK_HELP_GROUPS = (
 @state_dir_option
 @cron_options
 @fleet_options
+@admin_key_option
 @format_option(extra=("summary", "nagios"), default="summary")
 @details_option
 @no_color_option
@@ -466,6 +496,10 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     except UnknownName as exc:
         raise MonitoringInputError(f"--model: {exc}") from None
     all_orgs, api_key_env, no_keyring = cron.pop("all_orgs", False), cron.pop("api_key_env", None), cron.pop("no_keyring", False)
+    try:
+        admin_key = read_admin_key(cron.pop("admin_key_env", None))
+    except click.BadParameter as exc:
+        raise MonitoringInputError(exc.format_message()) from None
     if all_orgs:
         if not cfg.orgs:
             raise MonitoringInputError(f"--all-orgs: no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
@@ -505,6 +539,8 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         sys.exit(wait_until_ok(replace(request, deadline_s=deadline), every, give_up_after, cron["quiet"], verbose))
     with Progress(enabled=not (cron["quiet"] or verbose)) as progress:
         outcome = perform_check(replace(request, progress=progress.update))
+    if admin_key is not None:
+        outcome = _with_admin_evidence(outcome, admin_key, request, clock.left(deadline) - reserve)
     if cron["record_path"] is not None:
         from gpt56probe.cli.fleet import write_recording
 

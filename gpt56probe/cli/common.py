@@ -185,10 +185,11 @@ def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: s
 
 
 def _shown(value: str) -> str:
-    """A URL as it may appear in an error line: credentials redacted, control characters dropped."""
-    from gpt56probe.core.redact import redact
+    """A URL as it may appear in an error line: credentials redacted, query values and fragment masked,
+    control characters dropped."""
+    from gpt56probe.core.redact import redact, without_query_values
 
-    return repr(redact("".join(c for c in value if c.isprintable())))
+    return repr(redact(without_query_values("".join(c for c in value if c.isprintable()))))
 
 
 def validate_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

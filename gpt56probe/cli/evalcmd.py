@@ -15,7 +15,7 @@ import click
 
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
-from gpt56probe.cli.options import credential_options, org_project, validate_ids
+from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids
 from gpt56probe.cli.terminal import LiveLine
 
 EXIT_NOTHING_REACHABLE = 2
@@ -32,7 +32,9 @@ def _efforts(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 
 
 def _tracer(verbose: bool) -> Callable[[str], None] | None:
-    return (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    from gpt56probe.cli.terminal import say
+
+    return (lambda line: say(f"trace: {line}", err=True)) if verbose else None
 
 
 def _width() -> int:
@@ -69,16 +71,20 @@ class EvalProgress(LiveLine):
         return fit(f"{self._label}: {self._done}/{self._total} calls done, {elapsed_s:.1f} s", max(20, width) - 1)
 
 
-def read_doc(path: Path) -> dict[str, Any]:
+def read_doc(path: Path, timeout_s: float = 60.0) -> dict[str, Any]:
+    """An eval results file, read as every input is (``store.files.read_input``: a FIFO or a pipe that never
+    ends is an error by ``timeout_s``, never a hang)."""
     from gpt56probe.migrate.evalresults import ResultsError, read_results
+    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
 
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(RESULTS_LIMIT + 1)
+        raw = read_input(path, RESULTS_LIMIT, timeout_s)
+    except InputTimeout:
+        raise OneLineError(f"{path}: no end of input within {timeout_s:g}s; is something still writing it?") from None
+    except FileTooLarge:
+        raise OneLineError(f"{path}: larger than {RESULTS_LIMIT >> 20} MiB; is it an eval results file?") from None
     except OSError as exc:
         raise OneLineError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(raw) > RESULTS_LIMIT:
-        raise OneLineError(f"{path}: larger than {RESULTS_LIMIT >> 20} MiB; is it an eval results file?")
     try:
         return read_results(raw.decode("utf-8", errors="replace"), str(path))
     except ResultsError as exc:
@@ -98,7 +104,7 @@ def _load_tasks(path: str) -> Any:
 @click.argument("tasks_file", required=False, metavar="TASKS")
 @click.option("--org", metavar="ORG", callback=validate_ids, help="API organization to evaluate for. [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
-@click.option("--tier", "tiers", multiple=True, type=click.Choice(["sol", "terra", "luna"]), help="Only these 5.6 tiers (repeatable). [default: all three]")
+@click.option("--tier", "tiers", multiple=True, type=TierChoice(), help="Only these tiers of the family (repeatable). [default: all of them]")
 @click.option("--efforts", default="current", show_default=True, callback=_efforts, metavar="LIST",
               help="current: each task's effort; current,lower: also one level lower (none < minimal < low < medium < high < xhigh).")
 @click.option("--max-cost", type=FiniteFloatRange(0, 1_000_000), default=1.0, show_default=True, metavar="USD",
@@ -161,7 +167,7 @@ def eval_command(tasks_file: str | None, org: str | None, project: str | None, t
     cfg = get_config()
     table = cfg.table  # the configured ids and prices ([models.<tier>], GPT56PROBE_MODEL_<TIER>)
     project = org_project(cfg, org, project)
-    models = eval_models(table, tiers or ("sol", "terra", "luna"))
+    models = eval_models(table, tiers or None)
     url = base_url or DEFAULT_BASE_URL
     if emit == "promptfoo":
         emit_promptfoo(tasks, models, url, org, output_path)

@@ -7,25 +7,24 @@ from pathlib import Path
 
 import click
 
-from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, deliver, format_option, warn
+from gpt56probe.cli.common import FiniteFloatRange, OneLineError, OneLineUsageCommand, deliver, format_option, warn
 from gpt56probe.cli.terminal import no_color_option
 
 INPUT_LIMIT = 64 * 1024 * 1024
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, timeout_s: float) -> bytes:
+    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
+
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
-        if str(path) == "-":
-            data = sys.stdin.buffer.read(INPUT_LIMIT + 1)
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(INPUT_LIMIT + 1)
+        return read_input(path, INPUT_LIMIT, timeout_s)
+    except InputTimeout:
+        raise OneLineError(f"{name}: no end of input within the --deadline; is something still writing it?") from None
+    except FileTooLarge:
+        raise OneLineError(f"{name}: larger than {INPUT_LIMIT >> 20} MiB; is it a check result or a history file?") from None
     except OSError as exc:
         raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None
-    if len(data) > INPUT_LIMIT:
-        raise OneLineError(f"{name}: larger than {INPUT_LIMIT >> 20} MiB; is it a check result or a history file?")
-    return data
 
 
 FILE_WIDTH = 120
@@ -50,7 +49,9 @@ def _width(to_stdout: bool) -> int:
               help="Write to FILE instead of stdout.")
 @format_option()
 @no_color_option
-def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: bool) -> None:
+@click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
+              help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
+def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: bool, deadline: float) -> None:
     """Merge checks made from several places into one vantage x org x tier matrix.
 
     FILE is a `check --format json` result (or an earlier merge) or a
@@ -76,11 +77,14 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, no_color: boo
     from gpt56probe.cli.auth import get_config, learn_stored_keys
 
     learn_stored_keys(get_config())  # a stored key an input echoes is masked like any other
+    import time
+
+    end = time.monotonic() + deadline
     sources = []
     for path in inputs:
         name = "<stdin>" if str(path) == "-" else str(path)
         try:
-            source = core.source_from_bytes(name, _read(path))
+            source = core.source_from_bytes(name, _read(path, end - time.monotonic()))
         except core.MergeInputError as exc:
             raise OneLineError(str(exc)) from None
         if source.skipped:

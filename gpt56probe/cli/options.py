@@ -17,10 +17,29 @@ from typing import Any, Callable, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+CONFIG_META = "gpt56probe.store.config"
+"""Where the main group keeps the loaded config (ctx.meta), so every command reads the file once."""
+
+
+def family_tiers(ctx: click.Context | None = None) -> tuple[str, ...]:
+    """The configured family's tiers (config ``[family] tiers``), else the built-in ones; a config that
+    cannot be read leaves the built-in tiers here and is reported by the command itself."""
+    from gpt56probe.core.models import TIERS
+    from gpt56probe.store.config import ConfigError, load_config
+
+    ctx = ctx or click.get_current_context(silent=True)
+    cfg = ctx.meta.get(CONFIG_META) if ctx is not None else None
+    if cfg is None:
+        try:
+            cfg = load_config()
+        except ConfigError:
+            return TIERS
+    return tuple(cfg.family.tiers)
 
 
 class TierChoice(click.Choice):
-    """sol, terra or luna, any case; a near miss says which tier it probably meant."""
+    """A tier of the configured family (sol, terra or luna built in), any case; a near miss says which
+    tier it probably meant."""
 
     def __init__(self) -> None:
         from gpt56probe.core.models import TIERS
@@ -31,7 +50,7 @@ class TierChoice(click.Choice):
         from gpt56probe.core.names import UnknownName, check_tier
 
         try:
-            return check_tier(str(value))
+            return check_tier(str(value), family_tiers(ctx))
         except UnknownName as exc:
             self.fail(str(exc), param, ctx)
 
@@ -111,10 +130,9 @@ def state_dir_option(f: F) -> F:
 
 def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
     """``--expect sol,terra`` (repeatable, comma-separated) -> ("sol", "terra"); None when not given."""
-    from gpt56probe.core.models import TIERS
-
     if not value:
         return None
+    TIERS = family_tiers(ctx)
     tiers: list[str] = []
     for name in (n.strip().lower() for chunk in value for n in chunk.split(",")):
         if not name:
@@ -149,10 +167,35 @@ def org_project(cfg: Any, org: str | None, flag: str | None) -> str | None:
 
 
 def org_expected(cfg: Any, org: str | None, flag: tuple[str, ...] | None) -> tuple[str, ...]:
-    """--expect, else the org's ``expect`` in the config, else every tier."""
-    from gpt56probe.core.models import TIERS
-
+    """--expect, else the org's ``expect`` in the config, else every tier of the configured family."""
     if flag:
         return tuple(flag)
     entry = cfg.orgs.get(org) if org is not None else None
-    return tuple(entry.expect) if entry is not None and entry.expect else TIERS
+    return tuple(entry.expect) if entry is not None and entry.expect else tuple(cfg.family.tiers)
+
+
+# --------------------------------------------------------------------------- the Admin API's key
+
+
+def admin_key_option(f: F) -> F:
+    """``--admin-key-env VAR``: the env variable that holds an admin key, for the Admin API's read-only evidence."""
+    return click.option("--admin-key-env", "admin_key_env", metavar="VAR",
+                        help="Read an admin key (sk-admin-...) from this env var and read the org's projects from the Admin "
+                             "API (GET only): model permissions, rate limits, spend limit.")(f)
+
+
+def read_admin_key(var: str | None) -> str | None:
+    """The admin key the variable holds, registered with the output gate by value at once; None without
+    ``--admin-key-env``; a usage error naming the variable when it is unset or empty."""
+    import os
+
+    from gpt56probe.core.gate import GATE
+
+    if not var:
+        return None
+    value = (os.environ.get(var) or "").strip()
+    if not value:
+        raise click.BadParameter(f"the environment variable {var} is not set or empty (it should hold an admin key, sk-admin-...)",
+                                 param_hint="--admin-key-env")
+    GATE.add_secret(value)
+    return value

@@ -14,6 +14,9 @@ from gpt56probe.cli.common import Choices, MonitoringCommand, MonitoringInputErr
 from gpt56probe.cli.options import complete_orgs, credential_options, state_dir_option, validate_ids
 
 RECORDING_LIMIT = 64 * 1024 * 1024
+TEMPLATE_LIMIT = 1 << 20
+INPUT_TIMEOUT_S = 10.0
+"""A template or a recording named as input that is not a regular file (a FIFO, a pipe) must end within this."""
 TEMPLATE_PACKAGE = "gpt56probe.templates"
 MARKDOWN_TEMPLATE = "support_packet.md"
 TEXT_TEMPLATE = "support_packet.txt"
@@ -50,8 +53,10 @@ def shipped_template(name: str) -> str | None:
 
 
 def _read_template(path: str) -> str:
+    from gpt56probe.store.files import read_input
+
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_input(Path(path), TEMPLATE_LIMIT, INPUT_TIMEOUT_S).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise PacketError(f"cannot read template {path}: {reason}") from None
@@ -329,9 +334,13 @@ def _attachment(path: Path | None, written: str | None) -> str | None:
         from gpt56probe.store import record
 
         try:
-            with open(path, "rb") as fh:
-                text = fh.read(RECORDING_LIMIT).decode("utf-8", errors="replace")
-            summary = record.summary_of(text, record.format_for(path.name))
+            from gpt56probe.store.files import FileTooLarge, read_input
+
+            try:
+                data = read_input(path, RECORDING_LIMIT, INPUT_TIMEOUT_S)
+            except FileTooLarge:
+                raise PacketError(f"--record: {path}: larger than {RECORDING_LIMIT >> 20} MiB; is it a recording?") from None
+            summary = record.summary_of(data.decode("utf-8", errors="replace"), record.format_for(path.name))
         except OSError as exc:
             raise PacketError(f"--record: cannot read {path}: {exc.strerror or exc}") from None
         except ValueError as exc:

@@ -28,34 +28,94 @@ def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> in
         raise click.BadParameter(str(exc)) from None
 
 
-COST_TIER_CHOICE = Choices(["sol", "terra", "luna", "fallback"])
+def _prices(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """``--price terra=2.5/15`` (repeatable) -> {"terra": (2.5, 15.0)}: dollars per 1M input/output tokens."""
+    import math
+
+    prices: dict[str, tuple[float, float]] = {}
+    for item in value:
+        name, sep, pair = item.partition("=")
+        inp, slash, out = pair.partition("/")
+        try:
+            numbers = (float(inp), float(out)) if sep and slash else None
+        except ValueError:
+            numbers = None
+        if numbers is None or not all(math.isfinite(n) and n >= 0 for n in numbers):
+            raise click.BadParameter(f"{item!r}: use TIER=INPUT/OUTPUT in dollars per 1M tokens, e.g. terra=2.5/15")
+        prices[name.strip().lower()] = numbers
+    if prices:
+        from gpt56probe.cli.auth import get_config
+
+        table = get_config(ctx).table
+        for name in prices:
+            if name not in table.tier_names and table.get(name) is None:
+                raise click.BadParameter(f"{name!r} is no tier or model of the table ({', '.join(table.tier_names)}, "
+                                         f"{', '.join(m.id for m in table.fallbacks)})")
+    return prices
+
+
+def _cost_tiers(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """--tier for cost: a tier of the configured family, or ``fallback``."""
+    from gpt56probe.cli.options import family_tiers
+
+    known = (*family_tiers(ctx), "fallback")
+    for name in value:
+        if name.lower() not in known:
+            from gpt56probe.core.names import typo_of
+
+            guess = typo_of(name.lower(), known)
+            raise click.BadParameter(f"unknown tier {name!r}" + (f"; did you mean {guess}?" if guess else "") + f" Use {', '.join(known)}")
+    return tuple(v.lower() for v in value)
 
 
 @click.command(cls=OneLineUsageCommand)
 @click.option("--input", "input_tokens", required=True, callback=_tokens, metavar="N", help="Input tokens: 2000, 500K, 10M, 1.5M.")
 @click.option("--output", "output_tokens", required=True, callback=_tokens, metavar="N", help="Output tokens: 2000, 500K, 2M.")
-@click.option("--tier", "tiers", multiple=True, type=COST_TIER_CHOICE, help="Only this tier (repeatable; 'fallback' = the fallback models). [default: every model]")
+@click.option("--tier", "tiers", multiple=True, metavar="TIER", callback=_cost_tiers, help="Only this tier (repeatable; 'fallback' = the fallback models). [default: every model]")
+@click.option("--price", "prices", multiple=True, metavar="TIER=IN/OUT", callback=_prices,
+              help="Price a tier (or a model id) at IN/OUT dollars per 1M tokens for this run, e.g. --price terra=2.5/15 (repeatable).")
 @format_option()
-def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str) -> None:
+def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], prices: dict[str, tuple[float, float]], fmt: str) -> None:
     """What a workload costs on each tier, from the models table's prices.
 
     cost = input Mtok x input price + output Mtok x output price. Models with no
-    published price (the fallbacks) show "price not published".
+    published price (the fallbacks) show "price not published". The prices are
+    the models table's (the config file's [models.TIER] input_price and
+    output_price, or the built-in ones) and the line under the table says the
+    date they were read: published prices moved twice within weeks of launch,
+    so check them and override with --price or the config file.
 
     \b
-    Example:
+    Examples:
       gpt56probe cost --input 10M --output 2M     # Sol $110, Terra $55, Luna $22
+      gpt56probe cost --input 10M --output 2M --price terra=2/12
     """
-    from gpt56probe.core.cost import cost_doc, cost_rows, format_usd
-    from gpt56probe.core.models import DEFAULT_TABLE
+    from dataclasses import replace
 
-    wanted = {t.lower() for t in tiers}
-    models = [m for m in DEFAULT_TABLE if not wanted or m.tier in wanted]
+    from gpt56probe.core.cost import cost_doc, cost_rows, format_usd, price_note
+
+    from gpt56probe.cli.auth import get_config
+
+    cfg = get_config()
+    table = cfg.table
+    wanted = set(tiers)
+    models = []
+    for m in table:
+        if wanted and m.tier not in wanted:
+            continue
+        given = prices.get(m.tier) if m.tier in table.tier_names else None
+        given = prices.get(m.id, given)
+        models.append(replace(m, input_price=given[0], output_price=given[1]) if given else m)
     rows = cost_rows(models, input_tokens, output_tokens)
+    overridden = {"--price": sorted(prices), "config": sorted(cfg.prices_overridden)}
+    note = price_note(table.family, overridden)
     if fmt == "json":
         from gpt56probe.views.render import render_json
 
-        click.echo(render_json(cost_doc(rows)))
+        doc = cost_doc(rows)
+        doc.update(family=table.family.name, prices_read=table.family.prices_read, prices_source=table.family.source,
+                   overridden={k: v for k, v in overridden.items() if v})
+        click.echo(render_json(doc))
         return
     from gpt56probe.cli.terminal import screen_width
     from gpt56probe.views.tables import render
@@ -63,9 +123,13 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], fmt: str
     def price(p: float | None) -> str:
         return "-" if p is None else f"${p:.2f}"
 
-    table = [[r.tier, r.model, price(r.input_price), price(r.output_price), format_usd(r.cost_usd)] for r in rows]
+    table_rows = [[r.tier, r.model, price(r.input_price), price(r.output_price), format_usd(r.cost_usd)] for r in rows]
     headers = ["tier", "model", "input $/1M", "output $/1M", f"cost of {input_tokens:,} in + {output_tokens:,} out"]
-    click.echo(render(table, headers, fmt, screen_width()))
+    from gpt56probe.cli.terminal import say, screen_width
+    from gpt56probe.views.tables import render
+
+    click.echo(render(table_rows, headers, fmt, screen_width()))
+    say(f"\nnote: {note}")
 
 
 @click.command()

@@ -6,8 +6,6 @@ gpt56probe.views.report to build and render, and writes the file atomically.
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,8 @@ from typing import Any
 import click
 
 from gpt56probe.core.history import parse_since
-from gpt56probe.cli.common import Choices, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver, validate_output_file, warn
+from gpt56probe.cli.common import (Choices, FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
+                                   validate_output_file, warn)
 from gpt56probe.cli.options import state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
@@ -32,21 +31,25 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(str(exc) if isinstance(exc, ValueError) else f"{value!r} is out of range") from None
 
 
-def _read_results(path: Path) -> Any:
+def _read_results(path: Path, timeout_s: float) -> Any:
     """One result file as a ResultFile; a one-line error names the file and the problem."""
+    from gpt56probe.core.wire import DocumentError, parse_document
+    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
     from gpt56probe.views.report import result_file_from_doc
 
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
-        data = sys.stdin.buffer.read(RESULT_FILE_LIMIT + 1) if str(path) == "-" else path.open("rb").read(RESULT_FILE_LIMIT + 1)
+        data = read_input(path, RESULT_FILE_LIMIT, timeout_s)
+    except InputTimeout:
+        raise OneLineError(f"{name}: no end of input within the --deadline; is something still writing it?") from None
+    except FileTooLarge:
+        raise OneLineError(f"{name}: larger than {RESULT_FILE_LIMIT // (1024 * 1024)} MiB; is it a check result?") from None
     except OSError as exc:
         raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None
-    if len(data) > RESULT_FILE_LIMIT:
-        raise OneLineError(f"{name}: larger than {RESULT_FILE_LIMIT // (1024 * 1024)} MiB; is it a check result?")
     try:
-        doc = json.loads(data.decode("utf-8", errors="replace"))
-    except ValueError as exc:
-        raise OneLineError(f"{name}: not JSON ({exc})") from None
+        doc = parse_document(data.decode("utf-8", errors="replace"))
+    except DocumentError as exc:
+        raise OneLineError(f"{name}: {exc}") from None
     try:
         return result_file_from_doc(doc, name)
     except ValueError as exc:
@@ -69,9 +72,11 @@ def _read_results(path: Path) -> Any:
 @click.option("--served", "served_logs", multiple=True, metavar="LOG",
               help="Add a \"Tier served\" section from the emitted router's logs (as `served LOG`; repeatable, globs, -). "
                    "Its window is --since, else 7 days.")
+@click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
+              help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
 @state_dir_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,
-           eval_files: tuple[Path, ...], served_logs: tuple[str, ...], state_dir: Path) -> None:
+           eval_files: tuple[Path, ...], served_logs: tuple[str, ...], deadline: float, state_dir: Path) -> None:
     """Write a status page from history: the org x model matrix now, a timeline
     per org and model, and the list of changes.
 
@@ -100,7 +105,10 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
     from gpt56probe.cli.auth import get_config, learn_stored_keys
 
     learn_stored_keys(get_config())
-    results = [_read_results(path) for path in result_files]
+    import time
+
+    end = time.monotonic() + deadline
+    results = [_read_results(path, end - time.monotonic()) for path in result_files]
     directory = state_dir
     problems: list[str] = []
     history = state.read_history(directory, problems)
@@ -108,7 +116,7 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
         warn(problem)
     from gpt56probe.cli.evalcmd import read_doc
 
-    evals = [(str(path), read_doc(path)) for path in eval_files]
+    evals = [(str(path), read_doc(path, deadline)) for path in eval_files]
     served_section = None
     if served_logs:
         from gpt56probe.cli.served import served_report

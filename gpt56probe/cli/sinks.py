@@ -181,6 +181,8 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
                  deadline_s=deadline, vantage=vantage_name(values.get("vantage")))
 
 
+PING_ANSWER_BYTES = 4096
+"""What a ping reads of its answer, at most (healthchecks.io answers "OK")."""
 PING_MIN_S = 0.05
 """Less time than this left for the ping: it is not sent (a warning says so)."""
 
@@ -230,7 +232,15 @@ def ping(url: str, ok: bool, body: str, timeout_s: float = PING_TIMEOUT_S) -> No
     def send() -> Any:
         import requests
 
-        return requests.post(target, data=data, timeout=budget, headers={"Content-Type": "text/plain; charset=utf-8"})
+        # Only the status matters: the answer is never inflated (identity asked, and raw bytes read) and at most
+        # PING_ANSWER_BYTES of it are read, so a ping endpoint's gzip bomb or endless body costs nothing.
+        with requests.post(target, data=data, timeout=budget, stream=True,
+                           headers={"Content-Type": "text/plain; charset=utf-8", "Accept-Encoding": "identity"}) as answer:
+            try:
+                answer.raw.read(PING_ANSWER_BYTES, decode_content=False)
+            except (OSError, ValueError, requests.exceptions.RequestException):
+                pass  # what the answer said after its status is not ours to judge
+            return answer
 
     outcome = call_bounded(send, budget, name="ping")
     if not outcome.finished:
@@ -258,7 +268,7 @@ def render_run_metrics(path: Path, diagnoses: Sequence[Any], exit_status: int, s
     from gpt56probe.core.models import TIERS
 
     try:  # never blocks (a FIFO), never reads a giant: a file that is not ours only loses its memory
-        previous = read_regular(path, PREVIOUS_PROM_LIMIT).decode("utf-8", "replace")
+        previous = read_regular(path, PREVIOUS_PROM_LIMIT, follow=False).decode("utf-8", "replace")
     except OSError:
         previous = ""
     return metrics.render_metrics(diagnoses, exit_status, started, vantage=vantage, expected=expected if expected is not None else TIERS,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from gpt56probe.core.models import ModelSpec, ModelTable
 from gpt56probe.core.observation import Diagnosis
+
+if TYPE_CHECKING:
+    from gpt56probe.core.family import Family
 
 PROBE_INPUT_TOKENS_MAX = 20
 """Upper bound on the input tokens of one probe: "Return ok." is about 10 tokens with the chat
@@ -197,3 +200,14 @@ def dry_run_probes(orgs: Sequence[str | None], models: Sequence[ModelSpec], surf
                     endpoints = (f"POST {prefix}{post}",)
                     probes.append(DryRunProbe(org, spec.id, spec.tier, name, streamed, endpoints, probe_max_cost(spec)))
     return probes
+
+
+def price_note(family: "Family", overridden: Mapping[str, Sequence[str]]) -> str:
+    """The line under ``cost``'s table: when the prices were read and which ones this run overrides.
+    Published preview prices moved twice within weeks of launch: a price without its date misleads."""
+    when = f"as read on {family.prices_read}" if family.prices_read else "date not given ([family] prices_read)"
+    text = f"prices in $ per 1M tokens, {family.name} {when} ({family.source})"
+    parts = [f"{', '.join(names)} from {where}" for where, names in overridden.items() if names]
+    if parts:
+        text += "; overridden: " + "; ".join(parts)
+    return text + "; check the published prices and override with --price TIER=IN/OUT or [models.TIER] input_price/output_price"

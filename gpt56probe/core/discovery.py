@@ -20,16 +20,14 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from gpt56probe.core.family import DEFAULT_FAMILY, Family
 from gpt56probe.core.models import (
     DISCOVERED,
-    NAMED_TIERS,
     SOURCE_ENV,
     TIERS,
     UNKNOWN_TIER,
     ModelIdSource,
     ModelTable,
-    in_family,
-    is_ultra,
     preference,
     tier_by_name,
 )
@@ -60,22 +58,22 @@ def shown(model_id: str) -> str:
     return text if len(text) <= DISPLAY_CAP else text[: DISPLAY_CAP - 1] + "\u2026"
 
 
-def _tier_rank(tier: str) -> int:
-    order = (*NAMED_TIERS, UNKNOWN_TIER)
+def _tier_rank(tier: str, family: Family = DEFAULT_FAMILY) -> int:
+    order = (*family.named_tiers, UNKNOWN_TIER)
     return order.index(tier) if tier in order else len(order)
 
 
-def family_ids(listed: Iterable[str]) -> tuple[str, ...]:
-    """The GPT-5.6 ids of a list, once each: by tier (sol, terra, luna, sol-ultra, unknown), then
-    newest snapshot first, then aliases."""
-    unique = {i for i in listed if isinstance(i, str) and in_family(i)}
-    return tuple(sorted(unique, key=lambda i: (_tier_rank(tier_by_name(i)), preference(i))))
+def family_ids(listed: Iterable[str], family: Family = DEFAULT_FAMILY) -> tuple[str, ...]:
+    """The family's ids of a list (GPT-5.6 built in), once each: by tier (sol, terra, luna, sol-ultra,
+    unknown), then newest snapshot first, then aliases."""
+    unique = {i for i in listed if isinstance(i, str) and family.in_family(i)}
+    return tuple(sorted(unique, key=lambda i: (_tier_rank(family.tier_by_name(i), family), preference(i, family))))
 
 
-def same_tier(listed: Iterable[str], tier: str, exclude: Iterable[str] = ()) -> tuple[str, ...]:
+def same_tier(listed: Iterable[str], tier: str, exclude: Iterable[str] = (), family: Family = DEFAULT_FAMILY) -> tuple[str, ...]:
     """The listed ids whose name maps to ``tier``, preferred first (see ``models.preference``)."""
     skip = set(exclude)
-    return tuple(i for i in family_ids(listed) if i not in skip and tier_by_name(i) == tier and probeable(i))
+    return tuple(i for i in family_ids(listed, family) if i not in skip and family.tier_by_name(i) == tier and probeable(i))
 
 
 def substitutes(listed: Iterable[str] | None, table: ModelTable) -> dict[str, tuple[str, ...]]:
@@ -87,7 +85,7 @@ def substitutes(listed: Iterable[str] | None, table: ModelTable) -> dict[str, tu
     for spec in table.tiers:
         if spec.id in ids:
             continue
-        same = same_tier(ids, spec.tier, exclude=(spec.id,))
+        same = same_tier(ids, spec.tier, exclude=(spec.id,), family=table.family)
         if same:
             found[spec.tier] = same
     return found
@@ -133,11 +131,12 @@ def discover(listed: Iterable[str] | None, table: ModelTable, mode: str = DISCOV
     if mode == DISCOVER_SUBSTITUTES:
         wanted = [i for same in substitutes(ids, table).values() for i in same]
     else:
-        wanted = [i for i in family_ids(ids) if not tiers or tier_by_name(i) in tiers]
+        wanted = [i for i in family_ids(ids, table.family) if not tiers or table.family.tier_by_name(i) in tiers]
     wanted = [i for i in wanted if i not in known]
-    ultra = tuple(i for i in wanted if is_ultra(i))
-    fit = [i for i in wanted if not is_ultra(i) and probeable(i)]
-    odd = sum(1 for i in wanted if not is_ultra(i) and not probeable(i))
+    is_ultra_id = table.family.is_ultra
+    ultra = tuple(i for i in wanted if is_ultra_id(i))
+    fit = [i for i in wanted if not is_ultra_id(i) and probeable(i)]
+    odd = sum(1 for i in wanted if not is_ultra_id(i) and not probeable(i))
     return Discovery(tuple(fit[:MAX_DISCOVERED_PER_ORG]), ultra, tuple(fit[MAX_DISCOVERED_PER_ORG:]), odd)
 
 

@@ -58,6 +58,10 @@ class Gate:
         self._public: set[str] = set()
         self._emails: set[str] = set()
         self._fragments: tuple[re.Pattern[str] | None, dict[str, tuple[str, int]]] | None = None
+        self._encoded: dict[str, str] = {}  # hex and base64 forms: matched exactly, never by fragment
+        self._alphabet: frozenset[str] = frozenset()  # every character of every secret (core/encoded views)
+        self._longest: int | None = None
+        self._shortest_encoded = 0
         self.colour_allowed = True
         """False once the environment says NO_COLOR (``learn_environment``)."""
 
@@ -77,15 +81,23 @@ class Gate:
         import json
         from urllib.parse import quote
 
+        from gpt56probe.core.encoded import encoded_forms
         from gpt56probe.core.redact import fingerprint
 
         shown = mask if mask is not None else fingerprint(value)
         forms = {value, json.dumps(value)[1:-1], json.dumps(json.dumps(value))[3:-3], quote(value, safe=""), repr(value)[1:-1]}
+        encoded = encoded_forms(value)
         with self._lock:
             for form in forms:
                 if len(form) >= MIN_SECRET_CHARS and form not in self._secrets:
                     self._secrets[form] = shown
                     self._fragments = None
+            fresh = {form: MASK for form in encoded if form not in self._secrets and form not in self._encoded}
+            if fresh:  # replaced, never changed in place: a scrub holding the old dict reads it unlocked
+                self._encoded = dict(sorted({**self._encoded, **fresh}.items(), key=lambda item: -len(item[0])))
+                self._shortest_encoded = min(map(len, self._encoded))
+            self._alphabet = self._alphabet | frozenset(value)
+            self._longest = None
 
     def add_url(self, url: str | None) -> None:
         """Remember the userinfo of ``url`` (``user:pass@``) as secrets: the password, a token used
@@ -94,7 +106,11 @@ class Gate:
         A URL too broken to parse still gives up its userinfo: everything between ``://`` and the
         last ``@`` before the path is taken as ``user:password``.
         """
-        if not isinstance(url, str) or "@" not in url:
+        if not isinstance(url, str):
+            return
+        if "?" in url:
+            self._add_query_values(url)
+        if "@" not in url:
             return
         import base64
         from urllib.parse import unquote, urlsplit
@@ -118,6 +134,19 @@ class Gate:
         elif user:
             self.add_secret(user, MASK)  # https://TOKEN@host: the user name is the credential
             self.add_secret(unquote(user), MASK)
+
+    def _add_query_values(self, url: str) -> None:
+        """Every query value of a URL the user gave (``?key=…``, ``sig=…``, ``code=…``): a base, proxy or
+        ping URL carries no query of ours, so whatever is there may be a credential (a signed URL's
+        signature, a gateway's key) and is never shown, even in the message refusing the URL."""
+        from urllib.parse import parse_qsl, unquote
+
+        query = url.partition("?")[2].partition("#")[0]
+        values = {value for _, value in parse_qsl(query)} | {part.partition("=")[2] for part in query.split("&")}
+        for value in values | {unquote(v) for v in values}:
+            # A word ("?state=complete") is no credential and masking it everywhere would eat prose.
+            if len(value) >= 12 or (re.search(r"[0-9]", value) and re.search(r"[A-Za-z]", value)):
+                self.add_secret(value, MASK)
 
     def add_public(self, value: str | None) -> None:
         """A value the run chose to show (a path it wrote, an id it was given): never masked by shape."""
@@ -151,10 +180,20 @@ class Gate:
                     break
         return longest or None
 
+    def is_secret(self, value: str | None) -> bool:
+        """``value`` (stripped) is one of the run's secrets, as given."""
+        if not isinstance(value, str):
+            return False
+        with self._lock:
+            return value.strip() in self._secrets
+
     def forget(self) -> None:
         """Drop everything learned (tests; a long-lived library host between runs)."""
         with self._lock:
             self._secrets.clear()
+            self._encoded = {}
+            self._alphabet = frozenset()
+            self._longest = None
             self._public.clear()
             self._emails.clear()
             self._fragments = None
@@ -169,12 +208,12 @@ class Gate:
         the key gives the rest of the program nothing to leak, and a body keeps its structure."""
         if not isinstance(text, str) or not text:
             return text
-        from gpt56probe.core.redact import inert_marks, scrub_values
+        from gpt56probe.core.redact import inert_marks
 
         with self._lock:
             secrets = dict(self._secrets)
         text = inert_marks(text)  # an answer can never pose as one of our colour or erase marks
-        return self._mask_fragments(scrub_values(text, secrets)) if secrets else text
+        return self._mask_known(text, secrets) if secrets else text
 
     def scrub_recorded(self, text: str) -> str:
         """Text this tool wrote through ``scrub`` before and read back from its own file (the kept lines of
@@ -213,12 +252,43 @@ class Gate:
                 self._fragments = (pattern, index)
             return self._fragments
 
-    def _mask_fragments(self, text: str) -> str:
-        """Mask every run of FRAGMENT_CHARS or more characters of a long secret, grown to its full extent."""
+    def _mask_known(self, text: str, secrets: dict[str, str]) -> str:
+        """The run's secrets out of ``text``: by exact value (each shown as its mask), by encoded form, by
+        long fragment, then in the text as its reader would decode it (core/encoded: invisible characters
+        dropped, %XX / \\uXXXX / \\xXX / &#..; decoded, a stream's deltas joined)."""
+        from gpt56probe.core.encoded import decoded_views, delta_view, mask_ranges, origins_of, scrub_encoded
+        from gpt56probe.core.redact import scrub_values
+
+        with self._lock:
+            if self._longest is None:
+                self._longest = max(map(len, self._secrets), default=0)
+            encoded, shortest, alphabet, longest = self._encoded, self._shortest_encoded, self._alphabet, self._longest
+        text = self._mask_fragments(scrub_encoded(scrub_values(text, secrets), encoded, shortest))
+        ranges = [r for offset, view in decoded_views(text, alphabet, longest)
+                  for r in origins_of(view, self._spans(view.text, secrets), offset)]
+        text = mask_ranges(text, ranges, MASK) if ranges else text
+        deltas = delta_view(text)
+        if deltas is not None:
+            ranges = origins_of(deltas, self._spans(deltas.text, secrets))
+            text = mask_ranges(text, ranges, MASK) if ranges else text
+        return text
+
+    def _spans(self, text: str, secrets: dict[str, str]) -> list[tuple[int, int]]:
+        """Where in ``text`` a secret stands whole (any length) or by a long fragment."""
+        spans = self._fragment_spans(text)
+        for secret in secrets:
+            at = text.find(secret)
+            while at >= 0:
+                spans.append((at, at + len(secret)))
+                at = text.find(secret, at + 1)
+        return spans
+
+    def _fragment_spans(self, text: str) -> list[tuple[int, int]]:
+        """Every run of FRAGMENT_CHARS or more characters of a long secret, grown to its full extent."""
         pattern, index = self._fragment_index()
         if pattern is None:
-            return text
-        out: list[str] = []
+            return []
+        spans: list[tuple[int, int]] = []
         pos = 0
         for match in pattern.finditer(text):
             if match.start() < pos:
@@ -231,17 +301,23 @@ class Gate:
             behind = offset
             while start > pos and behind > 0 and text[start - 1] == secret[behind - 1]:
                 start, behind = start - 1, behind - 1
-            out += [text[pos:start], MASK]
+            spans.append((start, end))
             pos = end
-        out.append(text[pos:])
-        return "".join(out)
+        return spans
+
+    def _mask_fragments(self, text: str) -> str:
+        """Mask every run of FRAGMENT_CHARS or more characters of a long secret, grown to its full extent."""
+        from gpt56probe.core.encoded import mask_ranges
+
+        spans = self._fragment_spans(text)
+        return mask_ranges(text, spans, MASK) if spans else text
 
     def _scrub(self, text: str) -> str:
         if not isinstance(text, str):
             text = str(text)
         if not text:
             return text
-        from gpt56probe.core.redact import redact, scrub_values
+        from gpt56probe.core.redact import redact
 
         with self._lock:
             secrets = dict(self._secrets)
@@ -249,7 +325,7 @@ class Gate:
             emails = tuple(self._emails)
         # A slot marker in the input would be restored as something else: make it inert first.
         text = text.replace(_SLOT_OPEN, "\ufffd").replace(_SLOT_CLOSE, "\ufffd")
-        text = self._mask_fragments(scrub_values(text, secrets))
+        text = self._mask_known(text, secrets) if secrets else text
         stash: list[str] = []
 
         def park(value: str) -> str:

@@ -7,10 +7,11 @@ override any row (see ``ModelTable.with_overrides``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable, Mapping
+
+from gpt56probe.core.family import DEFAULT_FAMILY, Family
 
 TIERS: tuple[str, ...] = ("sol", "terra", "luna")
 """The GPT-5.6 tiers, top first. These are the expected targets of a check."""
@@ -56,8 +57,8 @@ class ModelSpec:
 
     @property
     def is_expected(self) -> bool:
-        """A 5.6 tier must be reachable; fallbacks only inform."""
-        return self.tier in TIERS
+        """A tier of the family must be reachable; fallbacks and discovered ids only inform."""
+        return self.tier not in (FALLBACK, DISCOVERED)
 
     def cost_usd(self, input_tokens: float, output_tokens: float) -> float | None:
         """cost = input Mtok x input price + output Mtok x output price."""
@@ -84,6 +85,7 @@ class ModelTable:
     """The models, in probe order: tiers top first, then fallbacks in fallback order."""
 
     models: tuple[ModelSpec, ...] = field(default=DEFAULT_MODELS)
+    family: Family = field(default=DEFAULT_FAMILY)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.models)
@@ -117,7 +119,23 @@ class ModelTable:
 
     @property
     def tiers(self) -> tuple[ModelSpec, ...]:
-        return tuple(m for m in self.models if m.tier in TIERS)
+        return tuple(m for m in self.models if m.tier in self.family.tiers)
+
+    @property
+    def tier_names(self) -> tuple[str, ...]:
+        """The family's tiers, top first: the expected targets of a check unless an org says otherwise."""
+        return self.family.tiers
+
+    def with_family(self, family: Family) -> "ModelTable":
+        """This table described by another family: a tier the current rows hold keeps its row while the
+        id prefix is the same; any other tier starts as ``<prefix>-<tier>`` with no published price (a
+        config ``[models.<tier>]`` sets its id and prices). Fallbacks stay."""
+        same_prefix = family.prefix == self.family.prefix
+        rows = []
+        for tier in family.tiers:
+            known = next((m for m in self.tiers if m.tier == tier), None)
+            rows.append(known if known is not None and same_prefix else ModelSpec(family.default_id(tier), tier, f"{family.name} {tier}"))
+        return ModelTable(tuple(rows) + self.fallbacks, family)
 
     @property
     def fallbacks(self) -> tuple[ModelSpec, ...]:
@@ -132,14 +150,15 @@ class ModelTable:
         for model_id in dict.fromkeys(model_ids):
             if self.get(model_id) is not None:
                 continue
-            named = tier_by_name(model_id)
-            base = self.for_tier("sol" if named == SOL_ULTRA else named) if named in NAMED_TIERS else None
+            named = self.family.tier_by_name(model_id)
+            base_tier = self.family.ultra_tier if named == self.family.ultra_name else named
+            base = self.for_tier(base_tier) if base_tier in self.family.tiers else None
             role = f"listed by the org; {named} by its name"
             if base is None:
                 rows.append(ModelSpec(model_id, DISCOVERED, role))
             else:
                 rows.append(replace(base, id=model_id, tier=DISCOVERED, role=role))
-        return ModelTable(tuple(rows))
+        return ModelTable(tuple(rows), self.family)
 
     def select(self, tiers: Iterable[str] = (), model_ids: Iterable[str] = ()) -> tuple[ModelSpec, ...]:
         """The probe targets: the named tiers and model ids, or every row when none is named."""
@@ -168,7 +187,7 @@ class ModelTable:
         """
         allowed = {"id", "role", "input_price", "output_price", "chat_token_param", "reasoning_effort"}
         models = list(self.tiers)
-        for tier in TIERS:
+        for tier in self.family.tiers:
             row = overrides.get(tier)
             if row is None:
                 continue
@@ -195,10 +214,11 @@ class ModelTable:
                 raise ModelTableError("models.fallbacks must be a list of model ids")
             known = {m.id: m for m in self.fallbacks}
             fallbacks = [known.get(i) or ModelSpec(i, FALLBACK, "fallback") for i in ids]
-        unknown_sections = set(overrides) - set(TIERS) - {"fallbacks"}
+        unknown_sections = set(overrides) - set(self.family.tiers) - {"fallbacks"}
         if unknown_sections:
-            raise ModelTableError(f"models: unknown key(s) {', '.join(sorted(unknown_sections))}; use sol, terra, luna or fallbacks")
-        return ModelTable(tuple(models) + tuple(fallbacks))
+            raise ModelTableError(f"models: unknown key(s) {', '.join(sorted(unknown_sections))}; "
+                                  f"use {', '.join(self.family.tiers)} or fallbacks")
+        return ModelTable(tuple(models) + tuple(fallbacks), self.family)
 
 
 DEFAULT_TABLE = ModelTable()
@@ -206,30 +226,13 @@ DEFAULT_TABLE = ModelTable()
 
 # --------------------------------------------------------------------------- ids by name
 
-FAMILY = "gpt-5.6"
+FAMILY = DEFAULT_FAMILY.prefix
 """Every GPT-5.6 id is this, or starts with this and a hyphen (``gpt-5.60`` is another model)."""
-
-_NAMED_ID = re.compile(r"gpt-5\.6-(sol|terra|luna)(-ultra)?(-preview)?(?:-([0-9]{4})-([0-9]{2})-([0-9]{2}))?", re.ASCII)
-_ULTRA_WORD = re.compile(r"(?:^|-)ultra(?:-|$)", re.ASCII)
 
 
 def in_family(model_id: str) -> bool:
     """Whether an id is a GPT-5.6 id: ``gpt-5.6`` itself or ``gpt-5.6-…``, exactly as written (ids are lower case)."""
-    return isinstance(model_id, str) and (model_id == FAMILY or model_id.startswith(FAMILY + "-"))
-
-
-def _named(model_id: str) -> re.Match[str] | None:
-    match = _NAMED_ID.fullmatch(model_id) if isinstance(model_id, str) else None
-    if match is None:
-        return None
-    if match.group(2) and match.group(1) != "sol":
-        return None  # only Sol has an Ultra mode
-    if match.group(4):
-        try:
-            date(int(match.group(4)), int(match.group(5)), int(match.group(6)))
-        except ValueError:
-            return None  # "-2026-99-01" is not a snapshot date
-    return match
+    return DEFAULT_FAMILY.in_family(model_id)
 
 
 def tier_by_name(model_id: str) -> str:
@@ -240,32 +243,26 @@ def tier_by_name(model_id: str) -> str:
     nothing else. So ``gpt-5.6-terra-2026-06-26`` is terra and ``gpt-5.6-sol-ultra-2026-01-01``
     is sol-ultra, while ``gpt-5.6-solar``, ``gpt-5.6-terra-mini``, ``gpt-5.6-terra-audio-preview``,
     ``GPT-5.6-TERRA``, ``gpt-5.60`` and ids in other scripts are ``unknown``: an id that only
-    looks like a tier is never routed as one.
+    looks like a tier is never routed as one. (Another family: ``Family.tier_by_name``.)
     """
-    match = _named(model_id)
-    if match is None:
-        return UNKNOWN_TIER
-    return SOL_ULTRA if match.group(2) else match.group(1)
+    return DEFAULT_FAMILY.tier_by_name(model_id)
 
 
 def snapshot_of(model_id: str) -> str | None:
     """The snapshot date an id carries (``2026-06-26``), or None for an alias or an unknown id."""
-    match = _named(model_id)
-    if match is None or not match.group(4):
-        return None
-    return f"{match.group(4)}-{match.group(5)}-{match.group(6)}"
+    return DEFAULT_FAMILY.snapshot_of(model_id)
 
 
 def is_ultra(model_id: str) -> bool:
     """Whether an id is the compute-heavy Ultra mode (by tier, or an ``ultra`` word in a 5.6 id):
     never probed unless asked for by name."""
-    return tier_by_name(model_id) == SOL_ULTRA or (in_family(model_id) and bool(_ULTRA_WORD.search(model_id[len(FAMILY):])))
+    return DEFAULT_FAMILY.is_ultra(model_id)
 
 
-def preference(model_id: str) -> tuple[int, str, str]:
+def preference(model_id: str, family: Family = DEFAULT_FAMILY) -> tuple[int, str, str]:
     """Sort key among ids of one tier: dated snapshots newest first (pinned, what production should
     call), then aliases; ties by id."""
-    snapshot = snapshot_of(model_id)
+    snapshot = family.snapshot_of(model_id)
     inverted = "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in snapshot) if snapshot else ""
     return (0 if snapshot else 1, inverted, model_id)
 
@@ -278,6 +275,7 @@ MODEL_ENV: dict[str, str] = {tier: f"GPT56PROBE_MODEL_{tier.upper()}" for tier i
 SOURCE_BUILTIN = "builtin"
 SOURCE_FILE = "file"
 SOURCE_ENV = "env"
+SOURCE_FAMILY = "family"
 
 
 @dataclass(frozen=True)
@@ -297,16 +295,24 @@ class ModelIdSource:
             return f"env {self.where}"
         if self.kind == SOURCE_FILE:
             return f"file {self.where} [models.{self.tier}]" if self.where else f"config file [models.{self.tier}]"
+        if self.kind == SOURCE_FAMILY:
+            return f"<prefix>-<tier> of file {self.where} [family]" if self.where else "<prefix>-<tier> of the config's [family]"
         return "built-in placeholder (gpt56probe/core/models.py)"
 
 
-def env_model_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def model_env(tier: str) -> str:
+    """The environment variable that overrides a tier's id: GPT56PROBE_MODEL_<TIER>, for any family's tier."""
+    return f"GPT56PROBE_MODEL_{tier.upper()}"
+
+
+def env_model_overrides(environ: Mapping[str, str], tiers: Iterable[str] = TIERS) -> dict[str, dict[str, str]]:
     """``[models]``-shaped overrides from GPT56PROBE_MODEL_SOL/TERRA/LUNA; an empty variable is unset.
 
     Raises ``ModelTableError`` for a value that cannot be a model id (whitespace or control
     characters inside, or longer than 200 characters)."""
     overrides: dict[str, dict[str, str]] = {}
-    for tier, name in MODEL_ENV.items():
+    for tier in tiers:
+        name = model_env(tier)
         value = (environ.get(name) or "").strip()
         if not value:
             continue
@@ -326,15 +332,17 @@ def merge_overrides(file_models: Mapping[str, Any], env_models: Mapping[str, Map
 
 
 def model_id_sources(file_models: Mapping[str, Any], env_models: Mapping[str, Mapping[str, Any]],
-                     config_file: str | None = None) -> tuple[ModelIdSource, ...]:
-    """Each tier's effective id and where it comes from: env, else the config file, else built in."""
+                     config_file: str | None = None, base: "ModelTable | None" = None) -> tuple[ModelIdSource, ...]:
+    """Each tier's effective id and where it comes from: env, else the config file, else built in
+    (``base``: the family's table before the overrides, the built-in table by default)."""
     sources = []
-    for spec in DEFAULT_TABLE.tiers:
+    for spec in (base or DEFAULT_TABLE).tiers:
         env_row, file_row = env_models.get(spec.tier), file_models.get(spec.tier)
         if isinstance(env_row, Mapping) and env_row.get("id"):
-            sources.append(ModelIdSource(spec.tier, str(env_row["id"]), SOURCE_ENV, MODEL_ENV[spec.tier]))
+            sources.append(ModelIdSource(spec.tier, str(env_row["id"]), SOURCE_ENV, model_env(spec.tier)))
         elif isinstance(file_row, Mapping) and file_row.get("id"):
             sources.append(ModelIdSource(spec.tier, str(file_row["id"]), SOURCE_FILE, config_file))
         else:
-            sources.append(ModelIdSource(spec.tier, spec.id, SOURCE_BUILTIN, config_file))
+            kind = SOURCE_BUILTIN if base is None or base.family is DEFAULT_FAMILY else SOURCE_FAMILY
+            sources.append(ModelIdSource(spec.tier, spec.id, kind, config_file))
     return tuple(sources)

@@ -56,8 +56,9 @@ def typo_of(name: str, known: Iterable[str]) -> str | None:
     return best[1] if best else None
 
 
-def check_tier(name: str) -> str:
-    """``name`` as a tier (case folded); ``UnknownName`` naming the tiers, and the likely one, otherwise."""
+def check_tier(name: str, tiers: Sequence[str] = TIERS) -> str:
+    """``name`` as a tier of the family (case folded); ``UnknownName`` naming the tiers, and the likely one, otherwise."""
+    TIERS = tuple(tiers)
     tier = name.strip().lower()
     if tier in TIERS:
         return tier
@@ -110,7 +111,7 @@ def check_model_ids(model_ids: Sequence[str], table: ModelTable) -> tuple[str, .
             raise UnknownName(f"{model!r} {problem}")
         if model in table.ids:
             pass
-        elif model.lower() in TIERS:
+        elif model.lower() in table.tier_names:
             spec = table.for_tier(model.lower())
             raise UnknownName(f"{model!r} is a tier, not a model id: use --tier {model.lower()} (or --model {spec.id})")
         else:
@@ -124,7 +125,7 @@ def check_model_ids(model_ids: Sequence[str], table: ModelTable) -> tuple[str, .
 
 def explicit_extras(model_ids: Sequence[str], table: ModelTable) -> tuple[str, ...]:
     """The named ids that are not one of the table's 5.6 tiers: each becomes an expected target of its own."""
-    return tuple(m for m in model_ids if table.tier_of(m) not in TIERS)
+    return tuple(m for m in model_ids if table.tier_of(m) not in table.tier_names)
 
 
 def expect_models(expected: "ExpectedTiers", extras: Sequence[str]) -> "ExpectedTiers":

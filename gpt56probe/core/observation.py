@@ -126,6 +126,7 @@ class ModelListing:
     key_id: str
     ids: tuple[str, ...] | None  # None when the listing failed (see ``exchange``)
     exchange: Exchange
+    shutdown_dates: Mapping[str, str] = field(default_factory=dict)  # id -> "YYYY-MM-DD" the list announces
 
     def state_for(self, model: str) -> str:
         """The pre-check state of one model: listed, not_listed, or error (the list could not be read)."""
@@ -257,6 +258,7 @@ class Diagnosis:
     usage_input_tokens: int = 0
     usage_output_tokens: int = 0
     gateway: str | None = None  # who answered when it was not OpenAI: "LiteLLM proxy (x-litellm-version header)"
+    shutdown_date: str | None = None  # the org's model list announces this model's retirement ("YYYY-MM-DD")
 
     @property
     def ok(self) -> bool:

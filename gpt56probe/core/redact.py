@@ -16,10 +16,12 @@ any ``*_KEY``/``*_TOKEN``/``*_SECRET``/``*_PASSWORD`` variable) in ``key: value`
 ``key=value``, JSON, Python-dict and shell-assignment forms, and ``Token X``/``Basic X``
 credentials. A cookie rule masks each cookie's value and stops where the cookies end.
 
-Control characters (C0 but newline and tab, DEL, C1, Unicode bidi overrides) are
-shown as visible stand-ins (ESC as its control picture ``␛``, C1 as ``<U+009B>``),
-so text a server sent can never move the cursor, clear a screen or reorder a line;
-zero-width characters are dropped (they would split a key for the shape rules).
+Control characters (C0 but newline and tab, DEL, C1, Unicode bidi marks and overrides,
+the line and paragraph separators U+2028/U+2029) are shown as visible stand-ins (ESC as
+its control picture ``␛``, others as ``<U+009B>``), so text a server sent can never move
+the cursor, clear a screen, break or reorder a line; every other Unicode format character
+(zero-width ones, the soft hyphen, invisible operators, tag characters) is dropped: it is
+invisible and would split a key for the shape rules.
 
 Kept readable: request ids (``req_`` + 32 hex, and the older bare 32-hex id after
 "request ID"), org ids (``org-…``), project ids (``proj_…``), model ids, URLs
@@ -33,6 +35,8 @@ from __future__ import annotations
 
 import re
 from typing import Iterable, Mapping, Match
+
+from gpt56probe.core.encoded import BIDI_CONTROLS, INVISIBLE_FORMAT, LINE_SEPARATORS
 
 MASK = "***"
 ELLIPSIS = "\u2026"
@@ -96,10 +100,12 @@ _API_KEY = re.compile(
 
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
-# C0 controls but tab and newline, DEL, C1, and the bidi overrides/isolates.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Zero-width characters hide inside a key and split it for the shape rules: they go.
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# C0 controls but tab and newline, DEL, C1, the bidi marks, overrides and isolates, and the line and paragraph
+# separators (a terminal or a log reader may break a line there): shown as stand-ins.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI_CONTROLS + LINE_SEPARATORS + "]")
+# Every other Unicode format character (zero-width ones, the soft hyphen, invisible operators, tag
+# characters...) is invisible, hides inside a key and splits it for the shape rules: they go.
+_ZERO_WIDTH = re.compile("[" + INVISIBLE_FORMAT + "]")
 
 _HEX = re.compile(r"(?<![A-Za-z0-9_\-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_\-])")
 _B64 = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{40,}={0,2}")
@@ -121,9 +127,14 @@ def _mask_bearer(match: Match[str]) -> str:
     return f"{match.group('scheme')} {MASK}"
 
 
+REQUEST_ID_MAX_HEX = 64
+"""A request id's hex is 32 characters (OpenAI) and seldom more elsewhere: a longer run after ``req_`` is
+something else wearing an id's prefix (a key in hex), and is masked like any long hex."""
+
+
 def _mask_hex(match: Match[str]) -> str:
     before = match.string[max(0, match.start() - 16) : match.start()]
-    if _REQUEST_ID_CONTEXT.search(before):
+    if len(match.group(0)) <= REQUEST_ID_MAX_HEX and _REQUEST_ID_CONTEXT.search(before):
         return match.group(0)
     return MASK
 
@@ -198,7 +209,7 @@ def inert_marks(text: str) -> str:
     """``text`` without any of gpt56probe's own mark characters: text from a server, a file or a user
     can never pose as a colour or a line erase that the output gate would honour (dropped, like
     zero-width characters, so they cannot split a key for the shape rules either)."""
-    return _MARKS.sub("", text) if text else text
+    return _MARKS.sub("", text) if text and not text.isascii() else text  # isascii: a large ASCII body costs nothing
 
 
 def redact(text: str, *, keep_emails: Iterable[str] = (), keep_marks: bool = False) -> str:
@@ -294,3 +305,15 @@ def public_url(url: str) -> str:
         return neutralize_controls(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
     except ValueError:
         return redact(url)
+
+
+def without_query_values(url: str) -> str:
+    """``url`` with every query value shown as ``***`` (a bare segment too) and no fragment: how a URL
+    refused for carrying a query is named (``?key=``, ``sig=``, ``code=``, ``auth=`` are credentials as
+    often as not)."""
+    head, mark, rest = url.partition("?")
+    query, hashed, _ = rest.partition("#") if mark else ("", "#" in url, "")
+    if not mark:
+        head = url.partition("#")[0]
+    shown = "&".join(f"{seg.partition('=')[0]}={MASK}" if "=" in seg else (MASK if seg else "") for seg in query.split("&"))
+    return head + (f"?{shown}" if mark else "") + ("#***" if hashed else "")

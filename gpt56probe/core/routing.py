@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from gpt56probe.core.discovery import config_line
-from gpt56probe.core.models import FALLBACK, ROLES, ModelTable, in_family, tier_by_name
+from gpt56probe.core.models import FALLBACK, ModelTable
 from gpt56probe.core.observation import Diagnosis, Verdict
 from gpt56probe.core.redact import public_url
 
@@ -41,7 +41,7 @@ STATE_OK = "ok"
 STATE_DEGRADED = "degraded"
 STATE_UNREACHABLE = "unreachable"
 
-PLAN_SCHEMA = "gpt56probe.core.routing/1"
+PLAN_SCHEMA = "gpt56probe.routing/1"
 EMIT_FORMATS = ("python", "typescript", "json")
 RETRY_TIER = "luna"
 SAFETY_TIERS = ("sol", "terra")
@@ -135,7 +135,8 @@ def model_states(diagnoses: Iterable[Diagnosis], table: ModelTable, org: str | N
             state = STATE_UNREACHABLE
         unique = tuple(dict.fromkeys(v.value for v in seen)) or ("not probed",)
         known = table.get(model)
-        tier = known.tier if known is not None else (tier_by_name(model) if in_family(model) else FALLBACK)
+        family = table.family
+        tier = known.tier if known is not None else (family.tier_by_name(model) if family.in_family(model) else FALLBACK)
         states.append(ModelState(model, tier, state, unique))
     return tuple(states)
 
@@ -147,9 +148,10 @@ def _route(role: str, tier: str, table: ModelTable, states: dict[str, ModelState
     pref_state = states.get(preferred)
     candidates = [preferred, *listed]
     notes: list[str] = []
-    retry = next((m for m in (table.for_tier(RETRY_TIER).id, *substitutes.get(RETRY_TIER, ()))
+    retry_tier = table.family.retry_tier
+    retry = next((m for m in ((table.for_tier(retry_tier).id, *substitutes.get(retry_tier, ())) if retry_tier else ())
                   if states.get(m) is not None and states[m].state == STATE_OK), None)
-    if tier in SAFETY_TIERS and pref_state is not None and pref_state.state == STATE_DEGRADED:
+    if tier in table.family.safety_tiers and pref_state is not None and pref_state.state == STATE_DEGRADED:
         notes.append(f"{preferred} answers under additional safety checks ({', '.join(pref_state.verdicts)}): slow or withheld answers are possible")
         if retry is not None:
             candidates.append(retry)
@@ -184,7 +186,7 @@ def build_plan(
     configured id it does not list (discovery.substitutes)."""
     states = model_states(diagnoses, table, org)
     by_id = {s.model: s for s in states}
-    routes = tuple(_route(role, tier, table, by_id, substitutes or {}) for role, tier in ROLES.items())
+    routes = tuple(_route(role, tier, table, by_id, substitutes or {}) for role, tier in table.family.roles)
     return RoutingPlan(org, public_url(base_url), probed_at, surface, routes, states)
 
 

@@ -20,6 +20,80 @@ from typing import Any
 DEFAULT_MAX_BODY_BYTES = 1 << 20
 """How much of an answer is read (more is ``too_large``): a one-word probe never needs more."""
 
+def decode_body(raw: bytes, charset: str | None) -> str:
+    """An answer's bytes as text: in its declared charset when Python knows that as a text encoding,
+    else as UTF-8 (what the official SDKs do); bytes that do not decode become U+FFFD.
+
+    A server may declare anything (``utf8mb4``, ``binary``, ``none``, ``base64``, ``rot13``): an odd
+    charset is never a reason to lose the answer, or the run."""
+    if not raw:
+        return ""
+    try:
+        return raw.decode(charset or "utf-8", "replace")
+    except (LookupError, ValueError, TypeError):  # unknown codec, or one that is not bytes -> str
+        return raw.decode("utf-8", "replace")
+
+
+MAX_DOCUMENT_DEPTH = 64
+"""Our documents (check results, recordings, scenario files) nest a few levels; one nesting deeper than
+this is not ours, and refusing it is cheaper than recursing into it."""
+MAX_INTEGER = 2 ** 63
+"""Larger integers mean nothing in any document of ours (the wire format's counts, sizes and times)."""
+
+
+class DocumentError(ValueError):
+    """A JSON or TOML document that cannot be used; the message is one line. ``syntax``: it does not parse
+    at all (else it parses, to something no document of ours holds)."""
+
+    def __init__(self, message: str, syntax: bool = False) -> None:
+        super().__init__(message)
+        self.syntax = syntax
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > 30:
+        raise DocumentError(f"a number of {len(text.lstrip('-'))} digits (larger than any count or time)")
+    return int(text)
+
+
+def parse_document(text: str, fmt: str = "json") -> Any:
+    """``text`` parsed as JSON (``fmt`` "json") or TOML ("toml"), or DocumentError in one line: not valid,
+    nested deeper than MAX_DOCUMENT_DEPTH (a 100,000-deep file included), or holding an integer beyond
+    MAX_INTEGER (a 5,000-digit number included). Never RecursionError, never Python's digit-limit ValueError."""
+    import tomllib
+
+    try:
+        data = json.loads(text, parse_int=_bounded_int) if fmt == "json" else tomllib.loads(text)
+    except DocumentError:
+        raise
+    except RecursionError:
+        raise DocumentError(f"nested more than {MAX_DOCUMENT_DEPTH} levels deep") from None
+    except ValueError as exc:  # JSONDecodeError, TOMLDecodeError, and int()'s own limit inside tomllib
+        lines = str(exc).strip().splitlines()
+        first = lines[0] if lines else type(exc).__name__
+        if "integer string conversion" in first:
+            first = "a number with more digits than Python reads"
+        raise DocumentError(f"not {fmt.upper()} ({first[:200]})", syntax="more digits" not in first) from None
+    return check_document(data)
+
+
+def check_document(data: Any) -> Any:
+    """``data`` (parsed JSON or TOML) when no deeper than MAX_DOCUMENT_DEPTH and without an integer beyond
+    MAX_INTEGER, else DocumentError; walked without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DOCUMENT_DEPTH:
+            raise DocumentError(f"nested more than {MAX_DOCUMENT_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INTEGER:
+            raise DocumentError("a number larger than any count or time")
+    return data
+
+
 def scalar_text(value: Any) -> str | None:
     """A JSON scalar as text; None for null, objects and booleans."""
     if value is None or isinstance(value, bool):
@@ -479,3 +553,26 @@ def model_ids_in_body(body: str) -> tuple[str, ...] | None:
         return None
     ids = (item.get("id") for item in data if isinstance(item, dict))
     return tuple(dict.fromkeys(i for i in ids if isinstance(i, str) and i))
+
+
+_SHUTDOWN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def shutdown_dates_in_body(body: str) -> dict[str, str]:
+    """Each listed id's ``shutdown_date`` (``"2026-12-21"``; the Models API: "the date when the model will
+    shut down, or null if not announced"), for the ids that carry a real calendar date; others are left out."""
+    from datetime import date
+
+    parsed = parse_json(text_of(body))
+    data = parsed.get("data") if isinstance(parsed, dict) else None
+    dates: dict[str, str] = {}
+    for item in data if isinstance(data, list) else ():
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            continue
+        value = item.get("shutdown_date")
+        if isinstance(value, str) and _SHUTDOWN_DATE.fullmatch(value[:10]):
+            try:
+                dates.setdefault(item["id"], date.fromisoformat(value[:10]).isoformat())
+            except ValueError:
+                continue
+    return dates

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from gpt56probe.core.classify import classify
-from gpt56probe.core.models import TIERS, ModelSpec, ModelTable
+from gpt56probe.core.models import ModelSpec, ModelTable
 from gpt56probe.core.observation import Verdict
 from gpt56probe.core.routing import STATE_UNREACHABLE, model_states
 from gpt56probe.core.wire import count_of, parse_json, read_body
@@ -156,9 +156,9 @@ def run_eval(request: EvalRequest, access: Sequence[ModelAccess], check: CheckOu
     return EvalOutcome(started_at, now_iso(), tuple(access), tuple(outcomes), runs, time.monotonic() - started, check, tuple(notes))
 
 
-def eval_models(table: ModelTable, tiers: Sequence[str] = TIERS) -> list[ModelSpec]:
-    """The baseline (the table's first fallback, gpt-5.5) then the 5.6 tiers asked for, top first."""
+def eval_models(table: ModelTable, tiers: Sequence[str] | None = None) -> list[ModelSpec]:
+    """The baseline (the table's first fallback, gpt-5.5) then the family's tiers asked for (all by default), top first."""
     baseline = table.fallbacks[0] if table.fallbacks else None
-    chosen = [table.for_tier(t) for t in TIERS if t in tiers]
+    chosen = [table.for_tier(t) for t in table.tier_names if tiers is None or t in tiers]
     return ([baseline] if baseline is not None else []) + chosen
 

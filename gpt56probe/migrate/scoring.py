@@ -167,9 +167,9 @@ def _pct(rate: float | None) -> str:
     return "n/a" if rate is None else f"{100 * rate:.0f}%"
 
 
-def _cost_key(s: Score) -> tuple[int, float, float, int]:
+def _cost_key(s: Score, tiers: Sequence[str] = TIERS) -> tuple[int, float, float, int]:
     cost = s.cost_per_task
-    tier_rank = TIERS.index(s.tier) if s.tier in TIERS else len(TIERS)
+    tier_rank = list(tiers).index(s.tier) if s.tier in tiers else len(tiers)
     return (1 if cost is None else 0, cost or 0.0, -(s.pass_rate or 0.0), -tier_rank)
 
 
@@ -209,18 +209,18 @@ def recommend(scores: Sequence[Score], cls: str, baseline: str, table: ModelTabl
     if usable_base:
         assert base is not None
         bar = base.passed
-        qualified = sorted((s for s in complete if s.passed >= bar), key=_cost_key)
-        candidates = [s for s in qualified if s.tier in TIERS]
+        qualified = sorted((s for s in complete if s.passed >= bar), key=lambda s: _cost_key(s, table.tier_names))
+        candidates = [s for s in qualified if s.tier in table.tier_names]
         if candidates:
             chosen = candidates[0]
             return result(STATUS_RECOMMENDED, chosen, base.pass_rate, qualified,
                           f"the cheapest run passing at least as many tasks as {baseline} "
                           f"({chosen.passed}/{chosen.tasks} vs {base.passed}/{base.tasks})")
         return result(STATUS_KEEP_BASELINE, base, base.pass_rate, qualified,
-                      f"no GPT-5.6 run passed as many tasks as {baseline} ({base.passed}/{base.tasks}): keep {baseline}")
+                      f"no {table.family.name} run passed as many tasks as {baseline} ({base.passed}/{base.tasks}): keep {baseline}")
     best = max(s.passed for s in complete)
-    qualified = sorted((s for s in complete if s.passed == best), key=_cost_key)
-    chosen = next((s for s in qualified if s.tier in TIERS), qualified[0])
+    qualified = sorted((s for s in complete if s.passed == best), key=lambda s: _cost_key(s, table.tier_names))
+    chosen = next((s for s in qualified if s.tier in table.tier_names), qualified[0])
     why = "was not reachable" if base is None else f"did not answer every task ({', '.join(f'{v} x{n}' for v, n in base.errors.items())})"
     return result(STATUS_NO_BASELINE, chosen, None, qualified,
                   f"{baseline} {why}, so there is nothing to compare with: {_label(chosen)} is the cheapest run with "

@@ -103,7 +103,7 @@ def perform_check(request: CheckRequest) -> CheckOutcome:
     notes: tuple[str, ...] = ()
     if request.discover:
         observations, table, wall_s, notes = _discovered(request, observations, keys, settings, wall_s)
-    diagnoses = tuple(classify_all(observations, request.id_sources))
+    diagnoses = with_shutdown_dates(classify_all(observations, request.id_sources), observations)
     severity = overall_severity(diagnoses, request.expected_tiers)
     return CheckOutcome(checked_at, observations, diagnoses, severity, wall_s, sources, table, request.expected_tiers,
                         request.base_url, request.proxy, request.trust_env, notes, request.vantage)
@@ -170,3 +170,13 @@ def read_listings(request: CheckRequest) -> tuple[ModelListing, ...]:
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="listing") as pool:
             return tuple(pool.map(one, plans.values()))
+
+
+def with_shutdown_dates(diagnoses: Sequence[Diagnosis], observations: Sequence[Observation]) -> tuple[Diagnosis, ...]:
+    """Each diagnosis with the retirement date its org's model list announces for its model (if any)."""
+    dates: dict[tuple[str | None, str], str] = {}
+    for listing in listings_of(observations):
+        for model, when in listing.shutdown_dates.items():
+            dates.setdefault((listing.org, model), when)
+    return tuple(replace(d, shutdown_date=dates[(d.target.org, d.target.model)]) if (d.target.org, d.target.model) in dates else d
+                 for d in diagnoses)

@@ -26,7 +26,7 @@ from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Fa
 from gpt56probe.core.gateways import detect as detect_gateway
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
-from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, model_ids_in_body, read_body
+from gpt56probe.core.wire import DEFAULT_MAX_BODY_BYTES, decode_body, model_ids_in_body, read_body, shutdown_dates_in_body
 
 PROBE_PROMPT = "Return ok."
 OUTPUT_TOKEN_CAP = 16
@@ -171,19 +171,25 @@ def _read_capped(response: requests.Response, cap: int) -> tuple[bytes, Failure 
 
 
 STREAM_HEAD_CHARS = 8 * 1024
+SCRUB_MARGIN_CHARS = 4096
+"""Past each cut of a long body, this much more is scrubbed before cutting: a key that straddles the cut, however
+encoded (core/encoded reads up to 12 characters per character of a key), is seen whole and masked."""
 
 
 def _stored_text(raw: bytes, encoding: str | None, is_stream: bool, limit: int = STORED_BODY_CHARS) -> str:
     """The body as kept on the Exchange: at most ``limit`` characters, the run's secrets already
     removed (before the cut, so a cut cannot leave part of a key). A long stream keeps its start and,
     above all, its end, where a stream's verdict is (the terminal event, an in-band error)."""
-    text = GATE.scrub_known(raw.decode(encoding or "utf-8", "replace")) if raw else ""
-    if len(text) <= limit:
-        return text
+    text = decode_body(raw, encoding) if raw else ""
+    if len(text) <= limit + SCRUB_MARGIN_CHARS:
+        text = GATE.scrub_known(text)
+        if len(text) <= limit:
+            return text
     if not is_stream or limit <= 2 * STREAM_HEAD_CHARS:
-        return text[:limit]
-    head = text[:STREAM_HEAD_CHARS].rsplit("\n\n", 1)[0]
-    tail = text[-(limit - STREAM_HEAD_CHARS):]
+        return GATE.scrub_known(text[:limit + SCRUB_MARGIN_CHARS])[:limit]
+    # Only what is kept is scrubbed, each part with a margin past its cut: a body padded to 1 MB costs its 64 KiB.
+    head = GATE.scrub_known(text[:STREAM_HEAD_CHARS + SCRUB_MARGIN_CHARS])[:STREAM_HEAD_CHARS].rsplit("\n\n", 1)[0]
+    tail = GATE.scrub_known(text[-(limit - STREAM_HEAD_CHARS + SCRUB_MARGIN_CHARS):])[-(limit - STREAM_HEAD_CHARS):]
     tail = tail.split("\n\n", 1)[1] if "\n\n" in tail else tail
     return f"{head}\n\n{tail}"
 
@@ -390,8 +396,9 @@ class Prober:
         exchange = self._exchange(target, "GET", url, self._headers(api_key, target), None,
                                   store_chars=self.settings.max_body_bytes)
         ids = model_ids_in_body(exchange.body) if exchange.status == 200 and exchange.failure is None else None
+        dates = shutdown_dates_in_body(exchange.body) if ids is not None else {}
         kept = replace(exchange, body="") if ids is not None else replace(exchange, body=exchange.body[:STORED_BODY_CHARS])
-        return ModelListing(target.org, target.project, target.key_id, ids, kept)
+        return ModelListing(target.org, target.project, target.key_id, ids, kept, dates)
 
     def _await_listing(self, future: Future[ModelListing] | None, target: Target) -> ModelListing | None:
         if future is None:

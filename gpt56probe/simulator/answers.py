@@ -15,12 +15,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from gpt56probe.core.models import DEFAULT_TABLE, NAMED_TIERS, TIERS, tier_by_name
 from gpt56probe.simulator import bodies, evalbook
 from gpt56probe.simulator.builtin import MISMATCHED_ORG, MODEL_NOT_FOUND
-from gpt56probe.simulator.scenarios import DEFAULT_ORG, Rule, Scenario, ScenarioSet, Settings, catalogue
+from gpt56probe.simulator.scenarios import DEFAULT_ORG, Rule, Scenario, ScenarioSet, Settings, catalogue, shutdown_date_for
+
+ADMIN_PATH = "/v1/organization/projects"
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _DIGITS = "0123456789"
@@ -139,6 +141,7 @@ class AnswerBuilder:
         self.state = state
         self.method = method
         self.path = urlsplit(path).path.rstrip("/") or "/"
+        self.query = {k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
         self.headers = headers
         self.body = body if isinstance(body, dict) else {}
         self.bad_json = bad_json
@@ -156,6 +159,8 @@ class AnswerBuilder:
     # ------------------------------------------------------------------ decision
 
     def answer(self) -> Reply:
+        if self.path == ADMIN_PATH or self.path.startswith(ADMIN_PATH + "/"):
+            return self._admin()
         route = self._route()
         if route is None:
             return self._error_reply(*bodies.plain_error(404, f"Invalid URL ({self.method} {self.path})"))
@@ -202,6 +207,19 @@ class AnswerBuilder:
         if reply is not None:
             return reply
         return self._success(org_scenario, None)
+
+    def _admin(self) -> Reply:
+        """The Admin API's project paths (simulator/admin.py), for the org the header names (else the key's)."""
+        from gpt56probe.simulator.admin import admin_answer
+
+        auth = self.headers.get("authorization", "")
+        self.key = auth[7:].strip() if auth[:7].lower() == "bearer " else ""
+        self.org = self.headers.get("openai-organization") or DEFAULT_ORG
+        self.org_name = org_name_for(self.org)
+        scenario = self.state.scenarios.by_org(self.org)
+        status, payload = admin_answer(self.key, scenario.projects if scenario else (), _project_for(self.org),
+                                       catalogue(scenario), self.method, self.path[len(ADMIN_PATH):], self.query)
+        return self._json_reply(status, payload) if status == 200 else self._error_reply(status, payload)
 
     def _replay(self, scenario: Scenario) -> Reply:
         """A recording's answer, as it was recorded (simulator/replay.py), whatever the key."""
@@ -302,7 +320,8 @@ class AnswerBuilder:
             if not rule.hidden:
                 ids.append(model)
         self.model = ""
-        return self._json_reply(200, bodies.models_list(ids))
+        dates = {m: shutdown_date_for(v) for m, v in scenario.shutdown_dates} if scenario else {}
+        return self._json_reply(200, bodies.models_list(ids, dates))
 
     def _not_found(self) -> Reply:
         return self._error_reply(404, {"error": {"message": bodies.fill(MODEL_NOT_FOUND, self._values()),

@@ -57,12 +57,17 @@ def plain_error(status: int, message: str, param: str | None = None, code: str |
     return status, {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
-def model_object(model_id: str) -> dict[str, Any]:
-    return {"id": model_id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
+def model_object(model_id: str, shutdown_date: str | None = None) -> dict[str, Any]:
+    """A Model object; ``shutdown_date`` only when announced (the real list sends it or null)."""
+    obj: dict[str, Any] = {"id": model_id, "object": "model", "created": 1_700_000_000, "owned_by": "system"}
+    if shutdown_date:
+        obj["shutdown_date"] = shutdown_date
+    return obj
 
 
-def models_list(ids: list[str]) -> dict[str, Any]:
-    return {"object": "list", "data": [model_object(i) for i in ids]}
+def models_list(ids: list[str], shutdown_dates: Mapping[str, str] | None = None) -> dict[str, Any]:
+    dates = shutdown_dates or {}
+    return {"object": "list", "data": [model_object(i, dates.get(i)) for i in ids]}
 
 
 # --------------------------------------------------------------------------- chat

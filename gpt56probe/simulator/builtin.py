@@ -154,7 +154,11 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
          "description": "project lacks gpt-5.6-sol: hidden from the project's model list; sampling 403 model_not_found "
                         "\"Project `proj_…` does not have access…\"",
          "rules": [{"models": SOL, "endpoints": "models", "hidden": True},
-                   {"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}]},
+                   {"models": SOL, "endpoints": "sampling", "error": _err(403, PROJECT_NO_ACCESS, "model_not_found")}],
+         # Admin API: the default project's allow list leaves Sol out; another project has no list at all.
+         "projects": [{"id": "default", "name": "Default project",
+                       "model_permissions": {"mode": "allow_list", "model_ids": [TERRA, LUNA, "gpt-5.5", "gpt-5.4-mini"]}},
+                      {"id": "proj_simResearch0000000000000", "name": "research"}]},
         {"name": "region", "org": "org-sim-region",
          "description": "403 unsupported_country_region_territory (type request_forbidden) on every endpoint",
          "rules": [{"error": _err(403, REGION, "unsupported_country_region_territory", "request_forbidden",
@@ -168,7 +172,12 @@ BUILTIN_SCENARIOS: dict[str, Any] = {
               "headers": {"openai-safety-notice": NOTICE_WITHHELD}},
          ]},
         {"name": "quota", "org": "org-sim-quota", "description": "sampling 429 insufficient_quota, no retry-after; listing fine",
-         "rules": [{"endpoints": "sampling", "error": _err(429, QUOTA, "insufficient_quota", "insufficient_quota")}]},
+         "rules": [{"endpoints": "sampling", "error": _err(429, QUOTA, "insufficient_quota", "insufficient_quota")}],
+         # Admin API: the default project's hard spend limit ($50 a month) is enforcing.
+         "projects": [{"id": "default", "name": "Default project", "spend_limit": {"threshold_amount": 5000, "enforcing": True}}]},
+        {"name": "retiring", "org": "org-sim-retiring",
+         "description": "every model answers; the model list announces gpt-5.5's shutdown 10 days from today and Luna's in 60",
+         "shutdown_dates": {"gpt-5.5": "+10d", LUNA: "+60d"}},
         {"name": "ratelimited", "org": "org-sim-ratelimited",
          "description": "sampling 429 rate_limit_exceeded with retry-after: 1, always",
          "rules": [{"endpoints": "sampling", "error": _err(429, RATE_LIMIT, "rate_limit_exceeded", "requests"),

@@ -11,6 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from gpt56probe.core.wire import MAX_DOCUMENT_DEPTH, DocumentError, check_document
 from gpt56probe.simulator import evalbook
 from gpt56probe.simulator.builtin import BUILTIN_SCENARIOS
 from gpt56probe.simulator.scenarios import (
@@ -41,7 +42,8 @@ _RULE_KEYS = {"models", "endpoints", "stream", "prompt", "times", "error", "faul
 _ERROR_KEYS = {"status", "message", "type", "param", "code", "order", "bare_headers", "body", "content_type"}
 _STREAM_ERROR_KEYS = {"after", "message", "type", "param", "code", "responses", "reason"}
 _SCENARIO_KEYS = {"name", "org", "org_name", "key", "description", "rules", "rule", "member_of", "default_org",
-                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "extra_models", "replies"}
+                  "safety_delay", "fault_delay", "trickle_interval", "oversize_bytes", "extra_models", "replies",
+                  "shutdown_dates", "projects"}
 _REPLY_KEYS = {"endpoint", "model", "stream", "status", "headers", "body", "at", "latency", "failure", "detail", "size",
                "when", "then"}
 _ORG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -179,6 +181,24 @@ def _rule_from(data: Any, path: str | Path | None, where: str) -> Rule:
     )
 
 
+_SHUTDOWN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|\+[0-9]{1,4}d", re.ASCII)
+
+
+def _projects_from(data: Any, path: str | Path | None, where: str) -> tuple[Any, ...]:
+    """An org scenario's projects for the Admin API (simulator/admin.py reads them)."""
+    from gpt56probe.simulator.admin import project_from
+
+    if not isinstance(data, (list, tuple)):
+        raise _fail(path, where, "must be a list of tables ([[scenario.projects]])")
+    found = []
+    for index, item in enumerate(data):
+        try:
+            found.append(project_from(item))
+        except ValueError as exc:
+            raise _fail(path, f"{where}[{index}]", str(exc)) from None
+    return tuple(found)
+
+
 def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
     if not isinstance(data, Mapping):
         raise _fail(path, where, "must be a table")
@@ -222,9 +242,19 @@ def _scenario_from(data: Any, path: str | Path | None, where: str) -> Scenario:
         raise _fail(path, f"{where}.extra_models", "belongs to an org scenario (the org's own catalogue)")
     if any(len(i) > 200 or any(c.isspace() for c in i) for i in extra):
         raise _fail(path, f"{where}.extra_models", "each must be a model id (no spaces, at most 200 characters)")
+    dates = data.get("shutdown_dates", {})
+    if not isinstance(dates, dict) or not all(isinstance(k, str) and isinstance(v, str) and _SHUTDOWN.fullmatch(v) for k, v in dates.items()):
+        raise _fail(path, f"{where}.shutdown_dates", 'must map model ids to "YYYY-MM-DD" or "+Nd" (N days from today)')
+    if dates and org is None:
+        raise _fail(path, f"{where}.shutdown_dates", "belongs to an org scenario (its model list announces them)")
+    projects = data.get("projects", ())
+    if projects and org is None:
+        raise _fail(path, f"{where}.projects", "belongs to an org scenario (the org's Admin API answers)")
     return Scenario(
         name=name,
         description=data.get("description", ""),
+        shutdown_dates=tuple(dates.items()),
+        projects=_projects_from(projects, path, f"{where}.projects"),
         org=org,
         key=key,
         rules=rules,
@@ -390,21 +420,33 @@ def load_scenario_file(path: str | Path) -> ScenarioSet:
         raw = p.read_bytes()
     except OSError as exc:
         raise ScenarioFileError(p, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
     if p.suffix.lower() == ".json":
         try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ScenarioFileError(p, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+        except RecursionError:
+            raise ScenarioFileError(p, f"nested more than {MAX_DOCUMENT_DEPTH} levels deep") from None
+        except ValueError:  # a number with more digits than Python reads
+            raise ScenarioFileError(p, "a number with more digits than Python reads") from None
     else:
         try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise ScenarioFileError(p, f"not UTF-8: {exc}") from exc
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             found = _TOML_LINE.search(str(exc))
             raise ScenarioFileError(p, f"invalid TOML: {exc}", int(found.group(1)) if found else None) from exc
+        except RecursionError:
+            raise ScenarioFileError(p, f"nested more than {MAX_DOCUMENT_DEPTH} levels deep") from None
+        except ValueError:
+            raise ScenarioFileError(p, "a number with more digits than Python reads") from None
+    try:
+        check_document(data)  # no nesting or number a scenario cannot mean
+    except DocumentError as exc:
+        raise ScenarioFileError(p, str(exc)) from None
     return scenarios_from_data(data, p)
 
 

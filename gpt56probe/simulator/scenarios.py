@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from datetime import date
 from typing import Any, Mapping, Sequence
 
 from gpt56probe.core.models import DEFAULT_TABLE
@@ -200,6 +201,8 @@ class Scenario:
     trickle_interval: float | None = None
     oversize_bytes: int | None = None
     extra_models: tuple[str, ...] = ()  # org scenarios: ids this org lists and answers besides the catalogue (dated snapshots)
+    shutdown_dates: tuple[tuple[str, str], ...] = ()  # org scenarios: model -> "YYYY-MM-DD" or "+Nd" (days from today, UTC)
+    projects: tuple[Any, ...] = ()  # org scenarios: the Admin API's projects (simulator.admin.SimProject)
     replies: tuple[RecordedReply, ...] = ()
 
     @property
@@ -282,3 +285,14 @@ def catalogue(scenario: Scenario | None = None) -> tuple[str, ...]:
     if scenario is not None:
         ids += [i for i in scenario.extra_models if i not in ids]
     return tuple(ids)
+
+
+def shutdown_date_for(value: str, today: "date | None" = None) -> str:
+    """A scenario's shutdown date as the list sends it: ``+10d`` is ten days after today (UTC), so a
+    scenario keeps its meaning whenever it runs; a ``YYYY-MM-DD`` date is sent as written."""
+    from datetime import datetime, timedelta, timezone
+
+    if value.startswith("+") and value.endswith("d"):
+        start = today or datetime.now(timezone.utc).date()
+        return (start + timedelta(days=int(value[1:-1]))).isoformat()
+    return value

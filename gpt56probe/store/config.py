@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from gpt56probe.store.files import FileTooLarge, NotRegularFile, atomic_write_text, flocked, read_regular, remove_stale_temps
+from gpt56probe.core.family import DEFAULT_FAMILY, Family, FamilyError, family_from_config
 from gpt56probe.core.models import (DEFAULT_TABLE, TIERS, ModelIdSource, ModelTable, ModelTableError, env_model_overrides,
                                merge_overrides, model_id_sources)
 
@@ -69,7 +70,7 @@ _TYPE_WORDS = {"int": "whole number", "float": "number", "str": "string", "bool"
 CHECK_ONLY_KEYS = ("fmt", "quiet")
 """Given to check alone: other commands have a --format of their own, or no --quiet."""
 ORG_KEYS = ("label", "project", "email", "expect")
-SECTIONS = ("defaults", "orgs", "models")
+SECTIONS = ("defaults", "orgs", "models", "family")
 
 
 MAX_DEPTH = 6
@@ -102,16 +103,27 @@ class Config:
     models: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     env_models: dict[str, Any] = field(default_factory=dict)  # GPT56PROBE_MODEL_<TIER> ids (over the file's)
+    family: Family = DEFAULT_FAMILY  # the config's [family]: the built-in GPT-5.6 one unless described
+
+    @property
+    def base_table(self) -> ModelTable:
+        """The family's table before any [models] override."""
+        return DEFAULT_TABLE if self.family is DEFAULT_FAMILY else DEFAULT_TABLE.with_family(self.family)
 
     @property
     def table(self) -> ModelTable:
         overrides = merge_overrides(self.models, self.env_models)
-        return DEFAULT_TABLE.with_overrides(overrides) if overrides else DEFAULT_TABLE
+        return self.base_table.with_overrides(overrides) if overrides else self.base_table
+
+    @property
+    def prices_overridden(self) -> tuple[str, ...]:
+        """The tiers whose prices the config file sets (``cost`` says the date is then the file's)."""
+        return tuple(t for t, row in self.models.items() if isinstance(row, dict) and ({"input_price", "output_price"} & set(row)))
 
     @property
     def model_sources(self) -> dict[str, ModelIdSource]:
         """Where each tier's id comes from: env, the config file, or the built-in placeholder."""
-        return {s.tier: s for s in model_id_sources(self.models, self.env_models, str(self.path))}
+        return {s.tier: s for s in model_id_sources(self.models, self.env_models, str(self.path), self.base_table)}
 
     def default_map(self, command_names: Any = ("check",)) -> dict[str, Any]:
         """A click ``default_map`` giving every named command the ``[defaults]`` values it shares with
@@ -183,6 +195,30 @@ def _fail(path: Path, text: str, names: tuple[str, ...], problem: str) -> Config
     return ConfigError(f"config file {where}: {problem}")
 
 
+MAX_NUMBER = 1e9
+"""No setting means anything above this (a timeout of 30 years is a typo); a bigger number is refused in one line."""
+
+
+def _usable_number(value: int | float) -> bool:
+    try:
+        return math.isfinite(value) and 0 < value <= MAX_NUMBER  # a 4000-digit int overflows float(): caught below
+    except OverflowError:
+        return False
+
+
+def _shown_number(value: int | float) -> str:
+    """A number as it can be shown in one line: a huge integer by its digit count."""
+    if isinstance(value, int) and abs(value) > 10 ** 15:
+        return f"an integer of {len(str(abs(value))) if value.bit_length() < 13000 else 'thousands of'} digits"
+    return repr(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:199] + "\u2026"
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Parse and validate config text; raises ``ConfigError``."""
     import tomllib
@@ -190,16 +226,29 @@ def parse_config(text: str, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return_msg = str(exc).splitlines()[0] if str(exc) else "invalid TOML"
-        raise ConfigError(f"config file {path}: {return_msg}") from None
+        raise ConfigError(f"config file {path}: {_first_line(exc) if str(exc) else 'invalid TOML'}") from None
     except RecursionError:
         raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # a number tomllib parses with int(): over 4300 digits is Python's own ValueError
+        problem = _first_line(exc)
+        if "integer string conversion" in problem:
+            problem = "a number with thousands of digits; no setting takes more than a few"
+        raise ConfigError(f"config file {path}: {problem}") from None
     if _depth(data) > MAX_DEPTH:
         raise ConfigError(f"config file {path}: nested too deeply (at most {MAX_DEPTH} levels)")
 
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise _fail(path, text, (unknown[0],), f"unknown key(s) {', '.join(unknown)}; allowed sections: {', '.join(SECTIONS)}")
+
+    family = DEFAULT_FAMILY
+    if "family" in data:
+        try:
+            family = family_from_config(data["family"])
+        except FamilyError as exc:
+            names = str(exc).split(" ")[0].rstrip(":").split(".")
+            raise _fail(path, text, tuple(names), str(exc)) from None
+    tiers = family.tiers
 
     defaults: dict[str, Any] = {}
     section = data.get("defaults", {})
@@ -209,11 +258,13 @@ def parse_config(text: str, path: Path) -> Config:
         if key not in DEFAULT_KEYS:
             raise _fail(path, text, ("defaults", key), f"defaults.{key} is not a setting; allowed: {', '.join(DEFAULT_KEYS)}")
         param, types, choices = DEFAULT_KEYS[key]
+        choices = tiers if key == "expect" else choices
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not (math.isfinite(value) and value > 0):
-            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0, got {value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not _usable_number(value):
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0 and at most {MAX_NUMBER:.0f}, "
+                                                        f"got {_shown_number(value)}")
         items = value if isinstance(value, list) else [value]
         if choices and not all(isinstance(item, str) and item in choices for item in items):
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be {'a list of ' if isinstance(value, list) else ''}"
@@ -236,8 +287,8 @@ def parse_config(text: str, path: Path) -> Config:
             if key in entry and not isinstance(entry[key], str):
                 raise _fail(path, text, ("orgs", org_id, key), f'orgs."{org_id}".{key} must be a string')
         expect = entry.get("expect", [])
-        if not isinstance(expect, list) or not all(isinstance(t, str) and t in TIERS for t in expect):
-            raise _fail(path, text, ("orgs", org_id, "expect"), f'orgs."{org_id}".expect must be a list of tiers ({", ".join(TIERS)})')
+        if not isinstance(expect, list) or not all(isinstance(t, str) and t in tiers for t in expect):
+            raise _fail(path, text, ("orgs", org_id, "expect"), f'orgs."{org_id}".expect must be a list of tiers ({", ".join(tiers)})')
         orgs[org_id] = OrgEntry(org_id, entry.get("label", ""), entry.get("project") or None, entry.get("email") or None, tuple(expect))
 
     models = data.get("models", {})
@@ -245,13 +296,13 @@ def parse_config(text: str, path: Path) -> Config:
         raise _fail(path, text, ("models",), "models must be a table ([models])")
     if models:
         try:
-            DEFAULT_TABLE.with_overrides(models)
+            (DEFAULT_TABLE if family is DEFAULT_FAMILY else DEFAULT_TABLE.with_family(family)).with_overrides(models)
         except ModelTableError as exc:
             first = str(exc).split(":")[0].split(" ")[0].split(".")
             raise _fail(path, text, tuple(first), str(exc)) from None
-        except (TypeError, ValueError) as exc:
-            raise _fail(path, text, ("models",), f"models: {exc}") from None
-    return Config(path, True, defaults, orgs, models, data)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise _fail(path, text, ("models",), f"models: {_first_line(exc)}") from None
+    return Config(path, True, defaults, orgs, models, data, family=family)
 
 
 def read_config_text(path: Path) -> str:
@@ -272,8 +323,9 @@ def read_config_text(path: Path) -> str:
 def load_config(environ: Mapping[str, str] | None = None, path: Path | None = None) -> Config:
     """The config in effect; an absent file is an empty config. Raises ``ConfigError``."""
     path = path or config_path(environ)
+    env = os.environ if environ is None else environ
     try:
-        env_models = env_model_overrides(os.environ if environ is None else environ)
+        env_models = env_model_overrides(env)
     except ModelTableError as exc:
         raise ConfigError(str(exc)) from None
     try:
@@ -281,6 +333,11 @@ def load_config(environ: Mapping[str, str] | None = None, path: Path | None = No
     except FileNotFoundError:
         return Config(path, False, env_models=env_models)
     parsed = parse_config(text, path)
+    if parsed.family is not DEFAULT_FAMILY:  # GPT56PROBE_MODEL_<TIER> for the family's own tiers
+        try:
+            env_models = env_model_overrides(env, parsed.family.tiers)
+        except ModelTableError as exc:
+            raise ConfigError(str(exc)) from None
     return replace(parsed, env_models=env_models) if env_models else parsed
 
 

@@ -68,18 +68,49 @@ def refuse_non_regular(path: Path) -> None:
         raise not_regular(path)
 
 
+def private_dir(path: Path) -> None:
+    """Make sure directory ``path`` exists; each directory this creates is 0700 (owner only) whatever the umask.
+
+    A directory that already exists is left as its owner set it. The state and config directories hold
+    history, verdicts and e-mail addresses: a umask of 000 must not make them world-writable.
+    """
+    missing: list[Path] = []
+    probe = path
+    while not os.path.lexists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            continue  # another run made it first: its mode is that run's business (0700 too)
+        os.chmod(directory, 0o700)  # mkdir's mode is cut by the umask, never widened; chmod is exact
+    if not missing and not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)  # the usual error (a file in the way)
+
+
 @contextmanager
 def flocked(lock_path: Path, timeout_s: float, poll_s: float = 0.05, holder: str = "another gpt56probe run") -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``lock_path`` (created 0600); LockTimeout after ``timeout_s``.
+    """Hold an exclusive ``flock`` on ``lock_path`` (created 0600, its directory 0700 when created here);
+    LockTimeout after ``timeout_s``.
 
     flock locks belong to the open file description, so this excludes other
     processes and other threads of this one alike. The wait polls, so a signal
     handler's exception ends it at once; the open never blocks (a FIFO planted as
-    the lock file).
+    the lock file) and never follows a symbolic link (a ``lock -> /etc/nologin`` planted
+    by someone who can write the directory would have a root run create its target):
+    anything but a regular file there is NotRegularFile.
     """
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, 0o600)
+    private_dir(lock_path.parent)
     try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            raise not_regular(lock_path) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise not_regular(lock_path)
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -102,11 +133,21 @@ def flocked(lock_path: Path, timeout_s: float, poll_s: float = 0.05, holder: str
 # --------------------------------------------------------------------------- reading
 
 
-def _open_regular(path: Path) -> int:
-    """An fd for reading ``path`` (symlinks followed), opened without blocking; NotRegularFile unless a regular file."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+def _open_regular(path: Path, follow: bool = True, require_regular: bool = True) -> int:
+    """An fd for reading ``path``, opened without blocking; NotRegularFile unless a regular file
+    (``require_regular`` False: whatever it is, for ``read_input``).
+
+    ``follow`` False: a symbolic link is NotRegularFile too (the tool's own state files: nobody
+    else may aim them). True for files the user names (config.toml may be a dotfiles link)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP:
+            raise not_regular(path) from None
+        raise
+    try:
+        if require_regular and not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotRegularFile(errno.EINVAL, f"{_kind(os.fstat(fd).st_mode)}, not a regular file", str(path))
     except BaseException:
         os.close(fd)
@@ -125,17 +166,73 @@ def _read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_regular(path: Path, max_bytes: int) -> bytes:
+def read_regular(path: Path, max_bytes: int, follow: bool = True) -> bytes:
     """The whole of ``path``, a regular file of at most ``max_bytes``.
 
-    FileNotFoundError when absent, NotRegularFile when it is something else,
-    FileTooLarge when bigger than the cap; never blocks on what the path is.
+    FileNotFoundError when absent, NotRegularFile when it is something else (or, unless
+    ``follow``, a symbolic link), FileTooLarge when bigger than the cap; never blocks on what the path is.
     """
-    fd = _open_regular(path)
+    fd = _open_regular(path, follow)
     try:
         data = _read_exactly(fd, max_bytes + 1)
     finally:
         os.close(fd)
+    if len(data) > max_bytes:
+        raise FileTooLarge(errno.EFBIG, f"larger than {max_bytes} bytes", str(path))
+    return data
+
+
+class InputTimeout(OSError):
+    """An input that is not a regular file (stdin, a pipe, a FIFO) did not end in time."""
+
+
+def read_input(path: Path, max_bytes: int, timeout_s: float) -> bytes:
+    """A file the user names as input (``-``: stdin), whatever it is: at most ``max_bytes`` and within ``timeout_s``.
+
+    A regular file is read as ``read_regular`` reads it. Anything else (stdin, ``<(command)``, a FIFO, a
+    device) is read as it arrives, never blocking longer than what is left of ``timeout_s``: a FIFO whose
+    writer never writes or never closes is InputTimeout, not a hang. FileTooLarge over the cap.
+    """
+    import select
+
+    deadline = time.monotonic() + max(0.0, timeout_s)
+    stdin = str(path) == "-"
+    if stdin:
+        import sys
+
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):  # a stdin with no descriptor (an embedding host's): read it as it is
+            data = sys.stdin.buffer.read(max_bytes + 1) if sys.stdin is not None else b""
+            if len(data) > max_bytes:
+                raise FileTooLarge(errno.EFBIG, f"larger than {max_bytes} bytes", "<stdin>") from None
+            return data
+    else:
+        fd = _open_regular(path, require_regular=False)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode) and not stdin:
+            data = _read_exactly(fd, max_bytes + 1)
+        else:
+            chunks: list[bytes] = []
+            size = 0
+            while size <= max_bytes:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], min(left, 0.25))[0]:
+                    if left <= 0:
+                        raise InputTimeout(errno.ETIMEDOUT, f"no end of input within {timeout_s:g}s", str(path))
+                    continue  # short waits: a signal handler's exception ends the wait at once
+                try:
+                    chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            data = b"".join(chunks)
+    finally:
+        if not stdin:
+            os.close(fd)
     if len(data) > max_bytes:
         raise FileTooLarge(errno.EFBIG, f"larger than {max_bytes} bytes", str(path))
     return data
@@ -154,10 +251,10 @@ class Tail:
 TAIL_CHUNK = 1 << 20
 
 
-def read_tail(path: Path, lines: int, max_bytes: int) -> Tail:
+def read_tail(path: Path, lines: int, max_bytes: int, follow: bool = True) -> Tail:
     """Read ``path`` backwards until it holds more than ``lines`` newlines, the start of the file, or
     ``max_bytes``: the cost follows what is needed, not the file's size. Same errors as ``read_regular``."""
-    fd = _open_regular(path)
+    fd = _open_regular(path, follow)
     try:
         size = os.fstat(fd).st_size
         chunks: list[bytes] = []

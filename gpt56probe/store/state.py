@@ -119,7 +119,7 @@ def read_history_file(path: Path, limit: int = HISTORY_LIMIT) -> HistoryFile:
 
     want = max(limit, 1)
     try:
-        tail = read_tail(path, want, HISTORY_MAX_BYTES)
+        tail = read_tail(path, want, HISTORY_MAX_BYTES, follow=False)
     except FileNotFoundError:
         return HistoryFile()
     except OSError as exc:
@@ -169,7 +169,7 @@ def _read_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     from gpt56probe.store.files import FileTooLarge, read_regular
 
     try:
-        raw = read_regular(path, STATE_MAX_BYTES)
+        raw = read_regular(path, STATE_MAX_BYTES, follow=False)
     except FileNotFoundError:
         return None, None
     except FileTooLarge:
@@ -177,7 +177,7 @@ def _read_state(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     except OSError as exc:
         return None, f"unreadable ({exc.strerror or type(exc).__name__})"
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8-sig"))  # a byte-order mark (an editor on Windows) is no corruption
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None, "corrupt (not UTF-8 JSON)"
     if not isinstance(data, dict):

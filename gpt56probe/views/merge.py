@@ -64,12 +64,15 @@ def _fallback_name(name: str) -> str:
 def source_from_bytes(name: str, data: bytes) -> Source:
     """Read one input: a JSON check-result document (``{"results": [...]}``), else JSON lines of history rows.
     MergeInputError when it is neither."""
+    from gpt56probe.core.wire import DocumentError, parse_document
+
     text = data.decode("utf-8", errors="replace")
     doc: Any = None
     try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError):
-        pass
+        doc = parse_document(text)
+    except DocumentError as exc:
+        if not exc.syntax:  # one document, too deep or with a number no result holds
+            raise MergeInputError(f"{name}: {exc}") from None
     if isinstance(doc, Mapping) and "results" in doc:
         results = doc.get("results")
         if not isinstance(results, list) or not all(isinstance(r, Mapping) for r in results):

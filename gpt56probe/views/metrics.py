@@ -9,6 +9,10 @@ without an org is org="default")::
     gpt56probe_expected                    1 when the target's tier is expected (--expect, config), else 0
     gpt56probe_down_runs                   runs in a row, this one included, the target was not ok (0 when ok)
 
+per org and model whose list announces a retirement (labels org, model, tier, vantage)::
+
+    gpt56probe_model_shutdown_timestamp_seconds  the model's shutdown_date (00:00 UTC) as unix time
+
 and per run (label vantage only)::
 
     gpt56probe_last_run_timestamp_seconds  when the run started (unix time)
@@ -44,6 +48,7 @@ _HELP = {
     "gpt56probe_run_interval_seconds": "The usual time between two checks: the median of the last gaps between their starts.",
     "gpt56probe_exit_status": "Exit status of the last check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
     "gpt56probe_unknown_runs": "Checks in a row, this one included, that ended UNKNOWN (exit status 3); 0 otherwise.",
+    "gpt56probe_model_shutdown_timestamp_seconds": "The model's shutdown_date as the org's model list announces it (00:00 UTC, unix time).",
 }
 GAPS_COMMENT = "# gpt56probe-gaps:"
 GAPS_KEPT = 5
@@ -158,7 +163,7 @@ def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timesta
         return cache[value]
 
     run_labels = [("vantage", shown(vantage))] if vantage is not None else []
-    up, latency, verdict, expect, down = [], [], [], [], []
+    up, latency, verdict, expect, down, shutdown = [], [], [], [], [], []  # type: ignore[var-annotated]
     seen: set[str] = set()
     targets: set[str] = set()
     for d in diagnoses:
@@ -181,6 +186,12 @@ def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timesta
         expect.append(f"gpt56probe_expected{key} {1 if d.target.tier in expected_for(expected, d.target.org) else 0}")
         streak = 0 if d.ok else int(_previous(before, "gpt56probe_down_runs", labels) or 0) + 1
         down.append(f"gpt56probe_down_runs{key} {streak}")
+        when = shutdown_seconds(d.shutdown_date)
+        if when is not None:
+            model_labels = [(k, v) for k, v in labels if k in ("org", "model", "tier", "vantage")]
+            sample = f"gpt56probe_model_shutdown_timestamp_seconds{_labels(model_labels)} {_number(when)}"
+            if sample not in shutdown:
+                shutdown.append(sample)
     gaps = parse_gaps(previous or "")
     last = _previous(before, "gpt56probe_last_run_timestamp_seconds", run_labels)
     if last is not None and run_timestamp > last:
@@ -198,12 +209,27 @@ def render_metrics(diagnoses: Sequence[Diagnosis], exit_status: int, run_timesta
          [f"gpt56probe_run_interval_seconds{run} {_number(round(statistics.median(gaps), 3))}"] if gaps else []),
         ("gpt56probe_exit_status", [f"gpt56probe_exit_status{run} {int(exit_status)}"]),
         ("gpt56probe_unknown_runs", [f"gpt56probe_unknown_runs{run} {unknown_streak}"]),
+        ("gpt56probe_model_shutdown_timestamp_seconds", shutdown),
     ]
     lines: list[str] = []
     for name, samples in families:
+        if not samples and name == "gpt56probe_model_shutdown_timestamp_seconds":
+            continue  # no list announced a retirement: no empty family
         lines.append(f"# HELP {name} {_HELP[name]}")
         lines.append(f"# TYPE {name} gauge")
         lines.extend(samples)
     if gaps:
         lines.append(f"{GAPS_COMMENT} " + " ".join(_number(g) for g in gaps))
     return "\n".join(lines) + "\n"
+
+
+def shutdown_seconds(shutdown_date: str | None) -> float | None:
+    """``2026-12-21`` as the unix time of 00:00 UTC that day; None when there is no such date."""
+    from datetime import datetime, timezone
+
+    from gpt56probe.core.retirement import as_date
+
+    day = as_date(shutdown_date)
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()

@@ -15,10 +15,11 @@ from typing import Any, Mapping, Sequence
 from gpt56probe.core.classify import classify
 from gpt56probe.core.rules import remediation_for
 from gpt56probe.core.discovery import config_line, config_snippet, family_ids, probeable, shown, substitutes, switch_instruction
-from gpt56probe.core.models import FALLBACK, NAMED_TIERS, SOL_ULTRA, SOURCE_ENV, UNKNOWN_TIER, ModelIdSource, ModelTable, is_ultra, preference, tier_by_name
+from gpt56probe.core.models import FALLBACK, NAMED_TIERS, SOURCE_ENV, UNKNOWN_TIER, ModelIdSource, ModelTable, preference
+from gpt56probe.core.retirement import WARN_DAYS, days_left
 from gpt56probe.core.observation import PRECHECK_ERROR, Diagnosis, ModelListing, Observation, Target
 
-SCHEMA = "gpt56probe.core.models/1"
+SCHEMA = "gpt56probe.models/1"
 LIST_TARGET = "(model list)"
 TIER_ORDER = (*NAMED_TIERS, UNKNOWN_TIER, FALLBACK)
 
@@ -33,6 +34,7 @@ class ModelRow:
     configured_as: str | None
     listed: bool
     note: str = ""
+    shutdown_date: str | None = None  # the list's shutdown_date for this id, when it announces one
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,11 @@ class OrgModels:
 def _rank(row: ModelRow, table: ModelTable) -> tuple[int, int, Any]:
     """By tier; the configured id first (in table order: the fallbacks in the order they are tried), then
     the listed ids, newest snapshot first."""
-    tier = row.tier if row.tier in TIER_ORDER else UNKNOWN_TIER
+    order = (*table.family.named_tiers, UNKNOWN_TIER, FALLBACK)
+    tier = row.tier if row.tier in order else UNKNOWN_TIER
     if row.configured_as:
-        return (TIER_ORDER.index(tier), 0, table.ids.index(row.id) if row.id in table.ids else 0)
-    return (TIER_ORDER.index(tier), 1, preference(row.id))
+        return (order.index(tier), 0, table.ids.index(row.id) if row.id in table.ids else 0)
+    return (order.index(tier), 1, preference(row.id, table.family))
 
 
 def org_models(listing: ModelListing, table: ModelTable, sources: Mapping[str, ModelIdSource] | None = None) -> OrgModels:
@@ -88,27 +91,30 @@ def org_models(listing: ModelListing, table: ModelTable, sources: Mapping[str, M
     switches = tuple(Switch(tier, table.for_tier(tier).id, ids[0], sources.get(tier)) for tier, ids in subs.items())
     chosen = {s.listed: s for s in switches}
     rows: list[ModelRow] = []
-    for model_id in family_ids(listed):
+    family = table.family
+    for model_id in family_ids(listed, family):
         spec = table.get(model_id)
-        tier = tier_by_name(model_id)
+        tier = family.tier_by_name(model_id)
         if spec is not None:
             note = f"configured ({spec.tier})"
         elif model_id in chosen:
             note = f"use it for {tier}: {config_line(tier, model_id)}"
         elif not probeable(model_id):
             note = "cannot be a model id (odd characters or length): never probed"
-        elif tier == SOL_ULTRA or is_ultra(model_id):
+        elif family.is_ultra(model_id):
             note = "Ultra, the compute-heavy mode: probed only when named (check --model ID)"
         elif tier == UNKNOWN_TIER:
             note = "no tier by its name (check --model ID probes it)"
         else:
             note = "not configured (check --discover probes it)"
         rows.append(ModelRow(model_id, tier, spec.tier if spec is not None else None, True, note))
+    dates = listing.shutdown_dates
+    rows = [replace(r, shutdown_date=dates.get(r.id)) for r in rows]
     for spec in table:
         if spec.id in listed_set and any(r.id == spec.id for r in rows):
             continue
         if spec.id in listed_set:
-            rows.append(ModelRow(spec.id, spec.tier, spec.tier, True, f"configured ({spec.tier})"))
+            rows.append(ModelRow(spec.id, spec.tier, spec.tier, True, f"configured ({spec.tier})", dates.get(spec.id)))
             continue
         switch = next((s for s in switches if s.configured == spec.id), None)
         note = f"not listed: the org lists {switch.listed} ({spec.tier})" if switch else "not listed"
@@ -134,7 +140,9 @@ def models_doc(orgs: Sequence[OrgModels], listed_at: str, base_url: str) -> dict
                 "org_name": o.org_name,
                 "read": o.read,
                 "error": _diagnosis_doc(o.error) if o.error is not None else None,
-                "models": [{"id": r.id, "tier": r.tier, "configured_as": r.configured_as, "listed": r.listed, "note": r.note} for r in o.rows],
+                "models": [{"id": r.id, "tier": r.tier, "configured_as": r.configured_as, "listed": r.listed, "note": r.note,
+                            **({"shutdown_date": r.shutdown_date, "days_left": days_left(r.shutdown_date, listed_at)}
+                               if r.shutdown_date else {})} for r in o.rows],
                 "switch": [{"tier": s.tier, "configured": s.configured, "listed": s.listed, "config_line": config_line(s.tier, s.listed),
                             "instruction": s.instruction} for s in o.switches],
             }
@@ -145,8 +153,9 @@ def models_doc(orgs: Sequence[OrgModels], listed_at: str, base_url: str) -> dict
     }
 
 
-def models_table(orgs: Sequence[OrgModels], fmt: str = "table", width: int | None = None) -> str:
-    """The table (any tabulate format, fitted to ``width``), then how to switch to what each org lists."""
+def models_table(orgs: Sequence[OrgModels], fmt: str = "table", listed_at: str | None = None, width: int | None = None) -> str:
+    """The table (any tabulate format, fitted to ``width``), then how to switch to what each org lists; a retiring
+    id's note says its shutdown date and the days left from ``listed_at``."""
     from gpt56probe.views.tables import render, with_notes
 
     rows: list[list[Any]] = []
@@ -158,7 +167,12 @@ def models_table(orgs: Sequence[OrgModels], fmt: str = "table", width: int | Non
             rows.append([who, "-", "-", "-", "not read", f"{d.verdict.value}{status}: {d.remediation}"])
             continue
         for r in o.rows:
-            rows.append([who, shown(r.id), r.tier, "yes" if r.configured_as else "no", "yes" if r.listed else "no", r.note])
+            note = r.note
+            if r.shutdown_date:
+                left = days_left(r.shutdown_date, listed_at)
+                note += f"; retiring: shuts down on {r.shutdown_date}" + (f" ({left} days left)" if left is not None else "")
+                note += f" (within {WARN_DAYS} days: move its traffic)" if left is not None and left <= WARN_DAYS else ""
+            rows.append([who, shown(r.id), r.tier, "yes" if r.configured_as else "no", "yes" if r.listed else "no", note])
     text = render(rows, ["org", "model", "tier", "configured", "listed", "note"], fmt, width)
     notes: list[str] = []
     for o in orgs:

@@ -187,16 +187,26 @@ _CODE_SPAN_FIELDS = ("request_id", "model", "org_or_workspace", "timestamp")
 _TABLE_FIELDS = ("surface", "model", "org_or_workspace", "email", "request_id", "timestamp", "vpn_proxy")
 
 
+_FENCED_FIELDS = ("error",)
+_INTRAWORD_UNDERSCORE = re.compile(r"(?<=[A-Za-z0-9])\\_(?=[A-Za-z0-9])")
+
+
 def markdown_safe(packet: PacketFields) -> PacketFields:
-    """Values safe to drop into the markdown template: no fence breaks, no stray backticks
-    in code spans, table cells on one line with ``|`` escaped."""
+    """Values safe to drop into the markdown template: no fence breaks, no stray backticks in code
+    spans, table cells on one line; every value outside a code span or the error's fence (the verdict
+    and the next step quote the server's error text) escaped as ``report --format markdown`` escapes
+    it, so a server cannot put a live link, an image or HTML into a support ticket."""
+    from gpt56probe.views.report import md
+
     values = {}
     for name, value in packet.as_dict().items():
         value = value.replace("```", "'''")
-        if name in _CODE_SPAN_FIELDS:
-            value = value.replace("`", "'")
         if name in _TABLE_FIELDS:
-            value = " ".join(value.split()).replace("|", "\\|")
+            value = " ".join(value.split())
+        if name in _CODE_SPAN_FIELDS:
+            value = value.replace("`", "'").replace("|", "\\|") if name in _TABLE_FIELDS else value.replace("`", "'")
+        elif name not in _FENCED_FIELDS:
+            value = _INTRAWORD_UNDERSCORE.sub("_", md(value))  # region_vpn stays readable: no emphasis starts inside a word
         values[name] = value
     return replace(packet, **values)
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from gpt56probe.core.expectations import ExpectedTiers, expected_reach, is_expected
 from gpt56probe.core.models import TIERS
+from gpt56probe.core.retirement import days_left, retirement_notes
 from gpt56probe.core.observation import Diagnosis, Severity, Verdict
 
 SCHEMA_VERSION = "1.0"
@@ -148,6 +149,7 @@ def diagnosis_notes(diagnoses: Sequence[Diagnosis]) -> list[str]:
     defaults = sorted({d.org_name for d in diagnoses if d.target.org is None and d.org_name})
     for name in defaults:
         notes.append(f"the key's default org is named {name} (pass --org with an org id to choose one)")
+    notes += retirement_notes(diagnoses)
     seen: set[str] = set()
     return [n for n in notes if not (n in seen or seen.add(n))]  # type: ignore[func-returns-value]
 
@@ -184,6 +186,9 @@ def result_doc(d: Diagnosis, cost_of: Callable[[Diagnosis], float | None] | None
         "usage": {"input_tokens": d.usage_input_tokens, "output_tokens": d.usage_output_tokens},
         "gateway": d.gateway,
     }
+    if d.shutdown_date:
+        doc["shutdown_date"] = d.shutdown_date
+        doc["days_left"] = days_left(d.shutdown_date, d.timestamp)
     if cost_of is not None:
         value = cost_of(d)
         doc["cost_usd"] = None if value is None else round(value, 8)

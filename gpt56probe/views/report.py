@@ -206,6 +206,7 @@ class Report:
     changes: tuple[Change, ...]
     changes_hidden: int
     expected_tiers: tuple[str, ...]
+    retiring: tuple[tuple[str, str, str, int | None], ...] = ()  # (org, model, shutdown date, days left) from the results
 
     def cell(self, org: str, model: str) -> tuple[Probe, ...]:
         return self.matrix.get((org, model), ())
@@ -442,7 +443,30 @@ def build_report(history: Sequence[Mapping[str, Any]], results: Sequence[ResultF
         orgs=_org_order(matrix_orgs), models=_model_order({m for _, m in cells}), matrix=cells, strips=tuple(strips),
         org_availability=availability, changes=tuple(changes[:MAX_CHANGES]),
         changes_hidden=max(0, len(changes) - MAX_CHANGES), expected_tiers=tuple(expected_tiers),
+        retiring=_retiring(results, generated_at),
     )
+
+
+def _retiring(results: Sequence[ResultFile], generated_at: datetime) -> tuple[tuple[str, str, str, int | None], ...]:
+    """Each (org, model) whose results carry a shutdown_date, soonest first, with the days left from the report's time."""
+    from gpt56probe.core.retirement import as_date, days_left
+
+    found: dict[tuple[str, str], str] = {}
+    for f in results:
+        for r in f.results:
+            when = r.get("shutdown_date")
+            if isinstance(when, str) and as_date(when) is not None:
+                found[(_org(r.get("org")), clean(r.get("model"), 80))] = when[:10]
+    rows = [(org, model, when, days_left(when, generated_at.date())) for (org, model), when in found.items()]
+    return tuple(sorted(rows, key=lambda row: (row[2], row[0], row[1])))
+
+
+def retiring_lines(report: Report) -> list[str]:
+    """``gpt-5.5 shuts down on 2026-12-17 (10 days left) for org-a``: one line per org and model."""
+    from gpt56probe.core.retirement import WARN_DAYS, describe
+
+    return [describe(model, when, left) + f" for {org}" + (f": within {WARN_DAYS} days, move its traffic" if left is not None and 0 <= left <= WARN_DAYS else "")
+            for org, model, when, left in report.retiring]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -510,6 +534,8 @@ def render_markdown(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]
                                f"| {md_code(p.request_id) or '-'} | {report.fmt(p.at)} | {md(p.error) or '-'} |")
     else:
         out.append("No results.")
+    if report.retiring:
+        out += ["", "## Retiring (shutdown_date in the org's model list)", ""] + [f"- {md(line)}" for line in retiring_lines(report)]
     out += ["", "## Changes (newest first)", ""]
     if report.changes:
         out += ["| when | org | model | surface | vantage | from | to |", "|---" * 7 + "|"]

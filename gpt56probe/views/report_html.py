@@ -267,6 +267,17 @@ def _join(parts: Iterable[str]) -> str:
     return "\n".join(parts)
 
 
+def _retiring_section(report: Report) -> str:
+    """Models whose org's list announces a shutdown_date: empty when none does."""
+    from gpt56probe.views.report import retiring_lines
+
+    if not report.retiring:
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in retiring_lines(report))
+    return (f'<section id="retiring"><h2>Retiring</h2><p class="note">shutdown_date in the org\'s model list; '
+            f"OpenAI may retire preview models with two weeks' notice.</p><ul>{items}</ul></section>")
+
+
 def render_html(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]]] = ()) -> str:
     """The whole page; ``evals`` (source, eval results) add an "Eval before cutover" section each."""
     from gpt56probe.views.evalview import section_html
@@ -283,6 +294,7 @@ def render_html(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]]] =
         f'<header><h1>GPT-5.6 preview access</h1>{_meta(report)}{_counts(report)}</header>',
         "<main>",
         f'<section id="now"><h2>Now</h2><p class="note">From {source}; times in {_e(report.zone)}.</p>{_matrix(report)}</section>',
+        _retiring_section(report),
         f'<section id="changes"><h2>Changes</h2><p class="note">Verdict changes in the window, newest first.</p>{_changes(report)}</section>',
         f'<section id="timelines"><h2>Timelines</h2><p class="note">One mark per run, per org and model; availability is '
         f'the share of runs in the window that answered ok.</p>{_timelines(report)}</section>',
