@@ -423,7 +423,7 @@ CHECK_HELP_GROUPS = (
                        ("surface", "chat, responses or both [chat]"), "stream",
                        ("discover", "Also probe listed 5.6 ids not configured"),
                        ("expect", "Tiers each org must reach (e.g. sol,terra)"), "dry_run")),
-    ("Credentials", ("api_key_env", ("no_keyring", "Skip the OS keyring (cron)"))),
+    ("Credentials", ("api_key_env", ("no_keyring", "Skip the OS keyring (cron)"), ("admin_key_env", "Admin key env var (Admin API evidence)"))),
     ("Connection", ("base_url", "proxy", "timeout", "deadline", "concurrency", ("vantage", "Where this check runs from (host name)"))),
     ("Output", (("fmt", "summary, table, json, nagios or a tabulate format"), ("details", "Request ids and full next steps"),
                 "no_color", "verbose", ("record_path", "Write every answer as a scenario to replay"))),
