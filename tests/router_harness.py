@@ -110,10 +110,17 @@ def node() -> str:
     return found
 
 
+def ensure_router_packages() -> Path:
+    """The pinned openai, typescript and @types/node, installed from the lock file on first use."""
+    from tests.npm_trees import ensure
+
+    ensure("router", "openai/package.json")
+    return ensure("router", "typescript/bin/tsc")
+
+
 def compile_typescript(workdir: Path, sources: dict[str, str]) -> Path:
     """Compile SOURCES with the pinned tsc (strict) against the pinned openai package; returns the output dir."""
-    assert (NODE_MODULES / "openai").is_dir() and (NODE_MODULES / "typescript").is_dir(), (
-        f"{NODE_MODULES} is missing: run `npm ci` in {JS_DIR} (.ci/run does)")
+    ensure_router_packages()
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "node_modules").symlink_to(NODE_MODULES, target_is_directory=True)
     (workdir / "package.json").write_text('{"type": "module"}\n')

@@ -18,6 +18,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from gpt56probe.cli import main
+from tests.npm_trees import ensure
 
 HERE = Path(__file__).parent / "js" / "promptfoo"
 PROMPTFOO = HERE / "node_modules" / ".bin" / "promptfoo"
@@ -35,7 +36,7 @@ def test_promptfoo_is_pinned_to_the_version_the_export_targets() -> None:
 
 
 def test_the_exported_config_gets_the_same_pass_counts_under_promptfoo(sim: Any, tmp_path: Path) -> None:
-    assert PROMPTFOO.exists(), f"promptfoo is not installed: run `npm ci --prefix {HERE}` (.ci/run does)"
+    ensure("promptfoo", ".bin/promptfoo")
     assert shutil.which("node"), "node is not on PATH"
     from gpt56probe.migrate.tasks import EXAMPLE_TASKS
 
@@ -228,7 +229,7 @@ def run_promptfoo(config: Path, tmp_path: Path) -> dict[str, Any]:
 def test_edge_cases_judge_alike_in_gpt56probe_and_in_promptfoo(tmp_path: Path) -> None:
     """Trimming, case, ASCII digits, commas in numbers, NaN, 1.0 as an integer, code points in a
     string's length, a keys + schema check, template marks: the same verdict on both sides, task by task."""
-    assert PROMPTFOO.exists(), f"promptfoo is not installed: run `npm ci --prefix {HERE}` (.ci/run does)"
+    ensure("promptfoo", ".bin/promptfoo")
     from gpt56probe.simulator import start_simulator
 
     tasks, book = tmp_path / "edge.toml", tmp_path / "book.toml"

@@ -60,10 +60,9 @@ def exec_python(text: str) -> dict[str, Any]:
 def tsc() -> list[str]:
     """The pinned tsc of tests/js/router (npm ci there; .ci/run does): the emitted module imports the
     official `openai` package, so it is checked against the pinned one, never a floating typescript@5."""
-    from tests.router_harness import NODE_MODULES, node
+    from tests.router_harness import NODE_MODULES, ensure_router_packages, node
 
-    assert (NODE_MODULES / "typescript").is_dir() and (NODE_MODULES / "openai").is_dir(), (
-        f"{NODE_MODULES} is missing: run `npm ci` in {NODE_MODULES.parent} (.ci/run does)")
+    ensure_router_packages()
     return [node(), str(NODE_MODULES / "typescript" / "bin" / "tsc")]
 
 
