@@ -59,7 +59,7 @@ def test_check_explains_project_no_access_by_the_project_whose_list_blocks_the_m
 
 
 def test_check_explains_a_quota_refusal_by_the_enforcing_spend_limit(sim: Any) -> None:
-    result = run("check", "--org", "org-sim-quota", "--admin-key-env", "ADMIN", "--base-url", sim.base_url, "--no-keyring")
+    result = run("check", "--org", "org-sim-quota", "--admin-key-env", "ADMIN", "--base-url", sim.base_url, "--no-keyring", "--details")
     assert result.exit_code == 2, result.output
     text = " ".join(result.output.split())
     assert "has reached its hard spend limit ($50.00 a month, enforcing)" in text and "adding org credits will not help" in text
@@ -73,11 +73,11 @@ def test_check_without_an_admin_key_keeps_its_own_next_step(sim: Any) -> None:
 
 def test_an_unset_admin_key_variable_is_one_line_naming_it() -> None:
     models = run("models", "--projects", "--admin-key-env", "NOT_SET_ANYWHERE")
-    assert models.exit_code == 2 and "NOT_SET_ANYWHERE is not set or empty" in models.output and "Traceback" not in models.output
+    assert models.exit_code == 3 and "NOT_SET_ANYWHERE is not set or empty" in models.output and "Traceback" not in models.output
     check = run("check", "--org", "org-a", "--admin-key-env", "NOT_SET_ANYWHERE", "--no-keyring")
     assert check.exit_code == 3 and check.stdout.startswith("GPT56 UNKNOWN - ") and "NOT_SET_ANYWHERE" in check.stdout
     no_key = run("models", "--projects")
-    assert no_key.exit_code == 1 and "--admin-key-env" in no_key.output
+    assert no_key.exit_code == 3 and "--admin-key-env" in no_key.output
 
 
 def test_a_key_that_is_not_an_admin_key_is_told_so_in_one_line(sim: Any) -> None:

@@ -40,7 +40,7 @@ def test_auth_set_update_keeps_label() -> None:
 
 def test_auth_set_empty_input_fails() -> None:
     result = _set("org-a", "")
-    assert result.exit_code == 1 and "no key" in result.output
+    assert result.exit_code == 3 and "no key" in result.output
     assert not load_config().orgs
 
 
@@ -59,7 +59,7 @@ def test_auth_set_without_keyring_names_fixes(how: str, monkeypatch: pytest.Monk
     else:
         monkeypatch.setenv("GPT56PROBE_NO_KEYRING", "1")
     result = _set("org-a", KEY_A)
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "Traceback" not in result.output and KEY_A not in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "OPENAI_API_KEY" in result.output and "keyrings.alt" in result.output and "--api-key-env" in result.output
@@ -78,14 +78,22 @@ def test_auth_list_shows_fingerprints_never_keys(monkeypatch: pytest.MonkeyPatch
         assert key not in result.output
 
 
-def test_auth_delete() -> None:
+def test_auth_delete_removes_the_key_and_the_org_and_a_second_delete_is_an_error() -> None:
     _set("org-a", KEY_A)
     result = CliRunner().invoke(main, ["auth", "delete", "--org", "org-a"])
     assert result.exit_code == 0, result.output
     assert keyring.get_password(KEYRING_SERVICE, "org-a") is None
     assert "org-a" not in load_config().orgs
     again = CliRunner().invoke(main, ["auth", "delete", "--org", "org-a"])
-    assert again.exit_code == 0 and "no keyring entry" in again.output
+    assert again.exit_code == 3 and again.stderr == "Error: org-a has no key in the keyring or the key file; nothing deleted\n"
+
+
+def test_auth_delete_of_an_org_without_a_key_changes_nothing() -> None:
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('[orgs."org-a"]\nlabel = "prod"\n')
+    result = CliRunner().invoke(main, ["auth", "delete", "--org", "org-b"])
+    assert result.exit_code == 3 and "org-b has no key in the keyring or the key file" in result.stderr and "org-a" in result.stderr
+    assert "org-a" in load_config().orgs
 
 
 def test_orgs_lists_config() -> None:

@@ -143,8 +143,8 @@ def test_key_level_failures(sim, key, verdict):
     assert doc["results"][0]["verdict"] == verdict and result.exit_code == 2
 
 
-def test_the_table_shows_verdict_request_id_and_next_step(sim):
-    result = run(["check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "sol"])
+def test_the_details_show_verdict_request_id_and_next_step(sim):
+    result = run(["check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "sol", "--details"])
     assert result.exit_code == 2
     assert "provisioning_pending" in result.stdout and "req_" in result.stdout
     assert "GPT56 CRITICAL - 0/1 expected tiers reachable" in result.stdout
@@ -181,7 +181,7 @@ def test_verbose_traces_requests_on_stderr_without_the_key(sim):
 
 
 def test_demo_runs_offline_and_exits_0():
-    result = run(["demo"], key=None)
+    result = run(["demo", "--details"], key=None)
     assert result.exit_code == 0
     for verdict in ("ok", "not_provisioned", "provisioning_pending", "wrong_org", "region_vpn", "safety_check", "quota_exhausted"):
         assert verdict in result.stdout

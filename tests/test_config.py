@@ -86,7 +86,7 @@ def test_malformed_config_exit_codes() -> None:
     assert check.stdout.startswith("GPT56 UNKNOWN - config file ") and len(check.stdout.splitlines()) == 1  # the status line
     for args in (["orgs"], ["auth", "list"], ["config", "show"]):
         other = runner.invoke(main, args)
-        assert other.exit_code == 1, args
+        assert other.exit_code == 3, args  # the same mistake, the same code, whatever the command
         assert "line 1" in other.output and "Traceback" not in other.output
 
 

@@ -105,9 +105,9 @@ def test_cost_command_json_and_tier_filter() -> None:
     ["--input", "10M"],
     ["--input", "10M", "--output", "2M", "--tier", "mars"],
 ])
-def test_cost_command_bad_values_one_line_exit_2(args: list[str]) -> None:
+def test_cost_command_bad_values_one_line_exit_3(args: list[str]) -> None:
     result = invoke("cost", *args)
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("Error:")
     assert "Traceback" not in result.output
@@ -163,7 +163,7 @@ def test_check_reports_what_the_probes_cost(simulator: Any, monkeypatch: pytest.
     priced = sum(r["cost_usd"] for r in doc["results"] if r["cost_usd"] is not None)
     assert doc["summary"]["probe_cost_usd"] == pytest.approx(priced)
 
-    table = invoke("check", "--org", "org-sim-approved", "--base-url", simulator.base_url)
+    table = invoke("check", "--org", "org-sim-approved", "--base-url", simulator.base_url, "--details")
     assert table.exit_code == 0, table.output
     assert "note: the probes cost $0.000" in table.stdout
     assert "gpt-5.5" in table.stdout.split("note: the probes cost", 1)[1]

@@ -77,7 +77,7 @@ def test_report_and_merge_read_one_endpoint_and_say_which(sim: Any, tmp_path: Pa
     mixed.write_text(legacy_row("ok") + history.read_text())
 
     report = run("report", "--state-dir", str(sd), "--format", "markdown", str(doc))
-    assert report.exit_code == 1  # the real API has nothing recorded, and the simulator's result is left out
+    assert report.exit_code == 3  # the real API has nothing recorded, and the simulator's result is left out
     assert f"{doc} was checked against 127.0.0.1, not api.openai.com: left out (--endpoint 127.0.0.1 reports it)" in report.stderr
     told = run("report", "--state-dir", str(sd), "--format", "markdown", "--endpoint", "127.0.0.1", str(doc))
     assert told.exit_code == 0 and "(endpoint 127.0.0.1)" in told.stdout and "provisioning" in told.stdout

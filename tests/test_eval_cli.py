@@ -214,7 +214,7 @@ def test_an_unreachable_tier_is_reported_with_its_verdict_and_runs_no_task(esim:
 def test_the_cost_guard_refuses_before_anything_is_sent(esim: Any, files: dict[str, Path]) -> None:
     esim.clear_requests()
     result = run(["eval", str(files["tasks"]), "--org", "org-sim-approved", "--base-url", esim.base_url, "--max-cost", "0.001"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "is above --max-cost $0.001000: nothing was sent" in result.output
     assert "gpt-5.5" in result.output and "unknown (price not published)" in result.output
     assert esim.requests == []
@@ -233,7 +233,7 @@ def test_a_bad_task_file_is_refused_in_one_line_naming_task_and_field(esim: Any,
     bad.write_text(TASKS.replace('value = 42', 'value = "42"'))
     esim.clear_requests()
     result = run(["eval", str(bad), "--base-url", esim.base_url])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output.strip() == f"Error: {bad}: task 'h1' (task 1): check.value: must be a finite number"
     assert esim.requests == []
 
@@ -281,7 +281,7 @@ def test_plan_from_eval_refuses_a_file_that_is_not_eval_results(tmp_path: Path) 
     other = tmp_path / "check.json"
     other.write_text(json.dumps({"schema_version": 1, "results": []}))
     result = run(["plan", "--from-eval", str(other)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output.strip().startswith(f"Error: {other}: not an eval results document")
 
 
@@ -365,9 +365,9 @@ def test_nothing_reachable_exits_2_saying_why_and_runs_no_task(esim: Any, files:
     assert not any("EVAL-" in json.dumps(r.json) for r in esim.requests if r.json)
 
 
-def test_no_key_is_one_line_and_exit_1(files: dict[str, Path]) -> None:
+def test_no_key_is_one_line_and_exit_3(files: dict[str, Path]) -> None:
     result = CliRunner().invoke(main, ["eval", str(files["tasks"]), "--no-keyring"], env={"OPENAI_API_KEY": ""})
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output.startswith("Error: ") and len(result.output.strip().splitlines()) == 1
 
 
@@ -385,5 +385,5 @@ def test_compare_refuses_a_broken_results_file_in_one_line(tmp_path: Path, conte
     bad = tmp_path / "bad.json"
     bad.write_text(content, encoding="latin-1")
     result = run(["eval", "--compare", str(good), str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert problem in result.output and len(result.output.strip().splitlines()) == 1

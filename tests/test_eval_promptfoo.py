@@ -74,7 +74,7 @@ def test_the_export_refuses_a_regex_javascript_reads_differently_naming_the_task
     tasks = tmp_path / "tasks.toml"
     tasks.write_text('[[task]]\nid = "r1"\nclass = "cheap"\nprompt = "x"\ncheck = { kind = "regex", pattern = "(?i)^yes\\\\Z" }\n')
     result = CliRunner().invoke(main, ["eval", str(tasks), "--emit", "promptfoo"])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "task 'r1': the regex uses" in result.output and "JavaScript reads differently" in result.output
 
 

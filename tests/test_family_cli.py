@@ -127,7 +127,7 @@ def test_cost_built_in_prices_say_their_date_and_price_overrides_win_for_the_run
     assert "$44.00" in result.output and "$110.00" in result.output  # terra overridden, sol as built in
     assert "GPT-5.6 as read on 2026-06-27 (built-in table)" in result.output and "terra from --price" in result.output
     bad = run("cost", "--input", "1M", "--output", "1M", "--price", "terra=cheap")
-    assert bad.exit_code == 2 and "TIER=INPUT/OUTPUT" in bad.output
+    assert bad.exit_code == 3 and "TIER=INPUT/OUTPUT" in bad.output
 
 
 def test_a_family_section_that_cannot_describe_a_family_is_one_error_line_naming_the_key() -> None:

@@ -292,7 +292,7 @@ def test_a_hook_that_fails_to_start_keeps_the_changes_for_the_next_run(sim, tmp_
 
     sd, got = tmp_path / "state", tmp_path / "changes.json"
     seed_previous_verdict(sd, "org-sim-approved", "provisioning_pending")
-    monkeypatch.setattr(check_cli, "_run_on_change", lambda *args, **kwargs: False)
+    monkeypatch.setattr(check_cli, "run_on_change", lambda *args, **kwargs: False)
     assert sim_check(sim, sd, "org-sim-approved", "--on-change", "true").exit_code == 0
     monkeypatch.undo()
     assert sim_check(sim, sd, "org-sim-approved", "--on-change", f"cat > {got}").exit_code == 0

@@ -218,7 +218,7 @@ def test_org_ids_that_cannot_be_sent_or_shown_as_given_are_refused(sim, tmp_path
     assert result.exit_code == 3 and why in result.stderr and result.stdout.startswith("GPT56 UNKNOWN - ")
     assert len(sim.requests) == before
     stored = CliRunner().invoke(main, ["auth", "set", "--org", org], input="sk-test-fake-orgcheck-0000\n")
-    assert stored.exit_code == 2 and why in stored.output
+    assert stored.exit_code == 3 and why in stored.output
     project = run("check", "--base-url", sim.base_url, "--project", org, "--tier", "luna", "--state-dir", str(tmp_path))
     assert project.exit_code == 3 and why in project.stderr
 
@@ -342,7 +342,7 @@ def changed_run(sim: Any, sd: Path, hook: str, *extra: str) -> Any:
 
 
 def test_a_hook_that_prints_without_end_is_capped_and_drained(sim, tmp_path):
-    from gpt56probe.cli.check import HOOK_CAPTURE_BYTES
+    from gpt56probe.cli.onchange import HOOK_CAPTURE_BYTES
 
     started = time.monotonic()
     result = changed_run(sim, tmp_path / "s", "yes 0123456789 | head -c 50000000", "--format", "nagios")
@@ -355,9 +355,9 @@ def test_a_hook_that_prints_without_end_is_capped_and_drained(sim, tmp_path):
 
 
 def test_a_hook_that_times_out_is_killed_with_every_process_it_started(sim, tmp_path, monkeypatch):
-    import gpt56probe.cli.check as check_cli
+    import gpt56probe.cli.onchange as onchange
 
-    monkeypatch.setattr(check_cli, "HOOK_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(onchange, "HOOK_TIMEOUT_S", 1.0)
     pidfile = tmp_path / "child.pid"
     result = changed_run(sim, tmp_path / "s", f"sleep 60 & echo $! > {pidfile}; wait")
     assert result.exit_code == 0

@@ -215,7 +215,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "gpt56probe"
 GATED_WRITERS = {
     ("store/files.py", "write_output"): "GATE.scrub",  # every file the tool writes as output
     ("store/files.py", "stage_output"): "GATE.scrub",  # the same, staged for a commit of several files (history + state, metrics)
-    ("cli/check.py", "_run_on_change"): "GATE.scrub",  # the --on-change payload (and the hook's output is relayed)
+    ("cli/onchange.py", "run_on_change"): "GATE.scrub",  # the --on-change payload (and the hook's output is relayed)
     ("cli/sinks.py", "ping"): "GATE.scrub",  # the ping body
 }
 EXEMPT_WRITERS = {
@@ -241,7 +241,7 @@ ALLOWED_IMPORTS = {
     ("net/netenv.py", "urllib.request"): "reads the proxy settings",
     ("net/netenv.py", "requests"): "reads the proxy settings (requests.utils)",
     ("store/files.py", "tempfile"): "atomic_write_text's temporary file",
-    ("cli/check.py", "subprocess"): "_run_on_change",
+    ("cli/onchange.py", "subprocess"): "run_on_change",
     ("cli/sinks.py", "requests"): "ping",
     ("cli/check.py", "requests"): "reads the proxy settings (requests.utils) to refuse a SOCKS proxy it cannot use",
 }

@@ -212,7 +212,7 @@ def test_report_and_merge_turn_a_hostile_json_input_into_one_line(tmp_path: Path
     bad.write_text(content)
     for args in (["report", "--format", "markdown", str(bad), "--state-dir", str(tmp_path)], ["merge", str(bad)]):
         result = run(*args)
-        assert result.exit_code in (1, 2), (args[0], result.exit_code, result.output[-500:])
+        assert result.exit_code == 3, (args[0], result.exit_code, result.output[-500:])
         assert "Traceback" not in result.output and "internal error" not in result.output, result.output[-500:]
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and str(bad) in lines[0] and len(lines[0]) < 400, lines
@@ -225,7 +225,7 @@ def test_simulate_turns_a_hostile_scenario_file_into_one_line(tmp_path: Path, co
     bad = tmp_path / "bad.toml"
     bad.write_text(content)
     result = run("simulate", "--scenarios", str(bad))
-    assert result.exit_code == 1, (result.exit_code, result.output[-500:])
+    assert result.exit_code == 3, (result.exit_code, result.output[-500:])
     assert "Traceback" not in result.output and "internal error" not in result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "bad.toml" in lines[0] and len(lines[0]) < 400, lines
@@ -246,7 +246,7 @@ def test_a_fifo_whose_writer_never_ends_is_an_error_by_the_deadline_not_a_hang(t
     finally:
         writer.kill()
         writer.wait()
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     assert wall < 8, wall
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "no end of input within the --deadline" in lines[0], lines
@@ -307,7 +307,7 @@ def test_an_eval_results_fifo_that_never_ends_is_an_error_by_the_deadline_not_a_
     finally:
         writer.kill()
         writer.wait()
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     assert wall < 8, wall
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "no end of input within 2s" in lines[0], lines

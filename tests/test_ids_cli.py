@@ -212,9 +212,9 @@ def test_models_an_unreadable_list_is_a_row_saying_why_and_exit_1(sim: Any) -> N
     assert orgs["org-sim-foreign"]["read"] is False and orgs["org-sim-foreign"]["error"]["verdict"] == "wrong_org"
 
 
-def test_models_without_a_key_is_one_line_exit_1() -> None:
+def test_models_without_a_key_is_one_line_exit_3() -> None:
     result = CliRunner().invoke(main, ["models", "--org", ORG, "--no-keyring"], env={"OPENAI_API_KEY": ""})
-    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
+    assert result.exit_code == 3 and result.stderr.count("\n") == 1 and "Traceback" not in result.output
 
 
 def test_config_show_says_where_each_model_id_comes_from() -> None:

@@ -51,7 +51,7 @@ def test_without_a_keyring_backend_config_show_says_off_and_auth_set_names_the_k
     assert rows["keyring"]["value"] == "off" and "no keyring backend" in rows["keyring"]["source"]
     assert "absent" in rows["key_file"]["value"]
     refused = run("auth", "set", "--org", ORG, env=NO_BACKEND, input=FILE_KEY + "\n")
-    assert refused.exit_code == 1 and "--key-file" in refused.stderr
+    assert refused.exit_code == 3 and "--key-file" in refused.stderr
     assert not key_file().exists()  # never a silent fallback
 
 

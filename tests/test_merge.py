@@ -107,11 +107,11 @@ def test_an_input_that_is_neither_results_nor_history_is_one_line(tmp_path: Path
     bad = tmp_path / "notes.txt"
     bad.write_text("hello\nworld\n")
     result = run("merge", str(bad))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stderr.strip().splitlines() == [f"Error: {bad}: neither a check result (gpt56probe check --format json) "
                                                   "nor a history file (history.jsonl) with usable rows"]
     missing = run("merge", str(tmp_path / "nope.json"))
-    assert missing.exit_code == 1 and "cannot read" in missing.stderr
+    assert missing.exit_code == 3 and "cannot read" in missing.stderr
 
 
 def test_unreadable_history_lines_are_skipped_with_a_warning(tmp_path: Path) -> None:

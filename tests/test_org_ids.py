@@ -50,7 +50,7 @@ def test_the_environment_variable_is_checked_as_the_flag_is(sim: Any) -> None:
 
 def test_auth_set_refuses_a_project_id_as_org() -> None:
     result = CliRunner().invoke(main, ["auth", "set", "--org", "proj_123"], input="sk-test-fake-auth-0000000000\n")
-    assert result.exit_code == 2 and CASES["proj_123"] in result.stderr
+    assert result.exit_code == 3 and CASES["proj_123"] in result.stderr
 
 
 def test_config_orgs_and_their_labels_stay_welcome(sim: Any) -> None:

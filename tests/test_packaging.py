@@ -47,7 +47,7 @@ def test_help_and_version_import_no_command_module() -> None:
     code = ("import sys; from gpt56probe.cli import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit: pass\n"
             "print(sorted(m for m in sys.modules if m.startswith('gpt56probe.cli.') and m not in "
-            "('gpt56probe.cli.guard', 'gpt56probe.cli.common')))")
+            "('gpt56probe.cli.guard', 'gpt56probe.cli.common', 'gpt56probe.cli.helpformat')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]", out
 

@@ -146,10 +146,10 @@ def test_nothing_reachable_exits_2_with_null_roles(simulator: Any, key: None, tm
 
 def test_plan_without_key_fails_cleanly(simulator: Any) -> None:
     result = run_plan(simulator, "org-sim-approved", "python")
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "OPENAI_API_KEY" in result.stderr and "Traceback" not in result.output
 
 
 def test_plan_bad_emit_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["plan", "--emit", "yaml"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3

@@ -46,7 +46,9 @@ def assert_ran(result: subprocess.CompletedProcess[str], command: str) -> None:
 
 def test_the_simulate_help_example_runs_as_printed() -> None:
     text = CliRunner().invoke(main, ["simulate", "--help"]).stdout
-    [line] = [line.strip() for line in text.splitlines() if "OPENAI_API_KEY=" in line]
+    lines = [line.strip() for line in text.splitlines()]
+    [at] = [i for i, line in enumerate(lines) if "OPENAI_API_KEY=" in line]
+    line = lines[at] if "gpt56probe check" in lines[at] else f"{lines[at]}; {lines[at + 1]}"  # export, then the command
     port = int(re.search(r"127\.0\.0\.1:(\d+)", line).group(1))  # type: ignore[union-attr]
     handle = None
     for _ in range(20):  # the example names a fixed port; wait if another run holds it
@@ -101,8 +103,8 @@ def test_the_replay_command_simulate_prints_runs_as_printed_and_replays_the_reco
 def test_the_commands_in_checks_next_steps_and_errors_run_as_printed(sim: Any, tmp_path: Path) -> None:
     env = {"OPENAI_BASE_URL": sim.base_url, "OPENAI_API_KEY": "sk-test-fake-paste-000000000000", "COLUMNS": "200",
            "GPT56PROBE_HOME": str(tmp_path / "home")}
-    first = paste("gpt56probe check --org org-sim-dated --tier sol", env)
-    demo = paste("gpt56probe demo", {"COLUMNS": "200", "GPT56PROBE_HOME": str(tmp_path / "home")})
+    first = paste("gpt56probe check --org org-sim-dated --tier sol --details", env)
+    demo = paste("gpt56probe demo --details", {"COLUMNS": "200", "GPT56PROBE_HOME": str(tmp_path / "home")})
     commands = sorted(set(BACKTICKED.findall(unwrap(first.stdout)) + BACKTICKED.findall(unwrap(demo.stdout))))
     assert "gpt56probe check --org org-sim-dated --discover" in commands and "gpt56probe config show" in commands
     for command in commands:
@@ -133,7 +135,7 @@ def test_no_printed_command_carries_a_masked_value(sim: Any) -> None:
 
 
 def test_a_printed_command_is_never_broken_across_lines_at_80_columns(tmp_path: Path) -> None:
-    demo = paste("gpt56probe demo", {"COLUMNS": "80", "GPT56PROBE_HOME": str(tmp_path / "home")})
+    demo = paste("gpt56probe demo --details", {"COLUMNS": "80", "GPT56PROBE_HOME": str(tmp_path / "home")})
     assert demo.returncode == 0, demo.stderr
     spans = [line for line in demo.stdout.splitlines() if "`gpt56probe " in line]
     assert spans and all(line.count("`") % 2 == 0 for line in demo.stdout.splitlines())

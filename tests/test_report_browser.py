@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -151,7 +152,8 @@ def test_the_timeline_has_one_mark_per_run_and_each_mark_names_its_verdict(offli
         widths = [marks.nth(i).bounding_box()["width"] for i in range(3)]  # type: ignore[index]
         assert all(w > 20 for w in widths), widths  # drawn, not collapsed
     changes = page.locator("#changes tbody tr").all_inner_texts()
-    assert len(changes) == 3 and all("org-sim-pending" in c and "pending" in c and "\u2192 ok" in c for c in changes)
+    # one run provisioned org-sim-pending's three tiers: one cause, one row, each target listed inside it
+    assert len(changes) == 1 and "3 targets: provisioning_pending \u2192 ok" in changes[0] and "org-sim-pending" in changes[0]
 
 
 def test_focusing_a_cell_shows_its_request_id_and_time(offline: OfflinePage, checked: dict[str, Any]) -> None:
@@ -199,3 +201,55 @@ def test_hostile_history_runs_no_script_and_shows_no_key_in_chromium(offline: Of
     assert '<script>alert("x")</script>' in shown and "\x1b" not in shown and "sk-\u2026stuv" in shown
     assert offline.requests == [page_file.resolve().as_uri()]
     offline.screenshot(tmp_path, "report-hostile.png")
+
+
+# --------------------------------------------------------------------------- a phone and a desktop
+
+
+def blip_page(tmp_path: Path) -> Path:
+    """A fleet of 22 orgs x 5 models whose second run failed on the network everywhere and whose third is fine again."""
+    from gpt56probe.views.report import build_report
+    from gpt56probe.views.report_html import render_html
+    from tests.test_report import NOW, T0, row
+
+    history = []
+    for n, verdict in enumerate(["ok", "network_error", "ok"]):
+        at = T0 + timedelta(hours=n)
+        history += [row(f"org-fleet-{i:02d}", model, verdict, at, run=f"run-{n}") for i in range(22) for model in DEFAULT_TABLE.ids]
+    page = tmp_path / "blip.html"
+    page.write_text(render_html(build_report(history, [], generated_at=NOW, version="9.9.9", history_source="history.jsonl")))
+    return page
+
+
+def document_overflow(page: Page) -> int:
+    """How far the document is wider than the viewport (0: no sideways scrolling of the page)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_page_reads_without_sideways_scrolling_at_phone_and_desktop_width(offline: OfflinePage, checked: dict[str, Any],
+                                                                              tmp_path: Path, width: int) -> None:
+    offline.page.set_viewport_size({"width": width, "height": 900})
+    page = offline.open(checked["page"])
+    assert document_overflow(page) == 0
+    matrix = page.locator("#now .scroll")
+    assert matrix.evaluate("e => e.getBoundingClientRect().right") <= width  # the matrix scrolls inside its own box
+    for org in ORGS:
+        assert page.locator(f'#now tr[data-org="{org}"] th').is_visible()
+    offline.screenshot(tmp_path, f"report-{width}px.png")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_network_blip_across_110_targets_is_one_expandable_change_row(offline: OfflinePage, tmp_path: Path, width: int) -> None:
+    offline.page.set_viewport_size({"width": width, "height": 900})
+    page = offline.open(blip_page(tmp_path))
+    rows = page.locator("#changes tbody tr")
+    assert rows.count() == 2  # ok -> network_error, then network_error -> ok: two runs, one cause each
+    texts = rows.all_inner_texts()
+    assert "110 targets: network_error \u2192 ok" in texts[0] and "110 targets: ok \u2192 network_error" in texts[1]
+    first = rows.nth(0).locator("details")
+    assert not first.locator("li").first.is_visible()
+    first.locator("summary").click()
+    assert first.locator("li").count() == 110 and first.locator("li").first.is_visible()
+    assert document_overflow(page) == 0
+    offline.screenshot(tmp_path, f"report-blip-{width}px.png")

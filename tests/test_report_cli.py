@@ -81,9 +81,9 @@ def test_report_default_state_dir_is_the_one_check_uses(sim: Any, tmp_path: Path
     assert "| org-sim-approved | ok |" in result.stdout
 
 
-def test_report_with_nothing_to_report_is_one_line_exit_1(tmp_path: Path) -> None:
+def test_report_with_nothing_to_report_is_one_line_exit_3(tmp_path: Path) -> None:
     result = run("report", "--state-dir", str(tmp_path / "empty"), "--html", str(tmp_path / "x.html"))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stderr.startswith("Error: nothing to report: no history in ") and result.stderr.count("\n") == 1
     assert not (tmp_path / "x.html").exists()
 
@@ -98,13 +98,13 @@ def test_report_refuses_a_file_that_is_not_a_check_result_in_one_line(tmp_path: 
     bad = tmp_path / "bad.json"
     bad.write_bytes(content)
     result = run("report", "--state-dir", str(tmp_path), "--format", "markdown", str(bad))
-    assert result.exit_code == 1 and result.stdout == ""
+    assert result.exit_code == 3 and result.stdout == ""
     assert result.stderr.startswith(f"Error: {bad}: ") and message in result.stderr and result.stderr.count("\n") == 1
 
 
 def test_report_names_a_results_file_it_cannot_read(tmp_path: Path) -> None:
     result = run("report", "--state-dir", str(tmp_path), str(tmp_path / "missing.json"))
-    assert result.exit_code == 1 and result.stderr.startswith(f"Error: cannot read {tmp_path / 'missing.json'}: ")
+    assert result.exit_code == 3 and result.stderr.startswith(f"Error: cannot read {tmp_path / 'missing.json'}: ")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -114,10 +114,10 @@ def test_report_names_a_results_file_it_cannot_read(tmp_path: Path) -> None:
     (["--html", "a.html", "--format", "markdown"], "--html writes HTML"),
     (["--format", "pdf"], "'pdf' is not one of"),
 ])
-def test_report_usage_errors_are_one_line_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_report_usage_errors_are_one_line_exit_3(tmp_path: Path, args: list[str], message: str) -> None:
     write_history(tmp_path / "state", hourly("org-a", "gpt-5.6-sol", ["ok"]))
     result = run("report", "--state-dir", str(tmp_path / "state"), *args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert message in result.stderr and result.stderr.count("\n") == 1 and "Traceback" not in result.output
 
 
@@ -136,8 +136,8 @@ def test_a_history_with_bad_bytes_or_garbage_lines_never_gives_a_traceback(tmp_p
         fh.write(b'{"org": "org-a", "model": "gpt-5.6-sol", "verdict": "ok", "checked_at": "\xff\xfe"}\n[1, 2]\n{"half": \n\x00\x01\n')
     result = CliRunner().invoke(main, ["report", "--state-dir", str(state_dir), "--format", "markdown"])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code in (0, 1) and "Traceback" not in result.output
-    if result.exit_code == 1:
+    assert result.exit_code in (0, 3) and "Traceback" not in result.output
+    if result.exit_code == 3:
         assert result.stderr.startswith("Error: cannot read ") and result.stderr.count("\n") == 1
 
 
@@ -151,5 +151,5 @@ def test_report_that_cannot_write_its_file_says_so_in_one_line(tmp_path: Path) -
     write_history(tmp_path / "state", hourly("org-a", "gpt-5.6-sol", ["ok"]))
     (tmp_path / "file").write_text("")
     result = run("report", "--state-dir", str(tmp_path / "state"), "--html", str(tmp_path / "file" / "page.html"))
-    assert result.exit_code == 1 and result.stderr.startswith(f"Error: cannot write {tmp_path / 'file' / 'page.html'}: ")
+    assert result.exit_code == 74 and result.stderr.startswith(f"Error: cannot write {tmp_path / 'file' / 'page.html'}: ")
     assert result.stderr.count("\n") == 1

@@ -112,9 +112,9 @@ def test_bad_bytes_cut_lines_huge_lines_and_a_cut_gzip_are_counted_and_skipped(t
     assert "note: 5 of" in " ".join(summary.split())
 
 
-def test_no_readable_log_is_one_error_line_and_exit_1(tmp_path: Path) -> None:
+def test_no_readable_log_is_one_error_line_and_exit_3(tmp_path: Path) -> None:
     result = served(str(tmp_path / "missing.log"), str(tmp_path / "nothing-*.log"))
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output.count("\n") == 1 and result.output.startswith("Error: no served log could be read")
 
 

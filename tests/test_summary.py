@@ -59,9 +59,10 @@ def grid(orgs: dict[str, tuple[Verdict, ...]], surfaces: tuple[str, ...] = ("cha
 
 
 def view(diagnoses: list[Diagnosis], **extra: object) -> SummaryView:
+    """The --details summary unless ``details=False`` is given (tests of the default one-line problems)."""
     fields: dict[str, object] = {"base_url": "https://api.openai.com/v1", "cost_note": "the probes cost $0.0001",
                                  "status_line": "GPT56 CRITICAL - 8/30 expected tiers reachable; " + "x " * 80,
-                                 "severity": Severity.CRITICAL}
+                                 "severity": Severity.CRITICAL, "details": True}
     fields.update(extra)
     return SummaryView(diagnoses, **fields)  # type: ignore[arg-type]
 
@@ -397,3 +398,53 @@ def test_the_detail_of_a_transport_failure_is_what_it_was_caused_by() -> None:
            "'api.openai.com' ([Errno -2] Name or service not known)\"))")
     assert summary.failure_detail(raw).startswith("NameResolutionError(")
     assert summary.failure_detail("x" * 500).count("\u2026") == 1 and display_width(summary.failure_detail("x" * 500)) == 200
+
+
+# --------------------------------------------------------------------------- the default: one line per problem
+
+
+def brief(diagnoses: list[Diagnosis], width: int = 80, **extra: object) -> list[str]:
+    return render_summary(view(diagnoses, details=False, **extra), width).splitlines()
+
+
+def test_by_default_each_distinct_problem_is_one_line_naming_its_word_cells_and_next_step() -> None:
+    lines = brief(grid(DEMO))
+    safety = [line for line in lines if line.startswith("safety ")]
+    assert len(safety) == 1
+    assert "org-sim-safety (sol, terra):" in safety[0]
+    quota = next(line for line in lines if line.startswith("quota "))
+    assert "org-sim-quota:" in quota  # every column: the org alone names the cells
+
+
+def test_by_default_no_request_id_is_shown_and_the_summary_says_how_to_get_them() -> None:
+    lines = brief(grid(DEMO))
+    assert not any("req_" in line for line in lines)
+    assert summary.DETAILS_HINT in lines
+    assert not any(line.startswith("base URL:") for line in lines)
+
+
+def test_the_default_summary_of_the_demo_orgs_fits_30_lines_at_80_columns() -> None:
+    lines = brief(grid(DEMO), status_line="GPT56 CRITICAL - 8/30 expected tiers reachable; org-sim-unprovisioned gpt-5.6-sol: "
+                                          "not_provisioned (+24 more)")
+    assert len(lines) <= 30
+    assert_fits("\n".join(lines), 80)
+
+
+def test_a_problem_whose_cells_share_a_short_next_step_shows_that_step_itself() -> None:
+    cells = [diagnosis("org-a", "gpt-5.6-sol", Verdict.REGION_VPN, remediation="Disconnect the VPN and retry.")]
+    assert "region/vpn  org-a: Disconnect the VPN and retry." in brief(cells)
+
+
+def test_a_next_step_too_long_for_the_line_becomes_the_verdicts_few_words() -> None:
+    long_step = "Go " + "very " * 40 + "far."
+    cells = [diagnosis("org-a", "gpt-5.6-sol", Verdict.REGION_VPN, remediation=long_step)]
+    line = next(line for line in brief(cells) if line.startswith("region/vpn"))
+    assert line.endswith(summary.next_step_words(Verdict.REGION_VPN))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_default_summary_fits_every_width_even_with_many_long_orgs(width: int) -> None:
+    orgs = {f"org-{'x' * 40}-{n}": (Verdict.NOT_PROVISIONED,) * 5 for n in range(6)}
+    text = render_summary(view(grid(orgs), details=False), width)
+    assert_fits(text, width)
+    assert "and 3 more orgs:" in " ".join(text.split())

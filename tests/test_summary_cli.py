@@ -39,7 +39,7 @@ def test_a_dead_proxy_is_the_cause_and_is_named_without_its_password(tmp_path: A
 
 def test_some_probes_failing_on_the_network_is_a_problem_in_the_matrix(sim: Any, tmp_path: Any) -> None:
     result = run("--org", "org-sim-approved", "--org", "org-sim-fault-reset", "--tier", "luna", "--base-url", sim.base_url,
-                 "--state-dir", str(tmp_path))
+                 "--state-dir", str(tmp_path), "--details")
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["org", "luna"]
     assert lines[1].split() == ["org-sim-approved", "ok"] and lines[2].split() == ["org-sim-fault-reset", "network"]
@@ -47,7 +47,9 @@ def test_some_probes_failing_on_the_network_is_a_problem_in_the_matrix(sim: Any,
 
 
 def test_format_table_is_still_the_per_probe_table(sim: Any, tmp_path: Any) -> None:
-    result = run("--org", "org-sim-pending", "--tier", "sol", "--base-url", sim.base_url, "--format", "table", "--state-dir", str(tmp_path))
+    # as wide as it is in a pipe with no COLUMNS (at 80 columns its rows would be shown as records)
+    result = run("--org", "org-sim-pending", "--tier", "sol", "--base-url", sim.base_url, "--format", "table", "--state-dir", str(tmp_path),
+                 env={"COLUMNS": ""})
     header = result.stdout.splitlines()[0].split()
     assert header == ["org", "tier", "model", "verdict", "http", "latency", "request", "id", "next", "step"]
     assert "provisioning_pending  403" in result.stdout

@@ -112,8 +112,7 @@ def test_the_demo_summary_fits_the_terminal_shows_every_org_and_verdict_and_eras
         assert re.search(rf"^{org}\s", screen, re.MULTILINE), org  # a matrix row per org, whole
     for word in DEMO_WORDS:
         assert word in screen
-    for verdict in DEMO_VERDICTS:
-        assert verdict in screen
+    assert len(lines) <= 30  # the answer stays on the screen: the matrix, a line per problem, the status line
     assert re.search(rf"^GPT56 CRITICAL - \d+/{3 * len(DEMO_ORGS)} expected tiers reachable", screen, re.MULTILINE)
     # progress: drawn while probing, each frame inside the width, and gone from the final screen
     progress = [f for f in frames if f.startswith("checking: ")]
@@ -161,7 +160,10 @@ def test_quiet_check_draws_no_progress_on_a_terminal(sim: Any) -> None:
     raw, code = run_in_pty(["check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--quiet", "--no-keyring"], 80, env=env)
     assert code == 2
     assert "checking:" not in raw and "\x1b[2K" not in raw
-    assert [line for line in replay(raw)[0] if line.strip()] == [next(line for line in raw.splitlines() if line.startswith("GPT56 "))]
+    shown = [line for line in replay(raw)[0] if line.strip()]
+    # the one status line, wrapped between words on the terminal (continuations indented), nothing else
+    assert shown[0].startswith("GPT56 CRITICAL - ") and all(line.startswith("  ") for line in shown[1:])
+    assert all(display_width(line) <= 80 for line in shown)
 
 
 def test_check_on_a_terminal_shows_the_matrix_with_the_config_label(sim: Any, tmp_path: Any) -> None:
@@ -202,7 +204,8 @@ def test_until_ok_counts_down_between_checks_on_a_terminal_and_erases_it(sim: An
     assert any(re.fullmatch(r"waiting: next check in \ds \(round 2, \ds so far\)", f) for f in frames), frames
     assert not any("waiting:" in line or "checking:" in line for line in lines)
     assert lines[0] == "endpoint: 127.0.0.1 (waiting until every expected target there is ok)"
-    assert [line.split(" ", 1)[1][:14] for line in lines[1:] if line.strip()] == ["GPT56 CRITICAL", "gave up after "]
+    firsts = [line for line in lines[1:] if line.strip() and not line.startswith(" ")]  # a wrapped line continues indented
+    assert [line.split(" ", 1)[1][:14] for line in firsts] == ["GPT56 CRITICAL", "gave up after "]
 
 
 def test_the_readme_opens_with_a_real_capture_of_the_demo_summary() -> None:
@@ -215,5 +218,4 @@ def test_the_readme_opens_with_a_real_capture_of_the_demo_summary() -> None:
     assert "\x1b" not in "\n".join(block) and all(display_width(line) <= 80 for line in block)
     done = subprocess.run([sys.executable, "-m", "gpt56probe", "demo"], capture_output=True, text=True,
                           env=child_env(COLUMNS="80"), timeout=90)
-    matrix = done.stdout.splitlines()[: len(DEMO_ORGS) + 1]
-    assert block[: len(matrix)] == matrix  # (below the matrix, request ids and latencies change every run)
+    assert block == done.stdout.splitlines()  # all of it: the default summary shows nothing that changes between runs

@@ -15,8 +15,9 @@ import click
 
 from gpt56probe import __version__
 from gpt56probe.cli.guard import GuardedGroup
+from gpt56probe.cli.helpformat import FittingContext, fit_help
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("gpt56probe.cli.auth:auth", "Store, list and delete API keys in the OS keyring (one per org)."),
@@ -45,7 +46,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class GatedGroup(GuardedGroup):
     """The top-level group: the whole run, click's own messages and the guard's included, writes
     through the output gate; the guard (cli/guard.py) turns every ending into a documented exit.
-    Subcommands are imported when first asked for (COMMANDS)."""
+    Subcommands are imported when first asked for (COMMANDS); each gets help that fits the screen."""
+
+    context_class = FittingContext
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         from gpt56probe.net import interrupts
@@ -56,13 +59,25 @@ class GatedGroup(GuardedGroup):
         with interrupts.handling_signals(), installed():
             return super().main(*args, **kwargs)
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        """Shell completion runs in every new shell: whatever breaks in it ends quietly (exit 1), never as a
+        traceback in the user's prompt."""
+        try:
+            super()._main_shell_completion(ctx_args, prog_name, complete_var)
+        except (SystemExit, click.exceptions.Exit):
+            raise
+        except Exception:  # noqa: BLE001 - the shell shows nothing rather than a traceback
+            raise SystemExit(1) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             module, _, attr = COMMANDS[cmd_name][0].partition(":")
-            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+            command = getattr(importlib.import_module(module), attr)
+            fit_help(command)
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -81,6 +96,13 @@ class GatedGroup(GuardedGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The one exit-code table (cli/common.py EXIT_CODES), for every command."""
+        from gpt56probe.cli.common import EXIT_CODES
+
+        with formatter.section("Exit codes (every command)"):
+            formatter.write_dl(list(EXIT_CODES), col_max=8)
+
 
 @click.group(cls=GatedGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gpt56probe")
@@ -96,9 +118,8 @@ def main(ctx: click.Context, debug: bool) -> None:
     Against the real API:
       export OPENAI_API_KEY=...        # or: gpt56probe auth set --org org-...
       gpt56probe check --org org-abc --org org-def
-
-    Exit codes of check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; 130/143/129
-    when interrupted (SIGINT/SIGTERM/SIGHUP). A crash in another command exits 70.
+    Shell completion (bash; zsh_source, fish_source likewise):
+      eval "$(_GPT56PROBE_COMPLETE=bash_source gpt56probe)"
     """
     from gpt56probe.cli.auth import install_config
 

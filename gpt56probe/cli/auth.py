@@ -12,9 +12,11 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import MonitoringInputError, connection_options, format_option
+from gpt56probe.cli.common import Choices, MonitoringInputError, OneLineError, SuggestingGroup, connection_options, format_option
 from gpt56probe.cli.options import CONFIG_META, config_error, get_config  # noqa: F401 - the config loader, used by every command
-from gpt56probe.cli.options import credential_options, expect_option, org_expected, org_project, state_dir_option, validate_ids, validate_orgs
+from gpt56probe.cli.options import (complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option,
+                                    validate_ids, validate_orgs)
+from gpt56probe.cli.terminal import say
 
 NO_CONFIG_COMMANDS = ("demo", "simulate")
 
@@ -56,7 +58,7 @@ def install_config(ctx: click.Context) -> None:
 # ---------------------------------------------------------------- auth
 
 
-@click.group()
+@click.group(cls=SuggestingGroup)
 def auth() -> None:
     """Store, list and delete API keys in the OS keyring (one per org).
 
@@ -81,7 +83,7 @@ def _read_key(org: str) -> str:
 
 
 @auth.command("set")
-@click.option("--org", required=True, metavar="ORG", callback=validate_orgs, help="Organization id (the keyring username).")
+@click.option("--org", required=True, metavar="ORG", shell_complete=complete_orgs, callback=validate_orgs, help="Organization id (the keyring username).")
 @click.option("--label", metavar="L", help="A human name for the org, shown by `orgs` and in tables.")
 @click.option("--project", metavar="PROJ", callback=validate_ids, help="Project id sent as OpenAI-Project for this org.")
 @click.option("--email", metavar="EMAIL", help="The e-mail of the account approved for the preview.")
@@ -168,9 +170,13 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
 
 
 @auth.command("delete")
-@click.option("--org", required=True, metavar="ORG", help="Organization id.")
+@click.option("--org", required=True, metavar="ORG", shell_complete=complete_orgs, help="Organization id.")
 def auth_delete(org: str) -> None:
-    """Delete ORG's keyring entry and key file entry, and remove it from the config file."""
+    """Delete ORG's keyring entry and key file entry, and remove it from the config file.
+
+    An org with no stored key (keyring or key file) is an error (exit 3), and nothing is changed:
+    a typo in ORG must not look like a deletion.
+    """
     from gpt56probe.store.config import ConfigError, remove_org
     from gpt56probe.store.credentials import KeyringUnavailable, keyring_delete
     from gpt56probe.store.files import LockTimeout
@@ -178,20 +184,27 @@ def auth_delete(org: str) -> None:
 
     cfg = get_config()
     notes = []
+    deleted = False
     try:
-        notes.append("keyring entry deleted" if keyring_delete(org) else "no keyring entry")
+        if keyring_delete(org):
+            deleted = True
+            notes.append("keyring entry deleted")
     except KeyringUnavailable as exc:
         notes.append(f"keyring not touched ({exc})")
     try:
         if delete_key(org):
+            deleted = True
             notes.append("key file entry deleted")
     except (KeyFileUnusable, OSError, LockTimeout) as exc:
         notes.append(f"key file not touched ({getattr(exc, 'strerror', None) or exc})")
+    if not deleted and not any("not touched" in note for note in notes):
+        known = f" (orgs in the config: {', '.join(cfg.orgs)})" if cfg.orgs else ""
+        raise OneLineError(f"{org} has no key in the keyring or the key file; nothing deleted{known}")
     try:
         notes.append(f"removed from {cfg.path}" if remove_org(cfg, org) else "not in the config file")
     except (OSError, LockTimeout, ConfigError) as exc:
         raise click.ClickException(f"could not write {cfg.path}: {getattr(exc, 'strerror', None) or exc}") from None
-    click.echo(f"{org}: " + "; ".join(notes), err=True)
+    say(f"{org}: " + "; ".join(notes), err=True)
 
 
 # ---------------------------------------------------------------- orgs
@@ -215,18 +228,21 @@ def _print_rows(rows: list[dict[str, Any]], fmt: str, empty: str) -> None:
 
         click.echo(json.dumps(rows, indent=2))
         return
-    if not rows:
-        click.echo(empty)
-        return
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import say, screen_width
 
-    click.echo(tabulate(rows, headers="keys", tablefmt="simple" if fmt == "table" else fmt))
+    if not rows:
+        say(empty)
+        return
+    from gpt56probe.views.tables import render
+
+    headers = list(rows[0])
+    click.echo(render([[row.get(h, "") for h in headers] for row in rows], headers, fmt, screen_width()))
 
 
 # ---------------------------------------------------------------- config show
 
 
-@click.group("config")
+@click.group("config", cls=SuggestingGroup)
 def config_group() -> None:
     """Inspect the configuration (file, env vars, defaults)."""
 
@@ -279,9 +295,9 @@ def _model_id_rows(cfg: Any) -> list[dict[str, Any]]:
 
 
 @config_group.command("show")
-@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", callback=validate_orgs, help="As for check [env OPENAI_ORG_ID].")
+@click.option("--org", "orgs", multiple=True, envvar="OPENAI_ORG_ID", metavar="ORG", shell_complete=complete_orgs, callback=validate_orgs, help="As for check [env OPENAI_ORG_ID].")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="As for check [env OPENAI_PROJECT_ID].")
-@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", help="As for check.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", help="As for check.")
 @credential_options
 @connection_options
 @expect_option

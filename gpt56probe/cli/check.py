@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 import click
 
 from gpt56probe.core.history import history_rows
-from gpt56probe.cli.common import (SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
+from gpt56probe.cli.common import (Choices, SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
 from gpt56probe.cli.history import cron_options
-from gpt56probe.cli.options import (TierChoice, admin_key_option, credential_options, expect_option, org_expected, org_project, state_dir_option,
-                                    read_admin_key, validate_ids, validate_orgs)
-from gpt56probe.cli.terminal import Progress, no_color_option, set_display
+from gpt56probe.cli.onchange import run_on_change
+from gpt56probe.cli.options import (TierChoice, admin_key_option, complete_orgs, credential_options, expect_option, org_expected,
+                                    org_project, read_admin_key, state_dir_option, validate_ids, validate_orgs)
+from gpt56probe.cli.terminal import Progress, details_option, no_color_option, say, set_display
 from gpt56probe.cli.untilok import until_ok_options, wait_until_ok
 
 if TYPE_CHECKING:
@@ -54,14 +55,24 @@ def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: An
         doc["results"] = render.LazyResults(outcome.diagnoses, result)  # made one at a time as they are written
         return render.render_json(doc)
     if fmt == "nagios" or quiet:
-        return render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
+        line = render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
+        if fmt == "nagios":
+            return line  # the plugin's one line, for a program: never wrapped
+        from gpt56probe.cli.terminal import screen_width
+        from gpt56probe.views.textwidth import fit_prose
+
+        return fit_prose(line, screen_width())
     if fmt == "summary":
         from gpt56probe.cli.terminal import summary_text
 
         return summary_text(outcome, severity, notes)
     spent = probe_cost(outcome.diagnoses, outcome.table)
-    return (render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()]) + "\n\n"
-            + render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers))
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.textwidth import fit_prose
+
+    width = screen_width()
+    return (render.render_table(outcome.diagnoses, fmt, [*notes, spent.note()], width) + "\n\n"
+            + fit_prose(render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers), width))
 
 
 def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
@@ -74,132 +85,12 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
 def _tracer(verbose: bool) -> Any:
     if not verbose:
         return None
-    return lambda line: click.echo(f"trace: {line}", err=True)
+    from gpt56probe.cli.terminal import say
+
+    return lambda line: say(f"trace: {line}", err=True)
 
 
 # --------------------------------------------------------------------------- cron: state, alerts, metrics (issue #6)
-
-
-HOOK_TIMEOUT_S = 30.0
-HOOK_CAPTURE_BYTES = 64 << 10
-"""Of each of the hook's stdout and stderr, this much is shown; the rest is read and dropped, so a hook
-that prints without end can neither fill our memory nor block on a full pipe."""
-HOOK_DRAIN_GRACE_S = 0.5
-"""After the hook exits, how long its output pipes may stay open (a child it left in the background)."""
-
-
-def _capture(stream: Any, into: list[bytes], dropped: list[int]) -> None:
-    """Read ``stream`` to its end, keeping the first HOOK_CAPTURE_BYTES (the reader thread of one pipe)."""
-    kept = 0
-    try:
-        while True:
-            chunk = stream.read1(65536)
-            if not chunk:
-                return
-            room = HOOK_CAPTURE_BYTES - kept
-            if room > 0:
-                into.append(chunk[:room])
-                kept += min(room, len(chunk))
-            dropped[0] += max(0, len(chunk) - max(room, 0))
-    except (OSError, ValueError):
-        return
-
-
-def _hook_output(chunks: list[bytes], dropped: int) -> str:
-    text = b"".join(chunks).decode("utf-8", errors="replace")
-    if dropped:
-        text += ("" if text.endswith("\n") or not text else "\n") + f"[{dropped} more bytes of hook output not shown]\n"
-    return text
-
-
-def hook_environment(environ: Any) -> dict[str, str]:
-    """The environment the --on-change hook runs with: ours without the keys. OPENAI_API_KEY and
-    OPENAI_ADMIN_KEY go, and so does any variable holding a key this run used (--api-key-env NAME): a
-    hook posts a change to a chat or a pager and needs no key; a hook that prints its environment
-    cannot leak one either."""
-    from gpt56probe.core.gate import GATE, SECRET_ENV_VARS
-
-    return {name: value for name, value in environ.items() if name not in SECRET_ENV_VARS and not GATE.is_secret(value)}
-
-
-def _run_on_change(command: str, payload: dict[str, Any], quiet: bool = False) -> bool:
-    """Run the user's --on-change command with the changes as JSON on stdin; never fails the check.
-    True when it ran to its end (whatever its exit status), False when it could not start or was killed.
-
-    It runs in a session of its own, so a timeout (HOOK_TIMEOUT_S) or a signal to gpt56probe kills
-    the hook and every process it started, never only the shell. At most HOOK_CAPTURE_BYTES of
-    each output stream are kept (the rest is drained). What it printed is relayed through the
-    output gate like ours (a hook that prints what it was given, or its environment, cannot put a
-    secret on the terminal or in a cron mail); under --quiet only when the hook failed.
-    """
-    import json
-    import os
-    import signal
-    import subprocess
-    import threading
-    import time
-
-    from gpt56probe.core.gate import GATE
-
-    sys.stdout.flush()
-    data = GATE.scrub(json.dumps(payload, indent=2)).encode("utf-8", "backslashreplace")
-    try:
-        proc = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True, env=hook_environment(os.environ))
-    except OSError as exc:
-        warn(f"--on-change command could not run: {exc.strerror or exc}")
-        return False
-    out: list[bytes] = []
-    err: list[bytes] = []
-    out_dropped, err_dropped = [0], [0]
-    readers = [threading.Thread(target=_capture, args=(pipe, into, lost), name="hook-output", daemon=True)
-               for pipe, into, lost in ((proc.stdout, out, out_dropped), (proc.stderr, err, err_dropped))]
-
-    def feed() -> None:
-        try:
-            assert proc.stdin is not None
-            proc.stdin.write(data)
-            proc.stdin.close()
-        except (OSError, ValueError):
-            pass  # the hook does not read its input: its business
-
-    threads = [*readers, threading.Thread(target=feed, name="hook-input", daemon=True)]
-    timed_out = False
-    try:
-        for thread in threads:
-            thread.start()
-        end = time.monotonic() + HOOK_TIMEOUT_S
-        while proc.poll() is None:  # short waits: a signal to gpt56probe ends this at once
-            if time.monotonic() >= end:
-                timed_out = True
-                break
-            try:
-                proc.wait(timeout=0.05)
-            except subprocess.TimeoutExpired:
-                pass
-    finally:
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            proc.wait()
-    drain_end = time.monotonic() + HOOK_DRAIN_GRACE_S
-    for reader in readers:
-        reader.join(max(0.0, drain_end - time.monotonic()))
-    failed = timed_out or proc.returncode != 0
-    if failed or not quiet:
-        stdout_text, stderr_text = _hook_output(out, out_dropped[0]), _hook_output(err, err_dropped[0])
-        if stdout_text:
-            click.echo(stdout_text, nl=False)
-        if stderr_text:
-            click.echo(stderr_text, nl=False, err=True)
-    if timed_out:
-        warn(f"--on-change command did not finish within {HOOK_TIMEOUT_S:g}s; it was killed with every process it started")
-        return False
-    if proc.returncode:
-        warn(f"--on-change command exited {proc.returncode}")
-    return True
 
 
 def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hold_changes: bool, endpoint: str | None = None) -> Any:
@@ -242,7 +133,7 @@ def _deliver_changes(record: Any, on_change: str, run_id: str, checked_at: str, 
     changes = record.undelivered
     if not changes:
         return
-    ran = _run_on_change(on_change, {"run_id": run_id, "checked_at": checked_at, "status": severity.value,
+    ran = run_on_change(on_change, {"run_id": run_id, "checked_at": checked_at, "status": severity.value,
                                      "changes": [c.to_dict() for c in changes]}, quiet)
     if not ran:
         return
@@ -414,12 +305,29 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
     for org, resolved in outcome.value or ():
         creds.append(OrgCredential(org, resolved.key, org_project(cfg, org, project), resolved.source))
         if verbose:
-            click.echo(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
+            say(f"trace: key for {org or 'the default org'} from rung {resolved.rung}: {resolved.source}", err=True)
     return creds
 
 
-@click.command(cls=MonitoringCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_orgs, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+CHECK_HELP_GROUPS = (
+    ("What to probe", ("orgs", ("all_orgs", "Every org in the config file, plus any --org"), "project", "tiers", "model_ids",
+                       ("surface", "chat, responses or both [chat]"), "stream",
+                       ("discover", "Also probe listed 5.6 ids not configured"),
+                       ("expect", "Tiers each org must reach (e.g. sol,terra)"), "dry_run")),
+    ("Credentials", ("api_key_env", ("no_keyring", "Skip the OS keyring (cron)"), ("admin_key_env", "Admin key env var (Admin API evidence)"))),
+    ("Connection", ("base_url", "proxy", "timeout", "deadline", "concurrency", ("vantage", "Where this check runs from (host name)"))),
+    ("Output", (("fmt", "summary, table, json, nagios or a tabulate format"), ("details", "Request ids and full next steps"),
+                "no_color", "verbose", ("record_path", "Write every answer as a scenario to replay"))),
+    ("Monitoring", (("quiet", "Nothing when OK, else the status line"), "state_dir", "prom_file",
+                    ("ping_url", "Dead-man's switch: POST URL, URL/fail"), ("on_change", "Run CMD with each verdict change as JSON"),
+                    ("fail_after", "CRITICAL only after N runs in a row"), ("until_ok", "Probe again until every expected target is ok"),
+                    ("every", "Interval of --until-ok [10m]"), ("give_up_after", "Stop --until-ok after this long [7d]"))),
+)
+"""check --help in sections, one line an option, so it reads in two screens (README has each option in full)."""
+
+
+@click.command(cls=MonitoringCommand, help_groups=CHECK_HELP_GROUPS)
+@click.option("--org", "orgs", multiple=True, metavar="ORG", shell_complete=complete_orgs, envvar="OPENAI_ORG_ID", callback=validate_orgs, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Check every org listed in the config file (see `gpt56probe orgs`), plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @credential_options
@@ -427,7 +335,8 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @click.option("--model", "model_ids", multiple=True, metavar="ID",
               help="Probe this model id (repeatable); an id the models table does not know (a dated snapshot, a new model) "
                    "is probed as given and must be reachable, a near miss of a known id is refused with a suggestion.")
-@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, metavar="SURFACE",
+              help="chat (completions), responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target (some gates, like org verification, apply to streaming only).")
 @click.option("--dry-run", is_flag=True, help="List the probes and their most possible cost; send nothing.")
 @until_ok_options
@@ -440,33 +349,19 @@ def _resolve_keys(orgs: Sequence[str | None], cfg: Any, project: str | None, api
 @fleet_options
 @admin_key_option
 @format_option(extra=("summary", "nagios"), default="summary")
+@details_option
 @no_color_option
 def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], model_ids: tuple[str, ...], surface: str, stream: bool,
           base_url: str | None, proxy: str | None, timeout: float, deadline: float, concurrency: int | None, verbose: bool, fmt: str,
-          no_color: bool, **cron: Any) -> None:
-    """Probe every GPT-5.6 tier (and the fallbacks) for each org.
-
-    Sends one free GET /v1/models per org and key (beside the samples) and,
-    per model and surface, one "Return ok." with a 16-token cap (a rejected
-    parameter is adapted once; 408/409/429/5xx retried at most twice, as
-    openai-python does), and prints the org x model matrix of verdicts, each problem
-    once with its next step and request ids, and the status line (--format
-    table: one row per probe, with latency and the next step).
+          details: bool, no_color: bool, **cron: Any) -> None:
+    """Probe every GPT-5.6 tier (and the fallbacks) for each org. Sends one free
+    GET /v1/models per org and key (beside the samples) and one 16-token "Return
+    ok." per model and surface; prints the matrix, a line per problem and the
+    status line (--details: the request ids).
 
     \b
-    Examples:
-      gpt56probe check --org org-abc
-      gpt56probe check --org org-abc --org org-def --surface both --stream
-      gpt56probe check --tier sol --format json
-      gpt56probe check --org org-abc --tier sol --until-ok --every 10m --give-up-after 7d
-
-    \b
-    Exit status (monitoring-plugins convention):
-      0 OK        every expected tier answered
-      1 WARNING   no access problem, but degraded (safety_check, rate_limited,
-                  server_error, timeout)
-      2 CRITICAL  an expected tier has an access verdict
-      3 UNKNOWN   the check could not be made or judged
+    gpt56probe check --org org-abc --org org-def
+    Exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (gpt56probe --help: all codes)
     """
     from gpt56probe.net.checkrun import CheckRequest, perform_check
     from gpt56probe.core.discovery import DISCOVER_ALL
@@ -522,7 +417,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
     # --expect applies to every org; otherwise each configured org's `expect`, else every tier.
     expected = cron["expect"] or {org: org_expected(cfg, org, None) for org in orgs or (None,)}
     expected = expect_models(expected, explicit_extras(model_ids, table))  # a named snapshot or new id must be reachable too
-    set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color)
+    set_display({org: cfg.orgs[org].label for org in orgs if org in cfg.orgs}, no_color, details or verbose)
     targets = len(creds) * len(models) * (2 if surface == "both" else 1) * (2 if stream else 1)
     reserve = reserve_after_probes(targets, _history_bytes(state_dir))
     window = _probe_window(clock, deadline, reserve, {f"start-up and reading the config took {started_s:.1f}s": started_s,
@@ -551,13 +446,15 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
 
 @click.command()
-@click.argument("what", required=False, type=click.Choice(["check", "eval"]), default="check")
-@click.option("--surface", type=click.Choice(["chat", "responses", "both"]), default="chat", show_default=True, help="Chat completions, Responses, or both.")
+@click.argument("what", required=False, type=Choices(["check", "eval"]), default="check")
+@click.option("--surface", type=Choices(["chat", "responses", "both"]), default="chat", show_default=True, metavar="SURFACE",
+              help="chat (completions), responses, or both.")
 @click.option("--stream", is_flag=True, help="Add a streamed probe per target.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr.")
 @format_option(extra=("summary",), default="summary")
+@details_option
 @no_color_option
-def demo(what: str, surface: str, stream: bool, verbose: bool, fmt: str, no_color: bool) -> None:
+def demo(what: str, surface: str, stream: bool, verbose: bool, fmt: str, details: bool, no_color: bool) -> None:
     """Run check against the bundled simulator: no key, no network, no config.
 
     Starts the preview-API simulator on 127.0.0.1 (an ephemeral port), checks
@@ -578,9 +475,10 @@ def demo(what: str, surface: str, stream: bool, verbose: bool, fmt: str, no_colo
     from gpt56probe.simulator import start_simulator
 
     with start_simulator(port=0, safety_delay=DEMO_SAFETY_DELAY_S) as sim:
-        click.echo(f"simulator: {sim.base_url} (loopback only)", err=True)
+        if verbose:
+            click.echo(f"simulator: {sim.base_url} (loopback only)", err=True)
         creds = [OrgCredential(org, demo_key(org), None, "demo") for org in DEMO_ORGS]
-        set_display({}, no_color)
+        set_display({}, no_color, details or verbose)
         with Progress(enabled=not verbose) as progress:
             request = CheckRequest(orgs=creds, models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, surface=surface, stream=stream,
                                    base_url=sim.base_url, timeout_s=10.0, deadline_s=60.0, concurrency=32, tracer=_tracer(verbose),

@@ -39,46 +39,124 @@ def stdout_gone() -> None:
 
 
 def warn(message: str) -> None:
-    """One warning line on stderr."""
-    click.echo(f"warning: {message}", err=True)
+    """One warning on stderr: one line in a log, wrapped at word boundaries on a terminal."""
+    from gpt56probe.cli.terminal import say
+
+    say(f"warning: {message}", err=True)
 
 
 def error_line(message: str) -> None:
-    """One error line on stderr."""
-    click.echo(f"Error: {message}", err=True)
+    """One error on stderr: one line in a log, wrapped at word boundaries on a terminal."""
+    from gpt56probe.cli.terminal import say
+
+    say(f"Error: {message}", err=True)
+
+
+EXIT_CODES: tuple[tuple[str, str], ...] = (
+    ("0", "done; check: OK (every expected target answered ok)"),
+    ("1", "check: WARNING (degraded: safety, rate limit, 5xx, timeout); models: a list could not be read"),
+    ("2", "check: CRITICAL (an access verdict); plan, eval: nothing answered; --until-ok: gave up"),
+    ("3", "could not do what was asked, in every command: a bad flag, value, command or config, no key, "
+          "nothing to delete; check: UNKNOWN"),
+    ("70", "internal error (a bug): one line, --debug for the traceback; check and support-packet: 3"),
+    ("74", "output could not be written (stdout or -o FILE: a full disk)"),
+    ("141", "stdout's reader quit early (`history | head -1`); never check"),
+    ("129-143", "interrupted: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT"),
+)
+"""The one exit-code table: every command, README and ``gpt56probe --help``; the same mistake, the same code."""
 
 
 class OneLineError(click.ClickException):
-    """A user error as one line on stderr, never a traceback nor the usage block (exit 1)."""
+    """Something the user can fix, as one line on stderr, never a traceback nor the usage block:
+    exit 3 whatever the command (EXIT_CODES)."""
+
+    exit_code = EXIT_UNKNOWN
 
     def show(self, file: Any = None) -> None:
         error_line(self.format_message())
 
 
 class OneLineUsageError(OneLineError):
-    """A usage error, one line, click's usage exit code 2."""
-
-    exit_code = 2
+    """A usage error (a bad flag, value or command), one line, exit 3 like every mistake (EXIT_CODES)."""
 
 
 class MonitoringInputError(OneLineError):
-    """Bad input to a monitoring command: exit 3 (UNKNOWN)."""
+    """Bad input to a monitoring command: exit 3 (UNKNOWN), reported in every sink of check."""
 
-    exit_code = EXIT_UNKNOWN
+
+class OutputError(OneLineError):
+    """The command's document could not be written (-o FILE): exit 74 (EX_IOERR), as for stdout."""
+
+    exit_code = EXIT_IO_ERROR
+
+
+def source_of(ctx: click.Context | None, param: click.Parameter | None) -> str | None:
+    """Where a parameter's value came from, as an error names it: ``--base-url``, ``OPENAI_BASE_URL`` or
+    ``config file PATH, line N ([defaults] base_url)``; None when unknown."""
+    if ctx is None or param is None or param.name is None:
+        return None
+    from click.core import ParameterSource
+
+    source = ctx.get_parameter_source(param.name)
+    if source is ParameterSource.ENVIRONMENT:
+        envvar = param.envvar if isinstance(param.envvar, str) else next(iter(param.envvar or ()), None)
+        return envvar or None
+    if source is ParameterSource.DEFAULT_MAP:
+        from gpt56probe.store.config import config_path, where_default
+
+        return where_default(config_path(), param.name)
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("--")] or list(getattr(param, "opts", []))
+    return opts[0] if opts else param.name
+
+
+def usage_message(exc: click.UsageError, info_name: str | None) -> str:
+    """click's usage error as one line that names where a bad value came from, with a --help hint."""
+    hint = f" (see '{exc.ctx.command_path if exc.ctx else info_name} --help')"
+    if isinstance(exc, click.BadParameter) and not isinstance(exc, click.MissingParameter):
+        where = source_of(exc.ctx, exc.param)
+        if where is not None:
+            return f"{where}: {exc.message}" + hint
+    return exc.format_message() + hint
 
 
 class OneLineUsageCommand(click.Command):
-    """A command whose usage errors print one line (with a --help hint) and exit with
-    ``usage_error``'s code (click's 2 by default)."""
+    """A command whose usage errors print one line (naming the flag, env var or config line of a bad
+    value, with a --help hint) and exit 3, as every mistake does (EXIT_CODES)."""
 
     usage_error: type[OneLineError] = OneLineUsageError
+
+    def __init__(self, *args: Any, help_groups: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_groups: tuple[tuple[str, tuple[str, ...]], ...] = tuple(help_groups)
+        """Option sections for --help (title, parameter names); none: click's one list."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if not self.help_groups:
+            super().format_options(ctx, formatter)
+            return
+        from gpt56probe.cli.helpformat import format_grouped_options
+
+        format_grouped_options(self, ctx, formatter, self.help_groups)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path if exc.ctx else info_name} --help')"
-            raise self.usage_error(exc.format_message() + hint) from None
+            raise self.usage_error(usage_message(exc, info_name)) from None
+
+
+class SuggestingGroup(click.Group):
+    """A group whose unknown command says which one was probably meant (``chek``: did you mean check?)."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from gpt56probe.core.names import typo_of
+
+            commands = self.list_commands(ctx)
+            guess = typo_of(name, commands) or next((c for c in commands if c.startswith(name) or name.startswith(c)), None)
+            ctx.fail(f"no command {name!r}" + (f"; did you mean {guess}?" if guess else "") + f" (commands: {', '.join(commands)})")
+        return super().resolve_command(ctx, args)
 
 
 class MonitoringCommand(OneLineUsageCommand):
@@ -88,7 +166,7 @@ class MonitoringCommand(OneLineUsageCommand):
 
 
 def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: str = "",
-            error: type[click.ClickException] = OneLineError) -> None:
+            error: type[click.ClickException] = OutputError) -> None:
     """A command's document: to stdout when ``target`` is None or "-", else written through the
     output gate (files.write_output) with one "wrote" line on stderr; a failed write is one
     ``error`` line (each command's documented exit code)."""
@@ -101,7 +179,9 @@ def deliver(text: str, target: str | Path | None, *, mode: int = 0o644, wrote: s
         write_output(Path(target), text, mode=mode)
     except OSError as exc:
         raise error(f"cannot write {target}: {exc.strerror or exc}") from None
-    click.echo(wrote or f"wrote {target}", err=True)
+    from gpt56probe.cli.terminal import say
+
+    say(wrote or f"wrote {target}", err=True)
 
 
 def _shown(value: str) -> str:
@@ -256,13 +336,61 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+def own_formats(param: click.Parameter | None) -> list[str]:
+    """gpt56probe's own formats for this --format: its default first, then table, json and the command's extras."""
+    default = str(getattr(param, "default", None) or "table")
+    return list(dict.fromkeys([default, "table", "json", *getattr(param, "extra_formats", ())]))
+
+
 def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Any case; one of gpt56probe's own formats, else a tabulate format (tabulate is imported only then:
+    ``check --format json`` never loads it); a near miss says which was meant."""
+    own = own_formats(param)
+    folded = str(value).strip().lower()
+    if folded in own:
+        return folded
     from gpt56probe.views.render import table_formats
 
-    choices = table_formats() + list(getattr(param, "extra_formats", ()))
-    if value not in choices:
-        raise click.BadParameter(f"{value!r} is not one of: {', '.join(choices)}")
-    return value
+    tabulate_formats = [f for f in table_formats() if f not in own]
+    if folded in tabulate_formats:
+        return folded
+    if folded == "help":
+        from gpt56probe.cli.terminal import say
+
+        say(f"gpt56probe's formats: {', '.join(own)}\ntabulate's formats: {', '.join(tabulate_formats)}")
+        ctx.exit(0)
+    from gpt56probe.core.names import typo_of
+
+    guess = typo_of(folded, own + tabulate_formats)
+    raise click.BadParameter(f"{value!r} is not a format" + (f"; did you mean {guess}?" if guess else "")
+                             + f". Use {', '.join(own)}, or one of {len(tabulate_formats)} tabulate formats "
+                             "(github, grid, plain, ...: `--format help` names them all)")
+
+
+def complete_formats(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of --format: the command's own formats, then tabulate's."""
+    from gpt56probe.views.render import table_formats
+
+    names = list(dict.fromkeys([*own_formats(param), *table_formats()]))
+    return [n for n in names if n.startswith(incomplete.lower())]
+
+
+class Choices(click.Choice):
+    """click.Choice in any case, whose refusal names the choices and the one probably meant."""
+
+    def __init__(self, choices: Any) -> None:
+        super().__init__(list(choices), case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        folded = str(value).strip().lower()
+        for choice in self.choices:
+            if str(choice).lower() == folded:
+                return choice
+        from gpt56probe.core.names import typo_of
+
+        names = [str(c) for c in self.choices]
+        guess = typo_of(folded, names)
+        self.fail(f"{value!r} is not one of {', '.join(names)}" + (f"; did you mean {guess}?" if guess else ""), param, ctx)
 
 
 def format_option(extra: tuple[str, ...] = (), default: str = "table") -> Callable[[F], F]:
@@ -276,6 +404,7 @@ def format_option(extra: tuple[str, ...] = (), default: str = "table") -> Callab
             default=default,
             show_default=True,
             callback=validate_format,
+            shell_complete=complete_formats,
             help=f"Output: {names}, or any tabulate format (github, grid, plain, ...).",
         )
         f = option(f)

@@ -32,7 +32,9 @@ def _efforts(ctx: click.Context, param: click.Parameter, value: str) -> tuple[st
 
 
 def _tracer(verbose: bool) -> Callable[[str], None] | None:
-    return (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    from gpt56probe.cli.terminal import say
+
+    return (lambda line: say(f"trace: {line}", err=True)) if verbose else None
 
 
 def _width() -> int:
@@ -146,7 +148,7 @@ def eval_command(tasks_file: str | None, org: str | None, project: str | None, t
       gpt56probe eval tasks.toml --emit promptfoo -o promptfooconfig.json
 
     \b
-    Exit status: 0 the eval ran (or compared, or wrote the export); 1 a bad task
+    Exit status: 0 the eval ran (or compared, or wrote the export); 3 a bad task
     or results file, the estimate above --max-cost, no key; 2 nothing reachable.
     """
     from gpt56probe.net.probe import DEFAULT_BASE_URL

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import (EXIT_INTERNAL, EXIT_IO_ERROR, EXIT_STDOUT_CLOSED, EXIT_UNKNOWN, STARTED_META, MonitoringCommand,
+from gpt56probe.cli.common import (EXIT_INTERNAL, OneLineError, OneLineUsageError, SuggestingGroup, usage_message, EXIT_IO_ERROR, EXIT_STDOUT_CLOSED, EXIT_UNKNOWN, STARTED_META, MonitoringCommand,
                                    MonitoringInputError, error_line, stdout_gone)
 
 RAW_ARGS_META = "gpt56probe.raw_args"
@@ -72,7 +72,7 @@ def _stdout_cut() -> OSError | None:
     return getattr(sys.stdout, "cut", None)
 
 
-class GuardedGroup(click.Group):
+class GuardedGroup(SuggestingGroup):
     """click.Group whose ``invoke`` turns every way a command can end into a documented exit."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
@@ -80,9 +80,12 @@ class GuardedGroup(click.Group):
         raw = list(args)
         try:
             ctx = super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a bare `gpt56probe`: it asks for the help, and gets it
+            click.echo(exc.ctx.get_help())
+            raise click.exceptions.Exit(0) from None
         except click.UsageError as exc:
             if "check" not in raw:
-                raise
+                raise OneLineUsageError(usage_message(exc, info_name or "gpt56probe")) from None
             # `gpt56probe -q check ...`: the group's own parse failed, but the run was a check: UNKNOWN in its sinks.
             hint = f" (see '{info_name or 'gpt56probe'} --help')"
             raise click.exceptions.Exit(self._guarded_unknown(raw, exc.format_message() + hint, started)) from None
@@ -118,8 +121,15 @@ class GuardedGroup(click.Group):
                     if interrupt is None:
                         raise  # end of input at a prompt: click's "Aborted!", exit 1
                     raise interrupt from None
-                except click.ClickException:
+                except OneLineError:
                     raise
+                except click.exceptions.NoArgsIsHelpError as exc:  # `gpt56probe auth`: its help, exit 0
+                    click.echo(exc.ctx.get_help())
+                    code = 0
+                except click.UsageError as exc:  # a command without its own one-line usage errors: the same line, exit 3
+                    raise OneLineUsageError(usage_message(exc, ctx.invoked_subcommand)) from None
+                except click.ClickException as exc:  # every mistake exits 3, whichever command found it (EXIT_CODES)
+                    raise OneLineError(exc.format_message()) from None
                 except click.exceptions.Exit as exc:
                     code = exc.exit_code
                 except SystemExit as exc:

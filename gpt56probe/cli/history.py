@@ -12,8 +12,9 @@ from typing import Any, Callable, TypeVar
 import click
 
 from gpt56probe.core.history import filter_transitions, parse_since, transitions_from_history
-from gpt56probe.cli.common import MonitoringInputError, validate_ping_url, validate_sink_file, warn
-from gpt56probe.cli.options import default_state_dir, endpoint_note, endpoint_option, state_dir_option
+from gpt56probe.cli.common import Choices, MonitoringInputError, validate_output_file, validate_ping_url, validate_sink_file, warn
+from gpt56probe.cli.terminal import say
+from gpt56probe.cli.options import complete_orgs, default_state_dir, endpoint_note, endpoint_option, state_dir_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,12 +42,12 @@ def cron_options(f: F) -> F:
 
 
 @click.command()
-@click.option("--org", metavar="ORG", help="Only this org.")
+@click.option("--org", metavar="ORG", shell_complete=complete_orgs, help="Only this org.")
 @click.option("--model", metavar="ID", help="Only this model id.")
 @click.option("--since", metavar="WHEN", help="Only changes since an ISO date/time (2026-11-01) or a span ago (24h, 7d).")
 @state_dir_option
 @endpoint_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output.")
+@click.option("--format", "fmt", type=Choices(["table", "json"]), default="table", show_default=True, help="Output.")
 def history(org: str | None, model: str | None, since: str | None, state_dir: Path, endpoint: str, fmt: str) -> None:
     """Show the verdict changes recorded by past check runs, oldest first.
 
@@ -68,7 +69,7 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
     except ValueError as exc:
         raise MonitoringInputError(f"--since: {exc}") from None
     directory = state.endpoint_dir(state_dir, endpoint)
-    click.echo(endpoint_note(endpoint, state_dir), err=True)  # stderr: stdout stays the data
+    say(endpoint_note(endpoint, state_dir), err=True)  # stderr: stdout stays the data
     problems: list[str] = []
     history_rows = state.read_history(directory, problems)
     for problem in problems:
@@ -80,10 +81,11 @@ def history(org: str | None, model: str | None, since: str | None, state_dir: Pa
         click.echo(json.dumps([c.to_dict() for c in changes], indent=2))
         return
     if not changes:
-        click.echo(f"no verdict changes recorded in {directory / state.HISTORY_FILE}")
+        say(f"no verdict changes recorded in {directory / state.HISTORY_FILE}")
         return
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.tables import render
 
     rows = [(c.checked_at, c.org or "(default)", c.model, c.surface + (" stream" if c.stream else ""), c.previous, c.current)
             for c in changes]
-    click.echo(tabulate(rows, headers=["when", "org", "model", "surface", "from", "to"], tablefmt="simple", disable_numparse=True))
+    click.echo(render(rows, ["when", "org", "model", "surface", "from", "to"], "table", screen_width()))

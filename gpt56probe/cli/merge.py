@@ -111,5 +111,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
         to_stdout = output is None or str(output) == "-"
         text = core.render_text(merged, _width(to_stdout), colour=to_stdout and use_colour(no_color))
     else:
-        text = core.render_table(merged, fmt)
+        from gpt56probe.cli.terminal import screen_width
+
+        text = core.render_table(merged, fmt, screen_width() if output is None or str(output) == "-" else None)
     deliver(text, output)

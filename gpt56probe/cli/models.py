@@ -6,14 +6,16 @@ import sys
 
 import click
 
+from gpt56probe.cli.terminal import say
+
 from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
-from gpt56probe.cli.options import admin_key_option, read_admin_key, validate_ids, validate_orgs
+from gpt56probe.cli.options import admin_key_option, complete_orgs, read_admin_key, validate_ids, validate_orgs
 
 EXIT_LIST_UNREAD = 1
 
 
 @click.command("models", cls=OneLineUsageCommand)
-@click.option("--org", "orgs", multiple=True, metavar="ORG", envvar="OPENAI_ORG_ID", callback=validate_orgs, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
+@click.option("--org", "orgs", multiple=True, metavar="ORG", shell_complete=complete_orgs, envvar="OPENAI_ORG_ID", callback=validate_orgs, help="API organization id, sent as OpenAI-Organization. Repeat for several [env OPENAI_ORG_ID; default: the key's default org].")
 @click.option("--all-orgs", is_flag=True, help="Every org listed in the config file, plus any --org.")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID; default: the org's project in the config file].")
 @click.option("--api-key-env", metavar="VAR", help="Read the key from this env var first (the key order of check).")
@@ -48,7 +50,7 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
 
     \b
     Exit status: 0 every org's list was read; 1 a list could not be read (the
-    table says why) or no key was found.
+    table says why); 3 no key was found, or any other mistake (gpt56probe --help).
     """
     from gpt56probe.net.checkrun import CheckRequest, OrgCredential, read_listings
     from gpt56probe.store.credentials import NoKeyError, resolve_key
@@ -63,7 +65,7 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
         if not cfg.orgs:
             raise click.ClickException(f"--all-orgs: no orgs in {cfg.path}; add one with `gpt56probe auth set --org ORG`")
         orgs = tuple(dict.fromkeys([*orgs, *cfg.orgs]))
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     admin_key = read_admin_key(admin_key_env)
     if show_projects:
         if admin_key is None:
@@ -79,7 +81,9 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
 
             click.echo(render_json(projects_doc(evidence, table.ids, url)))
         else:
-            click.echo(projects_table(evidence, table.ids, fmt))
+            from gpt56probe.cli.terminal import screen_width
+
+            click.echo(projects_table(evidence, table.ids, fmt, screen_width()))
         if any(e.error and not e.projects for e in evidence):
             sys.exit(EXIT_LIST_UNREAD)
         return
@@ -100,6 +104,8 @@ def models(orgs: tuple[str, ...], all_orgs: bool, project: str | None, api_key_e
 
         click.echo(render_json(models_doc(views, listed_at, url)))
     else:
-        click.echo(models_table(views, fmt, listed_at))
+        from gpt56probe.cli.terminal import screen_width
+
+        click.echo(models_table(views, fmt, listed_at, screen_width()))
     if not all(v.read for v in views):
         sys.exit(EXIT_LIST_UNREAD)

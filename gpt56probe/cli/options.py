@@ -142,6 +142,19 @@ def validate_orgs(ctx: click.Context, param: click.Parameter, value: Any) -> Any
     return items if isinstance(value, tuple) else items[0]
 
 
+def complete_orgs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of --org: the orgs in the config file (a broken or absent config completes nothing)."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        from gpt56probe.store.config import load_config
+
+        cfg = load_config()
+    except Exception:  # completion must never print a traceback into the user's shell
+        return []
+    return [CompletionItem(org, help=entry.label or None) for org, entry in cfg.orgs.items() if org.startswith(incomplete)]
+
+
 def credential_options(f: F) -> F:
     """``--api-key-env`` and ``--no-keyring``: the first rungs of the one credential order (credentials.resolve_key)."""
     options = [
@@ -217,7 +230,12 @@ def _parse_expect(ctx: click.Context, param: click.Parameter, value: tuple[str, 
         if not name:
             continue
         if name not in TIERS:
-            raise click.BadParameter(f"unknown tier {name!r}; use {', '.join(TIERS)}")
+            from gpt56probe.core.names import UnknownName, check_tier
+
+            try:
+                check_tier(name)
+            except UnknownName as exc:
+                raise click.BadParameter(str(exc)) from None
         if name not in tiers:
             tiers.append(name)
     if not tiers:

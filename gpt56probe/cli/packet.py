@@ -8,8 +8,9 @@ from typing import Any, Mapping
 
 import click
 
-from gpt56probe.cli.common import MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
-from gpt56probe.cli.options import credential_options, state_dir_option, validate_ids, validate_orgs
+from gpt56probe.cli.common import Choices, MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
+from gpt56probe.cli.options import complete_orgs, credential_options, state_dir_option, validate_ids, validate_orgs
+from gpt56probe.cli.terminal import say
 
 RECORDING_LIMIT = 64 * 1024 * 1024
 TEMPLATE_LIMIT = 1 << 20
@@ -98,7 +99,7 @@ def _probe(org: str | None, project: str | None, model: str, base_url: str | Non
         resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise PacketError(f"{exc} (or use --last for the most recent recorded result)") from None
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     table = table if table is not None else DEFAULT_TABLE  # the config's ids, as check probes them
     from gpt56probe.cli.fleet import run_vantage
 
@@ -160,19 +161,19 @@ def _merge(user: str | None, probed: str | None, what: str) -> str | None:
 
 
 @click.command("support-packet", cls=MonitoringCommand)
-@click.option("--org", metavar="ORG", callback=validate_orgs, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
+@click.option("--org", metavar="ORG", shell_complete=complete_orgs, callback=validate_orgs, help="API organization id to probe (sent as OpenAI-Organization). [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
 @click.option("--model", metavar="ID", help="The model id that fails, e.g. gpt-5.6-sol (required for --product api).")
 @click.option("--email", metavar="E", help="The approved account email (kept readable; every other address is removed).")
 @click.option("--task", metavar="TEXT", help="A brief description of the task (redacted before it is written).")
-@click.option("--product", type=click.Choice(["api", "codex"]), default="api", show_default=True,
+@click.option("--product", type=Choices(["api", "codex"]), default="api", show_default=True,
               help="API (probed now) or Codex (not probeable: give --workspace, --error, --request-id).")
 @click.option("--workspace", metavar="ID", help="Codex workspace id (--product codex).")
 @click.option("--error", "error_text", metavar="TEXT", help="The exact error message you saw (redacted before it is written).")
 @click.option("--request-id", metavar="ID", help="The request id you saw (x-request-id).")
 @click.option("--last", is_flag=True, help="Use the most recent recorded result for this org and model instead of probing now.")
 @click.option("--no-input", is_flag=True, help="Never ask; missing email or task stay \"not given\".")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
+@click.option("--format", "fmt", type=Choices(["text", "markdown", "json"]), default="text", show_default=True, help="Packet format.")
 @click.option("-o", "--output", metavar="FILE", callback=validate_output_file, help="Write the packet to FILE instead of stdout.")
 @click.option("--record", "record_path", metavar="FILE", callback=validate_output_file,
               help="Attach a recording: the probe's answers written to FILE (as check --record), or, with --last or "
@@ -325,7 +326,9 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
         elif fmt == "markdown":
             text = pk.render_markdown(clean, template_text or "")
         else:
-            text = pk.render_text(clean, template_text)
+            from gpt56probe.cli.terminal import screen_width
+
+            text = pk.render_text(clean, template_text, screen_width() if output is None or str(output) == "-" else None)
     except pk.TemplateError as exc:
         raise PacketError(f"template {template_path or MARKDOWN_TEMPLATE}: {exc}") from None
     if fmt != "json":

@@ -11,8 +11,9 @@ from typing import Any, Sequence
 
 import click
 
-from gpt56probe.cli.common import OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
-from gpt56probe.cli.options import credential_options, validate_ids, validate_orgs
+from gpt56probe.cli.common import Choices, OneLineUsageCommand, connection_options, deliver, format_option, validate_output_file
+from gpt56probe.cli.options import complete_orgs, credential_options, validate_ids, validate_orgs
+from gpt56probe.cli.terminal import say
 
 EXIT_NOTHING_REACHABLE = 2
 def _tokens(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
@@ -59,7 +60,10 @@ def _cost_tiers(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
     known = (*family_tiers(ctx), "fallback")
     for name in value:
         if name.lower() not in known:
-            raise click.BadParameter(f"unknown tier {name!r}; use {', '.join(known)}")
+            from gpt56probe.core.names import typo_of
+
+            guess = typo_of(name.lower(), known)
+            raise click.BadParameter(f"unknown tier {name!r}" + (f"; did you mean {guess}?" if guess else "") + f" Use {', '.join(known)}")
     return tuple(v.lower() for v in value)
 
 
@@ -112,21 +116,25 @@ def cost(input_tokens: int, output_tokens: int, tiers: tuple[str, ...], prices: 
                    overridden={k: v for k, v in overridden.items() if v})
         click.echo(render_json(doc))
         return
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.tables import render
 
     def price(p: float | None) -> str:
         return "-" if p is None else f"${p:.2f}"
 
     table_rows = [[r.tier, r.model, price(r.input_price), price(r.output_price), format_usd(r.cost_usd)] for r in rows]
     headers = ["tier", "model", "input $/1M", "output $/1M", f"cost of {input_tokens:,} in + {output_tokens:,} out"]
-    click.echo(tabulate(table_rows, headers=headers, tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True))
-    click.echo(f"\nnote: {note}")
+    from gpt56probe.cli.terminal import say, screen_width
+    from gpt56probe.views.tables import render
+
+    click.echo(render(table_rows, headers, fmt, screen_width()))
+    say(f"\nnote: {note}")
 
 
 @click.command()
-@click.option("--org", metavar="ORG", callback=validate_orgs, help="API organization id to plan for. [default: the key's default org]")
+@click.option("--org", metavar="ORG", shell_complete=complete_orgs, callback=validate_orgs, help="API organization id to plan for. [default: the key's default org]")
 @click.option("--project", metavar="PROJ", envvar="OPENAI_PROJECT_ID", callback=validate_ids, help="Project id, sent as OpenAI-Project [env OPENAI_PROJECT_ID].")
-@click.option("--emit", type=click.Choice(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
+@click.option("--emit", type=Choices(["python", "typescript", "json"]), default="python", show_default=True, help="Config language.")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, writable=True), metavar="FILE", callback=validate_output_file, help="Write the config here instead of stdout.")
 @click.option("--from-eval", "from_eval", type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS",
               help="Route each role to the model an eval recommended (eval's results JSON) instead of probing now.")
@@ -176,7 +184,7 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
         resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         raise click.ClickException(str(exc)) from None
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     url = base_url or DEFAULT_BASE_URL
     request = CheckRequest(
         orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=table.models, table=table,
@@ -193,7 +201,7 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
 
         text = render_router(result, table, emit)
     # a routing config is meant to be committed and read: 0644
-    deliver(text, output_path, wrote=f"wrote {output_path} ({emit})", error=click.ClickException)
+    deliver(text, output_path, wrote=f"wrote {output_path} ({emit})")
     for r in result.routes:
         tail = f" (instead of {r.preferred})" if r.served_by_fallback else ""
         tail += f" (listed in place of {r.preferred}, which this org does not list)" if r.served_by_listed_id else ""
@@ -242,11 +250,12 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
             "max_cost_usd": round(total, 8),
             "unpriced_models": unpriced,
         })
-    from tabulate import tabulate
+    from gpt56probe.cli.terminal import screen_width
+    from gpt56probe.views.tables import render, with_notes
 
     rows = [[p.org or "(default)", p.tier, p.model, p.surface_label, " then ".join(p.endpoints), format_usd(p.max_cost_usd)] for p in probes]
-    text = tabulate(rows, headers=["org", "tier", "model", "surface", "requests", "max cost"],
-                    tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True)
+    shown_as = "table" if fmt in ("summary", "nagios") else fmt  # the probe list has no summary or status line of its own
+    text = render(rows, ["org", "tier", "model", "surface", "requests", "max cost"], shown_as, screen_width())
     notes = [
         f"dry run: nothing was sent; {len(probes)} probe(s) would be made",
         f"besides them, one free {listings[0][1] if listings else 'GET /v1/models'} per org and key "
@@ -255,4 +264,4 @@ def dry_run_text(orgs: Sequence[str | None], models: Sequence[Any], surface: str
         f"{PROBE_OUTPUT_TOKENS_MAX} output tokens (the cap); rejected or retried requests are not billed",
         f"most the probes could cost: {format_usd(total)}" + (f" plus {', '.join(unpriced)} (price not published)" if unpriced else ""),
     ]
-    return text + "\n\n" + "\n".join(f"note: {n}" for n in notes)
+    return with_notes(text, notes, screen_width())

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from gpt56probe.core.history import parse_since
-from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
+from gpt56probe.cli.common import (Choices, FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_output_file, warn)
 from gpt56probe.cli.options import endpoint_option, state_dir_option
 
@@ -64,7 +64,7 @@ def _read_results(path: Path, timeout_s: float) -> tuple[str, Any]:
               help="Write the HTML status page to FILE.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path), metavar="FILE", callback=validate_output_file,
               help="Write the report (in --format) to FILE; '-' or none: stdout.")
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True,
+@click.option("--format", "fmt", type=Choices(["html", "markdown"]), default="html", show_default=True,
               help="HTML page, or the same content as Markdown (for a ticket or a pull request).")
 @click.option("--since", callback=_parse_since, metavar="WHEN",
               help="Window start: an ISO date/time (2026-11-01) or a span ago (24h, 7d). [default: all recorded runs]")

@@ -124,7 +124,9 @@ def _listing(org: str, project: str | None, table: Any, url: str, proxy: str | N
         resolved = resolve_key(org, api_key_env=api_key_env, no_keyring=no_keyring)
     except NoKeyError as exc:
         return ListingEvidence(error=str(exc))
-    tracer = (lambda line: click.echo(f"trace: {line}", err=True)) if verbose else None
+    from gpt56probe.cli.terminal import say
+
+    tracer = (lambda line: say(f"trace: {line}", err=True)) if verbose else None
     request = CheckRequest(orgs=[OrgCredential(org, resolved.key, project, resolved.source)], models=(), table=table, base_url=url,
                            proxy=proxy, timeout_s=timeout, deadline_s=deadline, tracer=tracer)
     found = read_listings(request)

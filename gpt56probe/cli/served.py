@@ -18,7 +18,7 @@ from gpt56probe.cli.common import OneLineError, OneLineUsageCommand, deliver, va
 if TYPE_CHECKING:
     from gpt56probe.migrate.served import ServedReport
 
-EXIT_NO_INPUT = 1
+EXIT_NO_INPUT = 3  # a mistake, as in every command (cli.common.EXIT_CODES)
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str) -> datetime:
@@ -73,7 +73,7 @@ def served(logs: tuple[str, ...], since: datetime, retire_below: float, retire_d
       zcat old.gz | gpt56probe served - --format json
 
     \b
-    Exit status: 0 the report was made; 1 no log could be read.
+    Exit status: 0 the report was made; 3 no log could be read.
     """
     from gpt56probe.cli.terminal import terminal_width
     from gpt56probe.migrate import servedview

@@ -19,12 +19,15 @@ def simulate(port: int, scenarios_file: Path | None, latency: float) -> None:
     \b
     Example:
       gpt56probe simulate --port 8056 &
-      OPENAI_API_KEY=sk-test-simulator-example gpt56probe check --base-url http://127.0.0.1:8056/v1 --org org-sim-pending
+      export OPENAI_API_KEY=sk-test-simulator-example
+      gpt56probe check --base-url http://127.0.0.1:8056/v1 --org org-sim-pending
     """
     from gpt56probe.simulator import ScenarioFileError, run_forever
 
     try:
-        run_forever(port=port, scenarios_file=scenarios_file, latency=latency)
+        from gpt56probe.cli.terminal import screen_width
+
+        run_forever(port=port, scenarios_file=scenarios_file, latency=latency, width=screen_width())
     except ScenarioFileError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

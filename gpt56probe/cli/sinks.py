@@ -339,7 +339,12 @@ def report_unknown(cause: str, sinks: Sinks, clock: RunClock | None = None) -> i
     cause = render.one_line(cause)
     checked_at = datetime.fromtimestamp(clock.started_wall).astimezone().isoformat(timespec="milliseconds")
     error_line(cause)
-    click.echo(unknown_output(cause, sinks, checked_at))
+    if sinks.fmt in ("json", "nagios"):  # a document or the plugin's one line: never wrapped
+        click.echo(unknown_output(cause, sinks, checked_at))
+    else:
+        from gpt56probe.cli.terminal import say
+
+        say(unknown_output(cause, sinks, checked_at))
     if sinks.prom_file is not None:
         write_metrics(sinks.prom_file, [], EXIT_UNKNOWN, clock.started_wall, sinks.vantage, endpoint=sinks.endpoint)
     if sinks.ping_url:

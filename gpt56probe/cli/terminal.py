@@ -47,11 +47,42 @@ def terminal_width(err: bool = False) -> int:
     return columns if columns > 0 else 80
 
 
+def screen_width(err: bool = False) -> int | None:
+    """The width human output must fit: ``COLUMNS`` when set, else the terminal's when stdout is one; None for
+    a pipe or a file, where a line is as long as it is. stderr (``err``: errors, warnings, traces) is fitted
+    only on a terminal: a log or a program reading it keeps one line per message whatever COLUMNS says."""
+    if err and not _isatty(sys.stderr):
+        return None
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+        if columns > 0:
+            return columns
+    except ValueError:
+        pass
+    stream = sys.stderr if err else sys.stdout
+    if not _isatty(stream):
+        return None
+    return terminal_width(err)
+
+
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """Human text on stdout (stderr with ``err``), every line fitted to the screen (views.textwidth.fit_prose)."""
+    from gpt56probe.views.textwidth import fit_prose
+
+    click.echo(fit_prose(text, screen_width(err)), err=err, nl=nl)
+
+
 def use_colour(no_color: bool = False) -> bool:
     """Colour on stdout only for a terminal, and never with --no-color, NO_COLOR (any value) or TERM=dumb."""
     if no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return _isatty(sys.stdout)
+
+
+def details_option(f: F) -> F:
+    """``--details``: the summary's request ids and full next steps (the default shows one line per problem)."""
+    return click.option("--details", is_flag=True,
+                        help="Summary: each problem's request ids and full next step, the base URL and the cost.")(f)
 
 
 def no_color_option(f: F) -> F:
@@ -63,10 +94,10 @@ def no_color_option(f: F) -> F:
 DISPLAY_META = "gpt56probe.display"
 
 
-def set_display(labels: Mapping[str, str] | None = None, no_color: bool = False) -> None:
-    """What the summary shows besides the outcome: the config's org labels; and --no-color."""
+def set_display(labels: Mapping[str, str] | None = None, no_color: bool = False, details: bool = False) -> None:
+    """What the summary shows besides the outcome: the config's org labels; --no-color; --details (or -v)."""
     ctx = click.get_current_context()
-    ctx.meta[DISPLAY_META] = (dict(labels or {}), no_color)
+    ctx.meta[DISPLAY_META] = (dict(labels or {}), no_color, details)
 
 
 def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
@@ -76,7 +107,7 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
     from gpt56probe.core.cost import probe_cost
 
     ctx = click.get_current_context(silent=True)
-    labels, no_color = ctx.meta.get(DISPLAY_META, ({}, False)) if ctx is not None else ({}, False)
+    labels, no_color, details = ctx.meta.get(DISPLAY_META, ({}, False, False)) if ctx is not None else ({}, False, False)
     proxy = ""
     if summary.transport_cause(outcome.observations) is not None and (outcome.trust_env or outcome.proxy):
         status = netenv.proxy_status(outcome.base_url, explicit=outcome.proxy)
@@ -86,7 +117,7 @@ def summary_text(outcome: Any, severity: Any, notes: Sequence[str] = ()) -> str:
     view = summary.SummaryView(
         outcome.diagnoses, outcome.observations, labels, outcome.base_url, proxy,
         [*notes, *render.diagnosis_notes(outcome.diagnoses)], probe_cost(outcome.diagnoses, outcome.table).note(),
-        render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers), severity,
+        render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers, listed=3 if details else 1), severity, details,
     )
     return summary.render_summary(view, terminal_width(), colour=use_colour(no_color))
 

@@ -68,10 +68,14 @@ def wait_until_ok(request: Any, every_s: float, give_up_after_s: float, quiet: b
 
     def say(line: str) -> None:
         if not quiet:
-            click.echo(line)
+            from gpt56probe.cli.terminal import say as fitted
+
+            fitted(line)
 
     if endpoint and not quiet:
-        click.echo(f"endpoint: {endpoint} (waiting until every expected target there is ok)", err=True)
+        from gpt56probe.cli.terminal import say as fitted
+
+        fitted(f"endpoint: {endpoint} (waiting until every expected target there is ok)", err=True)
     started = time.monotonic()
     give_up_at = started + give_up_after_s
     previous: dict[Any, str] | None = None

@@ -413,18 +413,35 @@ def start_simulator(port: int = 0, scenarios_file: str | Path | None = None, lat
     return SimulatorHandle(server, thread)
 
 
-def format_listing(rows: list[tuple[str, str, str, str]]) -> str:
-    """Plain aligned columns (the CLI may use tabulate instead)."""
+def _fit(text: str, width: int | None, indent: str = "", rest: str = "    ") -> list[str]:
+    """``text`` in lines of at most ``width`` columns, broken between words only (None: one line)."""
+    if not width or len(indent + text) <= width:
+        return [indent + text]
+    import textwrap
+
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=rest, break_long_words=False,
+                         break_on_hyphens=False) or [indent]
+
+
+def format_listing(rows: list[tuple[str, str, str, str]], width: int | None = None) -> str:
+    """Plain aligned columns; on a terminal of ``width`` columns a description that does not fit beside
+    its row goes under it, wrapped between words."""
     header = ("scenario", "org", "key", "description")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
     lines = []
     for row in [header, *rows]:
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+        left = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3]))
+        if width is None or len(left) + 2 + len(row[3]) <= width:
+            lines.append(left + "  " + row[3])
+        else:
+            lines += _fit(left.rstrip(), width, "", "    ")
+            lines += _fit(row[3], width, "    ", "    ")
     return "\n".join(lines)
 
 
 def run_forever(port: int = 0, scenarios_file: str | Path | None = None, latency: float = 0.0,
-                out: TextIO | None = None, on_start: Callable[[SimulatorHandle], None] | None = None) -> None:
+                out: TextIO | None = None, on_start: Callable[[SimulatorHandle], None] | None = None,
+                width: int | None = None) -> None:
     """Foreground runner for ``gpt56probe simulate``: print the base URL and who selects what, serve until Ctrl-C.
 
     Raises ScenarioFileError for a bad ``scenarios_file`` and OSError when the port is taken,
@@ -435,20 +452,22 @@ def run_forever(port: int = 0, scenarios_file: str | Path | None = None, latency
     if on_start is not None:
         on_start(handle)
     try:
-        print(f"GPT-5.6 preview simulator listening on {handle.base_url}", file=out)
-        print(f"  export OPENAI_BASE_URL={handle.base_url}", file=out)
         from gpt56probe.core.gate import EXAMPLE_KEY
 
-        print(f"  any sk- key works (e.g. {EXAMPLE_KEY}); the OpenAI-Organization header picks the org scenario;", file=out)
-        print("  org ids no scenario names behave as approved." + (f" Added latency: {latency}s." if latency else ""),
-              file=out)
+        intro = [f"GPT-5.6 preview simulator listening on {handle.base_url}", f"  export OPENAI_BASE_URL={handle.base_url}",
+                 f"  any sk- key works (e.g. {EXAMPLE_KEY}); the OpenAI-Organization header picks the org scenario;",
+                 "  org ids no scenario names behave as approved." + (f" Added latency: {latency}s." if latency else "")]
         recording = handle.scenario_set.recording
         if recording:
             from gpt56probe.simulator.replay import replay_hint
 
-            print(replay_hint(recording, handle.base_url), file=out)
+            intro += replay_hint(recording, handle.base_url).split("\n")
+        for line in intro:
+            stripped = line.lstrip(" ")
+            indent = line[: len(line) - len(stripped)]
+            print("\n".join(_fit(stripped, width, indent, indent + "  ")), file=out)
         print("", file=out)
-        print(format_listing(scenario_listing(handle.scenario_set)), file=out)
+        print(format_listing(scenario_listing(handle.scenario_set), width), file=out)
         print("\nCtrl-C to stop.", file=out, flush=True)
         while not handle.stopped.wait(0.5):
             pass

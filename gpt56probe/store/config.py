@@ -178,6 +178,17 @@ def _line_of(text: str, *names: str) -> int | None:
     return start + 1
 
 
+def where_default(path: Path, param: str) -> str:
+    """Where a ``[defaults]`` value for the click parameter ``param`` was written: ``config file PATH, line N
+    ([defaults] key)``, for an error about that value (a bad base_url in the file is named as the file's)."""
+    key = next((k for k, (name, _, _) in DEFAULT_KEYS.items() if name == param), param)
+    try:
+        line = _line_of(read_config_text(path), "defaults", key)
+    except (OSError, ConfigError):
+        line = None
+    return f"config file {path}" + (f", line {line}" if line else "") + f" ([defaults] {key})"
+
+
 def _fail(path: Path, text: str, names: tuple[str, ...], problem: str) -> ConfigError:
     line = _line_of(text, *names) if names else None
     where = f"{path}, line {line}" if line else str(path)
@@ -295,10 +306,10 @@ def parse_config(text: str, path: Path) -> Config:
 
 
 def read_config_text(path: Path) -> str:
-    """The file's text: a regular file (a FIFO cannot hang the read), at most MAX_BYTES, UTF-8.
+    """The file's text: a regular file (a FIFO cannot hang the read), at most MAX_BYTES, UTF-8 (with or without a BOM).
     FileNotFoundError when absent; ConfigError for anything else that is wrong with it."""
     try:
-        return read_regular(path, MAX_BYTES).decode("utf-8")
+        return read_regular(path, MAX_BYTES).decode("utf-8-sig")  # an editor's byte-order mark is not TOML's business
     except FileNotFoundError:
         raise
     except FileTooLarge:

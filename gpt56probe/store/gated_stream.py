@@ -144,6 +144,11 @@ class GatedStream(io.TextIOBase):
         except (AttributeError, ValueError, OSError):
             return False
 
+    @property
+    def buffer(self) -> "GatedBytes":
+        """The binary face click writes bytes to (shell completion: ``echo(source.encode())``): the same gate."""
+        return GatedBytes(self)
+
     def fileno(self) -> int:
         if self._inner is None:
             raise io.UnsupportedOperation("no underlying stream")
@@ -160,6 +165,26 @@ class GatedStream(io.TextIOBase):
     @property
     def name(self) -> str:
         return str(getattr(self._inner, "name", "<gated>"))
+
+
+class GatedBytes(io.RawIOBase):
+    """Bytes written to a GatedStream's ``buffer``: decoded as UTF-8 (a bad byte shown as U+FFFD) and
+    passed to the text stream, so a caller that asks for a binary stream cannot go around the gate."""
+
+    def __init__(self, text: GatedStream) -> None:
+        super().__init__()
+        self._text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:  # type: ignore[override]
+        raw = bytes(data)
+        self._text.write(raw.decode("utf-8", errors="replace"))
+        return len(raw)
+
+    def flush(self) -> None:
+        self._text.flush()
 
 
 def restore_std_fds() -> None:

@@ -53,11 +53,10 @@ def projects_doc(evidence: Sequence[AdminEvidence], models: Sequence[str], base_
     }
 
 
-def projects_table(evidence: Sequence[AdminEvidence], models: Sequence[str], fmt: str = "table") -> str:
-    """One row per org, project and model: the permission, the project's rate limit, its spend limit."""
-    from tabulate import tabulate
-
-    from gpt56probe.views.render import TABLE_FORMAT_ALIAS
+def projects_table(evidence: Sequence[AdminEvidence], models: Sequence[str], fmt: str = "table", width: int | None = None) -> str:
+    """One row per org, project and model: the permission, the project's rate limit, its spend limit;
+    fitted to ``width`` (views.tables)."""
+    from gpt56probe.views.tables import render, with_notes
 
     rows: list[list[str]] = []
     for e in evidence:
@@ -69,8 +68,7 @@ def projects_table(evidence: Sequence[AdminEvidence], models: Sequence[str], fmt
             label = shown(p.label) + ("" if p.status == "active" else f" [{p.status}]")
             for m in models:
                 rows.append([who, label, shown(m), p.permission_word(m) + _limit_text(p, m), _spend_text(p)])
-    text = tabulate(rows, headers=["org", "project", "model", "permission (rate limit)", "spend limit"],
-                    tablefmt=TABLE_FORMAT_ALIAS.get(fmt, fmt), disable_numparse=True)
+    text = render(rows, ["org", "project", "model", "permission (rate limit)", "spend limit"], fmt, width)
     lines = notes(evidence)
     blocked = [(e.org or "the default org", p, m) for e in evidence for p in e.projects if p.status == "active"
                for m in models if p.allows(m) is False]
@@ -80,6 +78,4 @@ def projects_table(evidence: Sequence[AdminEvidence], models: Sequence[str], fmt
     enforcing = [(e.org or "the default org", p) for e in evidence for p in e.projects if p.spend_limit and p.spend_limit.enforcing]
     for org, p in enforcing:
         lines.append(f"{org}: project {p.label}'s hard spend limit is enforcing: its requests are refused until it is raised")
-    if lines:
-        text += "\n\n" + "\n".join(f"note: {n}" for n in lines)
-    return text
+    return with_notes(text, lines, width)

@@ -436,17 +436,17 @@ def render_text(merged: Merged, width: int = 100, colour: bool = False) -> str:
             facts = _clean(v.facts.describe()) if v.facts else f"{_clean(v.name)}: no network facts recorded"
             status = f" {v.status}" if v.status else ""
             out.append(f"  {facts} (checked {_clean(v.checked_at) or 'at an unknown time'}{status}; {', '.join(_clean(s) for s in v.sources)})")
-    return "\n".join(out).rstrip() + "\n"
+    from gpt56probe.views.textwidth import fit_prose
+
+    return fit_prose("\n".join(out).rstrip(), max(width, 20)) + "\n"
 
 
-def render_table(merged: Merged, fmt: str) -> str:
+def render_table(merged: Merged, fmt: str, width: int | None = None) -> str:
     """Any tabulate format: one row per org, vantage and model, and the findings under it."""
-    from tabulate import tabulate
+    from gpt56probe.views.tables import render, with_notes
 
     rows = [[c.org or DEFAULT_ORG, c.vantage, c.model, c.surface + (" stream" if c.stream else ""), c.verdict.value,
              c.result.get("http_status") if c.result.get("http_status") is not None else "-", c.result.get("request_id") or "-"]
             for c in merged.cells]
-    text = tabulate(rows, headers=["org", "vantage", "model", "surface", "verdict", "http", "request id"], tablefmt=fmt,
-                    disable_numparse=True)
-    notes = [f"note: {f.text}" for f in merged.findings]
-    return text + ("\n\n" + "\n".join(notes) if notes else "") + "\n"
+    text = render(rows, ["org", "vantage", "model", "surface", "verdict", "http", "request id"], fmt, width)
+    return with_notes(text, [f.text for f in merged.findings], width) + "\n"

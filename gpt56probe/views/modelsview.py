@@ -153,12 +153,10 @@ def models_doc(orgs: Sequence[OrgModels], listed_at: str, base_url: str) -> dict
     }
 
 
-def models_table(orgs: Sequence[OrgModels], fmt: str = "table", listed_at: str | None = None) -> str:
-    """The table (any tabulate format), then how to switch to what each org lists; a retiring id's note
-    says its shutdown date and the days left from ``listed_at``."""
-    from tabulate import tabulate
-
-    from gpt56probe.views.render import TABLE_FORMAT_ALIAS
+def models_table(orgs: Sequence[OrgModels], fmt: str = "table", listed_at: str | None = None, width: int | None = None) -> str:
+    """The table (any tabulate format, fitted to ``width``), then how to switch to what each org lists; a retiring
+    id's note says its shutdown date and the days left from ``listed_at``."""
+    from gpt56probe.views.tables import render, with_notes
 
     rows: list[list[Any]] = []
     for o in orgs:
@@ -175,8 +173,7 @@ def models_table(orgs: Sequence[OrgModels], fmt: str = "table", listed_at: str |
                 note += f"; retiring: shuts down on {r.shutdown_date}" + (f" ({left} days left)" if left is not None else "")
                 note += f" (within {WARN_DAYS} days: move its traffic)" if left is not None and left <= WARN_DAYS else ""
             rows.append([who, shown(r.id), r.tier, "yes" if r.configured_as else "no", "yes" if r.listed else "no", note])
-    text = tabulate(rows, headers=["org", "model", "tier", "configured", "listed", "note"],
-                    tablefmt=TABLE_FORMAT_ALIAS.get(fmt, fmt), maxcolwidths=[None, None, None, None, None, 60], disable_numparse=True)
+    text = render(rows, ["org", "model", "tier", "configured", "listed", "note"], fmt, width)
     notes: list[str] = []
     for o in orgs:
         who = o.org or "the default org"
@@ -191,9 +188,7 @@ def models_table(orgs: Sequence[OrgModels], fmt: str = "table", listed_at: str |
             snippet = "\n".join(config_snippet(s.tier, s.listed) for s in files)
             notes.append(f"{who} does not list {', '.join(s.configured for s in files)}; to use what it lists, put in {where}"
                          f" (or change the id under an existing [models.<tier>]):\n{snippet}")
-    if notes:
-        text += "\n\n" + "\n".join(f"note: {n}" for n in notes)
-    return text
+    return with_notes(text, notes, width)
 
 
 __all__ = ["ModelRow", "OrgModels", "SCHEMA", "Switch", "models_doc", "models_table", "org_models"]

@@ -152,17 +152,34 @@ def fill_template(template_text: str, packet: PacketFields) -> str:
         raise TemplateError(f"{exc} (write $$ for a literal dollar sign)") from None
 
 
-def render_text(packet: PacketFields, template_text: str | None = None) -> str:
-    """Plain text: one "Label: value" line per field, or ``template_text`` filled."""
+def render_text(packet: PacketFields, template_text: str | None = None, width: int | None = None) -> str:
+    """Plain text: one "Label: value" line per field, or ``template_text`` filled. With ``width`` (a
+    terminal), a long value wraps at word boundaries under itself, and when the labels leave it too little
+    room, each value goes under its label instead."""
+    from gpt56probe.views.textwidth import fit_prose, wrap_text
+
     if template_text is not None:
-        return fill_template(template_text, packet)
-    width = max(len(label) for label in LABELS.values())
+        return fit_prose(fill_template(template_text, packet), width)
+    label_width = max(len(label) for label in LABELS.values())
     lines = ["GPT-5.6 preview support packet", ""]
+    stacked = width is not None and width - label_width - 2 < 40
     for name in FIELD_ORDER:
         value = getattr(packet, name)
         first, *rest = value.splitlines() or [""]
-        lines.append(f"{LABELS[name] + ':':<{width + 1}} {first}")
-        lines.extend(" " * (width + 2) + line for line in rest)
+        if width is None:
+            lines.append(f"{LABELS[name] + ':':<{label_width + 1}} {first}")
+            lines.extend(" " * (label_width + 2) + line for line in rest)
+            continue
+        if stacked:
+            lines.append(f"{LABELS[name]}:")
+            indent = "  "
+            for line in [first, *rest]:
+                lines += wrap_text(line, width, indent, indent) if line else [indent.rstrip()]
+            continue
+        indent = " " * (label_width + 2)
+        lines += wrap_text(first, width, f"{LABELS[name] + ':':<{label_width + 1}} ", indent) if first else [f"{LABELS[name]}:"]
+        for line in rest:
+            lines += wrap_text(line, width, indent, indent)
     return "\n".join(lines) + "\n"
 
 

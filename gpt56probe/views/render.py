@@ -16,7 +16,6 @@ from gpt56probe.core.observation import Diagnosis, Severity, Verdict
 
 SCHEMA_VERSION = "1.0"
 TABLE_FORMAT_ALIAS = {"table": "simple"}
-NEXT_STEP_WIDTH = 60
 
 
 def table_formats() -> list[str]:
@@ -88,14 +87,16 @@ def unknown_line(cause: str) -> str:
     return f"GPT56 {Severity.UNKNOWN.value} - {one_line(cause)}"
 
 
-def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS) -> str:
-    """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional."""
+def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bool = False, expected: ExpectedTiers = TIERS,
+                listed: int = 3) -> str:
+    """The one monitoring line: ``GPT56 OK - 3/3 expected tiers reachable``, perfdata optional; it names at most
+    ``listed`` problems and counts the rest (the terminal summary, which lists every problem above it, names one)."""
     reachable, total = expected_reach(diagnoses, expected)
     problems = status_problems(diagnoses, expected)
     text = f"GPT56 {severity.value} - {reachable}/{total} expected tiers reachable"
     if problems:
-        shown = problems[:3]
-        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        shown = problems[:listed]
+        more = f" (+{len(problems) - len(shown)} more)" if len(problems) > len(shown) else ""
         text += "; " + _plain(", ".join(shown)) + more
     if perfdata:
         perf = []
@@ -119,9 +120,10 @@ def status_line(diagnoses: Sequence[Diagnosis], severity: Severity, perfdata: bo
     return text
 
 
-def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequence[str] = ()) -> str:
-    """The tier x org table, then notes (the default org's name, truncation, adaptations) and nothing else."""
-    from tabulate import tabulate
+def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequence[str] = (), width: int | None = None) -> str:
+    """The tier x org table, then notes (the default org's name, truncation, adaptations) and nothing else;
+    fitted to ``width`` columns (views.tables) when given."""
+    from gpt56probe.views.tables import render, with_notes
 
     show_surface = any(d.target.surface != "chat" or d.target.stream for d in diagnoses)
     headers = ["org", "tier", "model"] + (["surface"] if show_surface else []) + ["verdict", "http", "latency", "request id", "next step"]
@@ -132,13 +134,7 @@ def render_table(diagnoses: Sequence[Diagnosis], fmt: str = "table", notes: Sequ
             row.append(_surface(d))
         row += [d.verdict.value, d.http_status if d.http_status is not None else "-", _latency(d), d.request_id or "-", d.remediation]
         rows.append(row)
-    tab_fmt = TABLE_FORMAT_ALIAS.get(fmt, fmt)
-    widths: list[int | None] = [None] * (len(headers) - 1) + [NEXT_STEP_WIDTH]
-    text = tabulate(rows, headers=headers, tablefmt=tab_fmt, maxcolwidths=widths, disable_numparse=True)
-    all_notes = list(notes) + diagnosis_notes(diagnoses)
-    if all_notes:
-        text += "\n\n" + "\n".join(f"note: {n}" for n in all_notes)
-    return text
+    return with_notes(render(rows, headers, fmt, width), list(notes) + diagnosis_notes(diagnoses), width)
 
 
 def diagnosis_notes(diagnoses: Sequence[Diagnosis]) -> list[str]:

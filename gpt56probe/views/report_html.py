@@ -82,6 +82,15 @@ footer{margin-top:30px;padding-bottom:30px;border-top:1px solid var(--line);colo
 .sw{display:inline-block;width:12px;vertical-align:bottom;margin-right:5px;border-radius:1px}
 .words{columns:3 16em;margin:8px 0}
 .words div{break-inside:avoid}
+.scroll{max-width:100%;overflow-x:auto}
+.changes td details ul{margin:4px 0 0;padding-left:18px}
+.changes td{overflow-wrap:anywhere}
+@media (max-width:700px){header,main,footer{padding:0 10px}
+.axis,.strip{grid-template-columns:minmax(0,1fr);gap:2px}.axis>span,.axis .ticks span:nth-child(2){display:none}
+.axis .ticks{white-space:normal;flex-wrap:wrap}
+.strip .label{white-space:normal;overflow-wrap:anywhere}.stats{white-space:normal}
+.changes th,.changes td{padding:3px 4px}.meta{grid-template-columns:minmax(0,1fr)}
+.e:hover .tip,.e:focus-within .tip,.e:focus .tip{min-width:0;width:min(22em,80vw)}}
 @media print{.tip{display:none}}
 """
 
@@ -116,7 +125,7 @@ def _matrix(report: Report) -> str:
         return '<p class="note">No results.</p>'
     tiers = {p.model: p.tier for cell in report.matrix.values() for p in cell}
     show_surface = any(len({p.surface for p in cell}) > 1 for cell in report.matrix.values())
-    out = ['<table class="matrix"><thead><tr><th scope="col">org</th>']
+    out = ['<div class="scroll" role="region" aria-label="matrix"><table class="matrix"><thead><tr><th scope="col">org</th>']
     out += [f'<th scope="col">{_e(m)}<small>{_e(tiers.get(m, ""))}</small></th>' for m in report.models]
     out.append("</tr></thead><tbody>")
     for org in report.orgs:
@@ -126,7 +135,7 @@ def _matrix(report: Report) -> str:
             inner = "".join(_entry(p, report, show_surface) for p in entries) or f'<span class="empty" title="not probed">{NOT_PROBED}</span>'
             out.append(f'<td class="cell" data-org="{_e(org)}" data-model="{_e(model)}">{inner}</td>')
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 
@@ -180,10 +189,31 @@ def _verdict_badge(verdict: Verdict, slug: str) -> str:
     return f'<span class="v {colour_class(verdict)}" title="{_e(slug)}">{_e(cell_word(verdict))}</span>'
 
 
-def _change_row(c: Change, report: Report, show_vantage: bool) -> str:
-    cells = [report.fmt(c.at), c.org, c.model, c.surface] + ([c.vantage or "-"] if show_vantage else [])
-    return ("<tr>" + "".join(f"<td>{_e(x)}</td>" for x in cells)
-            + f"<td>{_verdict_badge(c.previous, c.previous_slug)} \u2192 {_verdict_badge(c.current, c.current_slug)}</td></tr>")
+def _change_row(group: list[Change], report: Report, show_vantage: bool) -> str:
+    """One row per run and cause: a single change as its org, model and surface; several changes one run made
+    the same way (a network blip across every target) as one row, ``110 targets: network_error -> ok``, whose
+    <details> lists them."""
+    c = group[0]
+    change = f"<td>{_verdict_badge(c.previous, c.previous_slug)} \u2192 {_verdict_badge(c.current, c.current_slug)}</td>"
+    vantage = [f"<td>{_e(c.vantage or '-')}</td>"] if show_vantage else []
+    if len(group) == 1:
+        cells = [report.fmt(c.at), c.org, c.model, c.surface]
+        return "<tr>" + "".join(f"<td>{_e(x)}</td>" for x in cells) + "".join(vantage) + change + "</tr>"
+    orgs = sorted({x.org for x in group})
+    title = f"{len(group)} targets: {c.previous_slug} \u2192 {c.current_slug}"
+    scope = orgs[0] if len(orgs) == 1 else f"{len(orgs)} orgs"
+    items = "".join(f"<li>{_e(x.org)} {_e(x.model)} {_e(x.surface)}</li>" for x in group)
+    return (f'<tr class="group" data-targets="{len(group)}"><td>{_e(report.fmt(c.at))}</td><td colspan="3"><details>'
+            f"<summary>{_e(title)} <small>({_e(scope)})</small></summary><ul>{items}</ul></details></td>"
+            + "".join(vantage) + change + "</tr>")
+
+
+def group_changes(changes: Iterable[Change]) -> list[list[Change]]:
+    """Changes in their order, those one run made the same way (same time, vantage and from -> to) kept together."""
+    groups: dict[tuple[object, str, str, str], list[Change]] = {}
+    for c in changes:
+        groups.setdefault((c.at, c.vantage, c.previous_slug, c.current_slug), []).append(c)
+    return list(groups.values())
 
 
 def _changes(report: Report) -> str:
@@ -191,12 +221,15 @@ def _changes(report: Report) -> str:
         return '<p class="note">No verdict changes in the window.</p>'
     show_vantage = any(c.vantage for c in report.changes)
     heads = ["when", "org", "model", "surface"] + (["vantage"] if show_vantage else []) + ["change"]
-    head = '<table class="changes"><thead><tr>' + "".join(f'<th scope="col">{h}</th>' for h in heads) + "</tr></thead><tbody>"
-    shown, older = report.changes[:CHANGES_SHOWN], report.changes[CHANGES_SHOWN:]
-    out = [head, *(_change_row(c, report, show_vantage) for c in shown), "</tbody></table>"]
+    head = ('<div class="scroll"><table class="changes"><thead><tr>' + "".join(f'<th scope="col">{h}</th>' for h in heads)
+            + "</tr></thead><tbody>")
+    rows = group_changes(report.changes)
+    shown, older = rows[:CHANGES_SHOWN], rows[CHANGES_SHOWN:]
+    out = [head, *(_change_row(g, report, show_vantage) for g in shown), "</tbody></table></div>"]
     if older:
-        out += [f"<details><summary>{len(older)} older change{'s' if len(older) != 1 else ''}</summary>", head,
-                *(_change_row(c, report, show_vantage) for c in older), "</tbody></table></details>"]
+        count = sum(len(g) for g in older)
+        out += [f"<details><summary>{count} older change{'s' if count != 1 else ''}</summary>", head,
+                *(_change_row(g, report, show_vantage) for g in older), "</tbody></table></div></details>"]
     if report.changes_hidden:
         out.append(f'<p class="note">{report.changes_hidden} older changes not listed; <code>gpt56probe history</code> lists them all.</p>')
     return "".join(out)

@@ -32,7 +32,7 @@ from gpt56probe.core.models import TIERS
 from gpt56probe.core.observation import Diagnosis, Failure, Observation, Severity, Verdict, severity_of
 from gpt56probe.core.redact import redact
 from gpt56probe.views.textwidth import display_width, fit, pad, wrap_text, wrap_units
-from gpt56probe.views.vocabulary import NOT_PROBED, cell_word, colour_class
+from gpt56probe.views.vocabulary import NOT_PROBED, cell_word, colour_class, next_step_words
 
 MIN_WIDTH = 60
 """Narrower terminals are drawn as if they had this many columns."""
@@ -335,6 +335,78 @@ def render_problems(diagnoses: Sequence[Diagnosis], labels: Mapping[str, str], w
     return lines
 
 
+BRIEF_ORGS = 3
+"""A problem line names this many orgs and counts the rest (--details names them all)."""
+DETAILS_HINT = "--details: each request id and the full next steps"
+DETAILS_HINT_OK = "--details: the base URL and what the probes cost"
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a next step: up to the first full stop that ends a sentence."""
+    found = re.search(r"\.(\s|$)", text)
+    return text[:found.start() + 1] if found else text
+
+
+def _cells_units(cells: Sequence[Diagnosis], columns: Sequence[Column], labels: Mapping[str, str]) -> list[str]:
+    """``org-a (sol, terra),`` ``org-b,`` ...: the orgs a problem covers, each with the columns it covers
+    unless it covers every column of the matrix; past BRIEF_ORGS orgs, a count."""
+    by_org: dict[str | None, list[Diagnosis]] = {}
+    for cell in cells:
+        by_org.setdefault(cell.target.org, []).append(cell)
+    units: list[str] = []
+    shown = list(by_org.items())[:BRIEF_ORGS]
+    for n, (org, org_cells) in enumerate(shown):
+        names = list(dict.fromkeys(cell_name(_column_of(c), columns) for c in org_cells))
+        text = org_label(org, labels)
+        if len(org_cells) < len(columns):
+            text += f" ({', '.join(names)})"
+        units += text.split(" ")
+        if n < len(shown) - 1:
+            units[-1] += ","
+    hidden = len(by_org) - len(shown)
+    if hidden:
+        units += ["and", f"{hidden}", f"more org{'s' if hidden != 1 else ''}"]
+    units[-1] += ":"
+    return units
+
+
+def render_brief_problems(diagnoses: Sequence[Diagnosis], labels: Mapping[str, str], width: int, colour: bool = False) -> list[str]:
+    """One line per distinct problem: its word, the cells it covers and the next step in a sentence.
+
+    Problems are told apart by verdict. The next step is the cells' own (the first sentence of
+    Diagnosis.remediation) when they share one and the line holds it; else the verdict's next step in
+    a few words (vocabulary.NEXT_STEPS): the line never depends on how long a next step is worded.
+    A line wider than the terminal (many long org ids) wraps under its cells, never past the edge.
+    """
+    width = max(MIN_WIDTH, width)
+    columns = columns_of(diagnoses)
+    groups: dict[Verdict, list[Diagnosis]] = {}
+    for d in diagnoses:
+        if not d.ok:
+            groups.setdefault(d.verdict, []).append(d)
+    order = {verdict: n for n, verdict in enumerate(groups)}
+    verdicts = sorted(groups, key=lambda v: (_SEVERITY_ORDER[severity_of(v)], order[v]))
+    word_width = max((display_width(cell_word(v)) for v in verdicts), default=0)
+    lines: list[str] = []
+    for verdict in verdicts:
+        cells = groups[verdict]
+        word = cell_word(verdict)
+        first = pad(word, word_width) + "  "
+        units = _cells_units(cells, columns, labels)
+        own = {_template(c) for c in cells}
+        step = next_step_words(verdict)
+        if len(own) == 1:
+            sentence = _first_sentence(next(iter(own)))
+            if _ORG_MARK not in sentence and _MODEL_MARK not in sentence:
+                candidate = wrap_units([*units, *sentence.split()], width, first, " " * len(first))
+                if len(candidate) == 1:
+                    step = sentence
+        line = wrap_units([*units, *step.split()], width, first, " " * len(first))
+        line[0] = line[0].replace(word, paint(word, colour_class(verdict), colour), 1)
+        lines += line
+    return lines
+
+
 # --------------------------------------------------------------------------- one cause when the network is down
 
 
@@ -461,6 +533,9 @@ class SummaryView:
     cost_note: str = ""
     status_line: str = ""
     severity: Severity = Severity.UNKNOWN
+    details: bool = False
+    """Every problem with its cells' request ids and full next steps, the base URL and the cost (--details, -v);
+    else one line per problem and a line saying how to get the rest."""
 
 
 def gateways_seen(diagnoses: Sequence[Diagnosis]) -> str:
@@ -480,20 +555,24 @@ def render_summary(view: SummaryView, width: int, colour: bool = False) -> str:
         lines += render_cause(cause, view.base_url, view.proxy, width, colour)
     else:
         lines += render_matrix(view.diagnoses, view.labels, width, colour)
-        problems = render_problems(view.diagnoses, view.labels, width, colour)
+        draw = render_problems if view.details else render_brief_problems
+        problems = draw(view.diagnoses, view.labels, width, colour)
         if problems:
             lines.append("")
             lines += problems
     lines.append("")
     for note in view.notes:
         lines += wrap_text(clean(note), width, "note: ", "  ")
-    if view.base_url and cause is None:
+    answered_by = gateways_seen(view.diagnoses)  # who answered is part of the answer: shown by default too
+    if (view.details or cause is not None) and view.base_url and cause is None:
         lines += wrap_text(clean(view.base_url), width, "base URL: ", "  ")
-    answered_by = gateways_seen(view.diagnoses)
     if answered_by:
         lines += wrap_text(clean(answered_by), width, "answered by: ", "  ")
-    if view.cost_note:
-        lines += wrap_text(clean(view.cost_note), width, "note: ", "  ")
+    if view.details or cause is not None:
+        if view.cost_note:
+            lines += wrap_text(clean(view.cost_note), width, "note: ", "  ")
+    elif view.diagnoses:
+        lines += wrap_text(DETAILS_HINT if any(not d.ok for d in view.diagnoses) else DETAILS_HINT_OK, width, "", "  ")
     if view.status_line:
         status = wrap_text(clean(view.status_line), width, "", "  ")
         prefix = f"GPT56 {view.severity.value}"

@@ -122,3 +122,22 @@ def wrap_text(text: str, width: int, first: str = "", rest: str = "") -> list[st
 
 def widest(lines: Sequence[str]) -> int:
     return max((display_width(line) for line in lines), default=0)
+
+
+def fit_prose(text: str, width: int | None) -> str:
+    """Every line of ``text`` no wider than ``width`` columns: a longer line is wrapped at word boundaries
+    under its own indentation plus two spaces (ids and URLs are words: split only when one alone is wider
+    than the line). ``width`` None (a pipe, nothing to fit) returns ``text`` unchanged."""
+    if not width or not text:
+        return text
+    width = max(20, width)
+    out: list[str] = []
+    for line in text.split("\n"):
+        if display_width(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        if len(indent) > width // 2:
+            indent = indent[: width // 2]
+        out += wrap_text(line, width, indent, indent + "  ")
+    return "\n".join(out)

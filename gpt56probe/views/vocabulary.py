@@ -33,6 +33,29 @@ CELL_WORDS: Mapping[Verdict, str] = {
 }
 """At most 10 characters each, so five model columns fit an 80-column terminal."""
 
+NEXT_STEPS: Mapping[Verdict, str] = {
+    Verdict.OK: "nothing to do",
+    Verdict.WRONG_ORG: "use the org this key belongs to",
+    Verdict.NOT_PROVISIONED: "ask for access, or use an org or id that has it",
+    Verdict.PROVISIONING_PENDING: "ask your account rep for status",
+    Verdict.PROJECT_NO_ACCESS: "allow the model for the key's project",
+    Verdict.REGION_VPN: "disconnect the VPN/proxy and retry",
+    Verdict.SAFETY_CHECK: "keep the request id; retry on Luna",
+    Verdict.INVALID_KEY: "fix or replace the API key",
+    Verdict.KEY_PERMISSIONS: "give the key the missing scope",
+    Verdict.ACCOUNT_BLOCKED: "contact OpenAI support",
+    Verdict.QUOTA_EXHAUSTED: "add credits or raise the usage limit",
+    Verdict.RATE_LIMITED: "wait, then retry with less concurrency",
+    Verdict.ORG_NOT_ELIGIBLE: "verify the organization",
+    Verdict.UNSUPPORTED_PARAMETER: "report it: the probe needs an update",
+    Verdict.SERVER_ERROR: "retry later; see status.openai.com",
+    Verdict.TIMEOUT: "raise --timeout, or check the network",
+    Verdict.NETWORK_ERROR: "check DNS, proxy and the base URL",
+    Verdict.UNKNOWN: "read the raw error (--details)",
+}
+"""The next step of each verdict in a few words, for the one line per problem the terminal summary shows
+when a problem's own next step (Diagnosis.remediation) is too long for the line or differs between its cells."""
+
 NOT_PROBED = "-"
 """The cell of an org x model pair that was not probed."""
 
@@ -47,6 +70,11 @@ COLOUR_CLASSES: Mapping[Severity, str] = {
 def cell_word(verdict: Verdict) -> str:
     """The short word a matrix cell shows for ``verdict``."""
     return CELL_WORDS[verdict]
+
+
+def next_step_words(verdict: Verdict) -> str:
+    """The next step of ``verdict`` in a few words (NEXT_STEPS)."""
+    return NEXT_STEPS[verdict]
 
 
 def colour_class(verdict: Verdict) -> str:
