@@ -16,7 +16,7 @@ import click
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
 from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids, validate_orgs
-from gpt56probe.cli.terminal import LiveLine
+from gpt56probe.cli.terminal import Progress
 
 EXIT_NOTHING_REACHABLE = 2
 EFFORT_CHOICES = ("current", "current,lower", "lower")
@@ -43,25 +43,16 @@ def _width() -> int:
     return terminal_width()
 
 
-class EvalProgress(LiveLine):
+class EvalProgress(Progress):
     """``evaluating: 12/80 calls done, 3.4 s``: check's live line (a terminal's stderr only), in eval's words."""
 
     def __init__(self, enabled: bool, label: str) -> None:
         super().__init__(enabled)
         self._label = label
-        self._done = 0
-        self._total = 0
 
     def __enter__(self) -> "EvalProgress":
         super().__enter__()
         return self
-
-    def update(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        with self._lock:
-            self._done, self._total = done, total
-        self.changed()
 
     def text(self, elapsed_s: float, width: int) -> str:
         from gpt56probe.views.textwidth import fit
