@@ -27,7 +27,7 @@ TRAFFIC = (  # org, calls per role: most traffic comes from an org whose access 
 
 
 def main() -> None:
-    work = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="gpt56-served-"))
+    work = (Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="gpt56-served-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OPENAI_API_KEY": KEY, "GPT56PROBE_NO_KEYRING": "1", "GPT56PROBE_HOME": str(work / "home"), "COLUMNS": "80"}
     cli = [sys.executable, "-m", "gpt56probe"]

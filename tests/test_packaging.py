@@ -86,3 +86,13 @@ def test_every_test_extra_is_installed_so_no_fidelity_test_can_skip():
     stubs = {"types-requests", "types-tabulate"}  # type stubs: nothing to import
     missing = [name for name in extras if name not in stubs and importlib.util.find_spec(name.replace("-", "_")) is None]
     assert "openai" in extras and not missing, f"install the test extras: pip install -e '.[test]' (missing {missing})"
+
+
+def test_a_checkout_that_shadows_the_installed_package_still_finds_the_router_templates() -> None:
+    """``python -m gpt56probe plan --emit python`` run in a checkout imports the checkout's package, where
+    templates/ is not yet gpt56probe.templates: the router's templates are read from the folder itself."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import importlib.util as u; "
+            "assert u.find_spec('gpt56probe.templates') is None; "
+            "from gpt56probe.migrate.router import template; print(len(template('router.py.tmpl')) > 1000)")
+    proc = subprocess.run([sys.executable, "-S", "-c", code, str(ROOT)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr

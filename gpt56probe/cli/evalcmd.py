@@ -16,7 +16,7 @@ import click
 from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
 from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids, validate_orgs
-from gpt56probe.cli.terminal import Progress
+from gpt56probe.cli.terminal import Progress, say
 
 EXIT_NOTHING_REACHABLE = 2
 EFFORT_CHOICES = ("current", "current,lower", "lower")
@@ -264,8 +264,8 @@ def emit_promptfoo(tasks: Any, models: Sequence[Any], base_url: str, org: str | 
     except EmitError as exc:
         raise OneLineError(f"{tasks.source}: {exc}") from None
     deliver(text, output_path, wrote=f"wrote {output_path} (promptfoo config, {len(tasks.tasks)} tests x {len(models)} providers)")
-    click.echo(f"run it with: npx promptfoo@{PROMPTFOO_VERSION} eval -c {output_path or 'CONFIG'} --no-cache "
-               "(OPENAI_API_KEY set; PROMPTFOO_DISABLE_TELEMETRY=1 to stay offline)", err=True)
+    say(f"run it with: npx promptfoo@{PROMPTFOO_VERSION} eval -c {output_path or 'CONFIG'} --no-cache "
+        "(OPENAI_API_KEY set; PROMPTFOO_DISABLE_TELEMETRY=1 to stay offline)", err=True)
 
 
 def demo_eval(verbose: bool, fmt: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from importlib.resources import files
 from typing import Any, Callable, Sequence
 
@@ -33,7 +34,12 @@ class RuleNotPortable(ValueError):
 
 
 def template(name: str) -> str:
-    return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    """A router template from ``gpt56probe.templates``; from a source tree that is not installed (``python -m
+    gpt56probe`` in a checkout shadows the installed package), from the repository's templates/ folder."""
+    try:
+        return files(TEMPLATE_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return (Path(__file__).resolve().parents[2] / "templates" / name).read_text(encoding="utf-8")
 
 
 def _pattern(rule: ErrorRule) -> list[tuple[str, str]]:
