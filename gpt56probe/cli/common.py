@@ -436,3 +436,20 @@ def connection_options(f: F) -> F:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def read_named_input(path: Path, limit: int, timeout_s: float, expected: str) -> bytes:
+    """A file the user names as input (``-``: stdin; a FIFO or a pipe never hangs past ``timeout_s``), read
+    through ``store.files.read_input``; every way it can fail is one line naming the file (``expected``
+    says what it should have been: "a check result")."""
+    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
+
+    name = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        return read_input(path, limit, timeout_s)
+    except InputTimeout:
+        raise OneLineError(f"{name}: no end of input within the --deadline; is something still writing it?") from None
+    except FileTooLarge:
+        raise OneLineError(f"{name}: larger than {limit >> 20} MiB; is it {expected}?") from None
+    except OSError as exc:
+        raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None

@@ -66,16 +66,9 @@ def read_doc(path: Path, timeout_s: float = 60.0) -> dict[str, Any]:
     """An eval results file, read as every input is (``store.files.read_input``: a FIFO or a pipe that never
     ends is an error by ``timeout_s``, never a hang)."""
     from gpt56probe.migrate.evalresults import ResultsError, read_results
-    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
+    from gpt56probe.cli.common import read_named_input
 
-    try:
-        raw = read_input(path, RESULTS_LIMIT, timeout_s)
-    except InputTimeout:
-        raise OneLineError(f"{path}: no end of input within {timeout_s:g}s; is something still writing it?") from None
-    except FileTooLarge:
-        raise OneLineError(f"{path}: larger than {RESULTS_LIMIT >> 20} MiB; is it an eval results file?") from None
-    except OSError as exc:
-        raise OneLineError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_named_input(path, RESULTS_LIMIT, timeout_s, "an eval results file")
     try:
         return read_results(raw.decode("utf-8", errors="replace"), str(path))
     except ResultsError as exc:

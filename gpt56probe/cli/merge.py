@@ -15,17 +15,9 @@ INPUT_LIMIT = 64 * 1024 * 1024
 
 
 def _read(path: Path, timeout_s: float) -> bytes:
-    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
+    from gpt56probe.cli.common import read_named_input
 
-    name = "<stdin>" if str(path) == "-" else str(path)
-    try:
-        return read_input(path, INPUT_LIMIT, timeout_s)
-    except InputTimeout:
-        raise OneLineError(f"{name}: no end of input within the --deadline; is something still writing it?") from None
-    except FileTooLarge:
-        raise OneLineError(f"{name}: larger than {INPUT_LIMIT >> 20} MiB; is it a check result or a history file?") from None
-    except OSError as exc:
-        raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None
+    return read_named_input(path, INPUT_LIMIT, timeout_s, "a check result or a history file")
 
 
 FILE_WIDTH = 120

@@ -35,18 +35,11 @@ def _read_results(path: Path, timeout_s: float) -> tuple[str, Any]:
     """One result file as (the endpoint it was checked against, its ResultFile); a one-line error names the file and the problem."""
     from gpt56probe.core.history import doc_endpoint
     from gpt56probe.core.wire import DocumentError, parse_document
-    from gpt56probe.store.files import FileTooLarge, InputTimeout, read_input
+    from gpt56probe.cli.common import read_named_input
     from gpt56probe.views.report import result_file_from_doc
 
     name = "<stdin>" if str(path) == "-" else str(path)
-    try:
-        data = read_input(path, RESULT_FILE_LIMIT, timeout_s)
-    except InputTimeout:
-        raise OneLineError(f"{name}: no end of input within the --deadline; is something still writing it?") from None
-    except FileTooLarge:
-        raise OneLineError(f"{name}: larger than {RESULT_FILE_LIMIT // (1024 * 1024)} MiB; is it a check result?") from None
-    except OSError as exc:
-        raise OneLineError(f"cannot read {name}: {exc.strerror or exc}") from None
+    data = read_named_input(path, RESULT_FILE_LIMIT, timeout_s, "a check result")
     try:
         doc = parse_document(data.decode("utf-8", errors="replace"))
     except DocumentError as exc:
