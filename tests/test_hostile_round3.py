@@ -142,21 +142,31 @@ def test_a_state_json_with_a_byte_order_mark_is_read_not_moved_aside(sim: Any, t
 
 
 def _run_measured(args: list[str], timeout: float = 40) -> tuple[int, str, float, int]:
-    """(exit status, stderr, wall seconds, peak RSS in KiB) of a real gpt56probe process."""
+    """(exit status, stderr, wall seconds, peak RSS in KiB) of a real gpt56probe process: this process's own
+    peak, from wait4, never the largest of every child the test run has had (a node or npm before it)."""
+    import threading
+
     from tests.test_faults import cli, cli_env
 
     started = time.monotonic()
     proc = subprocess.Popen(cli(*args), cwd=REPO, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        _, err = proc.communicate(timeout=timeout)
-    finally:
-        if proc.poll() is None:
+    chunks: list[str] = []
+    reader = threading.Thread(target=lambda: chunks.append(proc.stderr.read() if proc.stderr else ""), daemon=True)
+    reader.start()
+    give_up = started + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > give_up:
             proc.kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+            break
+        time.sleep(0.02)
     wall = time.monotonic() - started
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far: this one is the biggest
-    return proc.returncode, err, wall, peak
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait for it again
+    reader.join(5)
+    return proc.returncode, "".join(chunks), wall, usage.ru_maxrss
 
 
 @pytest.mark.parametrize("answer", ["bomb", "endless"])
