@@ -86,7 +86,7 @@ def serve(handler: Any, seen: Any, path: str, key: str, raw: bytes) -> None:
         _send(handler, 200, ctype, data, {"x-request-id": "req_0123456789abcdef0123456789abcdef"})
         return
     # "encoded": the key in every form a plain match misses
-    headers = {"x-request-id": f"req_{hex_of(key)}", "x-echo-percent": percent_of(key),
+    headers = {"x-request-id": f"req_{hex_of(key)}", "x-ratelimit-echo-percent": percent_of(key),
                "set-cookie": f"session={key}; Path=/", "location": f"https://relay.example/next?key={key}"}
     if path.startswith("/v1/models"):
         data = json.dumps({"object": "list", "data": [{"id": m, "object": "model"} for m in MODELS]}).encode()

@@ -83,7 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
         key = auth[7:] if auth.lower().startswith("bearer ") else auth
         echo = f"{auth} {proxy_auth}".strip()
         headers = {"x-request-id": f"req_{echo}{ESCAPES}", "openai-organization": f"{key}{ESCAPES}", "x-echo": echo,
-                   "openai-processing-ms": key, "x-padded-echo": "pad " * 30 + key}
+                   "openai-processing-ms": key, "x-ratelimit-padded-echo": "pad " * 30 + key}  # a header an answer keeps
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:

@@ -83,13 +83,13 @@ def test_a_config_toml_past_its_size_cap_is_refused_unread(tmp_path):
 def test_reading_and_staging_run_outside_the_signal_hold_and_only_the_renames_inside(sim, tmp_path, monkeypatch):
     """A signal during the commit waits only for os.replace; every read and temporary write can be interrupted."""
     depths: dict[str, list[int]] = {"read": [], "stage": [], "commit": []}
-    real_tail, real_stage, real_commit = files.read_tail, files.stage_text, files.StagedFile.commit
+    real_tail, real_stage, real_commit = files.read_tail, files._stage, files.StagedFile.commit
 
     def read_tail(*args: Any, **kwargs: Any) -> Any:
         depths["read"].append(interrupts._depth)
         return real_tail(*args, **kwargs)
 
-    def stage_text(*args: Any, **kwargs: Any) -> Any:
+    def stage(*args: Any, **kwargs: Any) -> Any:  # every staged file, whole or streamed
         depths["stage"].append(interrupts._depth)
         return real_stage(*args, **kwargs)
 
@@ -98,7 +98,7 @@ def test_reading_and_staging_run_outside_the_signal_hold_and_only_the_renames_in
         real_commit(self)
 
     monkeypatch.setattr(files, "read_tail", read_tail)
-    monkeypatch.setattr(files, "stage_text", stage_text)
+    monkeypatch.setattr(files, "_stage", stage)
     monkeypatch.setattr(files.StagedFile, "commit", commit)
     result = run("check", "--base-url", sim.base_url, "--tier", "luna", "--state-dir", str(tmp_path / "s"), "-q",
                  "--prom-file", str(tmp_path / "m.prom"))

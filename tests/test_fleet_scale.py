@@ -194,4 +194,109 @@ def test_the_json_document_made_result_by_result_is_the_one_built_whole(sim) -> 
                              extra_summary={"probe_cost_usd": round(spent.total_usd, 8)},
                              cost_of=lambda d: diagnosis_cost(d, outcome.table))
     expected = _json.dumps(annotate(whole, outcome.vantage), indent=2, sort_keys=False)
-    assert _status_text(outcome, "json") == expected
+    assert "".join(_status_text(outcome, "json") or ()) == expected
+
+
+# --------------------------------------------------------------------------- memory: what a fleet's run holds
+
+
+def test_workers_are_added_only_while_they_all_wait_on_the_network_and_the_cpu_is_not_full() -> None:
+    from gpt56probe.net import runner
+
+    added: list[int] = []
+    load = {"running": 64, "busy": 64, "waiting": 1000}
+    cpu = iter([0.0, 0.01, 0.02, 0.60, 0.61, 0.62, 0.63, 0.64, 0.65])  # process CPU seconds at each tick
+    wall = iter([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner.time, "process_time", lambda: next(cpu))
+        mp.setattr(runner.time, "monotonic", lambda: next(wall))
+        growth = runner.WorkerGrowth(512, lambda n: (added.append(n), load.__setitem__("running", load["running"] + n)),
+                                     lambda: (load["running"], load["busy"], load["waiting"]))
+        growth.tick()  # 10 % of a CPU, every worker busy, work waiting: double
+        assert added == [64]
+        load["busy"] = load["running"]
+        growth.tick()  # still waiting on the network: double again
+        assert added == [64, 128]
+        load["busy"] = load["running"]
+        growth.tick()  # the client's own work filled a core (5.8 s of CPU a second): no more threads
+        assert added == [64, 128]
+        load["busy"] = load["running"] - 1
+        growth.tick()  # an idle worker: no more threads
+        load["busy"], load["waiting"] = load["running"], 0
+        growth.tick()  # nothing waiting: no more threads
+        assert added == [64, 128] and load["running"] == 256
+        load["waiting"] = 1000
+        growth.tick()
+        growth.tick()
+        assert load["running"] == 512 and added == [64, 128, 256]  # never past the bound
+        growth.tick()
+        assert load["running"] == 512
+
+
+def test_a_run_whose_workers_all_wait_on_a_slow_server_adds_workers_up_to_its_bound() -> None:
+    """Through run_plan against the simulator at 300 ms: the first workers all wait on the network, so the run adds
+    workers (never past --concurrency) instead of sending 600 requests 64 at a time. (How few threads a fast server
+    needs is the CPU's to say: bench/scale.py measures it.)"""
+    import threading
+    from unittest import mock
+
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.core.observation import Target
+    from gpt56probe.net.probe import HttpSettings, key_id
+    from gpt56probe.net.runner import FIRST_WORKERS, run_plan
+    from gpt56probe.simulator import start_simulator
+
+    key = "sk-test-fake-growth-0123456789"
+    targets = [Target(f"org-g-{n:03d}", spec.id, spec.tier, key_id=key_id(key)) for n in range(120) for spec in DEFAULT_TABLE.models]
+    started: dict[float, list[str]] = {}
+    real_start = threading.Thread.start
+    for latency in (0.3,):
+        names: list[str] = []
+
+        def counting(self: threading.Thread, names: list[str] = names) -> None:
+            names.append(self.name)
+            real_start(self)
+
+        with start_simulator(port=0, latency=latency) as slow, mock.patch.object(threading.Thread, "start", counting):
+            result = run_plan(targets, {key_id(key): key}, HttpSettings(base_url=slow.base_url), DEFAULT_TABLE, concurrency=400,
+                              trust_env=False)
+        assert [o.sample.status for o in result.observations if o.sample] == [200] * 600
+        started[latency] = [n for n in names if n.startswith("probe-")]
+    assert FIRST_WORKERS < len(started[0.3]) <= 400
+
+
+def test_an_answer_keeps_only_the_headers_a_verdict_a_gateway_name_or_a_ticket_reads(sim) -> None:
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.core.observation import RECORDED_HEADERS, is_recorded_header
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+
+    outcome = perform_check(CheckRequest(orgs=[OrgCredential("org-sim-approved", FAKE_KEY)], models=DEFAULT_TABLE.models[:1],
+                                         table=DEFAULT_TABLE, base_url=sim.base_url, trust_env=False))
+    observation = outcome.observations[0]
+    kept = dict(observation.sample.headers)
+    assert "x-request-id" in kept and "content-type" in kept and any(k.startswith("x-ratelimit-") for k in kept)
+    assert all(is_recorded_header(name) for name in kept), kept  # no date, cf-ray, content-length
+    assert "server" in RECORDED_HEADERS  # a proxy named only by its Server header is named again on replay
+    assert observation.attempt_log[-1].headers is observation.sample.headers  # shared, never a second copy
+
+
+def test_a_judged_outcome_drops_the_raw_answers_and_keeps_every_verdict_and_transport_failure(sim) -> None:
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+    from gpt56probe.views.summary import transport_cause
+
+    outcome = perform_check(CheckRequest(orgs=[OrgCredential(o, FAKE_KEY) for o in ("org-sim-approved", "org-sim-unprovisioned")],
+                                         models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, base_url=sim.base_url, trust_env=False))
+    judged = outcome.judged()
+    assert judged.diagnoses == outcome.diagnoses and judged.severity is outcome.severity
+    assert [o.target for o in judged.observations] == [o.target for o in outcome.observations]
+    assert all(o.final is not None and o.final.body == "" and not o.final.headers and not o.attempt_log and o.listing is None
+               for o in judged.observations)
+    assert [(o.final.status, o.final.failure) for o in judged.observations] == \
+        [(o.final.status, o.final.failure) for o in outcome.observations]
+    assert transport_cause(judged.observations) == transport_cause(outcome.observations)
+    with __import__("gpt56probe.simulator", fromlist=["x"]).start_simulator(port=0) as gone:
+        dead = gone.base_url
+    refused = perform_check(CheckRequest(orgs=[OrgCredential("org-x", FAKE_KEY)], models=DEFAULT_TABLE.models[:2], table=DEFAULT_TABLE,
+                                         base_url=dead, trust_env=False, timeout_s=2, deadline_s=5))
+    assert transport_cause(refused.judged().observations) == transport_cause(refused.observations) is not None

@@ -213,20 +213,23 @@ def test_installed_routes_std_streams_through_the_gate_and_restores_them(capsys:
 PACKAGE = Path(__file__).resolve().parents[1] / "gpt56probe"
 
 GATED_WRITERS = {
-    ("store/files.py", "write_output"): "GATE.scrub",  # every file the tool writes as output
-    ("store/files.py", "stage_output"): "GATE.scrub",  # the same, staged for a commit of several files (history + state, metrics)
+    ("store/files.py", "write_output"): "stage_output(",  # every file the tool writes as output
+    ("store/files.py", "stage_output"): "stage_output_from(",  # the same, staged for a commit of several files (history + state, metrics)
+    ("store/files.py", "stage_output_from"): "GatedWriter(",  # the same, a piece at a time (a fleet's history and state)
+    ("store/files.py", "_drain"): "GATE.scrub",  # GatedWriter: every batch a staged output file gets
     ("cli/onchange.py", "run_on_change"): "GATE.scrub",  # the --on-change payload (and the hook's output is relayed)
     ("cli/sinks.py", "ping"): "GATE.scrub",  # the ping body
 }
 EXEMPT_WRITERS = {
     ("store/files.py", "atomic_write_text"): "the raw primitive: only write_output and config.save_raw may call it",
-    ("store/files.py", "stage_text"): "the raw primitive under atomic_write_text: only it, write_output and stage_output may call it",
+    ("store/files.py", "stage_text"): "the raw primitive under atomic_write_text: only it may call it",
+    ("store/files.py", "_stage"): "the raw temporary file under stage_text and stage_output_from: only they may call it",
     ("store/files.py", "_open_regular"): "opens for reading only (O_RDONLY | O_NONBLOCK, a FIFO cannot hang it); writes nothing",
     ("store/files.py", "flocked"): "opens a lock file; writes nothing",
     ("store/files.py", "remove_stale_temps"): "deletes debris; writes nothing",
     ("cli/common.py", "stdout_gone"): "points a closed stdout at /dev/null; writes nothing",
 }
-RAW_WRITER_CALLERS = {("store/files.py", "write_output"), ("store/files.py", "stage_output"), ("store/files.py", "atomic_write_text"), ("store/config.py", "save_raw"),
+RAW_WRITER_CALLERS = {("store/files.py", "stage_text"), ("store/files.py", "stage_output_from"), ("store/files.py", "atomic_write_text"), ("store/config.py", "save_raw"),
                       ("store/keyfile.py", "_write")}
 """config.toml is the user's own file: written back as given (it never holds a key), not scrubbed. The key file
 (auth set --key-file) holds keys by design, 0600: the gate would mask the very values it stores."""
@@ -281,7 +284,7 @@ def _sink_calls(tree: ast.AST) -> list[tuple[int, str]]:
             found.append((node.lineno, "print(file=...)"))
         elif name == "echo" and any(k.arg == "file" for k in node.keywords):
             found.append((node.lineno, "echo(file=...)"))
-        elif name in ("atomic_write_text", "stage_text"):
+        elif name in ("atomic_write_text", "stage_text", "_stage"):
             found.append((node.lineno, f"{name} (use files.write_output)"))
     return found
 
@@ -302,7 +305,7 @@ def _stray_outputs(path: Path, rel: str) -> list[str]:
         module = what.removeprefix("import ").split(".")[0] if what.startswith("import ") else None
         if module is not None and ((rel, module) in ALLOWED_IMPORTS or (rel, what.removeprefix("import ")) in ALLOWED_IMPORTS):
             continue
-        if what.startswith(("atomic_write_text", "stage_text")) and where in RAW_WRITER_CALLERS:
+        if what.startswith(("atomic_write_text", "stage_text", "_stage")) and where in RAW_WRITER_CALLERS:
             continue
         if where not in GATED_WRITERS and where not in EXEMPT_WRITERS:
             stray.append(f"{rel}:{line} {what} in {where[1] or 'module level'}")

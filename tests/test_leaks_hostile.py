@@ -173,7 +173,7 @@ def test_the_answers_a_probe_keeps_never_hold_the_key_it_sent() -> None:
             if exchange is not None:
                 kept += [exchange.body, exchange.failure_detail, *exchange.headers.values()]
     assert kept and not [text for text in kept if any(KEY[i:i + 12] in text for i in range(len(KEY) - 11))]
-    assert any("x-padded-echo" in o.sample.headers for o in outcome.observations if o.sample is not None)
+    assert any("x-ratelimit-padded-echo" in o.sample.headers for o in outcome.observations if o.sample is not None)  # kept, and scrubbed
 
 
 def test_a_netrc_entry_never_replaces_the_bearer_key(sim, tmp_path: Path) -> None:

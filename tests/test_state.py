@@ -155,3 +155,79 @@ def test_twenty_concurrent_runs_keep_state_and_history_intact(tmp_path: Path) ->
     saved = json.loads((tmp_path / state.STATE_FILE).read_text())
     assert saved["version"] == state.STATE_VERSION and len(saved["verdicts"]) == 2
     assert sorted(os.listdir(tmp_path)) == ["history.jsonl", "lock", "state.json"]
+
+
+def test_recording_a_run_in_place_gives_the_changes_and_verdicts_a_second_copy_would() -> None:
+    from gpt56probe.core.history import advance_verdicts
+
+    def row(org: str, verdict: str, stream: bool = False) -> dict[str, object]:
+        return {"org": org, "model": "gpt-5.6-sol", "tier": "sol", "surface": "chat", "stream": stream, "verdict": verdict,
+                "checked_at": "2026-12-07T08:00:00+00:00", "request_id": "req_1"}
+
+    before = state.current_verdicts([row("org-a", "ok"), row("org-b", "not_provisioned"), row("org-c", "ok", True)])
+    rows = [row("org-a", "not_provisioned"), row("org-b", "not_provisioned"), row("org-d", "ok"), row("org-a", "ok")]
+    expected_changes = state.compute_transitions(before, state.current_verdicts(rows), "run-2")
+    expected_verdicts = {**before, **state.current_verdicts(rows)}
+    verdicts = dict(before)
+    assert advance_verdicts(verdicts, rows, "run-2") == expected_changes
+    assert verdicts == expected_verdicts and list(verdicts) == list(expected_verdicts)
+
+
+def test_a_run_larger_than_the_history_bound_is_written_without_reading_the_old_rows(tmp_path: Path, monkeypatch) -> None:
+    """Streaming: the new rows are encoded one at a time; old lines are read only as far as the bound leaves room."""
+    from gpt56probe.core.history import RunRows
+    from gpt56probe.core.observation import Diagnosis, Target, Verdict
+
+    diagnoses = [Diagnosis(Target(f"org-{n}", "gpt-5.6-luna", "luna"), Verdict.OK, "ok", "none") for n in range(30)]
+    state.record_run(tmp_path, RunRows(diagnoses[:12], "run-1", "2026-12-07T08:00:00+00:00"), "run-1", "2026-12-07T08:00:00+00:00",
+                     False, limit=20)
+    read: list[tuple[int, bool]] = []
+    real = state.read_history_file
+    monkeypatch.setattr(state, "read_history_file", lambda path, limit=state.HISTORY_LIMIT, keep_rows=True:
+                        read.append((limit, keep_rows)) or real(path, limit, keep_rows))
+    record = state.record_run(tmp_path, RunRows(diagnoses, "run-2", "2026-12-07T09:00:00+00:00"), "run-2",
+                              "2026-12-07T09:00:00+00:00", False, limit=20)
+    assert read == [(1, False)]  # state.json holds the verdicts: no old row parsed, no old line kept
+    lines = (tmp_path / state.HISTORY_FILE).read_text().splitlines()
+    assert len(lines) == 20 and [json.loads(x)["org"] for x in lines] == [f"org-{n}" for n in range(10, 30)]
+    assert record.transitions == () and len(state.load_state(tmp_path)["verdicts"]) == 30
+
+
+def test_a_state_file_written_a_piece_at_a_time_is_byte_for_byte_the_one_written_whole(tmp_path: Path) -> None:
+    big = {"version": 2, "verdicts": {f"org-{n}|m|chat|plain": {"org": f"org-{n}", "verdict": "ok", "note": "é\u2028"}
+                                      for n in range(3000)}, "streaks": {f"k{n}": n for n in range(3000)}}
+    state.save_state(tmp_path, big)
+    whole = (tmp_path / state.STATE_FILE).read_text()
+    from gpt56probe.store.files import stage_output_from
+
+    staged = stage_output_from(tmp_path / "other.json", lambda write: state._write_state(write, big))
+    staged.commit()
+    assert (tmp_path / "other.json").read_text() == whole == json.dumps(big, indent=2, sort_keys=True) + "\n"
+
+
+def test_a_streamed_output_file_passes_the_gate_as_if_scrubbed_whole_even_with_a_secret_across_batches(tmp_path: Path) -> None:
+    from gpt56probe.core.gate import GATE
+    from gpt56probe.store.files import GatedWriter
+
+    secret = "sk-test-fake-streamed-0123456789abcdef"
+    GATE.add_secret(secret)
+    text = "".join(f'{{"n": {n}, "error_message": "key {secret} refused", "cookie": "sid=abc123456"}}\n' for n in range(4000))
+    for size in (7, 64, 4096):
+        out: list[str] = []
+        writer = GatedWriter(out.append, batch=size * 16)
+        for start in range(0, len(text), size):  # pieces that cut the secret and the lines anywhere
+            writer.write(text[start:start + size])
+        writer.close()
+        assert "".join(out) == GATE.scrub(text) and secret not in "".join(out)
+
+
+def test_a_streamed_output_file_that_cannot_be_written_raises_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from gpt56probe.store.files import stage_output_from
+
+    def produce(write) -> None:
+        write("line\n" * 1000)
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        stage_output_from(tmp_path / "history.jsonl", produce)
+    assert list(tmp_path.iterdir()) == []

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import click
 
-from gpt56probe.core.history import history_rows
+from gpt56probe.core.history import RunRows
 from gpt56probe.cli.common import (Choices, SOCKS_FIX, MonitoringCommand, MonitoringInputError, connection_options, format_option,
                                    have_pysocks, warn)
 from gpt56probe.cli.fleet import fleet_options
@@ -23,9 +23,15 @@ if TYPE_CHECKING:
     from gpt56probe.cli.sinks import Sinks
 
 
-def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> str | None:
-    """What stdout gets for the outcome; ``severity`` overrides the outcome's (--fail-after); ``quiet``
+def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> list[str] | None:
+    """What stdout gets for the outcome, in pieces to write one after another (a fleet's JSON document is
+    never joined into one string); ``severity`` overrides the outcome's (--fail-after); ``quiet``
     gives None when OK, else one status line (the JSON document with --format json). Rendering only."""
+    text = _status_pieces(outcome, fmt, notes, severity, quiet)
+    return [text] if isinstance(text, str) else text
+
+
+def _status_pieces(outcome: Any, fmt: str, notes: Sequence[str], severity: Any, quiet: bool) -> str | list[str] | None:
     from gpt56probe.views import render
     from gpt56probe.core.observation import Severity
 
@@ -53,7 +59,7 @@ def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: An
             return made
 
         doc["results"] = render.LazyResults(outcome.diagnoses, result)  # made one at a time as they are written
-        return render.render_json(doc)
+        return render.render_json_parts(doc)
     if fmt == "nagios" or quiet:
         line = render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
         if fmt == "nagios":
@@ -79,7 +85,9 @@ def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = Non
     """Print the outcome (``_status_text``)."""
     text = _status_text(outcome, fmt, notes, severity, quiet)
     if text is not None:
-        click.echo(text)
+        for piece in text:
+            click.echo(piece, nl=False)
+        click.echo()
 
 
 def _tracer(verbose: bool) -> Any:
@@ -102,8 +110,8 @@ def _record(outcome: Any, run_id: str, state_dir: Any, lock_budget_s: float, hol
     from gpt56probe.store import state
     from gpt56probe.core.observation import Severity
 
-    rows = history_rows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
-                        getattr(outcome.vantage, "name", None), endpoint)
+    rows = RunRows(outcome.diagnoses, run_id, outcome.checked_at, outcome.severity.value,
+                   getattr(outcome.vantage, "name", None), endpoint)
     try:
         with state.locked(state_dir, max(0.0, lock_budget_s)):
             prepared = state.prepare_record(state_dir, rows, run_id, outcome.checked_at, outcome.severity is not Severity.OK,
@@ -187,7 +195,8 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
     delivery.reported(severity, line, prom_text)
     if text is not None:
-        click.echo(text, nl=False)  # and the newline on its own: a fleet's document is not copied to add it
+        for piece in text:  # and the newline on its own: a fleet's document is not joined or copied to add it
+            click.echo(piece, nl=False)
         click.echo()
     if not sinks.quiet:  # quiet: changes go to history and the hook only
         for change in record.transitions if record is not None else ():
@@ -441,6 +450,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
         from gpt56probe.cli.fleet import write_recording
 
         write_recording(cron["record_path"], request, outcome)
+    outcome = outcome.judged()  # the raw answers are not read again: recording and reporting reuse their memory
     sys.exit(_record_and_report(outcome, sinks, clock, state_dir, cron["on_change"],
                                 cron["fail_after"], cron["lock_timeout"], reserve))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from gpt56probe.core.observation import Diagnosis
 
@@ -62,34 +62,52 @@ def row_endpoint(row: Mapping[str, Any]) -> str:
 
 def history_rows(diagnoses: Iterable[Diagnosis], run_id: str, checked_at: str, status: str | None = None,
                  vantage: str | None = None, endpoint: str | None = None) -> list[dict[str, Any]]:
-    """One history row per result. ``error_message`` is already redacted by classify.
+    """One history row per result, all at once (``RunRows`` makes them one at a time)."""
+    return list(RunRows(tuple(diagnoses), run_id, checked_at, status, vantage, endpoint))
 
-    ``status`` is the run's own (OK .. UNKNOWN, before --fail-after), so the
-    failing-run count can be rebuilt from history alone; ``vantage`` where the run was made from
-    (``gpt56probe merge`` and the status page tell vantages apart by it); ``endpoint`` the base URL's host
-    the run probed (``endpoint_of``)."""
-    rows = []
-    for d in diagnoses:
-        rows.append({
-            "run_id": run_id,
-            "checked_at": checked_at,
-            "org": d.target.org,
-            "model": d.target.model,
-            "tier": d.target.tier,
-            "surface": d.target.surface,
-            "stream": d.target.stream,
-            "verdict": d.verdict.value,
-            "http_status": d.http_status,
-            "request_id": d.request_id,
-            "error_message": d.error_message,
-            "latency_ms": None if d.latency_ms is None else round(d.latency_ms, 1),
-            "remediation": d.remediation,
-            "timestamp": d.timestamp,
-            "status": status,
-            "vantage": vantage,
-            "endpoint": endpoint or REAL_API_ENDPOINT,
-        })
-    return rows
+
+@dataclass(frozen=True)
+class RunRows:
+    """One run's history rows, made afresh one at a time each time they are read: recording a fleet's run
+    (10,000 results) reads them three times (verdicts, streaks, the file) and never holds them all.
+
+    ``error_message`` is already redacted by classify. ``status`` is the run's own (OK .. UNKNOWN, before
+    --fail-after), so the failing-run count can be rebuilt from history alone; ``vantage`` where the run was
+    made from (``gpt56probe merge`` and the status page tell vantages apart by it); ``endpoint`` the base
+    URL's host the run probed (``endpoint_of``)."""
+
+    diagnoses: Sequence[Diagnosis]
+    run_id: str
+    checked_at: str
+    status: str | None = None
+    vantage: str | None = None
+    endpoint: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.diagnoses)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        endpoint = self.endpoint or REAL_API_ENDPOINT
+        for d in self.diagnoses:
+            yield {
+                "run_id": self.run_id,
+                "checked_at": self.checked_at,
+                "org": d.target.org,
+                "model": d.target.model,
+                "tier": d.target.tier,
+                "surface": d.target.surface,
+                "stream": d.target.stream,
+                "verdict": d.verdict.value,
+                "http_status": d.http_status,
+                "request_id": d.request_id,
+                "error_message": d.error_message,
+                "latency_ms": None if d.latency_ms is None else round(d.latency_ms, 1),
+                "remediation": d.remediation,
+                "timestamp": d.timestamp,
+                "status": self.status,
+                "vantage": self.vantage,
+                "endpoint": endpoint,
+            }
 
 
 def verdict_key(row: Mapping[str, Any]) -> str:
@@ -98,8 +116,11 @@ def verdict_key(row: Mapping[str, Any]) -> str:
                      "stream" if row.get("stream") else "plain"))
 
 
+_VERDICT_FIELDS = ("org", "model", "tier", "surface", "stream", "verdict", "checked_at")
+
+
 def current_verdicts(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {verdict_key(r): {k: r.get(k) for k in ("org", "model", "tier", "surface", "stream", "verdict", "checked_at")} for r in rows}
+    return {verdict_key(r): {k: r.get(k) for k in _VERDICT_FIELDS} for r in rows}
 
 
 @dataclass(frozen=True)
@@ -147,6 +168,19 @@ def compute_transitions(previous: Mapping[str, Mapping[str, Any]], current: Mapp
             checked_at=str(now.get("checked_at") or ""), run_id=run_id,
         ))
     return changes
+
+
+def advance_verdicts(verdicts: dict[str, Any], rows: Iterable[Mapping[str, Any]], run_id: str = "") -> list[Transition]:
+    """``verdicts`` (the last verdict per key, as state.json keeps them) advanced by one run's rows, in place,
+    and the changes: ``compute_transitions(verdicts, current_verdicts(rows))`` then ``{**verdicts, **current}``,
+    without a second 10,000-entry copy of a fleet's verdicts."""
+    before: dict[str, Any] = {}
+    for row in rows:
+        key = verdict_key(row)
+        if key not in before:
+            before[key] = verdicts.get(key)
+        verdicts[key] = {k: row.get(k) for k in _VERDICT_FIELDS}
+    return compute_transitions({k: v for k, v in before.items() if v is not None}, {k: verdicts[k] for k in before}, run_id)
 
 
 def transitions_from_history(rows: Iterable[Mapping[str, Any]]) -> list[Transition]:

@@ -73,17 +73,29 @@ RECORDED_HEADERS: tuple[str, ...] = (
     "content-type", "x-request-id", "openai-organization", "openai-project", "openai-processing-ms", "openai-version",
     "retry-after", "retry-after-ms", "x-should-retry", "openai-safety-notice",
     # who answered when it was not OpenAI (core.gateways.detect): a replay must name the same gateway or proxy
-    "via", "x-squid-error", "proxy-authenticate", "apim-request-id", "x-ms-region", "x-ms-deployment-name",
+    "via", "server", "x-squid-error", "proxy-authenticate", "apim-request-id", "x-ms-region", "x-ms-deployment-name",
+    "azureml-model-session", "x-ms-client-request-id",
 )
-"""Response headers an Attempt keeps (with every ``x-ratelimit-*`` and ``x-litellm-*``): the ones a verdict, a retry,
-the gateway's name or a support ticket reads. ``openai-organization`` is the org's name (a slug), never its id."""
+RECORDED_PREFIXES: tuple[str, ...] = ("x-ratelimit-", "x-litellm-")
+"""Response headers an answer keeps, on its Exchange as in a recording (with every ``x-ratelimit-*`` and ``x-litellm-*``):
+the ones a verdict, a retry, the gateway's name or a support ticket reads; the rest (dates, CDN ids, lengths) are
+dropped as the answer arrives, so a fleet's 10,000 answers do not each carry twenty. ``openai-organization`` is the
+org's name (a slug), never its id."""
+
+
+def is_recorded_header(name: str) -> bool:
+    """Whether an answer keeps this (lower-case) header."""
+    return name in _RECORDED_SET or name.startswith(RECORDED_PREFIXES)
+
+
+_RECORDED_SET = frozenset(RECORDED_HEADERS)
 
 
 def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers of an answer worth keeping, names lower case, in RECORDED_HEADERS order, rate limits last."""
     lowered = {str(k).lower(): str(v) for k, v in headers.items()}
     kept = {name: lowered[name] for name in RECORDED_HEADERS if name in lowered}
-    kept.update({k: v for k, v in sorted(lowered.items()) if k.startswith(("x-ratelimit-", "x-litellm-"))})
+    kept.update({k: v for k, v in sorted(lowered.items()) if k.startswith(RECORDED_PREFIXES)})
     return kept
 
 

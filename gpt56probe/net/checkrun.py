@@ -15,7 +15,7 @@ from gpt56probe.core.expectations import ExpectedTiers, overall_severity
 from gpt56probe.core.classify import classify_all
 from gpt56probe.core.gate import GATE
 from gpt56probe.core.models import TIERS, ModelIdSource, ModelSpec, ModelTable
-from gpt56probe.core.observation import Diagnosis, ModelListing, Observation, Severity, Target, listings_of
+from gpt56probe.core.observation import Diagnosis, Exchange, ModelListing, Observation, Severity, Target, listings_of
 from gpt56probe.net.probe import DEFAULT_BASE_URL, Deadline, HttpSettings, Prober, key_id, make_session, now_iso
 from gpt56probe.net.runner import auto_concurrency, run_plan
 from gpt56probe.core.targets import OrgPlan, build_targets
@@ -72,6 +72,21 @@ class CheckOutcome:
     trust_env: bool = True
     notes: tuple[str, ...] = ()  # what the run left out and why (Ultra ids not probed, the discovery bound)
     vantage: Vantage | None = None
+
+    def judged(self) -> "CheckOutcome":
+        """The outcome without the raw answers (bodies, headers, attempts, model lists), once every verdict is
+        made and nothing later (a recording) reads them: what recording and reporting a fleet's run allocate
+        then reuses their memory. Each observation keeps its target and how its final exchange ended."""
+        return replace(self, observations=tuple(_judged(o) for o in self.observations))
+
+
+def _judged(observation: Observation) -> Observation:
+    final = observation.final
+    if final is None:
+        return Observation(observation.target, observation.precheck, started_at=observation.started_at)
+    ended = Exchange(final.status, {}, "", final.latency_s, final.failure, final.failure_detail)
+    return Observation(observation.target, observation.precheck, sample=ended, attempts=observation.attempts,
+                       started_at=observation.started_at)
 
 
 def perform_check(request: CheckRequest) -> CheckOutcome:

@@ -21,7 +21,7 @@ from gpt56probe import __version__
 from gpt56probe.core.gate import GATE
 from gpt56probe.core.models import ModelTable
 from gpt56probe.core.observation import (PRECHECK_SKIPPED, Attempt, Exchange, Failure, ModelListing, Observation, Target,
-                                    recorded_headers)
+                                    is_recorded_header)
 from gpt56probe.core.gateways import detect as detect_gateway
 from gpt56probe.core.redact import public_url, redact
 from gpt56probe.core.retrypolicy import Decision, RequestShape, decide
@@ -179,10 +179,15 @@ def _shared(text: str) -> str:
 
 
 def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The answer's headers by lower-case name, the run's secrets removed from every value (one scrub of
-    all values at once: a header value holds no newline, so none can run into the next)."""
-    names = [name.lower() for name in headers]
-    values = [str(value) for value in headers.values()]
+    """The answer's headers worth keeping (``is_recorded_header``) by lower-case name, the run's secrets removed
+    from every value (one scrub of all values at once: a header value holds no newline, so none can run into the next)."""
+    names: list[str] = []
+    values: list[str] = []
+    for name, value in headers.items():
+        lowered = name.lower()
+        if is_recorded_header(lowered):
+            names.append(lowered)
+            values.append(str(value))
     if any("\n" in value for value in values):
         cleaned = [GATE.scrub_known(value) for value in values]
     else:
@@ -494,7 +499,7 @@ def _attempt(target: Target, exchange: Exchange, sent_at: float, shape: RequestS
     (as kept on the Exchange: capped, the run's secrets already removed), and the request's shape."""
     return Attempt(
         endpoint=target.surface, model=target.model, stream=target.stream, sent_at_s=round(sent_at, 3),
-        status=exchange.status, headers=recorded_headers(exchange.headers), body=exchange.body,
+        status=exchange.status, headers=exchange.headers, body=exchange.body,  # the kept headers, shared, not copied
         latency_s=exchange.latency_s, failure=exchange.failure, failure_detail=exchange.failure_detail,
         token_param=shape.token_param if target.surface == "chat" else None, reasoning_effort=shape.reasoning_effort,
         then=then, received_wall=time.time(),

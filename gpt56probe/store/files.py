@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TextIO
 
 
 class LockTimeout(RuntimeError):
@@ -311,12 +311,17 @@ def stage_text(path: Path, text: str, mode: int = 0o600) -> StagedFile:
     Characters UTF-8 cannot hold (a lone surrogate from a non-UTF-8 argv) are written as
     backslash escapes, never as an exception. NotRegularFile when ``path`` is not a regular file.
     """
+    return _stage(path, mode, lambda fh: fh.write(text))
+
+
+def _stage(path: Path, mode: int, fill: Callable[[TextIO], object]) -> StagedFile:
+    """A unique hidden temporary file next to ``path``, filled by ``fill``, fsynced, not yet in place."""
     refuse_non_regular(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
-            fh.write(text)
+            fill(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -342,20 +347,71 @@ def stage_output(path: Path, text: str, mode: int = 0o600, recorded: str = "") -
     """``write_output``'s first half: the file staged through the output gate; the caller commits it.
     ``recorded`` goes first: lines this tool wrote through the gate before and read back from the
     same file (``Gate.scrub_recorded``: its shape rules are not run again)."""
+    return stage_output_from(path, lambda write: write(text), mode, recorded)
+
+
+def stage_output_from(path: Path, produce: Callable[[Callable[[str], object]], object], mode: int = 0o600,
+                      recorded: str = "") -> StagedFile:
+    """``stage_output`` for a document made a piece at a time: ``produce(write)`` calls ``write`` with each
+    piece, and the pieces pass the gate a batch at a time (``GatedWriter``), so a fleet's history or state
+    is never held whole, as text or as a second, scrubbed copy."""
     from gpt56probe.core.gate import GATE
 
-    GATE.add_public(str(path))
-    return stage_text(path, GATE.scrub_recorded(recorded) + GATE.scrub(text), mode)
+    GATE.add_public(str(path))  # the tool says where it wrote: that path is never a secret
+
+    def fill(fh: TextIO) -> None:
+        if recorded:
+            fh.write(GATE.scrub_recorded(recorded))
+        writer = GatedWriter(fh.write)
+        produce(writer.write)
+        writer.close()
+
+    return _stage(path, mode, fill)
+
+
+class GatedWriter:
+    """Text on its way to a file, through the output gate a batch of about ``batch`` characters at a time.
+
+    A batch is cut only at a newline after which no shape rule continues (``Gate.pieces``), so the
+    file holds exactly what scrubbing the whole text at once would give. A failed write raises: a file,
+    unlike a terminal, must not lose what it was given silently."""
+
+    def __init__(self, sink: Callable[[str], object], batch: int | None = None) -> None:
+        from gpt56probe.core.gate import PIECE_CHARS
+
+        self._sink = sink
+        self._batch = PIECE_CHARS if batch is None else batch
+        self._drain_at = self._batch
+        self._held: list[str] = []
+        self._size = 0
+
+    def write(self, text: str) -> int:
+        self._held.append(text)
+        self._size += len(text)
+        if self._size >= self._drain_at:
+            self._drain(final=False)
+        return len(text)
+
+    def close(self) -> None:
+        self._drain(final=True)
+
+    def _drain(self, final: bool) -> None:
+        from gpt56probe.core.gate import GATE
+
+        text = "".join(self._held)
+        pieces = list(GATE.pieces(text, self._batch // 2))
+        keep = "" if final else pieces.pop()  # the last piece may go on in what is written next
+        for piece in pieces:
+            self._sink(GATE.scrub(piece))
+        self._held, self._size = ([keep], len(keep)) if keep else ([], 0)
+        self._drain_at = self._size + self._batch  # nothing could be cut: wait for a batch more, not for every write
 
 
 def write_output(path: Path, text: str, mode: int = 0o600) -> None:
     """Write a file gpt56probe produces (history, state, metrics, packets, plans, reports) through the
     output gate (gpt56probe.core.gate), then atomically. The one way the tool writes output to disk;
     ``atomic_write_text`` alone is for the user's own config.toml, written back as given."""
-    from gpt56probe.core.gate import GATE
-
-    GATE.add_public(str(path))  # the tool says where it wrote: that path is never a secret
-    staged = stage_text(path, GATE.scrub(text), mode)
+    staged = stage_output(path, text, mode)
     try:
         staged.commit()
     finally:

@@ -25,6 +25,7 @@ No click here.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -32,13 +33,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from gpt56probe.core.history import (  # noqa: F401 - the row arithmetic this module stores
     HISTORY_FIELDS,
     REAL_API_ENDPOINT,
     endpoint_of,
+    RunRows,
     Transition,
+    advance_verdicts,
     compute_transitions,
     current_verdicts,
     filter_transitions,
@@ -131,13 +134,14 @@ class HistoryFile:
         return found
 
 
-def read_history_file(path: Path, limit: int = HISTORY_LIMIT) -> HistoryFile:
+def read_history_file(path: Path, limit: int = HISTORY_LIMIT, keep_rows: bool = True) -> HistoryFile:
     """The last ``limit`` lines of ``path`` that are UTF-8 JSON holding an object, oldest first; never raises.
 
     Reads backwards only as far as those lines need (at most HISTORY_MAX_BYTES), never blocks
     on what the path is (a FIFO, a device: unreadable). A line with a bad byte, a line that is
     not JSON, or JSON that is not an object is skipped and counted: one bad line never hides
-    the others. A byte-order mark before the first line is ignored.
+    the others. A byte-order mark before the first line is ignored. ``keep_rows=False``: each line is
+    still checked, but only the lines are kept (a writer that copies them needs no parsed rows).
     """
     from gpt56probe.store.files import read_tail
 
@@ -157,7 +161,7 @@ def read_history_file(path: Path, limit: int = HISTORY_LIMIT) -> HistoryFile:
     rows: list[dict[str, Any]] = []
     skipped = 0
     for raw in reversed(raw_lines):
-        if len(rows) >= want:
+        if len(lines) >= want:
             break
         if not raw.strip():
             continue
@@ -171,11 +175,12 @@ def read_history_file(path: Path, limit: int = HISTORY_LIMIT) -> HistoryFile:
             skipped += 1
             continue
         lines.append(line)
-        rows.append(row)
+        if keep_rows:
+            rows.append(row)
     lines.reverse()
     rows.reverse()
     # Rows beyond `limit` are trimmed as promised; rows lost only because the window ran out are said.
-    lost = tail.skipped_bytes if not tail.whole and len(rows) < want else 0
+    lost = tail.skipped_bytes if not tail.whole and len(lines) < want else 0
     return HistoryFile(tuple(lines), tuple(rows), skipped, unread_bytes=lost)
 
 
@@ -314,7 +319,7 @@ class PreparedRecord:
             staged.discard()
 
 
-def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]] | RunRows, run_id: str, checked_at: str, failing: bool,
                    *, limit: int = HISTORY_LIMIT, hold_changes: bool = False) -> PreparedRecord:
     """Compare with the last verdicts, stage the new history and state.json. Call with the lock held.
 
@@ -327,31 +332,35 @@ def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: s
     Raises OSError only when a file cannot be staged. Temporary files left by killed runs are
     swept first: under the lock nobody else is writing them.
     """
-    from gpt56probe.store.files import remove_stale_temps, stage_output
+    from gpt56probe.store.files import remove_stale_temps, stage_output_from
     from gpt56probe.core.streaks import streaks_from_history, update_streaks, valid_streaks
 
     problems: list[str] = []
     history_path, state_path = state_dir / HISTORY_FILE, state_dir / STATE_FILE
     remove_stale_temps(history_path)
     remove_stale_temps(state_path)
-    history = read_history_file(history_path, limit)
-    problems += history.problems(history_path)
     saved, problem = _read_state(state_path)
     state_writable = True
     if problem:
         state_writable = _move_aside(state_path, problem, problems)
     saved = saved or {}
     previous = saved.get("verdicts")
+    streaks = valid_streaks(saved.get("streaks"))
+    rebuild = not isinstance(previous, dict) or streaks is None
+    count = len(rows)
+    kept_lines = limit - count if limit > 0 else HISTORY_LIMIT
+    # The old rows are parsed only to rebuild lost state; the old lines are read only as far as the new rows leave room.
+    history = read_history_file(history_path, limit if rebuild else max(kept_lines, 1), keep_rows=rebuild)
+    problems += history.problems(history_path)
     if isinstance(previous, dict):
         previous = {k: v for k, v in previous.items() if isinstance(v, dict)}
     else:
         previous = current_verdicts(history.rows)
-    streaks = valid_streaks(saved.get("streaks"))
     if streaks is None:
         streaks = streaks_from_history(history.rows)
     first_run = not previous
-    current = current_verdicts(rows)
-    changes = compute_transitions(previous, current, run_id)
+    verdicts = previous  # advanced in place: a fleet's verdicts are held once
+    changes = advance_verdicts(verdicts, rows, run_id)
     streaks = update_streaks(streaks, rows)
     undelivered = _transitions_from_saved(saved.get("undelivered"))
     if hold_changes:
@@ -362,16 +371,18 @@ def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: s
     staged: list[Any] = []
     try:
         if history.unreadable is None:
-            kept, new = _history_parts(history.lines, rows, limit)
-            staged.append(stage_output(history_path, new, recorded=kept))
+            kept = history.lines[max(0, len(history.lines) - kept_lines):] if kept_lines > 0 else ()
+            staged.append(stage_output_from(history_path, lambda write: _write_rows(write, rows, limit),
+                                            recorded="".join(line + "\n" for line in kept)))
         if state_writable:
-            staged.append(stage_output(state_path, _state_text({
+            state = {
                 "version": STATE_VERSION,
-                "verdicts": {**previous, **current},
+                "verdicts": verdicts,
                 "streaks": streaks,
                 "last_run": {"run_id": run_id, "checked_at": checked_at, "failing": failing},
                 "undelivered": [t.to_dict() for t in undelivered],
-            })))
+            }
+            staged.append(stage_output_from(state_path, lambda write: _write_state(write, state)))
     except BaseException:
         for item in staged:
             item.discard()
@@ -380,7 +391,21 @@ def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: s
     return PreparedRecord(record, staged)
 
 
-def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+def _write_rows(write: Callable[[str], object], rows: Sequence[Mapping[str, Any]] | RunRows, limit: int) -> None:
+    """History lines for ``rows`` (the last ``limit``), each encoded as it is written."""
+    skip = max(0, len(rows) - limit) if limit > 0 else 0
+    for row in itertools.islice(rows, skip, None):
+        write(json.dumps(dict(row), sort_keys=False, separators=(",", ":")) + "\n")
+
+
+def _write_state(write: Callable[[str], object], state: Mapping[str, Any]) -> None:
+    """state.json as ``_state_text`` gives it, encoded a piece at a time."""
+    for chunk in json.JSONEncoder(indent=2, sort_keys=True).iterencode(state):
+        write(chunk)
+    write("\n")
+
+
+def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]] | RunRows, run_id: str, checked_at: str, failing: bool,
                   *, limit: int = HISTORY_LIMIT, hold_changes: bool = False) -> RunRecord:
     """``prepare_record`` and commit at once. Call with the lock held."""
     prepared = prepare_record(state_dir, rows, run_id, checked_at, failing, limit=limit, hold_changes=hold_changes)
@@ -390,7 +415,7 @@ def record_locked(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: st
         prepared.discard()
 
 
-def record_run(state_dir: Path, rows: Sequence[Mapping[str, Any]], run_id: str, checked_at: str, failing: bool,
+def record_run(state_dir: Path, rows: Sequence[Mapping[str, Any]] | RunRows, run_id: str, checked_at: str, failing: bool,
                *, limit: int = HISTORY_LIMIT, lock_timeout_s: float = LOCK_TIMEOUT_S, hold_changes: bool = False) -> RunRecord:
     """Under the lock: ``record_locked``."""
     with locked(state_dir, lock_timeout_s):

@@ -228,8 +228,14 @@ class LazyResults(list):  # type: ignore[type-arg]
 
 
 def render_json(doc: Mapping[str, Any]) -> str:
-    """``json.dumps(doc, indent=2)``, built in batches: the indenting encoder is pure Python and would
-    hold every one of a fleet's million small pieces at once before joining them."""
+    """``json.dumps(doc, indent=2)`` (``render_json_parts``, joined)."""
+    return "".join(render_json_parts(doc))
+
+
+def render_json_parts(doc: Mapping[str, Any]) -> list[str]:
+    """``json.dumps(doc, indent=2)`` in the pieces it is built in: the indenting encoder is pure Python and
+    would hold every one of a fleet's million small pieces at once before joining them, and a sink that
+    writes the pieces one after another never needs the 8 MB document as one string beside them."""
     parts: list[str] = []
     batch: list[str] = []
     for chunk in json.JSONEncoder(indent=2).iterencode(doc):
@@ -238,4 +244,4 @@ def render_json(doc: Mapping[str, Any]) -> str:
             parts.append("".join(batch))
             batch.clear()
     parts.append("".join(batch))
-    return "".join(parts)
+    return parts
