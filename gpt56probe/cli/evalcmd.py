@@ -17,6 +17,7 @@ from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageC
                                    validate_base_url, validate_output_file, validate_proxy)
 from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids, validate_orgs
 from gpt56probe.cli.terminal import Progress, say
+from gpt56probe.views.vocabulary import counted
 
 EXIT_NOTHING_REACHABLE = 2
 EFFORT_CHOICES = ("current", "current,lower", "lower")
@@ -256,7 +257,7 @@ def emit_promptfoo(tasks: Any, models: Sequence[Any], base_url: str, org: str | 
         text = render_config(tasks, models, base_url, org)
     except EmitError as exc:
         raise OneLineError(f"{tasks.source}: {exc}") from None
-    deliver(text, output_path, wrote=f"wrote {output_path} (promptfoo config, {len(tasks.tasks)} tests x {len(models)} providers)")
+    deliver(text, output_path, wrote=f"wrote {output_path} (promptfoo config, {counted(len(tasks.tasks), 'test')} x {counted(len(models), 'provider')})")
     say(f"run it with: npx promptfoo@{PROMPTFOO_VERSION} eval -c {output_path or 'CONFIG'} --no-cache "
         "(OPENAI_API_KEY set; PROMPTFOO_DISABLE_TELEMETRY=1 to stay offline)", err=True)
 
@@ -271,7 +272,7 @@ def demo_eval(verbose: bool, fmt: str) -> None:
 
     tasks = example_tasks()
     with start_simulator(port=0) as sim:
-        for line in wrap_text(f"simulator: {sim.base_url} (loopback only); tasks: the example set ({len(tasks.tasks)} tasks)", _width()):
+        for line in wrap_text(f"simulator: {sim.base_url} (loopback only); tasks: the example set ({counted(len(tasks.tasks), 'task')})", _width()):
             click.echo(line, err=True)
         run(tasks, eval_models(DEFAULT_TABLE), DEFAULT_TABLE, org="org-sim-approved", project=None, key="sk-test-demo-eval",
             key_source="demo", efforts=("current", "lower"), max_cost=DEMO_MAX_COST_USD, dry_run=False, keep_text=False,

@@ -10,6 +10,7 @@ import click
 from gpt56probe.cli.common import FiniteFloatRange, OneLineError, OneLineUsageCommand, deliver, format_option, warn
 from gpt56probe.cli.options import endpoint_option
 from gpt56probe.cli.terminal import no_color_option
+from gpt56probe.views.vocabulary import counted
 
 INPUT_LIMIT = 64 * 1024 * 1024
 
@@ -86,7 +87,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
         except core.MergeInputError as exc:
             raise OneLineError(str(exc)) from None
         if source.skipped:
-            warn(f"{name}: skipped {source.skipped} unreadable line{'s' if source.skipped != 1 else ''}")
+            warn(f"{name}: skipped {counted(source.skipped, 'unreadable line')}")
         sources.append(source)
     kept = core.for_endpoint(sources, endpoint)
     click.echo(f"endpoint: {endpoint}", err=True)
