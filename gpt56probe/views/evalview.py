@@ -9,7 +9,6 @@ least useful first, until the table fits; text from the document is cleaned befo
 from __future__ import annotations
 
 import html
-import math
 from typing import Any, Mapping, Sequence
 
 from gpt56probe.core.cost import format_usd
@@ -28,17 +27,10 @@ def _ms(value: Any) -> str:
     return "-" if not isinstance(value, (int, float)) or isinstance(value, bool) else f"{value:.0f}"
 
 
-def money(value: float) -> str:
-    """Dollars to three significant digits (``$0.00761``, ``$0.0200``), cents from $1 up: short enough for a column."""
-    if value >= 1 or value <= 0:
-        return f"${value:,.2f}"
-    return f"${value:.{max(2, 2 - math.floor(math.log10(round(value, 12))))}f}"
-
-
 def _usd(value: Any, unpriced: bool) -> str:
     if value is None:
         return "unknown" if unpriced else "-"
-    return money(float(value))
+    return format_usd(float(value))
 
 
 def _interval(s: Mapping[str, Any]) -> str:
