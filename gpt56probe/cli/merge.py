@@ -60,7 +60,9 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
 
     One endpoint (the base URL's host) is merged: the real API unless
     --endpoint names another; inputs and history rows recorded against
-    another endpoint are left out, and a line on stderr says so.
+    another endpoint are left out, and a line on stderr says so. When that
+    leaves nothing to merge, or the inputs hold no results at all, it is an
+    error (exit 3) naming the endpoints the inputs hold.
 
     \b
     Examples:
@@ -93,6 +95,8 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
     click.echo(f"endpoint: {endpoint}", err=True)
     for line in kept.left_out:
         warn(line)
+    if kept.empty:
+        raise OneLineError(core.nothing_to_merge(kept, endpoint))
     merged = core.merge_sources(kept.sources)
     if fmt == "json":
         import json
