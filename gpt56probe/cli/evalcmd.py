@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 import click
 
-from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
+from gpt56probe.cli.common import (Duration, FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
 from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids, validate_orgs
 from gpt56probe.cli.terminal import Progress, say
@@ -107,8 +107,10 @@ def _load_tasks(path: str) -> Any:
 @click.option("--base-url", envvar="OPENAI_BASE_URL", callback=validate_base_url, metavar="URL",
               help="API base URL including /v1 [env OPENAI_BASE_URL; default https://api.openai.com/v1].")
 @click.option("--proxy", callback=validate_proxy, metavar="URL", help="Proxy for every request (HTTPS_PROXY, NO_PROXY also work).")
-@click.option("--timeout", type=FiniteFloatRange(0.1, 3600), default=120.0, show_default=True, metavar="S", help="Bound on each call, seconds.")
-@click.option("--deadline", type=FiniteFloatRange(0.5, 86400), default=900.0, show_default=True, metavar="S", help="Bound on the whole run, seconds.")
+@click.option("--timeout", type=Duration(0.1, 3600), default=120.0, show_default=True, metavar="DURATION",
+              help="Bound on each call: seconds, or a duration (90s, 2m).")
+@click.option("--deadline", type=Duration(0.5, 86400), default=900.0, show_default=True, metavar="DURATION",
+              help="Bound on the whole run: seconds, or a duration (15m, 1h).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, metavar="N", help="Calls in flight at once.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr (credentials redacted).")
 def eval_command(tasks_file: str | None, org: str | None, project: str | None, tiers: tuple[str, ...], efforts: tuple[str, ...],

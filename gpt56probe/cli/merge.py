@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from gpt56probe.cli.common import FiniteFloatRange, OneLineError, OneLineUsageCommand, deliver, format_option, warn
+from gpt56probe.cli.common import Duration, OneLineError, OneLineUsageCommand, deliver, format_option, warn
 from gpt56probe.cli.options import endpoint_option
 from gpt56probe.cli.terminal import no_color_option
 from gpt56probe.views.vocabulary import counted
@@ -44,8 +44,8 @@ def _width(to_stdout: bool) -> int:
 @format_option()
 @endpoint_option
 @no_color_option
-@click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
-              help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
+@click.option("--deadline", type=Duration(0.5, 3600), default=60.0, show_default=True, metavar="DURATION",
+              help="Bound on reading the inputs: seconds, or a duration (90s, 2m) (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
 def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str, no_color: bool, deadline: float) -> None:
     """Merge checks made from several places into one vantage x org x tier matrix.
 
