@@ -194,8 +194,8 @@ def run(tasks: Any, models: Sequence[Any], table: Any, *, org: str | None, proje
         for line in wrap_text("(the simulator bills nothing: this is what the same run would cost on the real API)", width, "  ", "  "):
             click.echo(line, err=True)
     if dry_run:
-        click.echo(f"dry run: nothing was sent; {len(tasks.tasks) * len(models) * len(efforts)} call(s) and "
-                   f"{len(models)} access probe(s) would be made", err=True)
+        say(f"dry run: nothing was sent; {len(tasks.tasks) * len(models) * len(efforts)} call(s) and "
+            f"{len(models)} access probe(s) would be made", err=True)
         return
     if max_cost is not None and guess.priced_usd > max_cost:
         from gpt56probe.core.cost import format_usd

@@ -9,7 +9,7 @@ import click
 
 from gpt56probe.cli.common import Duration, OneLineError, OneLineUsageCommand, deliver, format_option, warn
 from gpt56probe.cli.options import endpoint_option
-from gpt56probe.cli.terminal import no_color_option
+from gpt56probe.cli.terminal import no_color_option, say
 from gpt56probe.views.vocabulary import counted
 
 INPUT_LIMIT = 64 * 1024 * 1024
@@ -92,7 +92,7 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
             warn(f"{name}: skipped {counted(source.skipped, 'unreadable line')}")
         sources.append(source)
     kept = core.for_endpoint(sources, endpoint)
-    click.echo(f"endpoint: {endpoint}", err=True)
+    say(f"endpoint: {endpoint}", err=True)
     for line in kept.left_out:
         warn(line)
     if kept.empty:
