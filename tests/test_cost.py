@@ -42,6 +42,8 @@ def test_format_usd() -> None:
     assert cost.format_usd(1234.5) == "$1,234.50"
     assert cost.format_usd(0.00011) == "$0.000110"
     assert cost.format_usd(0) == "$0.00"
+    assert cost.format_usd(0.87) == "$0.870" and cost.format_usd(0.0234) == "$0.0234" and cost.format_usd(0.02) == "$0.0200"
+    assert cost.format_usd(0.00761) == "$0.00761" and cost.format_usd(0.9996) == "$1.00" and cost.format_usd(0.00099999996) == "$0.00100"  # three significant digits below $1
     assert cost.format_usd(None) == "price not published"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -215,7 +216,7 @@ def test_the_cost_guard_refuses_before_anything_is_sent(esim: Any, files: dict[s
     esim.clear_requests()
     result = run(["eval", str(files["tasks"]), "--org", "org-sim-approved", "--base-url", esim.base_url, "--max-cost", "0.001"])
     assert result.exit_code == 3
-    assert "is above --max-cost $0.001000: nothing was sent" in result.output
+    assert "is above --max-cost $0.00100: nothing was sent" in result.output
     assert "gpt-5.5" in result.output and "unknown (price not published)" in result.output
     assert esim.requests == []
 
@@ -298,6 +299,29 @@ def test_compare_shows_what_got_better_and_worse(esim: Any, files: dict[str, Pat
     as_json = run(["eval", "--compare", str(new), str(old), "--format", "json"])
     doc = json.loads(as_json.stdout)
     assert doc["worse"] == 1 and doc["flips"][0]["direction"] == "worse"
+
+
+def test_compare_prints_every_dollar_figure_by_one_rule(esim: Any, files: dict[str, Path], tmp_path: Path) -> None:
+    """$/task in `eval --compare` reads like the summary's: three significant digits below $1, cents from $1 up; no
+    figure is cut to cents ($0.02) while its neighbour keeps six decimals ($0.007610)."""
+    _, doc = run_eval(esim, files, "org-sim-approved")
+    prices = iter([0.0234, 0.00761, 0.02, 0.000963, 0.87, 1.5, 0.0152, 0.00298] * 20)
+    old, new = json.loads(json.dumps(doc)), json.loads(json.dumps(doc))
+    for one in (old, new):
+        for s in one["scores"]:
+            s["cost_usd"]["per_task"] = next(prices)
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    result = run(["eval", "--compare", str(tmp_path / "old.json"), str(tmp_path / "new.json")], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    figures = re.findall(r"\$[0-9][0-9,]*\.[0-9]+", result.output)
+    assert {"$0.0234", "$0.00761", "$0.0200", "$0.000963", "$0.870", "$1.50"} <= set(figures), result.output
+    for figure in figures:
+        digits = figure[1:].replace(",", "")
+        if float(digits) >= 1:
+            assert len(digits.split(".")[1]) == 2, figure  # cents from $1 up
+        else:
+            assert len(digits.split(".")[1].lstrip("0")) == 3, figure  # three significant digits below
 
 
 def test_demo_eval_runs_offline_and_prints_a_recommendation() -> None:

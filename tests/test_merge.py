@@ -125,6 +125,36 @@ def test_unreadable_history_lines_are_skipped_with_a_warning(tmp_path: Path) -> 
     assert "depends on where you call from (fails at us: region/vpn; works at eu)" in result.stdout  # named after its folder
 
 
+def test_inputs_all_from_another_endpoint_are_a_mistake_that_names_the_endpoints_they_hold(tmp_path: Path) -> None:
+    """Merging only the simulator's rows against the real API is no "nothing to compare" exit 0: it exits 3, says which
+    endpoints the inputs hold and how to pick one; with that --endpoint the same inputs merge."""
+    history = tmp_path / "eu" / "history.jsonl"
+    history.parent.mkdir()
+    rows = [row("eu", "org-a", "gpt-5.6-sol", "ok", endpoint="127.0.0.1"), row("us", "org-a", "gpt-5.6-sol", "ok", endpoint="gw.corp")]
+    history.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    doc = tmp_path / "sim.json"
+    doc.write_text(json.dumps({"endpoint": "127.0.0.1", "results": [row("ap", "org-a", "gpt-5.6-sol", "ok")]}))
+    result = run("merge", str(history), str(doc), env={"OPENAI_BASE_URL": None})  # type: ignore[dict-item]
+    assert result.exit_code == 3, result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert error == ["Error: nothing to merge for endpoint api.openai.com: every input was recorded against 127.0.0.1, "
+                     "gw.corp; choose the endpoint to merge with --endpoint 127.0.0.1 or --endpoint gw.corp (without "
+                     "--endpoint: the host of OPENAI_BASE_URL, else api.openai.com)"], result.stderr
+    assert "nothing to compare" not in result.output and result.stdout == ""
+    chosen = run("merge", str(history), str(doc), "--endpoint", "127.0.0.1", env={"OPENAI_BASE_URL": None})  # type: ignore[dict-item]
+    assert chosen.exit_code == 0, chosen.output
+    assert "org-a @ eu" in chosen.stdout and "org-a @ ap" in chosen.stdout
+
+
+def test_inputs_that_hold_no_results_at_all_are_a_mistake_too(tmp_path: Path) -> None:
+    empty = tmp_path / "unknown.json"
+    empty.write_text(json.dumps({"results": [], "summary": {"status": "UNKNOWN", "exit_code": 3}}))
+    result = run("merge", str(empty), "--endpoint", "api.openai.com")
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines()[-1] == ("Error: nothing to merge: the inputs hold no results (a check that could "
+                                              "not judge records none)")
+
+
 def row(vantage: str, org: str, model: str, verdict: str, at: str = "2026-11-24T10:00:00+00:00", **extra: Any) -> dict[str, Any]:
     return {"vantage": vantage, "org": org, "model": model, "tier": "sol" if model == "gpt-5.6-sol" else "fallback",
             "surface": "chat", "stream": False, "verdict": verdict, "checked_at": at, **extra}

@@ -153,3 +153,18 @@ def test_report_that_cannot_write_its_file_says_so_in_one_line(tmp_path: Path) -
     result = run("report", "--state-dir", str(tmp_path / "state"), "--html", str(tmp_path / "file" / "page.html"))
     assert result.exit_code == 74 and result.stderr.startswith(f"Error: cannot write {tmp_path / 'file' / 'page.html'}: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_report_counts_one_line_and_one_run_in_the_singular(tmp_path: Path) -> None:
+    """A history of one run reads "1 line, 1 run" (never "1 runs"), in the Markdown report and on the page; two read plural."""
+    write_history(tmp_path / "state", hourly("org-a", "gpt-5.6-sol", ["ok"]))
+    markdown = run("report", "--state-dir", str(tmp_path / "state"), "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.output
+    assert "(1 line, 1 run)" in markdown.stdout and "1 runs" not in markdown.stdout and "1 lines" not in markdown.stdout
+    page = tmp_path / "status.html"
+    assert run("report", "--state-dir", str(tmp_path / "state"), "--html", str(page)).exit_code == 0
+    html = page.read_text()
+    assert "(1 line, 1 run)" in html and "over 1 org \u00d7 1 model:" in html and "of 1 run ok" in html
+    assert not any(f"1 {noun}s" in html for noun in ("run", "line", "org", "model"))
+    write_history(tmp_path / "two", hourly("org-a", "gpt-5.6-sol", ["ok", "ok"]))
+    assert "(2 lines, 2 runs)" in run("report", "--state-dir", str(tmp_path / "two"), "--format", "markdown").stdout

@@ -159,3 +159,14 @@ def test_the_demo_details_keep_every_request_id_and_verdict(world: dict[str, Any
                     "quota_exhausted", "rate_limited", "org_not_eligible"):
         assert verdict in screen
     assert not too_wide(lines, 80)
+
+
+def test_the_eval_dry_run_line_wraps_at_sixty_columns_like_every_other_message(world: dict[str, Any]) -> None:
+    """`eval --dry-run`'s closing line ("dry run: nothing was sent; N call(s) and ...") went out through a bare
+    click.echo, one 73-column line; it is prose on stderr, so it goes through `say` and wraps at the terminal."""
+    tasks = Path(__file__).resolve().parents[1] / "gpt56probe" / "migrate" / "examples" / "eval-tasks.toml"
+    raw, code = run_in_pty(["eval", str(tasks), "--dry-run", "--efforts", "current,lower"], 60, env={**world["env"], "COLUMNS": "60"})
+    lines, _ = replay(raw)
+    assert code == 0, raw
+    assert "dry run: nothing was sent;" in " ".join(lines) and "would be made" in " ".join(lines)
+    assert not too_wide(lines, 60), too_wide(lines, 60)

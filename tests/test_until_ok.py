@@ -47,12 +47,13 @@ def run(*args: str) -> Any:
 
 
 @pytest.mark.parametrize("text,seconds", [("30s", 30), ("10m", 600), ("1.5h", 5400), ("7d", 604800), ("2w", 1209600),
-                                          ("45", 45), (" 3 min ", 180), ("1 hour", 3600)])
+                                          ("45", 45), (" 3 min ", 180), ("1 hour", 3600), ("500ms", 0.5), ("1.5s", 1.5),
+                                          ("2m", 120), ("1.5", 1.5), ("250 msec", 0.25)])
 def test_durations_as_people_write_them(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "soon", "10x", "-5m", "1e3s", "m"])
+@pytest.mark.parametrize("text", ["", "soon", "10x", "-5m", "1e3s", "m", "nan", "inf", "5 mss"])
 def test_a_duration_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
@@ -131,3 +132,27 @@ def test_quiet_waits_silently(sim: Any) -> None:
 def test_a_bad_duration_is_one_line_and_exit_3(args: list[str], message: str) -> None:
     result = run("--base-url", "http://127.0.0.1:9/v1", "--until-ok", *args)
     assert result.exit_code == 3 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["check", "--no-keyring", "--org", "org-abc", "--dry-run"], ["report"], ["merge", "-"],
+                                     ["eval", "--compare", "-", "-"]])
+def test_every_option_that_takes_seconds_reads_a_duration_too(command: list[str]) -> None:
+    """--timeout and --deadline (check's connection options, report, merge, eval) read 20, 1.5, 500ms, 3s, 1.5s or 2m,
+    the one duration parser --every and --give-up-after use: 500ms is --deadline's least, 2d is past its most."""
+    def invoke(*args: str) -> Any:
+        return CliRunner().invoke(main, [*command, *args], env={"OPENAI_API_KEY": FAKE_KEY}, input="", catch_exceptions=False)
+
+    for value in ("3s", "1.5s", "2m", "500ms", "20", "1.5"):
+        result = invoke("--deadline", value)
+        assert "--deadline" not in result.stderr, (value, result.stderr)  # any later trouble is the empty input's
+        if command[0] == "check":
+            assert result.exit_code == 0, (value, result.output)
+    for value, says in (("5x", "not a duration: give seconds (20, 1.5) or a number and a unit: 500ms, 3s, 1.5s, 2m"),
+                        ("400ms", "out of range: give from 0.5s to"), ("nan", "not a duration"), ("2d", "out of range")):
+        result = invoke("--deadline", value)
+        assert result.exit_code == 3, (value, result.output)
+        assert says in " ".join(result.stderr.split()) and "Usage:" not in result.output, (value, result.stderr)
+    if command[0] in ("check", "eval"):
+        assert invoke("--timeout", "500ms").exit_code == (0 if command[0] == "check" else 3)
+        bad = invoke("--timeout", "20 sec0nds")
+        assert bad.exit_code == 3 and "--timeout" in bad.stderr and "not a duration" in bad.stderr

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import Choices, MonitoringInputError, OneLineError, SuggestingGroup, connection_options, format_option
+from gpt56probe.cli.common import Choices, MonitoringInputError, OneLineError, SuggestingGroup, connection_options, format_option, warn
 from gpt56probe.cli.options import CONFIG_META, config_error, get_config  # noqa: F401 - the config loader, used by every command
 from gpt56probe.cli.options import (complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option,
                                     validate_ids, validate_orgs)
@@ -141,10 +141,10 @@ def auth_set(org: str, label: str | None, project: str | None, email: str | None
         upsert_org(cfg, org, label=label, project=project, email=email)
     except (OSError, LockTimeout, ConfigError) as exc:
         raise click.ClickException(f"key stored, but the config file {cfg.path} could not be written: {getattr(exc, 'strerror', None) or exc}") from None
-    click.echo(f"stored {fingerprint(key)} for {org} in {backend}; org recorded in {cfg.path}", err=True)
+    say(f"stored {fingerprint(key)} for {org} in {backend}; org recorded in {cfg.path}", err=True)
     warning = None if key_file else plaintext_warning()
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        warn(warning)
 
 
 @auth.command("list")
@@ -157,7 +157,7 @@ def auth_list(no_keyring: bool, fmt: str) -> None:
     cfg = get_config()
     warning = plaintext_warning(no_keyring=no_keyring)
     if warning:
-        click.echo(f"warning: {warning}", err=True)
+        warn(warning)
     rows = []
     for org, entry in cfg.orgs.items():
         try:

@@ -336,6 +336,34 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+class Duration(click.ParamType):
+    """An option that takes seconds: a bare number (``20``, ``1.5``) or a duration (``500ms``, ``3s``, ``2m``),
+    read by core.waiting.parse_duration, within ``[minimum, maximum]`` seconds. A bad value is a usage error
+    (exit 3) that names the accepted forms. A number from the config file ([defaults] deadline = 30) is seconds."""
+
+    name = "duration"
+
+    def __init__(self, minimum: float = 0.0, maximum: float | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        from gpt56probe.core.waiting import DURATION_FORMS, parse_duration
+
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            seconds = float(value)
+            if not math.isfinite(seconds) or seconds < 0:
+                self.fail(f"{value!r} is not a duration: give {DURATION_FORMS}", param, ctx)
+        else:
+            try:
+                seconds = parse_duration(str(value))
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+        if seconds < self.minimum or (self.maximum is not None and seconds > self.maximum):
+            span = f"from {self.minimum:g}s to {self.maximum:g}s" if self.maximum is not None else f"at least {self.minimum:g}s"
+            self.fail(f"{value!r} is out of range: give {span}", param, ctx)
+        return seconds
+
+
 def own_formats(param: click.Parameter | None) -> list[str]:
     """gpt56probe's own formats for this --format: its default first, then table, json and the command's extras."""
     default = str(getattr(param, "default", None) or "table")
@@ -424,10 +452,10 @@ def connection_options(f: F) -> F:
                      help="API base URL including /v1 [env OPENAI_BASE_URL; default https://api.openai.com/v1]."),
         click.option("--proxy", callback=validate_proxy, metavar="URL",
                      help="Proxy for every request (HTTPS_PROXY, NO_PROXY and REQUESTS_CA_BUNDLE also work, as in requests)."),
-        click.option("--timeout", type=FiniteFloatRange(0.1, 600), default=20.0, show_default=True, metavar="S",
-                     help="Bound on each HTTP request, seconds."),
-        click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
-                     help="Bound on the whole run, seconds."),
+        click.option("--timeout", type=Duration(0.1, 600), default=20.0, show_default=True, metavar="DURATION",
+                     help="Bound on each HTTP request: seconds, or a duration (500ms, 3s, 2m)."),
+        click.option("--deadline", type=Duration(0.5, 3600), default=60.0, show_default=True, metavar="DURATION",
+                     help="Bound on the whole run: seconds, or a duration (90s, 2m)."),
         click.option("--concurrency", type=click.IntRange(1, 4096), default=None, metavar="N",
                      help="Requests in flight at once across all orgs [default: as many as the machine holds, from its "
                           "open-file limit, at most 512]. Each org has at most 12 in flight whatever this says: rate limits are per org."),

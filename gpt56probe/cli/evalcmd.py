@@ -13,10 +13,11 @@ from typing import Any, Callable, Sequence
 
 import click
 
-from gpt56probe.cli.common import (FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
+from gpt56probe.cli.common import (Duration, FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_base_url, validate_output_file, validate_proxy)
 from gpt56probe.cli.options import TierChoice, credential_options, org_project, validate_ids, validate_orgs
 from gpt56probe.cli.terminal import Progress, say
+from gpt56probe.views.vocabulary import counted
 
 EXIT_NOTHING_REACHABLE = 2
 EFFORT_CHOICES = ("current", "current,lower", "lower")
@@ -106,8 +107,10 @@ def _load_tasks(path: str) -> Any:
 @click.option("--base-url", envvar="OPENAI_BASE_URL", callback=validate_base_url, metavar="URL",
               help="API base URL including /v1 [env OPENAI_BASE_URL; default https://api.openai.com/v1].")
 @click.option("--proxy", callback=validate_proxy, metavar="URL", help="Proxy for every request (HTTPS_PROXY, NO_PROXY also work).")
-@click.option("--timeout", type=FiniteFloatRange(0.1, 3600), default=120.0, show_default=True, metavar="S", help="Bound on each call, seconds.")
-@click.option("--deadline", type=FiniteFloatRange(0.5, 86400), default=900.0, show_default=True, metavar="S", help="Bound on the whole run, seconds.")
+@click.option("--timeout", type=Duration(0.1, 3600), default=120.0, show_default=True, metavar="DURATION",
+              help="Bound on each call: seconds, or a duration (90s, 2m).")
+@click.option("--deadline", type=Duration(0.5, 86400), default=900.0, show_default=True, metavar="DURATION",
+              help="Bound on the whole run: seconds, or a duration (15m, 1h).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True, metavar="N", help="Calls in flight at once.")
 @click.option("-v", "--verbose", is_flag=True, help="Trace each request on stderr (credentials redacted).")
 def eval_command(tasks_file: str | None, org: str | None, project: str | None, tiers: tuple[str, ...], efforts: tuple[str, ...],
@@ -191,8 +194,8 @@ def run(tasks: Any, models: Sequence[Any], table: Any, *, org: str | None, proje
         for line in wrap_text("(the simulator bills nothing: this is what the same run would cost on the real API)", width, "  ", "  "):
             click.echo(line, err=True)
     if dry_run:
-        click.echo(f"dry run: nothing was sent; {len(tasks.tasks) * len(models) * len(efforts)} call(s) and "
-                   f"{len(models)} access probe(s) would be made", err=True)
+        say(f"dry run: nothing was sent; {len(tasks.tasks) * len(models) * len(efforts)} call(s) and "
+            f"{len(models)} access probe(s) would be made", err=True)
         return
     if max_cost is not None and guess.priced_usd > max_cost:
         from gpt56probe.core.cost import format_usd
@@ -256,7 +259,7 @@ def emit_promptfoo(tasks: Any, models: Sequence[Any], base_url: str, org: str | 
         text = render_config(tasks, models, base_url, org)
     except EmitError as exc:
         raise OneLineError(f"{tasks.source}: {exc}") from None
-    deliver(text, output_path, wrote=f"wrote {output_path} (promptfoo config, {len(tasks.tasks)} tests x {len(models)} providers)")
+    deliver(text, output_path, wrote=f"wrote {output_path} (promptfoo config, {counted(len(tasks.tasks), 'test')} x {counted(len(models), 'provider')})")
     say(f"run it with: npx promptfoo@{PROMPTFOO_VERSION} eval -c {output_path or 'CONFIG'} --no-cache "
         "(OPENAI_API_KEY set; PROMPTFOO_DISABLE_TELEMETRY=1 to stay offline)", err=True)
 
@@ -271,7 +274,7 @@ def demo_eval(verbose: bool, fmt: str) -> None:
 
     tasks = example_tasks()
     with start_simulator(port=0) as sim:
-        for line in wrap_text(f"simulator: {sim.base_url} (loopback only); tasks: the example set ({len(tasks.tasks)} tasks)", _width()):
+        for line in wrap_text(f"simulator: {sim.base_url} (loopback only); tasks: the example set ({counted(len(tasks.tasks), 'task')})", _width()):
             click.echo(line, err=True)
         run(tasks, eval_models(DEFAULT_TABLE), DEFAULT_TABLE, org="org-sim-approved", project=None, key="sk-test-demo-eval",
             key_source="demo", efforts=("current", "lower"), max_cost=DEMO_MAX_COST_USD, dry_run=False, keep_text=False,

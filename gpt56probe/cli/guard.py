@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from gpt56probe.cli.common import (EXIT_INTERNAL, OneLineError, OneLineUsageError, SuggestingGroup, usage_message, EXIT_IO_ERROR, EXIT_STDOUT_CLOSED, EXIT_UNKNOWN, STARTED_META, MonitoringCommand,
-                                   MonitoringInputError, error_line, stdout_gone)
+                                   MonitoringInputError, error_line, stdout_gone, warn)
 
 RAW_ARGS_META = "gpt56probe.raw_args"
 MONITORING_STATUS_COMMANDS = ("check",)
@@ -154,7 +154,7 @@ class GuardedGroup(SuggestingGroup):
         quit_reading = cut.errno == errno.EPIPE
         if ctx.invoked_subcommand in MONITORING_STATUS_COMMANDS:
             if not quit_reading:
-                click.echo(f"warning: cannot write to stdout ({cut.strerror or cut}); the status went only to the other sinks", err=True)
+                warn(f"cannot write to stdout ({cut.strerror or cut}); the status went only to the other sinks")
             return code
         if code != 0:
             return code

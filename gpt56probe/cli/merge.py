@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
-from gpt56probe.cli.common import FiniteFloatRange, OneLineError, OneLineUsageCommand, deliver, format_option, warn
+from gpt56probe.cli.common import Duration, OneLineError, OneLineUsageCommand, deliver, format_option, warn
 from gpt56probe.cli.options import endpoint_option
-from gpt56probe.cli.terminal import no_color_option
+from gpt56probe.cli.terminal import no_color_option, say
+from gpt56probe.views.vocabulary import counted
 
 INPUT_LIMIT = 64 * 1024 * 1024
 
@@ -43,8 +44,8 @@ def _width(to_stdout: bool) -> int:
 @format_option()
 @endpoint_option
 @no_color_option
-@click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
-              help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
+@click.option("--deadline", type=Duration(0.5, 3600), default=60.0, show_default=True, metavar="DURATION",
+              help="Bound on reading the inputs: seconds, or a duration (90s, 2m) (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
 def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str, no_color: bool, deadline: float) -> None:
     """Merge checks made from several places into one vantage x org x tier matrix.
 
@@ -59,7 +60,9 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
 
     One endpoint (the base URL's host) is merged: the real API unless
     --endpoint names another; inputs and history rows recorded against
-    another endpoint are left out, and a line on stderr says so.
+    another endpoint are left out, and a line on stderr says so. When that
+    leaves nothing to merge, or the inputs hold no results at all, it is an
+    error (exit 3) naming the endpoints the inputs hold.
 
     \b
     Examples:
@@ -86,12 +89,14 @@ def merge(inputs: tuple[Path, ...], output: Path | None, fmt: str, endpoint: str
         except core.MergeInputError as exc:
             raise OneLineError(str(exc)) from None
         if source.skipped:
-            warn(f"{name}: skipped {source.skipped} unreadable line{'s' if source.skipped != 1 else ''}")
+            warn(f"{name}: skipped {counted(source.skipped, 'unreadable line')}")
         sources.append(source)
     kept = core.for_endpoint(sources, endpoint)
-    click.echo(f"endpoint: {endpoint}", err=True)
+    say(f"endpoint: {endpoint}", err=True)
     for line in kept.left_out:
         warn(line)
+    if kept.empty:
+        raise OneLineError(core.nothing_to_merge(kept, endpoint))
     merged = core.merge_sources(kept.sources)
     if fmt == "json":
         import json

@@ -245,7 +245,7 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
     template_text: str | None = None
     if template_path:
         if fmt == "json":
-            click.echo("note: --template is ignored with --format json", err=True)
+            say("note: --template is ignored with --format json", err=True)
         else:
             template_text = _read_template(template_path)
     elif fmt == "markdown":

@@ -206,9 +206,9 @@ def plan(org: str | None, project: str | None, emit: str, output_path: str | Non
         tail = f" (instead of {r.preferred})" if r.served_by_fallback else ""
         tail += f" (listed in place of {r.preferred}, which this org does not list)" if r.served_by_listed_id else ""
         tail += " [degraded: safety checks]" if r.degraded else ""
-        click.echo(f"{r.role}: {r.model or 'nothing reachable'}{tail}", err=True)
+        say(f"{r.role}: {r.model or 'nothing reachable'}{tail}", err=True)
     if not result.reachable:
-        click.echo(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", err=True)
+        say(f"nothing is reachable for {org or 'the default org'}: run `gpt56probe check` to see why", err=True)
         sys.exit(EXIT_NOTHING_REACHABLE)
 
 
@@ -223,11 +223,11 @@ def plan_from_results(path: Path, emit: str, output_path: str | None) -> None:
     text = routing.render(result, emit)
     deliver(text, output_path, wrote=f"wrote {output_path} ({emit}, from {path})", error=click.ClickException)
     for r in result.routes:
-        click.echo(f"{r.role}: {r.model or 'nothing'}" + (f" then {', '.join(r.fallbacks)}" if r.fallbacks else ""), err=True)
+        say(f"{r.role}: {r.model or 'nothing'}" + (f" then {', '.join(r.fallbacks)}" if r.fallbacks else ""), err=True)
     for line in others:
-        click.echo(line, err=True)
+        say(line, err=True)
     if not result.reachable:
-        click.echo(f"the eval in {path} recommends nothing for any role", err=True)
+        say(f"the eval in {path} recommends nothing for any role", err=True)
         sys.exit(EXIT_NOTHING_REACHABLE)
 
 

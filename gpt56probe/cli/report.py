@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from gpt56probe.core.history import parse_since
-from gpt56probe.cli.common import (Choices, FiniteFloatRange, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
+from gpt56probe.cli.common import (Choices, Duration, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_output_file, warn)
 from gpt56probe.cli.options import endpoint_option, state_dir_option
 
@@ -66,8 +66,8 @@ def _read_results(path: Path, timeout_s: float) -> tuple[str, Any]:
 @click.option("--served", "served_logs", multiple=True, metavar="LOG",
               help="Add a \"Tier served\" section from the emitted router's logs (as `served LOG`; repeatable, globs, -). "
                    "Its window is --since, else 7 days.")
-@click.option("--deadline", type=FiniteFloatRange(0.5, 3600), default=60.0, show_default=True, metavar="S",
-              help="Bound on reading the inputs, seconds (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
+@click.option("--deadline", type=Duration(0.5, 3600), default=60.0, show_default=True, metavar="DURATION",
+              help="Bound on reading the inputs: seconds, or a duration (90s, 2m) (stdin, a pipe or a FIFO that never ends is an error, not a hang).")
 @state_dir_option
 @endpoint_option
 def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path | None, fmt: str, since: datetime | None,

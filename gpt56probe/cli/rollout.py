@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option
+from gpt56probe.cli.common import OneLineUsageCommand, connection_options, format_option, warn
 from gpt56probe.cli.options import (admin_key_option, credential_options, org_expected, read_admin_key, state_dir_option,
                                     validate_ids, validate_orgs)
 
@@ -109,7 +109,7 @@ def rollout(org: str, project: str | None, plan_path: str | None, eval_path: str
 
         click.echo(render_rollout(evidence, steps, terminal_width()))
     for problem in problems:
-        click.echo(f"warning: {shown(problem)}", err=True)
+        warn(shown(problem))
     sys.exit(EXIT_ALL_DONE if all(s.state == checklist.DONE for s in steps) else EXIT_NOT_DONE)
 
 

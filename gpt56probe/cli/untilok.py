@@ -20,31 +20,16 @@ EXIT_OK = 0
 EXIT_GAVE_UP = 2
 
 
-def _duration(minimum: float) -> Callable[[click.Context, click.Parameter, str | None], float | None]:
-    def parse(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
-        from gpt56probe.core.waiting import parse_duration
-
-        if value is None:
-            return None
-        try:
-            seconds = parse_duration(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-        if seconds < minimum:
-            raise click.BadParameter(f"must be at least {minimum:g}s")
-        return seconds
-
-    return parse
-
-
 def until_ok_options(f: F) -> F:
+    from gpt56probe.cli.common import Duration
+
     options = [
         click.option("--until-ok", "until_ok", is_flag=True,
                      help="Probe again on an interval until every expected target is ok (exit 0), printing a line "
                           "only when a verdict changes; exit 2 when --give-up-after passes first."),
-        click.option("--every", "every", default="10m", show_default=True, metavar="DURATION", callback=_duration(1.0),
+        click.option("--every", "every", default="10m", show_default=True, metavar="DURATION", type=Duration(1.0),
                      help="With --until-ok: the interval between checks, give or take 10% (30s, 10m, 1h)."),
-        click.option("--give-up-after", "give_up_after", default="7d", show_default=True, metavar="DURATION", callback=_duration(0.0),
+        click.option("--give-up-after", "give_up_after", default="7d", show_default=True, metavar="DURATION", type=Duration(0.0),
                      help="With --until-ok: stop waiting after this long (1h, 7d)."),
     ]
     for option in reversed(options):

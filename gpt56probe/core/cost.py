@@ -6,6 +6,7 @@ A row without a published price costs ``None`` ("price not published"), never 0.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
@@ -82,12 +83,24 @@ def cost_rows(models: Iterable[ModelSpec], input_tokens: int, output_tokens: int
 
 
 def format_usd(value: float | None) -> str:
-    """``$110.00``; small amounts keep significant digits (``$0.000110``); ``None`` -> price not published."""
+    """The one way dollars are printed: cents from $1 up (``$110.00``, ``$1,234.50``), three significant digits
+    below (``$0.870``, ``$0.0152``, ``$0.00761``, ``$0.000110``), ``$0.00`` for nothing; ``None`` -> price not published.
+
+    So a column of small figures ($/task, a probe's cost) lines up to the same precision: none is rounded to
+    cents while its neighbour keeps six decimals."""
     if value is None:
         return PRICE_NOT_PUBLISHED
-    if value == 0 or abs(value) >= 0.01:
+    if value == 0 or abs(value) >= 1:
         return f"${value:,.2f}"
-    return f"${value:.6f}"
+    def digits(x: float) -> int:
+        return max(2, 2 - math.floor(math.log10(x)))
+
+    text = f"{abs(value):.{digits(abs(value))}f}"
+    if float(text) >= 1:  # 0.9996 rounds up to a dollar: say it in cents
+        return f"${value:,.2f}"
+    if digits(float(text)) < digits(abs(value)):  # 0.00099999996 rounds up to 0.001000: one digit too many
+        text = f"{abs(value):.{digits(float(text))}f}"
+    return ("-$" if value < 0 else "$") + text
 
 
 def cost_doc(rows: Sequence[CostRow]) -> dict:

@@ -1,6 +1,7 @@
 """``check --until-ok``: the pure parts of waiting for access to land.
 
-Durations as people write them (``30s``, ``10m``, ``1.5h``, ``7d``), the next
+Durations as people write them (``500ms``, ``30s``, ``10m``, ``1.5h``, ``7d``; every option that takes
+seconds reads them with ``parse_duration``), the next
 wait with jitter (so many waiting machines do not probe in step), and the lines
 worth printing between two rounds: only the verdicts that changed.
 """
@@ -19,19 +20,24 @@ JITTER = 0.1
 """Each wait is the interval give or take this fraction."""
 MIN_EVERY_S = 1.0
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|msecs?|milliseconds?|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)?\s*$",
+                       re.IGNORECASE)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+DURATION_FORMS = "seconds (20, 1.5) or a number and a unit: 500ms, 3s, 1.5s, 2m, 1h, 7d"
+"""The forms parse_duration reads, as an error or a help text names them."""
 
 TargetKey = tuple[str | None, str, str, bool]
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in ``30s``, ``10m``, ``1.5h``, ``7d``, ``2w`` or a bare number of seconds; ValueError otherwise."""
+    """Seconds in ``500ms``, ``30s``, ``10m``, ``1.5h``, ``7d``, ``2w`` or a bare number of seconds (``20``, ``1.5``);
+    ValueError naming the accepted forms otherwise (NaN, infinity, a sign or an exponent are not durations)."""
     found = _DURATION.match(text or "")
     if not found:
-        raise ValueError(f"{text!r} is not a duration; write e.g. 30s, 10m, 1.5h, 7d")
-    unit = (found.group(2) or "s")[0].lower()
-    return float(found.group(1)) * _SECONDS[unit]
+        raise ValueError(f"{text!r} is not a duration: give {DURATION_FORMS}")
+    unit = (found.group(2) or "s").lower()
+    scale = 0.001 if unit.startswith("ms") or unit.startswith("milli") else _SECONDS[unit[0]]
+    return float(found.group(1)) * scale
 
 
 def next_wait(every_s: float, left_s: float, rng: random.Random | None = None) -> float:

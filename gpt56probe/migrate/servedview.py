@@ -15,6 +15,7 @@ from gpt56probe.migrate.served import NONE, RoleReport, ServedReport, fmt_pct, h
 from gpt56probe.views.metrics import escape_label_value
 from gpt56probe.views.summary import MIN_WIDTH, clean
 from gpt56probe.views.textwidth import fit, pad, wrap_units
+from gpt56probe.views.vocabulary import counted
 
 MAX_DAYS_SHOWN = 14
 """Per-day lines per role in the terminal (the JSON has every day)."""
@@ -63,7 +64,7 @@ def _role_block(role: RoleReport, report: ServedReport, width: int) -> list[str]
         lines += wrap_text(f"behind the fallbacks: {reasons}", width, first="  ", rest="    ")
     for day in role.days[-MAX_DAYS_SHOWN:]:
         served = ", ".join(f"{clean(m)} {n}" for m, n in sorted(day.served.items(), key=lambda kv: (-kv[1], kv[0])))
-        lines += wrap_text(f"{day.day.isoformat()} {day.calls} calls, fell back {fmt_pct(day.fallback_rate)} ({served})",
+        lines += wrap_text(f"{day.day.isoformat()} {counted(day.calls, 'call')}, fell back {fmt_pct(day.fallback_rate)} ({served})",
                            width, first="  ", rest="    ")
     lines += wrap_text(clean(role.retire_why), width, first="  ", rest="    ")
     return lines
@@ -73,7 +74,7 @@ def render_summary(report: ServedReport, width: int) -> str:
     """The terminal summary: the overview table, then per role its sentence, models, reasons, days and the retire verdict."""
     width = max(width, MIN_WIDTH)
     r = report.reading
-    lines = wrap_text(f"served: {report.calls} calls in {window_words(report.window_days)} ({_when(report)}), "
+    lines = wrap_text(f"served: {counted(report.calls, 'call')} in {window_words(report.window_days)} ({_when(report)}), "
                       f"from {len(r.sources)} log(s)", width, rest="  ")
     if report.roles:
         rows = [["role", "calls", "own tier", "fallback", "failed", "p50"]]
@@ -84,12 +85,13 @@ def render_summary(report: ServedReport, width: int) -> str:
         lines += [""] + _role_block(role, report, width)
     notes = []
     if r.bad_lines or r.long_lines:
-        notes.append(f"{r.bad_lines + r.long_lines} of {r.lines} lines were not served records and were skipped"
+        notes.append(f"{r.bad_lines + r.long_lines} of {counted(r.lines, 'line')} "
+                     + ("was not a served record and was skipped" if r.bad_lines + r.long_lines == 1 else "were not served records and were skipped")
                      + (f" ({r.long_lines} longer than 64 KiB)" if r.long_lines else ""))
     if r.bad_bytes_lines:
-        notes.append(f"{r.bad_bytes_lines} lines held bytes that are not UTF-8")
+        notes.append(f"{counted(r.bad_bytes_lines, 'line')} held bytes that are not UTF-8")
     if report.outside_window:
-        notes.append(f"{report.outside_window} calls outside the window were left out (--since)")
+        notes.append(f"{counted(report.outside_window, 'call')} outside the window " + ("was" if report.outside_window == 1 else "were") + " left out (--since)")
     if not report.roles:
         notes.append("no served calls in the window")
     if notes:
@@ -156,7 +158,7 @@ def render_markdown(report: ServedReport) -> str:
     def cell(text: str) -> str:
         return clean(text).replace("|", "\\|").replace("`", "'")
 
-    lines = ["## Tier served", "", f"{report.calls} calls in {window_words(report.window_days)} ({_when(report)}).", ""]
+    lines = ["## Tier served", "", f"{counted(report.calls, 'call')} in {window_words(report.window_days)} ({_when(report)}).", ""]
     if not report.roles:
         return "\n".join(lines + ["No served calls in the window.", ""])
     lines += ["| role | calls | own tier | fallback | failed | fallback can be retired |", "|---|---:|---:|---:|---:|---|"]
@@ -174,7 +176,7 @@ def render_html(report: ServedReport) -> str:
         return html.escape(clean(text), quote=True)
 
     parts = ['<section id="served"><h2>Tier served</h2>',
-             f"<p>{report.calls} calls in {e(window_words(report.window_days))} ({e(_when(report))}).</p>"]
+             f"<p>{counted(report.calls, 'call')} in {e(window_words(report.window_days))} ({e(_when(report))}).</p>"]
     if not report.roles:
         return "".join(parts + ["<p>No served calls in the window.</p></section>"])
     parts.append("<table><thead><tr><th>role</th><th>calls</th><th>own tier</th><th>fallback</th><th>failed</th>"

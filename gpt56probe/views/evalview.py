@@ -9,12 +9,12 @@ least useful first, until the table fits; text from the document is cleaned befo
 from __future__ import annotations
 
 import html
-import math
 from typing import Any, Mapping, Sequence
 
 from gpt56probe.core.cost import format_usd
 from gpt56probe.views.summary import clean
 from gpt56probe.views.textwidth import display_width, fit, pad, wrap_text
+from gpt56probe.views.vocabulary import counted
 
 BASE_MARK = " (base)"
 
@@ -27,17 +27,10 @@ def _ms(value: Any) -> str:
     return "-" if not isinstance(value, (int, float)) or isinstance(value, bool) else f"{value:.0f}"
 
 
-def money(value: float) -> str:
-    """Dollars to three significant digits (``$0.00761``, ``$0.0200``), cents from $1 up: short enough for a column."""
-    if value >= 1 or value <= 0:
-        return f"${value:,.2f}"
-    return f"${value:.{max(2, 2 - math.floor(math.log10(round(value, 12))))}f}"
-
-
 def _usd(value: Any, unpriced: bool) -> str:
     if value is None:
         return "unknown" if unpriced else "-"
-    return money(float(value))
+    return format_usd(float(value))
 
 
 def _interval(s: Mapping[str, Any]) -> str:
@@ -153,7 +146,7 @@ def render_summary(doc: Mapping[str, Any], width: int) -> str:
     for t in doc.get("tasks", []):
         counts[t.get("class")] = counts.get(t.get("class"), 0) + 1
     classes = list(task_file.get("classes") or counts)
-    head = (f"eval: {task_file.get('tasks', len(doc.get('tasks', [])))} tasks ("
+    head = (f"eval: {counted(task_file.get('tasks', len(doc.get('tasks', []))), 'task')} ("
             + ", ".join(f"{clean(c)} {counts.get(c, 0)}" for c in classes) + f") for {clean(doc.get('org') or 'the default org')}, "
             f"baseline {clean(baseline)}")
     lines = wrap_text(head, width)
@@ -167,7 +160,7 @@ def render_summary(doc: Mapping[str, Any], width: int) -> str:
         n = max(int(s.get("tasks") or 0) for s in mine)
         small = any(s.get("small") for s in mine)
         lines.append("")
-        lines += wrap_text(f"{clean(cls)}: {n} task{'s' if n != 1 else ''}" + (" (small set: wide intervals)" if small else ""), width)
+        lines += wrap_text(f"{clean(cls)}: {counted(n, 'task')}" + (" (small set: wide intervals)" if small else ""), width)
         lines += table_lines(headers, score_rows(mine, baseline), width, keep=keep)
     lines.append("")
     lines += wrap_text("recommended, per class (the cheapest run passing at least as many tasks as the baseline):", width)
@@ -258,7 +251,7 @@ def section_html(doc: Mapping[str, Any], source: str) -> str:
     baseline = str(doc.get("baseline") or "")
     out = [f'<section class="eval"><h2>Eval before cutover</h2><p class="note">From {_e(source)}, finished '
            f'{_e(doc.get("finished_at"))}, org {_e(doc.get("org") or "(default)")}, '
-           f'{_e((doc.get("task_file") or {}).get("tasks"))} tasks; baseline {_e(baseline)}.</p>']
+           f'{_e(counted((doc.get("task_file") or {}).get("tasks"), "task"))}; baseline {_e(baseline)}.</p>']
     out.append("<table><thead><tr><th>class</th><th>recommended</th><th>pass rate</th><th>baseline</th>"
                "<th>$/task</th><th>fallbacks</th><th>why</th></tr></thead><tbody>")
     for r in doc.get("recommendations", []):

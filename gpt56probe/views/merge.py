@@ -191,6 +191,12 @@ class EndpointFilter:
 
     sources: tuple[Source, ...]
     left_out: tuple[str, ...]
+    elsewhere: tuple[str, ...] = ()  # the other endpoints the inputs were recorded against, sorted
+
+    @property
+    def empty(self) -> bool:
+        """Nothing is left to merge: no input holds a result for the endpoint."""
+        return not any(s.results for s in self.sources)
 
 
 def for_endpoint(sources: Sequence[Source], endpoint: str) -> EndpointFilter:
@@ -200,21 +206,35 @@ def for_endpoint(sources: Sequence[Source], endpoint: str) -> EndpointFilter:
 
     kept: list[Source] = []
     notes: list[str] = []
+    elsewhere: set[str] = set()
     for source in sources:
         if source.kind == "results":
             other = source.endpoint or endpoint
             if other != endpoint:
                 notes.append(f"{source.name}: checked against {other}, not {endpoint}: left out (--endpoint {other} merges it)")
+                elsewhere.add(other)
                 continue
             kept.append(source)
             continue
         rows = tuple(r for r in source.results if row_endpoint(r) == endpoint)
         if len(rows) != len(source.results):
             others = sorted({row_endpoint(r) for r in source.results} - {endpoint})
+            elsewhere.update(others)
             notes.append(f"{source.name}: {len(source.results) - len(rows)} row(s) recorded against {', '.join(others)} left out "
                          f"(--endpoint HOST merges them)")
         kept.append(replace(source, results=rows))
-    return EndpointFilter(tuple(kept), tuple(notes))
+    return EndpointFilter(tuple(kept), tuple(notes), tuple(sorted(elsewhere)))
+
+
+def nothing_to_merge(kept: EndpointFilter, endpoint: str) -> str:
+    """Why an input set with no result for ``endpoint`` cannot be merged, and how to choose: the endpoints the
+    inputs do hold and the ``--endpoint`` that merges each."""
+    if not kept.elsewhere:
+        return "nothing to merge: the inputs hold no results (a check that could not judge records none)"
+    held = ", ".join(kept.elsewhere)
+    pick = " or ".join(f"--endpoint {e}" for e in kept.elsewhere)
+    return (f"nothing to merge for endpoint {endpoint}: every input was recorded against {held}; choose the endpoint "
+            f"to merge with {pick} (without --endpoint: the host of OPENAI_BASE_URL, else api.openai.com)")
 
 
 def merge_sources(sources: Sequence[Source]) -> Merged:

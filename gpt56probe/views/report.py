@@ -26,7 +26,7 @@ from gpt56probe.core.history import HISTORY_FIELDS, filter_transitions, parse_ti
 from gpt56probe.core.models import DEFAULT_TABLE, TIERS
 from gpt56probe.core.observation import Verdict
 from gpt56probe.core.redact import redact
-from gpt56probe.views.vocabulary import NOT_PROBED, cell_word, colour_class
+from gpt56probe.views.vocabulary import NOT_PROBED, cell_word, colour_class, counted
 
 DEFAULT_ORG_LABEL = "(default org)"
 MAX_CHANGES = 500
@@ -512,7 +512,7 @@ def render_markdown(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]
 
     out = ["# GPT-5.6 preview access report", ""]
     out += [f"- made: {report.fmt(report.generated_at)} {md(report.zone)} by gpt56probe {md(report.version)}",
-            f"- history: {md(report.history_source)} ({report.history_rows} lines, {report.runs} runs"
+            f"- history: {md(report.history_source)} ({counted(report.history_rows, 'line')}, {counted(report.runs, 'run')}"
             + (f", {report.skipped_rows} without a time left out" if report.skipped_rows else "") + ")"]
     if report.result_sources:
         out.append(f"- results: {', '.join(md(s) for s in report.result_sources)}")
@@ -543,7 +543,7 @@ def render_markdown(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]
             out.append(f"| {report.fmt(c.at)} | {md(c.org)} | {md(c.model)} | {md(c.surface)} | {md(c.vantage) or '-'} "
                        f"| {md(cell_word(c.previous))} ({md_code(c.previous_slug)}) | {md(cell_word(c.current))} ({md_code(c.current_slug)}) |")
         if report.changes_hidden:
-            out += ["", f"{report.changes_hidden} older changes not listed (`gpt56probe history` lists them all)."]
+            out += ["", f"{counted(report.changes_hidden, 'older change')} not listed (`gpt56probe history` lists them all)."]
     else:
         out.append("No verdict changes in the window.")
     out += ["", "## Timelines", ""]

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from gpt56probe.core.observation import Verdict
 from gpt56probe.views.report import MARK_TEXT_LIMIT, NOT_PROBED, STRIP_WIDTH, Change, Probe, Report, Strip
-from gpt56probe.views.vocabulary import CELL_WORDS, cell_word, colour_class
+from gpt56probe.views.vocabulary import CELL_WORDS, cell_word, colour_class, counted
 
 STRIP_HEIGHT = 20
 MARK_HEIGHTS = {"ok": 20, "warn": 14, "unknown": 10, "crit": 7}
@@ -152,7 +152,7 @@ def _mark(mark_x0: float, mark_x1: float, p: Probe, report: Report) -> str:
 
 
 def _strip(s: Strip, report: Report) -> str:
-    avail = "no runs in the window" if s.availability is None else f"{s.availability:.0f}% ok of {s.runs} run{'s' if s.runs != 1 else ''}"
+    avail = "no runs in the window" if s.availability is None else f"{s.availability:.0f}% ok of {counted(s.runs, 'run')}"
     where = " ".join(x for x in ((s.surface if s.surface != "chat" else ""), (f"@{s.vantage}" if s.vantage else "")) if x)
     label = f"{s.org} {s.model}" + (f" {where}" if where else "")
     marks = "".join(_mark(m.x0, m.x1, m.probe, report) for m in s.marks)
@@ -177,7 +177,7 @@ def _timelines(report: Report) -> str:
            f"<span>{_e(report.fmt(report.window_end))}</span></div><span></span></div>"]
     for org in report.timeline_orgs:
         ok, n = report.org_availability.get(org, (0, 0))
-        avail = f"expected tiers: {100.0 * ok / n:.0f}% of {n} runs ok" if n else ""
+        avail = f"expected tiers: {100.0 * ok / n:.0f}% of {counted(n, 'run')} ok" if n else ""
         out.append(f'<section class="org" data-org="{_e(org)}"><h3>{_e(org)}'
                    + (f'<span class="org-avail">{_e(avail)}</span>' if avail else "") + "</h3>")
         out += [_strip(s, report) for s in report.strips_of(org)]
@@ -228,10 +228,10 @@ def _changes(report: Report) -> str:
     out = [head, *(_change_row(g, report, show_vantage) for g in shown), "</tbody></table></div>"]
     if older:
         count = sum(len(g) for g in older)
-        out += [f"<details><summary>{count} older change{'s' if count != 1 else ''}</summary>", head,
+        out += [f"<details><summary>{counted(count, 'older change')}</summary>", head,
                 *(_change_row(g, report, show_vantage) for g in older), "</tbody></table></div></details>"]
     if report.changes_hidden:
-        out.append(f'<p class="note">{report.changes_hidden} older changes not listed; <code>gpt56probe history</code> lists them all.</p>')
+        out.append(f'<p class="note">{counted(report.changes_hidden, "older change")} not listed; <code>gpt56probe history</code> lists them all.</p>')
     return "".join(out)
 
 
@@ -239,7 +239,7 @@ def _counts(report: Report) -> str:
     probes = [p for cell in report.matrix.values() for p in cell]
     counts = {name: sum(p.colour == name for p in probes) for name in MARK_HEIGHTS}
     parts = [f'<span class="v {name}">{n} {_e(CLASS_NAMES[name])}</span>' for name, n in counts.items() if n]
-    return f'<p class="summary">Now, over {len(report.orgs)} org{"s" if len(report.orgs) != 1 else ""} \u00d7 {len(report.models)} model{"s" if len(report.models) != 1 else ""}: ' + " ".join(parts) + "</p>"
+    return f'<p class="summary">Now, over {counted(len(report.orgs), "org")} \u00d7 {counted(len(report.models), "model")}: ' + " ".join(parts) + "</p>"
 
 
 def _legend() -> str:
@@ -254,7 +254,7 @@ def _legend() -> str:
 def _meta(report: Report) -> str:
     window = f"{report.fmt(report.window_start)} to {report.fmt(report.window_end)}"
     window += "" if report.since_given else " (all recorded runs)"
-    history = f"{report.history_source} ({report.history_rows} lines, {report.runs} runs"
+    history = f"{report.history_source} ({counted(report.history_rows, 'line')}, {counted(report.runs, 'run')}"
     history += f", {report.skipped_rows} without a time left out)" if report.skipped_rows else ")"
     rows: list[tuple[str, str]] = [("made", f"{report.fmt(report.generated_at)} {report.zone}"), ("history", history)]
     if report.result_sources:

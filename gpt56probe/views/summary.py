@@ -32,7 +32,7 @@ from gpt56probe.core.models import TIERS
 from gpt56probe.core.observation import Diagnosis, Failure, Observation, Severity, Verdict, severity_of
 from gpt56probe.core.redact import redact
 from gpt56probe.views.textwidth import display_width, fit, pad, wrap_text, wrap_units
-from gpt56probe.views.vocabulary import NOT_PROBED, cell_word, colour_class, next_step_words
+from gpt56probe.views.vocabulary import NOT_PROBED, cell_word, colour_class, counted, next_step_words
 
 MIN_WIDTH = 60
 """Narrower terminals are drawn as if they had this many columns."""
@@ -365,7 +365,7 @@ def _cells_units(cells: Sequence[Diagnosis], columns: Sequence[Column], labels: 
             units[-1] += ","
     hidden = len(by_org) - len(shown)
     if hidden:
-        units += ["and", f"{hidden}", f"more org{'s' if hidden != 1 else ''}"]
+        units += ["and", *counted(hidden, "more org").split(" ", 1)]
     units[-1] += ":"
     return units
 

@@ -2,7 +2,8 @@
 
 The terminal summary's matrix, the HTML status page and the Markdown report all
 label a verdict the same way, so a user who learned one view can read the others.
-Pure data; the colour class follows the monitoring severity (observation.severity_of).
+Pure data; the colour class follows the monitoring severity (observation.severity_of). ``counted`` is how
+every view and command puts a count before its noun ("1 run", "2 runs").
 """
 
 from __future__ import annotations
@@ -80,3 +81,15 @@ def next_step_words(verdict: Verdict) -> str:
 def colour_class(verdict: Verdict) -> str:
     """ok, warn, crit or unknown: the colour a view gives ``verdict`` (never colour alone: the word is shown too)."""
     return COLOUR_CLASSES[severity_of(verdict)]
+
+
+def counted(n: object, noun: str, plural: str | None = None) -> str:
+    """``n`` and ``noun``, the noun plural unless n is exactly 1: ``1 run``, ``2 runs``, ``0 runs``.
+
+    Every count a view or a command prints next to its noun goes through here, so none says "1 runs".
+    ``plural`` is for a noun that does not take a plain "s" (``counted(n, "entry", "entries")``);
+    a phrase is made plural by its last word (``counted(3, "older change")``: ``3 older changes``).
+    A count that is not a number (a malformed document's field) is shown as given, with the plural.
+    """
+    one = isinstance(n, int) and not isinstance(n, bool) and n == 1
+    return f"{n} {noun if one else (plural or noun + 's')}"
