@@ -200,7 +200,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
         click.echo()
     if not sinks.quiet:  # quiet: changes go to history and the hook only
         for change in record.transitions if record is not None else ():
-            click.echo(change.describe(), err=True)
+            say(change.describe(), err=True)
     if prom_text is not None and sinks.prom_file is not None:
         delivery.prom_done = True
         write_prom(sinks.prom_file, prom_text)
@@ -417,7 +417,7 @@ def check(orgs: tuple[str, ...], project: str | None, tiers: tuple[str, ...], mo
 
         click.echo(dry_run_text(orgs or (None,), table.select(tiers, model_ids), surface, stream, base_url or DEFAULT_BASE_URL, fmt))
         if cron.get("discover"):
-            click.echo("note: --discover adds a probe per listed GPT-5.6 id that is not configured, known only once each org's list is read", err=True)
+            say("note: --discover adds a probe per listed GPT-5.6 id that is not configured, known only once each org's list is read", err=True)
         sys.exit(0)
     _refuse_socks_from_environment(base_url or DEFAULT_BASE_URL, proxy)
     keys_from = clock.elapsed()
@@ -486,7 +486,7 @@ def demo(what: str, surface: str, stream: bool, verbose: bool, fmt: str, details
 
     with start_simulator(port=0, safety_delay=DEMO_SAFETY_DELAY_S) as sim:
         if verbose:
-            click.echo(f"simulator: {sim.base_url} (loopback only)", err=True)
+            say(f"simulator: {sim.base_url} (loopback only)", err=True)
         creds = [OrgCredential(org, demo_key(org), None, "demo") for org in DEMO_ORGS]
         set_display({}, no_color, details or verbose)
         with Progress(enabled=not verbose) as progress:
