@@ -300,3 +300,34 @@ def test_a_judged_outcome_drops_the_raw_answers_and_keeps_every_verdict_and_tran
     refused = perform_check(CheckRequest(orgs=[OrgCredential("org-x", FAKE_KEY)], models=DEFAULT_TABLE.models[:2], table=DEFAULT_TABLE,
                                          base_url=dead, trust_env=False, timeout_s=2, deadline_s=5))
     assert transport_cause(refused.judged().observations) == transport_cause(refused.observations) is not None
+
+
+def test_a_machine_that_will_not_start_another_thread_keeps_the_run_going_on_the_workers_it_has() -> None:
+    """Growth hits "can't start new thread" (a ulimit -u, a container's pids limit): the run finishes every probe
+    on the workers already started, instead of failing after probes were sent."""
+    import threading
+    from unittest import mock
+
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.core.observation import Target
+    from gpt56probe.net.probe import HttpSettings, key_id
+    from gpt56probe.net.runner import FIRST_WORKERS, run_plan
+    from gpt56probe.simulator import start_simulator
+
+    key = "sk-test-fake-nothread-0123456789"
+    targets = [Target(f"org-n-{n:03d}", spec.id, spec.tier, key_id=key_id(key)) for n in range(60) for spec in DEFAULT_TABLE.models]
+    real_start = threading.Thread.start
+    probes = [0]
+
+    def limited(self: threading.Thread) -> None:
+        if self.name.startswith("probe-"):
+            probes[0] += 1
+            if probes[0] > FIRST_WORKERS:
+                raise RuntimeError("can't start new thread")
+        real_start(self)
+
+    with start_simulator(port=0, latency=0.3) as slow, mock.patch.object(threading.Thread, "start", limited):
+        result = run_plan(targets, {key_id(key): key}, HttpSettings(base_url=slow.base_url), DEFAULT_TABLE, concurrency=400,
+                          trust_env=False, deadline_s=30)
+    assert probes[0] == FIRST_WORKERS + 1  # one refused start, then no more tries
+    assert [o.sample.status for o in result.observations if o.sample] == [200] * 300

@@ -231,3 +231,57 @@ def test_a_streamed_output_file_that_cannot_be_written_raises_and_leaves_no_temp
     with pytest.raises(OSError):
         stage_output_from(tmp_path / "history.jsonl", produce)
     assert list(tmp_path.iterdir()) == []
+
+
+UNSHAPED_KEY = "Zq7vLm3pXw9tRb2KfH4s"  # a gateway key or proxy password of no known shape
+
+
+def test_a_key_spread_over_two_delta_fields_batches_apart_is_masked_as_scrubbing_whole_would() -> None:
+    """The gate joins every delta value (content, text...) of a whole text; a streamed file must not cut between
+    two of them, or each half of the key is scrubbed alone and stays readable (found by the hostile review)."""
+    from gpt56probe.core.gate import GATE
+    from gpt56probe.store.files import GatedWriter
+
+    GATE.add_secret(UNSHAPED_KEY)
+    pad = "".join(f'{{"n": {i}}},\n' for i in range(40_000))  # ~500 KB between the two halves
+    text = f'{{"text": "{UNSHAPED_KEY[:10]}"}},\n' + pad + f'{{"text": "{UNSHAPED_KEY[10:]}"}}\n'
+    out: list[str] = []
+    writer = GatedWriter(out.append)
+    for i in range(0, len(text), 4096):
+        writer.write(text[i:i + 4096])
+    writer.close()
+    assert "".join(out) == GATE.scrub(text)
+    assert UNSHAPED_KEY[:10] not in "".join(out) and UNSHAPED_KEY[10:] not in "".join(out)
+
+
+def test_a_foreign_state_file_carrying_a_split_key_is_rewritten_with_the_key_masked(tmp_path: Path) -> None:
+    from gpt56probe.core.gate import GATE
+
+    GATE.add_secret(UNSHAPED_KEY)
+    verdicts = {f"org-{i:05d}|m|chat|plain": {"org": f"org-{i:05d}", "verdict": "ok"} for i in range(6000)}
+    verdicts["org-00000|m|chat|plain"]["text"] = UNSHAPED_KEY[:10]
+    verdicts["org-05999|m|chat|plain"]["text"] = UNSHAPED_KEY[10:]
+    (tmp_path / state.STATE_FILE).write_text(json.dumps({"version": 1, "verdicts": verdicts, "streaks": {}}))
+    row = {"org": "org-new", "model": "m", "surface": "chat", "stream": False, "verdict": "ok"}
+    state.record_run(tmp_path, [row], "run-2", "2026-12-07T09:00:00+00:00", False)
+    written = (tmp_path / state.STATE_FILE).read_text()
+    assert UNSHAPED_KEY[:10] not in written and UNSHAPED_KEY[10:] not in written and "org-new" in written
+
+
+@pytest.mark.parametrize("filler", [b"\xff not a row\n", b"\n"], ids=["bad-byte-lines", "blank-lines"])
+def test_a_run_keeps_as_many_old_rows_as_the_bound_leaves_when_the_tail_holds_lines_that_are_not_rows(
+        tmp_path: Path, filler: bytes) -> None:
+    """Over a history of several MiB whose newest lines alternate with blank or unreadable ones, a 3000-row run
+    keeps the newest 2000 old rows (5000 - 3000): the window read is the bound's, not the room left."""
+    verdicts = {f"org-{i}|gpt-5.6-sol|chat|plain": {"org": f"org-{i}", "model": "gpt-5.6-sol", "surface": "chat",
+                                                   "stream": False, "verdict": "ok"} for i in range(3000)}
+    (tmp_path / state.STATE_FILE).write_text(json.dumps({"version": 2, "verdicts": verdicts, "streaks": {}}))
+    with open(tmp_path / state.HISTORY_FILE, "wb") as fh:
+        for i in range(6000):
+            fh.write(json.dumps({"org": f"old-{i}", "verdict": "ok", "error_message": "x" * 900}).encode() + b"\n")
+            if i >= 3000:
+                fh.write(filler)
+    rows = [{"org": f"org-{i}", "model": "gpt-5.6-sol", "surface": "chat", "stream": False, "verdict": "ok"} for i in range(3000)]
+    state.record_run(tmp_path, rows, "run-2", "2026-12-07T09:00:00+00:00", False)
+    orgs = [json.loads(line)["org"] for line in (tmp_path / state.HISTORY_FILE).read_text().splitlines()]
+    assert orgs == [f"old-{i}" for i in range(4000, 6000)] + [f"org-{i}" for i in range(3000)]

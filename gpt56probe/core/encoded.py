@@ -214,9 +214,17 @@ def _view_of(text: str) -> View:
 DELTA_KEYS = ("content", "text", "delta", "arguments", "refusal", "reasoning_content", "reasoning", "output_text",
               "partial_json", "transcript")
 """The JSON fields whose string values a stream's reader joins (chat, Responses and tool-call deltas)."""
+_DELTA_NAME = re.compile(r'"(?:' + "|".join(DELTA_KEYS) + r')"')
 _DELTA_VALUE = re.compile(r'"(?:' + "|".join(DELTA_KEYS) + r')"\s*:\s*"(?P<value>(?:[^"\\]|\\.)*)"')
 _JSON_ESCAPE = re.compile(r'\\(?:u(?P<u>[0-9A-Fa-f]{4})|(?P<c>["\\/bfnrt]))|(?P<drop>[' + IGNORABLE + r']+)')
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def names_a_delta(text: str) -> bool:
+    """Whether ``text`` holds a delta field's name (``"content"``, ``"text"``...): text a stream's reader could join
+    with what comes later. A writer that cuts a document into batches stops cutting from there (``delta_view``
+    joins every delta value of the whole text, so no cut is safe once one is present)."""
+    return _DELTA_NAME.search(text) is not None
 
 
 def delta_view(text: str) -> View | None:

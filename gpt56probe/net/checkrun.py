@@ -74,7 +74,7 @@ class CheckOutcome:
     vantage: Vantage | None = None
 
     def judged(self) -> "CheckOutcome":
-        """The outcome without the raw answers (bodies, headers, attempts, model lists), once every verdict is
+        """The outcome without the raw answers (bodies, headers, attempt logs, model lists), once every verdict is
         made and nothing later (a recording) reads them: what recording and reporting a fleet's run allocate
         then reuses their memory. Each observation keeps its target and how its final exchange ended."""
         return replace(self, observations=tuple(_judged(o) for o in self.observations))

@@ -141,6 +141,10 @@ class WorkerGrowth:
             return
         self._add(min(running, self._bound - running, waiting))
 
+    def stop_growing(self) -> None:
+        """The machine would not start another thread: the run keeps the workers it has."""
+        self._bound = 0
+
 
 @dataclass
 class Bounded(Generic[T]):
@@ -336,8 +340,15 @@ def run_plan(
     def add_workers(count: int) -> None:
         for _ in range(count):
             thread = threading.Thread(target=worker, name=f"probe-{len(threads)}", daemon=True)
-            threads.append(thread)
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:  # "can't start new thread": the run goes on with the workers it has
+                if not threads:
+                    raise
+                pool.stop_growing()
+                return
+            with lock:
+                threads.append(thread)
 
     def load() -> tuple[int, int, int]:
         with lock:

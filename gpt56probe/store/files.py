@@ -372,9 +372,11 @@ def stage_output_from(path: Path, produce: Callable[[Callable[[str], object]], o
 class GatedWriter:
     """Text on its way to a file, through the output gate a batch of about ``batch`` characters at a time.
 
-    A batch is cut only at a newline after which no shape rule continues (``Gate.pieces``), so the
-    file holds exactly what scrubbing the whole text at once would give. A failed write raises: a file,
-    unlike a terminal, must not lose what it was given silently."""
+    A batch is cut only at a newline after which no shape rule continues (``Gate.pieces``), and nothing is
+    cut any more once a delta field's name has passed (``core.encoded.names_a_delta``: the gate joins every
+    delta value of a whole text, so a key spread over two of them, batches apart, must be scrubbed in one
+    piece): the file holds exactly what scrubbing the whole text at once would give. A failed write
+    raises: a file, unlike a terminal, must not lose what it was given silently."""
 
     def __init__(self, sink: Callable[[str], object], batch: int | None = None) -> None:
         from gpt56probe.core.gate import PIECE_CHARS
@@ -384,6 +386,7 @@ class GatedWriter:
         self._drain_at = self._batch
         self._held: list[str] = []
         self._size = 0
+        self._whole = False  # a delta field was seen: the rest is held and scrubbed as one text
 
     def write(self, text: str) -> int:
         self._held.append(text)
@@ -396,10 +399,15 @@ class GatedWriter:
         self._drain(final=True)
 
     def _drain(self, final: bool) -> None:
+        from gpt56probe.core.encoded import names_a_delta
         from gpt56probe.core.gate import GATE
 
         text = "".join(self._held)
-        pieces = list(GATE.pieces(text, self._batch // 2))
+        self._whole = self._whole or names_a_delta(text)
+        if self._whole and not final:
+            self._held, self._size, self._drain_at = [text], len(text), len(text) + self._batch
+            return
+        pieces = [text] if self._whole else list(GATE.pieces(text, self._batch // 2))
         keep = "" if final else pieces.pop()  # the last piece may go on in what is written next
         for piece in pieces:
             self._sink(GATE.scrub(piece))

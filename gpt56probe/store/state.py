@@ -349,8 +349,10 @@ def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]] | RunRows,
     rebuild = not isinstance(previous, dict) or streaks is None
     count = len(rows)
     kept_lines = limit - count if limit > 0 else HISTORY_LIMIT
-    # The old rows are parsed only to rebuild lost state; the old lines are read only as far as the new rows leave room.
-    history = read_history_file(history_path, limit if rebuild else max(kept_lines, 1), keep_rows=rebuild)
+    # The old rows are parsed only to rebuild a lost state.json; when the new rows fill the bound, no old line is
+    # kept, and only the file's readability is checked (the window is the old one otherwise: blank and bad lines
+    # count in it as they did).
+    history = read_history_file(history_path, limit if rebuild or kept_lines > 0 else 1, keep_rows=rebuild)
     problems += history.problems(history_path)
     if isinstance(previous, dict):
         previous = {k: v for k, v in previous.items() if isinstance(v, dict)}
