@@ -15,6 +15,10 @@ KEY_ENV_VARS = (
     "GPT56PROBE_MODEL_SOL", "GPT56PROBE_MODEL_TERRA", "GPT56PROBE_MODEL_LUNA",
 )
 
+SCREEN_ENV_VARS = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
+"""The user's terminal settings: a test that means a width or colour sets it itself, so the suite reads the same
+in a shell that exports COLUMNS=80 as in CI."""
+
 FAKE_KEY = "sk-test-fake-key-not-real-0000"
 SIM_ENDPOINT = "127.0.0.1"
 """The endpoint (base URL host) every run against the loopback simulator is kept under."""
@@ -41,7 +45,7 @@ def hermetic_environment(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iter
     from gpt56probe.core.gate import GATE
 
     GATE.forget()
-    for name in KEY_ENV_VARS:
+    for name in (*KEY_ENV_VARS, *SCREEN_ENV_VARS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GPT56PROBE_HOME", str(tmp_path / "gpt56probe-home"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -62,3 +62,14 @@ def test_config_orgs_and_their_labels_stay_welcome(sim: Any) -> None:
     assert row["org"] == "org-sim-pending" and row["verdict"] == "provisioning_pending"  # the label is its org id
     configured = run("check", "--base-url", sim.base_url, "--org", "staging", "--tier", "sol", "--format", "json")
     assert configured.exit_code == 0, configured.output  # an org id written in the config is the user's to choose
+
+
+def test_an_org_named_twice_or_by_its_id_and_its_label_is_probed_once(sim: Any) -> None:
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('[orgs."org-sim-approved"]\nlabel = "prod"\n')
+    before = len(sim.requests)
+    result = run("check", "--base-url", sim.base_url, "--org", "org-sim-approved", "--org", "prod", "--org", "org-sim-approved",
+                 "--tier", "luna", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["org"] for r in json.loads(result.stdout)["results"]] == ["org-sim-approved"]
+    assert len(sim.requests) - before == 2  # one model listing, one sample

@@ -18,8 +18,10 @@ def test_simulate_prints_its_loopback_url_and_scenarios_serves_and_stops_on_ctrl
         first = proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)/v1", first)
         assert match, first
-        lines = [proc.stdout.readline() for _ in range(12)]
-        assert any("org-sim-pending" in line for line in lines) or "org-sim" in "".join(lines)
+        lines: list[str] = []
+        while not any("org-sim-pending" in line for line in lines) and len(lines) < 400:  # the banner lists the scenarios
+            lines.append(proc.stdout.readline())
+        assert any("org-sim-pending" in line for line in lines), "".join(lines[:40])
         answer = requests.get(f"{match.group(0)}/models/gpt-5.6-sol", headers={"Authorization": "Bearer sk-test-fake-key-not-real-0000"}, timeout=5)
         assert answer.status_code == 200 and answer.headers["x-request-id"].startswith("req_")
     finally:

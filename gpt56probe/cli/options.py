@@ -139,7 +139,8 @@ def validate_orgs(ctx: click.Context, param: click.Parameter, value: Any) -> Any
         problem = org_id_problem(item, orgs)
         if problem:
             raise click.BadParameter(f"{item!r} {problem}")
-    return items if isinstance(value, tuple) else items[0]
+    # An org named twice (or by its id and its label) is probed once: twice would double its cost and its rate-limit use.
+    return tuple(dict.fromkeys(items)) if isinstance(value, tuple) else items[0]
 
 
 def complete_orgs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
