@@ -109,7 +109,7 @@ def _wait_until(done: threading.Event, end: float, tick: Callable[[], None] | No
     return True
 
 
-FIRST_WORKERS = 64
+FIRST_WORKERS = 128
 """Workers a run starts with; it adds more only while they all wait on the network (``WorkerGrowth``)."""
 CPU_BOUND_SHARE = 0.7
 """The share of a CPU the run's threads used over the last slice at or above which more workers would only wait for
