@@ -95,6 +95,23 @@ def test_a_public_value_cannot_shelter_a_secret_inside_it(gate: Gate) -> None:
     assert UNKNOWN_SHAPE_KEY not in gate.scrub(f"wrote /tmp/{UNKNOWN_SHAPE_KEY}/x")
 
 
+def test_the_simulators_public_fake_keys_are_shown_but_a_longer_key_that_starts_with_one_is_masked(gate: Gate) -> None:
+    """`simulate` lists the fake keys that pick a scenario; the gate masked them (``sk-…cted…``). Public now,
+    but only as that whole key: a real-looking key that begins with one (unknown, or the user's own) is masked."""
+    from gpt56probe.simulator.scenario_file import bundled_keys
+
+    listing = "  ".join(f"{key}…" for key in bundled_keys())
+    assert gate.scrub(listing) != listing  # the shape rules take them
+    for key in bundled_keys():
+        gate.add_public(key)
+    assert gate.scrub(listing) == listing and "sk-sim-restricted…" in listing and "sk-sim-azure-bad…" in listing
+    unknown = "sk-sim-restricted-TESTFAKE0a1B2c3D4e5F6g7H8i9J0"
+    assert "0a1B2c3D4e5F6g7H8i9J0" not in gate.scrub(f"key {unknown} here")
+    users = "sk-sim-nosample" + "TESTFAKEuserKey0123456789abcdef"
+    gate.add_secret(users)
+    assert "TESTFAKEuserKey" not in gate.scrub(f"--api-key-env gave {users}; also {users[:-1]}")
+
+
 def test_kept_emails_stay_and_others_go(gate: Gate) -> None:
     gate.keep_email("owner@example.com")
     assert gate.scrub("owner@example.com cc other@example.org") == "owner@example.com cc ***@***"

@@ -234,3 +234,57 @@ def test_odd_but_readable_results_still_merge() -> None:
     assert {(c.vantage, c.model, c.verdict) for c in merged.cells} == {("eu", "gpt-5.6-sol", Verdict.UNKNOWN), ("eu", "gpt-9", Verdict.OK)}
     doc = core.merged_doc(merged)
     assert {r["tier"] for r in doc["results"]} <= {"sol", "terra", "luna", "fallback"}
+
+
+FIVE = ("gpt-5.6-sol", "gpt-5.6-terra", "gpt-5.6-luna", "gpt-5.5", "gpt-5.4-mini")
+
+
+def tiered(vantage: str, org: str, model: str, verdict: str) -> dict[str, Any]:
+    """A row as `check` writes it for the README's five models (the 5.6 tiers by name, the fallbacks by id)."""
+    return {**row(vantage, org, model, verdict), "tier": model[8:] if model.startswith("gpt-5.6-") else "fallback"}
+
+
+def test_the_matrix_in_colour_at_80_columns_lines_up_like_the_plain_one() -> None:
+    """On a colour terminal at 80 columns the matrix came out as single-spaced words with rows wrapped:
+    the colour marks were counted as columns and the lines re-wrapped as prose."""
+    from gpt56probe.core import style
+
+    merged = merged_of(*(tiered(v, org, m, "ok" if org.endswith("approved") else "region_vpn")
+                         for org in ("org-sim-approved", "org-sim-region") for v in ("office", "us-ci") for m in FIVE))
+    plain, painted = core.render_text(merged, 80), core.render_text(merged, 80, colour=True)
+    assert style.MARKS.search(painted) and style.plain(painted) == plain
+    matrix = plain.split("\n\n")[0].splitlines()
+    assert matrix == core.matrix_lines(merged, 80) and len(matrix) == 7, matrix  # not re-wrapped
+    assert [len(line.split()) for line in matrix] == [6, 1, 7, 7, 1, 7, 7], matrix  # "@ office" + 5 cells a row
+
+
+def test_rows_too_wide_for_80_columns_go_under_their_org_each_keeping_its_whole_vantage() -> None:
+    """At 80 columns "org-sim-approved @ office" was cut to "org-sim-approv…office": the "@" and most of the
+    vantage lost. Now each org is a line of its own and its vantages are rows under it; wide enough, one line."""
+    merged = merged_of(*(tiered(v, org, m, "ok" if org.endswith("approved") else "region_vpn")
+                         for org in ("org-sim-approved", "org-sim-region") for v in ("office", "us-ci") for m in FIVE))
+    matrix = core.matrix_lines(merged, 80)
+    assert [line.split()[:2] for line in matrix[1:]] == [
+        ["org-sim-approved"], ["@", "office"], ["@", "us-ci"], ["org-sim-region"], ["@", "office"], ["@", "us-ci"]]
+    assert matrix[2].split()[2:] == ["ok"] * 5 and matrix[5].split()[2:] == ["region/vpn"] * 5
+    assert all(len(line) <= 80 and "\u2026" not in line for line in matrix), matrix
+    assert core.matrix_lines(merged, 100)[1].startswith("org-sim-approved @ office  ok")  # room for all of it: one line
+
+
+def test_the_readme_merge_example_is_what_merge_draws_at_80_columns() -> None:
+    """The README's capture was 86 columns wide; it is the renderer's output for its two inputs at 80."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    start = readme.index("gpt56probe merge eu.json us.json\n```\n```\n") + len("gpt56probe merge eu.json us.json\n```\n```\n")
+    block = readme[start:readme.index("```\n", start)]
+    at = "2026-11-24T10:00:00+00:00"
+
+    def rows(vantage: str) -> tuple[dict[str, Any], ...]:
+        return tuple(dict(tiered(vantage, org, m, verdict), checked_at=at) for m in FIVE for org, verdict in (
+            ("org-acme", "region_vpn" if vantage == "eu-office" else "ok"),
+            ("org-beta", "provisioning_pending" if m.startswith("gpt-5.6-") else "ok")))
+
+    eu = core.Source("eu.json", rows("eu-office"), at, Vantage("eu-office", "api.openai.com", "squid.corp:3128", "environment",
+                                                                no_proxy=".corp"), "CRITICAL")
+    us = core.Source("us.json", rows("us-ci"), at, Vantage("us-ci", "api.openai.com"), "CRITICAL")
+    assert block == core.render_text(core.merge_sources([eu, us]), 80)
+    assert max(len(line) for line in block.splitlines()) <= 80

@@ -170,3 +170,21 @@ def test_the_eval_dry_run_line_wraps_at_sixty_columns_like_every_other_message(w
     assert code == 0, raw
     assert "dry run: nothing was sent;" in " ".join(lines) and "would be made" in " ".join(lines)
     assert not too_wide(lines, 60), too_wide(lines, 60)
+
+
+def test_the_merge_matrix_on_a_colour_terminal_at_80_columns_is_the_no_color_screen_with_every_row_on_one_line(world: dict[str, Any]) -> None:
+    """In colour at 80 columns the merge matrix came out as single-spaced words with rows wrapped (colour marks
+    measured as columns); and the row labels lost their "@" and most of the vantage."""
+    home = world["home"]
+    args = ["merge", str(home / "eu-office.json"), str(home / "us-ci.json")]
+    coloured, code = run_in_pty(args, 80, env=world["env"])
+    plain, _ = run_in_pty(args, 80, env={**world["env"], "NO_COLOR": "1"})
+    assert code == 0 and "\x1b[" in coloured, coloured
+    lines = replay(coloured)[0]
+    assert lines == replay(plain)[0]
+    rows = [line for line in lines if line.startswith("  @ ")]  # each org on its own line, its vantages under it
+    assert rows and {line.split()[1] for line in rows} == {"eu-office", "us-ci"} and "\u2026" not in "".join(lines), lines
+    header = lines[lines.index(next(line for line in lines if line.startswith("org ")))]
+    starts = [m.start() for m in re.finditer(r"\S+", header)][1:]  # where each column starts
+    for line in rows:
+        assert [line[s - 1] for s in starts] == [" "] * len(starts) and all(line[s] != " " for s in starts), (header, line)

@@ -12,8 +12,12 @@ import requests
 
 
 def test_simulate_prints_its_loopback_url_and_scenarios_serves_and_stops_on_ctrl_c():
+    import os
+
+    # A pipe: an inherited COLUMNS (the C environment can hold one os.environ lacks) would fit the banner to it.
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen([sys.executable, "-m", "gpt56probe", "simulate", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         first = proc.stdout.readline()
         match = re.search(r"http://127\.0\.0\.1:(\d+)/v1", first)
@@ -73,3 +77,29 @@ def test_simulate_a_recording_prints_how_to_replay_it():
     assert "--stream --tier sol --tier luna --timeout 3.0" in text
     assert "used one key per group (key 1: org-sim-retry; key 2: org-sim-flaky;" in text
     assert "recorded org-sim-retry" in text and "any key (a recording answers its org whatever the key)" in text
+
+
+def test_the_banner_shows_each_scenario_key_whole_and_still_masks_the_users_real_looking_key(tmp_path):
+    """The gate masked the bundled fake keys the banner lists (``sk-…cted…``), so no reader could tell which
+    key picks a scenario; they are public now. A real-looking key the environment holds stays a secret."""
+    import os
+
+    real = "sk-proj-" + "TESTFAKErealLooking0123456789abcdefXYZ"
+    scenarios = tmp_path / "echo.toml"  # a user's scenario listing the real-looking key verbatim in its description
+    scenarios.write_text(f'[[scenario]]\nname = "echo"\norg = "org-echo"\ndescription = "uses {real}"\n')
+    env = {**{k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}, "OPENAI_API_KEY": real}
+    proc = subprocess.Popen([sys.executable, "-m", "gpt56probe", "simulate", "--port", "0", "--scenarios", str(scenarios)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        text = ""
+        deadline = time.monotonic() + 20
+        while "Ctrl-C to stop" not in text and time.monotonic() < deadline:
+            text += proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+    for key in ("sk-sim-invalid", "sk-sim-restricted", "sk-sim-nosample", "sk-sim-deactivated", "sk-sim-litellm-bad",
+                "sk-sim-azure-bad", "sk-sim-nobearer", "sk-sim-noscope"):
+        assert f"{key}\u2026" in text, key
+    assert "sk-\u2026" not in text
+    assert "uses " in text and "TESTFAKErealLooking" not in text and "0123456789abcdefXYZ" not in text

@@ -63,3 +63,13 @@ def test_fit_prose_wraps_under_the_lines_own_indent_and_keeps_urls_whole() -> No
 def test_notes_under_a_table_are_fitted_too() -> None:
     text = with_notes("t", ["word " * 30], 60)
     assert widest(text) <= 60 and text.startswith("t\n\nnote: ")
+
+
+def test_colour_marks_take_no_column_so_a_painted_line_that_fits_is_left_alone() -> None:
+    """A matrix line painted for a colour terminal measured its style marks as characters: at 80 columns
+    fit_prose then re-wrapped the merge matrix into single-spaced words."""
+    from gpt56probe.core import style
+
+    line = "org-sim-…ion @ office " + "  ".join(style.paint("region/vpn", "red") for _ in range(5))
+    assert display_width(line) == display_width(style.plain(line)) == 80
+    assert fit_prose(line, 80) == line

@@ -159,7 +159,9 @@ class Gate:
                 self.add_secret(value, MASK)
 
     def add_public(self, value: str | None) -> None:
-        """A value the run chose to show (a path it wrote, an id it was given): never masked by shape."""
+        """A value the run chose to show (a path it wrote, an id it was given, the simulator's fake keys): never
+        masked by shape; a known secret is masked first whatever is public, and a public ``sk-`` value only where
+        the key ends with it."""
         if isinstance(value, str) and len(value) >= 8:
             with self._lock:
                 if value not in self._public:
@@ -418,11 +420,17 @@ class Gate:
 
         for value in public:
             if value in text:
-                text = text.replace(value, park(value))
+                if value.startswith("sk-"):  # a public key is that key, never the start of a longer one
+                    text = re.sub(re.escape(value) + _KEY_GOES_ON, lambda m: park(m.group(0)), text)
+                else:
+                    text = text.replace(value, park(value))
         text = redact(text, keep_emails=emails, keep_marks=True)
         return _SLOT.sub(lambda m: stash[int(m.group(1))], text) if stash else text
 
 
+_KEY_GOES_ON = r"(?![A-Za-z0-9_-])"
+"""After a public ``sk-`` value: the key ends there (``sk-sim-restricted…`` is the simulator's fake key; a key that
+merely starts with it, ``sk-sim-restricted-<secret>``, is masked like any other)."""
 CHUNKED_FROM = 64 * 1024
 PIECE_CHARS = 256 * 1024
 """About this much of a long document is scrubbed and written at a time (``Gate.pieces``)."""

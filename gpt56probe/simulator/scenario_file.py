@@ -460,6 +460,11 @@ def load_scenarios(scenarios_file: str | Path | None = None) -> ScenarioSet:
     return base.merged(load_scenario_file(scenarios_file))
 
 
+def bundled_keys() -> tuple[str, ...]:
+    """The key prefixes the built-in scenarios answer to (``sk-sim-restricted``): fake keys, public by design."""
+    return tuple(s.key for s in load_scenarios().scenarios if s.key and s.key.startswith("sk-sim-"))
+
+
 def scenario_listing(scenarios: ScenarioSet | Sequence[Scenario] | None = None) -> list[tuple[str, str, str, str]]:
     """Rows (scenario, org, key, description) for ``gpt56probe simulate`` and the README table."""
     if scenarios is None:

@@ -452,7 +452,11 @@ def run_forever(port: int = 0, scenarios_file: str | Path | None = None, latency
     if on_start is not None:
         on_start(handle)
     try:
-        from gpt56probe.core.gate import EXAMPLE_KEY
+        from gpt56probe.core.gate import EXAMPLE_KEY, GATE
+        from gpt56probe.simulator.scenario_file import bundled_keys
+
+        for key in bundled_keys():  # the simulator's own fake keys, shown so that a reader can pick a scenario
+            GATE.add_public(key)
 
         intro = [f"GPT-5.6 preview simulator listening on {handle.base_url}", f"  export OPENAI_BASE_URL={handle.base_url}",
                  f"  any sk- key works (e.g. {EXAMPLE_KEY}); the OpenAI-Organization header picks the org scenario;",

@@ -424,13 +424,16 @@ def row_label(org: str | None, vantage: str) -> str:
 
 def matrix_lines(merged: Merged, width: int = 100, colour: bool = False) -> list[str]:
     """The org x vantage x model matrix, drawn by the check summary's renderer (gpt56probe.views.summary: width-aware,
-    panels on a narrow terminal, the vocabulary's cell words): one row per org and vantage."""
+    panels on a narrow terminal, the vocabulary's cell words): one row per org and vantage, ``org-acme @ eu-office``; when
+    a label is too wide for the org column, each org on a line of its own and its rows ``  @ eu-office`` under it (an
+    org id cut to a column loses what tells orgs apart, a vantage cut off loses the row's meaning)."""
     from gpt56probe.core.observation import Diagnosis, Target
-    from gpt56probe.views.summary import render_matrix
+    from gpt56probe.views.summary import clean, render_matrix
 
     rows = [Diagnosis(Target(row_label(c.org, c.vantage), c.model, c.tier, c.surface, c.stream), c.verdict, "", "")
             for c in sorted(merged.cells, key=lambda c: (c.org is not None, c.org or "", c.vantage, _model_rank(c.model)))]
-    return render_matrix(rows, {}, width, colour)
+    split = {clean(row_label(c.org, c.vantage)): (clean(c.org or DEFAULT_ORG), f"  @ {clean(c.vantage)}") for c in merged.cells}
+    return render_matrix(rows, {}, width, colour, split_label=lambda label: split.get(label, (label, label)))
 
 
 def _clean(text: Any) -> str:

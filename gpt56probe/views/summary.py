@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from gpt56probe.core import style
@@ -208,8 +208,11 @@ def _layout(row_labels: Sequence[str], columns: Sequence[Column], cells: Mapping
     return _Layout(panel_org, 1, tuple(widths), tuple(tuple(p) for p in panels), tuple(full))
 
 
-def render_matrix(diagnoses: Sequence[Diagnosis], labels: Mapping[str, str], width: int, colour: bool = False) -> list[str]:
-    """The org x model matrix as lines, split into panels when the terminal is too narrow for every column."""
+def render_matrix(diagnoses: Sequence[Diagnosis], labels: Mapping[str, str], width: int, colour: bool = False,
+                  split_label: Callable[[str], tuple[str, str]] | None = None) -> list[str]:
+    """The org x model matrix as lines, split into panels when the terminal is too narrow for every column.
+    ``split_label``: when a row label would be cut, every label becomes (group, row): the group on a line of its
+    own above its first row (the full width), the row in the org column (merge: ``org-acme`` / ``  @ eu-office``)."""
     width = max(MIN_WIDTH, width)
     columns = columns_of(diagnoses)
     if not columns:
@@ -222,6 +225,10 @@ def render_matrix(diagnoses: Sequence[Diagnosis], labels: Mapping[str, str], wid
     row_labels = [org_label(org, labels) for org in orgs]
     with_variants = any(not c.plain for c in columns)
     layout = _layout(row_labels, columns, cells, width, with_variants)
+    groups: list[str | None] = [None] * len(row_labels)
+    if split_label and layout.org_width < max(display_width(label) for label in row_labels):
+        groups, row_labels = map(list, zip(*(split_label(label) for label in row_labels)))
+        layout = _layout(row_labels, columns, cells, width, with_variants)
     lines: list[str] = []
     for number, panel in enumerate(layout.panels):
         if number:
@@ -239,7 +246,9 @@ def render_matrix(diagnoses: Sequence[Diagnosis], labels: Mapping[str, str], wid
         if with_variants:
             subs = [(fit(columns[i].variant, layout.widths[i]), layout.widths[i], "dim") for i in panel]
             lines.append(_line("", layout, subs, colour))
-        for org, label in zip(orgs, row_labels):
+        for place, (org, label) in enumerate(zip(orgs, row_labels)):
+            if groups[place] is not None and (place == 0 or groups[place] != groups[place - 1]):
+                lines.append(fit(str(groups[place]), width))
             row = []
             for index in panel:
                 found = cells.get((org, columns[index]))

@@ -5,6 +5,7 @@ zero-width format character none; ``len()`` counts each as one and would let a
 line spill past the terminal's edge. Also: fitting a string into a width (a
 middle ellipsis keeps the start and the end of an id readable) and wrapping
 unbreakable units (a request id, "sol req_…") into lines no wider than the width.
+Painted text (colour marks, gpt56probe.core.style) measures like the plain text: marks take no column.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from gpt56probe.core.style import MARKS
+
 ELLIPSIS = "\u2026"
 
 
 @lru_cache(maxsize=8192)
 def char_width(char: str) -> int:
-    """Columns one code point takes: 0, 1 or 2 (east_asian_width W/F is 2)."""
+    """Columns one code point takes: 0, 1 or 2 (east_asian_width W/F is 2); a style mark (gpt56probe.core.style,
+    a colour the gate turns into an SGR code on a colour terminal) takes none."""
+    if MARKS.match(char):
+        return 0
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
