@@ -120,7 +120,7 @@ class WorkerGrowth:
     """Adds workers, doubling, up to the run's bound, while every worker is busy, work is waiting, and the process
     used less than CPU_BOUND_SHARE of a CPU over the last slice: the workers are waiting on the network, and more
     in flight shorten the run. Once the client's own work fills a core, more threads only add memory (each
-    thread that made a request keeps about 40 KB) and contention: a fleet at 50 ms settles near 150 workers
+    thread that made a request keeps about 40 KB) and contention: a fleet at 50 ms stays at 128-256 workers
     instead of 512; at 300 ms it reaches the bound in a few slices."""
 
     def __init__(self, bound: int, add: Callable[[int], None], load: Callable[[], tuple[int, int, int]]) -> None:
