@@ -347,15 +347,16 @@ class Duration(click.ParamType):
         self.minimum, self.maximum = minimum, maximum
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        from gpt56probe.core.waiting import DURATION_FORMS, parse_duration
+        from gpt56probe.core.waiting import duration_forms, parse_duration
 
+        forms = duration_forms(self.minimum, self.maximum)  # the examples fit this option's range
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             seconds = float(value)
             if not math.isfinite(seconds) or seconds < 0:
-                self.fail(f"{value!r} is not a duration: give {DURATION_FORMS}", param, ctx)
+                self.fail(f"{value!r} is not a duration: give {forms}", param, ctx)
         else:
             try:
-                seconds = parse_duration(str(value))
+                seconds = parse_duration(str(value), forms)
             except ValueError as exc:
                 self.fail(str(exc), param, ctx)
         if seconds < self.minimum or (self.maximum is not None and seconds > self.maximum):
