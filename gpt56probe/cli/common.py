@@ -80,6 +80,22 @@ class OneLineUsageError(OneLineError):
     """A usage error (a bad flag, value or command), one line, exit 3 like every mistake (EXIT_CODES)."""
 
 
+def ask(text: str, give: str, **prompt_options: Any) -> Any:
+    """``click.prompt``, whose end of input (Ctrl-D, a stdin closed or at its end) is a one-line error, exit 3,
+    saying how to ``give`` the value without the prompt (``--email EMAIL, or --no-input``), not click's
+    "Aborted!" and exit 1; Ctrl-C stays an interrupt (130, cli/guard.py)."""
+    try:
+        return click.prompt(text, **prompt_options)
+    except click.exceptions.Abort as exc:
+        from gpt56probe.net.interrupts import interrupt_behind
+
+        if interrupt_behind(exc) is not None:
+            raise
+        if not prompt_options.get("hide_input"):  # click ends a hidden prompt's line itself
+            click.echo(err=bool(prompt_options.get("err")))
+        raise OneLineError(f"no answer to {text!r} (end of input): {give}") from None
+
+
 class MonitoringInputError(OneLineError):
     """Bad input to a monitoring command: exit 3 (UNKNOWN), reported in every sink of check."""
 
