@@ -387,6 +387,12 @@ def own_formats(param: click.Parameter | None) -> list[str]:
     return list(dict.fromkeys([default, "table", "json", *getattr(param, "extra_formats", ())]))
 
 
+def refusal(problem: str, guess: str | None, then: str) -> str:
+    """A refused value as one sentence each: ``'jsno' is not a format; did you mean json? Use ...``, or without a
+    likely one ``'x' is not a format. Use ...``."""
+    return problem + (f"; did you mean {guess}? " if guess else ". ") + then
+
+
 def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """Any case; one of gpt56probe's own formats, else a tabulate format (tabulate is imported only then:
     ``check --format json`` never loads it); a near miss says which was meant."""
@@ -407,9 +413,9 @@ def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> s
     from gpt56probe.core.names import typo_of
 
     guess = typo_of(folded, own + tabulate_formats)
-    raise click.BadParameter(f"{value!r} is not a format" + (f"; did you mean {guess}?" if guess else "")
-                             + f". Use {', '.join(own)}, or one of {len(tabulate_formats)} tabulate formats "
-                             "(github, grid, plain, ...: `--format help` names them all)")
+    raise click.BadParameter(refusal(f"{value!r} is not a format", guess,
+                                     f"Use {', '.join(own)}, or one of {len(tabulate_formats)} tabulate formats "
+                                     "(github, grid, plain, ...: `--format help` names them all)"))
 
 
 def complete_formats(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
