@@ -149,3 +149,15 @@ def test_check_help_groups_its_options_and_reads_in_two_screens() -> None:
     assert len(lines) <= 54 and max(len(line) for line in lines) <= 80  # two screens of 27 rows (119 lines before)
     heads = [line for line in lines if line.endswith(":") and not line.startswith(" ")]
     assert heads == ["What to probe:", "Credentials:", "Connection:", "Output:", "Monitoring:"]
+
+
+@pytest.mark.parametrize("args,says", [
+    (["check", "--format", "jsno"], "'jsno' is not a format; did you mean json? Use summary, table, json, nagios, or one of"),
+    (["check", "--format", "qqqqq"], "'qqqqq' is not a format. Use summary, table, json, nagios, or one of"),
+    (["cost", "--tier", "sool"], "unknown tier 'sool'; did you mean sol? Use sol, terra, luna, fallback"),
+    (["cost", "--tier", "xyzzy"], "unknown tier 'xyzzy'. Use sol, terra, luna, fallback"),
+])
+def test_a_refused_value_and_its_suggestion_read_as_sentences_never_question_mark_period(args: list[str], says: str) -> None:
+    result = run(*args)
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 3 and says in said and "?." not in said, said

@@ -6,6 +6,7 @@ import os
 import tomllib
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -138,3 +139,66 @@ def test_config_show_keys_as_fingerprints(monkeypatch: pytest.MonkeyPatch) -> No
 def test_parse_config_direct_has_no_line_for_syntax_free_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="orgs must be a table"):
         parse_config('orgs = 3\n', tmp_path / "c.toml")
+
+
+# ------------------------------------------------------------ settings that take time: seconds or a duration
+
+
+@pytest.mark.parametrize("line,param,seconds", [('timeout = "3s"', "timeout", 3.0), ('deadline = "2m"', "deadline", 120.0),
+                                               ('timeout = "500ms"', "timeout", 0.5), ("deadline = 90", "deadline", 90.0),
+                                               ('deadline = "45"', "deadline", 45.0), ("timeout = 7.5", "timeout", 7.5)])
+def test_a_setting_that_takes_time_reads_seconds_or_a_duration_as_the_flag_does(line: str, param: str, seconds: float) -> None:
+    _write(f"[defaults]\n{line}\n")
+    cfg = load_config()
+    check = main.get_command(click.Context(main), "check")
+    ctx = check.make_context("check", ["--org", "org-a"], default_map=cfg.default_map(["check"])["check"])
+    assert ctx.params[param] == seconds
+    for args in (["config", "show"], ["history"], ["orgs"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, (args, result.output)
+
+
+@pytest.mark.parametrize("line,says", [
+    ('timeout = "fast"', "defaults.timeout: 'fast' is not a duration: give seconds (20, 1.5) or a number and a unit: 500ms, 3s"),
+    ('deadline = "2 fortnights"', "defaults.deadline: '2 fortnights' is not a duration: give seconds"),
+    ("timeout = true", "defaults.timeout must be a number of seconds or a duration string, got bool: give seconds"),
+    ('deadline = ["2m"]', "defaults.deadline must be a number of seconds or a duration string, got list"),
+    ('timeout = "0s"', "defaults.timeout must be a finite number of seconds above 0 and at most 1000000000, got '0s'"),
+    ("deadline = nan", "defaults.deadline must be a finite number of seconds above 0"),
+])
+def test_a_bad_duration_in_the_config_names_the_accepted_forms_in_every_command(line: str, says: str) -> None:
+    path = _write(f"[defaults]\n{line}\n")
+    for args in (["check", "--org", "org-a"], ["config", "show"], ["history"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 3, (args, result.output)
+        error = result.stderr.strip()
+        assert len(error.splitlines()) == 1 and f"{path}, line 2" in error and says in " ".join(error.split()), error
+        assert "7d" not in error  # examples every command's --timeout and --deadline accept
+
+
+@pytest.mark.parametrize("line,option,span", [('timeout = "2h"', "timeout", "from 0.1s to 600s"),
+                                              ('deadline = "400ms"', "deadline", "from 0.5s to 3600s"),
+                                              ("deadline = 7200", "deadline", "from 0.5s to 3600s")])
+def test_a_duration_in_the_config_is_held_to_the_options_range(line: str, option: str, span: str) -> None:
+    path = _write(f"[defaults]\n{line}\n")
+    result = CliRunner().invoke(main, ["config", "show"])
+    error = " ".join(result.stderr.split())
+    assert result.exit_code == 3 and f"{path}, line 2 ([defaults] {option})" in error and f"out of range: give {span}" in error
+
+
+def test_the_sinks_of_a_check_that_did_not_parse_read_the_deadline_as_a_duration_too() -> None:
+    from gpt56probe.cli.sinks import sinks_from_args
+
+    assert sinks_from_args(["--deadline", "3s", "--bogus"]).deadline_s == 3.0
+    assert sinks_from_args(["--bogus"], {"deadline": "2m"}).deadline_s == 120.0
+    assert sinks_from_args(["--deadline", "soon"]).deadline_s == sinks_from_args([]).deadline_s
+
+
+@pytest.mark.parametrize("key", ["timeout", "deadline", "concurrency", "fail_after", "base_url", "stream", "expect"])
+def test_a_wrong_type_in_defaults_says_what_the_setting_takes_in_plain_words(key: str) -> None:
+    _write(f"[defaults]\n{key} = {{ x = 1 }}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config()
+    message = str(info.value)
+    assert f"defaults.{key} must be " in message and "got dict" in message
+    assert "whole number or" not in message and " a true or false" not in message, message

@@ -212,3 +212,13 @@ def test_a_discovered_id_that_answers_says_what_it_is_and_how_to_use_it() -> Non
 def test_next_step_is_total_on_odd_observations() -> None:
     odd = Observation(Target(None, TERRA, "terra"), PRECHECK_NOT_LISTED, None, None, listing=ModelListing(None, None, "", ("x", 5), Exchange()))  # type: ignore[arg-type]
     assert next_step(odd, Verdict.NOT_PROVISIONED, True, "as before", {}) == "as before"
+
+
+@pytest.mark.parametrize("found,ending", [(Verdict.OK, "config.toml. --discover probed it: it answers."),
+                                          (Verdict.PROVISIONING_PENDING, "config.toml. --discover probed it: provisioning_pending."),
+                                          (None, "config.toml (`gpt56probe check --org org-dated --discover` tries it).")])
+def test_what_discover_found_is_a_sentence_of_its_own_after_the_switch(found: Verdict | None, ending: str) -> None:
+    discovered = {DATED: found} if found is not None else {}
+    step = next_step(observed(), Verdict.NOT_PROVISIONED, True, "as before", FILE_SOURCE, discovered)
+    assert step.endswith(ending), step
+    assert "config.toml --discover" not in step

@@ -308,6 +308,50 @@ def test_ctrl_c_at_the_hidden_key_prompt_is_interrupted_not_aborted(tmp_path):
     assert not (tmp_path / "home" / "config.toml").exists()
 
 
+def _eof_at_prompt(tmp_path: Path, *args: str) -> tuple[int, str]:
+    """Run ``args`` with a terminal on stdin, wait for its prompt, press Ctrl-D: (exit status, stderr)."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    env = cli_env(GPT56PROBE_HOME=str(tmp_path / "home"), PYTHON_KEYRING_BACKEND="tests.memory_keyring.MemoryKeyring")
+    proc = subprocess.Popen(cli(*args), cwd=REPO, env=env, stdin=secondary, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(secondary)
+    try:
+        time.sleep(0.8)  # at the prompt, waiting for an answer
+        os.write(primary, b"\x04")  # Ctrl-D: end of input
+        out, err = proc.communicate(timeout=10)
+    finally:
+        os.close(primary)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return proc.returncode, err
+
+
+@pytest.mark.parametrize("args,option", [
+    (("support-packet", "--model", "gpt-5.6-sol", "--base-url", "http://127.0.0.1:9/v1"), "--email EMAIL, or --no-input"),
+    (("support-packet", "--model", "gpt-5.6-sol", "--email", "me@corp.example", "--base-url", "http://127.0.0.1:9/v1"),
+     "--task TEXT, or --no-input"),
+    (("auth", "set", "--org", "org-a"), "pipe it in"),
+])
+def test_ctrl_d_at_a_prompt_is_one_line_naming_the_option_exit_3_not_aborted(tmp_path: Path, args: tuple[str, ...],
+                                                                            option: str) -> None:
+    code, err = _eof_at_prompt(tmp_path, *args)
+    said = " ".join(err.split())
+    assert code == 3, err
+    assert "Aborted" not in err and "Traceback" not in err
+    assert said.split("Error: ", 1)[1].startswith("no answer to ") and "(end of input)" in said and option in said, said
+    assert not (tmp_path / "home" / "config.toml").exists()
+
+
+def test_auth_set_with_stdin_closed_is_one_line_exit_3_not_a_crash(tmp_path: Path) -> None:
+    env = cli_env(GPT56PROBE_HOME=str(tmp_path / "home"), PYTHON_KEYRING_BACKEND="tests.memory_keyring.MemoryKeyring")
+    proc = subprocess.run(cli("auth", "set", "--org", "org-a"), cwd=REPO, env=env, capture_output=True, text=True, timeout=30,
+                          stdin=None, preexec_fn=lambda: os.close(0))
+    assert proc.returncode == 3, proc.stderr
+    assert "stdin is closed" in proc.stderr and "internal error" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_a_closed_stdout_still_leaves_the_metrics_and_no_traceback(sim, tmp_path):
     prom = tmp_path / "m.prom"
     proc = subprocess.Popen(cli("check", "--base-url", sim.base_url, "--org", "org-sim-pending", "--tier", "luna",

@@ -245,3 +245,26 @@ def test_without_an_org_the_packet_names_the_key_default_org_not_as_an_id(psim: 
     assert result.exit_code == 0, result.output
     where = json.loads(result.output)["org_or_workspace"]
     assert re.fullmatch(r"the key's default org \(named user-[a-z0-9]{24}\)", where), where
+
+
+@pytest.mark.parametrize("given,option", [((), "--email EMAIL"), (("--email", EMAIL), "--task TEXT")])
+def test_end_of_input_at_a_packet_prompt_is_one_line_exit_3_naming_the_option(monkeypatch: pytest.MonkeyPatch,
+                                                                              given: tuple[str, ...], option: str) -> None:
+    monkeypatch.setattr("gpt56probe.cli.packet._interactive", lambda: True)
+    result = CliRunner().invoke(main, ["support-packet", "--model", MODEL, "--base-url", "http://127.0.0.1:9/v1", *given], input="")
+    error = " ".join(result.stderr.split())
+    assert result.exit_code == 3, result.output
+    assert "Aborted" not in result.output and f"(end of input): give {option}, or --no-input" in error, error
+
+
+def test_end_of_input_at_any_other_prompt_is_still_exit_3_not_aborted(monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    def bare_prompt(text: str, give: str, **options: Any) -> Any:
+        raise click.exceptions.Abort()  # what click.prompt raises at end of input, not asked through common.ask
+
+    monkeypatch.setattr("gpt56probe.cli.packet._interactive", lambda: True)
+    monkeypatch.setattr("gpt56probe.cli.packet.ask", bare_prompt)
+    result = CliRunner().invoke(main, ["support-packet", "--model", MODEL, "--base-url", "http://127.0.0.1:9/v1"], input="")
+    assert result.exit_code == 3 and "Aborted" not in result.output
+    assert "no answer at the prompt (end of input): give the value as an option" in " ".join(result.stderr.split())

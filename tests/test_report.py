@@ -359,3 +359,18 @@ def test_a_long_silence_is_shown_as_no_data_not_as_the_verdict_holding() -> None
     (strip,) = build(history).strips
     third = strip.marks[2]
     assert third.x1 - third.x0 < 0.1 * STRIP_WIDTH  # 3 hours of a 2-day window, not the whole silence
+
+
+def test_the_window_of_one_run_is_that_run_never_a_time_after_the_page_was_made() -> None:
+    made = T0 + timedelta(minutes=1)
+    report = build(hourly("org-a", "gpt-5.6-sol", ["ok"]), generated_at=made)
+    assert "- window: one run at 2026-11-20 08:00:00\n" in render_markdown(report)
+    meta = (page := render_html(report))[page.index('<dl class="meta">'):page.index("</dl>")]
+    assert "<dt>window</dt><dd>one run at 2026-11-20 08:00:00</dd>" in meta and "08:01:00 to" not in meta
+
+
+def test_the_window_of_several_runs_ends_at_the_last_run() -> None:
+    report = build(hourly("org-a", "gpt-5.6-sol", ["ok", "ok", "ok"]), generated_at=T0 + timedelta(hours=2, minutes=1))
+    assert "- window: 2026-11-20 08:00:00 to 2026-11-20 10:00:00 (all recorded runs)\n" in render_markdown(report)
+    assert report.window_end > report.last_run  # the timelines still leave the last mark its room
+    assert "- window: no recorded runs\n" in render_markdown(build([]))

@@ -88,6 +88,21 @@ def test_report_with_nothing_to_report_is_one_line_exit_3(tmp_path: Path) -> Non
     assert not (tmp_path / "x.html").exists()
 
 
+def test_report_with_history_only_under_another_endpoint_names_it_and_how_to_choose_it(checked: tuple[Path, Path],
+                                                                                         tmp_path: Path) -> None:
+    state_dir, _ = checked  # the simulator's run: its history is kept under endpoints/127.0.0.1
+    result = run("report", "--state-dir", str(state_dir), "--html", str(tmp_path / "x.html"))
+    error = " ".join(result.stderr.split())
+    assert result.exit_code == 3 and result.stderr.count("\n") == 1
+    assert error.startswith("Error: nothing to report for endpoint api.openai.com: no history in "), error
+    assert "history is recorded for 127.0.0.1" in error and "--endpoint 127.0.0.1 reports it" in error, error
+    assert "run `gpt56probe check` first" not in error and not (tmp_path / "x.html").exists()
+    write_history(state.endpoint_dir(state_dir, "localhost"), [])
+    (state.endpoint_dir(state_dir, "localhost") / state.HISTORY_FILE).write_text("\n")
+    several = " ".join(run("report", "--state-dir", str(state_dir), "--endpoint", "example.test").stderr.split())
+    assert "history is recorded for 127.0.0.1, localhost" in several and "choose one with --endpoint HOST" in several, several
+
+
 @pytest.mark.parametrize("content,message", [
     (b"{not json", "not JSON"),
     (b"\xff\xfe\x00garbage", "not JSON"),

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from gpt56probe.cli import main
 from gpt56probe.core.models import DEFAULT_TABLE
 from gpt56probe.core.observation import Diagnosis, Target, Verdict
-from gpt56probe.core.waiting import (all_expected_ok, changed_lines, format_span, next_wait, parse_duration, verdicts_of)
+from gpt56probe.core.waiting import (all_expected_ok, changed_lines, duration_forms, format_span, next_wait, parse_duration,
+                                     verdicts_of)
 from tests.conftest import FAKE_KEY
 
 LANDING = """
@@ -57,6 +58,25 @@ def test_durations_as_people_write_them(text: str, seconds: float) -> None:
 def test_a_duration_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
+
+
+def test_the_example_durations_an_error_gives_fit_the_range_it_names() -> None:
+    assert duration_forms() == "seconds (20, 1.5) or a number and a unit: 500ms, 3s, 1.5s, 2m, 1h, 7d"
+    assert duration_forms(0.5, 3600) == "seconds (20, 1.5) or a number and a unit: 500ms, 3s, 1.5s, 2m, 1h"
+    assert duration_forms(0.1, 600) == "seconds (20, 1.5) or a number and a unit: 500ms, 3s, 1.5s, 2m"
+    assert duration_forms(1.0) == "seconds (20, 1.5) or a number and a unit: 3s, 1.5s, 2m, 1h, 7d"
+    assert duration_forms(30, 40) == "seconds (30) or a number and a unit: 30s"  # no example fits: the least is one
+
+
+@pytest.mark.parametrize("option,examples,outside", [("--deadline", "500ms, 3s, 1.5s, 2m, 1h", "7d"),
+                                                     ("--timeout", "500ms, 3s, 1.5s, 2m", "1h"),
+                                                     ("--every", "3s, 1.5s, 2m, 1h, 7d", "500ms")])
+def test_a_bad_duration_option_names_only_examples_within_its_range(option: str, examples: str, outside: str) -> None:
+    extra = ["--until-ok"] if option == "--every" else []
+    result = run("--base-url", "http://127.0.0.1:9/v1", *extra, option, "5x")
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 3 and f"a number and a unit: {examples} (see" in said, said
+    assert outside not in said.split("(see")[0].split("unit:")[1]
 
 
 def test_each_wait_is_the_interval_give_or_take_ten_percent_and_never_past_giving_up() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from gpt56probe.cli.common import Choices, MonitoringInputError, OneLineError, SuggestingGroup, connection_options, format_option, warn
+from gpt56probe.cli.common import Choices, MonitoringInputError, OneLineError, ask, SuggestingGroup, connection_options, format_option, warn
 from gpt56probe.cli.options import CONFIG_META, config_error, get_config  # noqa: F401 - the config loader, used by every command
 from gpt56probe.cli.options import (complete_orgs, credential_options, expect_option, org_expected, org_project, state_dir_option,
                                     validate_ids, validate_orgs)
@@ -76,7 +76,10 @@ def _read_key(org: str) -> str:
     except (AttributeError, ValueError):
         interactive = False
     if interactive:
-        key = click.prompt(f"API key for {org} (input hidden)", hide_input=True, show_default=False, default="")
+        key = ask(f"API key for {org} (input hidden)", f"paste the key at the prompt, or pipe it in: "
+                  f"printf %s \"$KEY\" | gpt56probe auth set --org {org}", hide_input=True, show_default=False, default="")
+    elif stdin is None or getattr(stdin, "closed", False):  # `0<&-`: no stdin at all
+        raise OneLineError(f"no key given (stdin is closed): pipe the key in: printf %s \"$KEY\" | gpt56probe auth set --org {org}")
     else:
         key = stdin.readline()
     return (key or "").strip()

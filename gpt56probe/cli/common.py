@@ -80,6 +80,22 @@ class OneLineUsageError(OneLineError):
     """A usage error (a bad flag, value or command), one line, exit 3 like every mistake (EXIT_CODES)."""
 
 
+def ask(text: str, give: str, **prompt_options: Any) -> Any:
+    """``click.prompt``, whose end of input (Ctrl-D, a stdin closed or at its end) is a one-line error, exit 3,
+    saying how to ``give`` the value without the prompt (``--email EMAIL, or --no-input``), not click's
+    "Aborted!" and exit 1; Ctrl-C stays an interrupt (130, cli/guard.py)."""
+    try:
+        return click.prompt(text, **prompt_options)
+    except click.exceptions.Abort as exc:
+        from gpt56probe.net.interrupts import interrupt_behind
+
+        if interrupt_behind(exc) is not None:
+            raise
+        if not prompt_options.get("hide_input"):  # click ends a hidden prompt's line itself
+            click.echo(err=bool(prompt_options.get("err")))
+        raise OneLineError(f"no answer to {text!r} (end of input): {give}") from None
+
+
 class MonitoringInputError(OneLineError):
     """Bad input to a monitoring command: exit 3 (UNKNOWN), reported in every sink of check."""
 
@@ -347,15 +363,16 @@ class Duration(click.ParamType):
         self.minimum, self.maximum = minimum, maximum
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        from gpt56probe.core.waiting import DURATION_FORMS, parse_duration
+        from gpt56probe.core.waiting import duration_forms, parse_duration
 
+        forms = duration_forms(self.minimum, self.maximum)  # the examples fit this option's range
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             seconds = float(value)
             if not math.isfinite(seconds) or seconds < 0:
-                self.fail(f"{value!r} is not a duration: give {DURATION_FORMS}", param, ctx)
+                self.fail(f"{value!r} is not a duration: give {forms}", param, ctx)
         else:
             try:
-                seconds = parse_duration(str(value))
+                seconds = parse_duration(str(value), forms)
             except ValueError as exc:
                 self.fail(str(exc), param, ctx)
         if seconds < self.minimum or (self.maximum is not None and seconds > self.maximum):
@@ -368,6 +385,12 @@ def own_formats(param: click.Parameter | None) -> list[str]:
     """gpt56probe's own formats for this --format: its default first, then table, json and the command's extras."""
     default = str(getattr(param, "default", None) or "table")
     return list(dict.fromkeys([default, "table", "json", *getattr(param, "extra_formats", ())]))
+
+
+def refusal(problem: str, guess: str | None, then: str) -> str:
+    """A refused value as one sentence each: ``'jsno' is not a format; did you mean json? Use ...``, or without a
+    likely one ``'x' is not a format. Use ...``."""
+    return problem + (f"; did you mean {guess}? " if guess else ". ") + then
 
 
 def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -390,9 +413,9 @@ def validate_format(ctx: click.Context, param: click.Parameter, value: str) -> s
     from gpt56probe.core.names import typo_of
 
     guess = typo_of(folded, own + tabulate_formats)
-    raise click.BadParameter(f"{value!r} is not a format" + (f"; did you mean {guess}?" if guess else "")
-                             + f". Use {', '.join(own)}, or one of {len(tabulate_formats)} tabulate formats "
-                             "(github, grid, plain, ...: `--format help` names them all)")
+    raise click.BadParameter(refusal(f"{value!r} is not a format", guess,
+                                     f"Use {', '.join(own)}, or one of {len(tabulate_formats)} tabulate formats "
+                                     "(github, grid, plain, ...: `--format help` names them all)"))
 
 
 def complete_formats(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:

@@ -8,6 +8,8 @@
   reached get that status (cli/sinks.py ``Delivery``), exit with it: never a second status.
 - A crash in any other command: one line on stderr, exit 3 for the monitoring-convention
   commands (support-packet), else 70 (EX_SOFTWARE). Never 1, never a traceback, unless --debug.
+- End of input at a prompt (Ctrl-D, a closed stdin): one line saying which option gives the value
+  (cli/common.py ``ask``), exit 3 like every mistake; Ctrl-C at a prompt is still 130.
 - stdout gone: ``check`` exits with its status regardless; another command whose reader quit
   (EPIPE) exits 141 quietly, one whose stdout failed otherwise (a full disk) says so, exit 74.
 """
@@ -118,8 +120,10 @@ class GuardedGroup(SuggestingGroup):
                     code = self._report_unknown(ctx, exc.format_message())
                 except click.exceptions.Abort as exc:
                     interrupt = interrupts.interrupt_behind(exc)
-                    if interrupt is None:
-                        raise  # end of input at a prompt: click's "Aborted!", exit 1
+                    if interrupt is None:  # end of input at a prompt not asked through common.ask: a mistake too, exit 3
+                        path = " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand)))
+                        raise OneLineError("no answer at the prompt (end of input): give the value as an option "
+                                           f"(see '{path} --help')") from None
                     raise interrupt from None
                 except OneLineError:
                     raise

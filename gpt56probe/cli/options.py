@@ -211,12 +211,17 @@ def endpoint_option(f: F) -> F:
                              "http://127.0.0.1:8056/v1). [default: the host of $OPENAI_BASE_URL, else api.openai.com]")(f)
 
 
-def endpoint_note(endpoint: str, state_dir: Path) -> str:
-    """One line saying which endpoint's history is read, and the other endpoints recorded beside it."""
+def other_endpoints(endpoint: str, state_dir: Path) -> list[str]:
+    """The endpoints other than ``endpoint`` with a history under ``state_dir`` (the real API first)."""
     from gpt56probe.store.state import HISTORY_FILE, REAL_API_ENDPOINT, recorded_endpoints
 
     real = [REAL_API_ENDPOINT] if (state_dir / HISTORY_FILE).is_file() else []
-    others = [e for e in real + recorded_endpoints(state_dir) if e != endpoint]
+    return [e for e in real + recorded_endpoints(state_dir) if e != endpoint]
+
+
+def endpoint_note(endpoint: str, state_dir: Path) -> str:
+    """One line saying which endpoint's history is read, and the other endpoints recorded beside it."""
+    others = other_endpoints(endpoint, state_dir)
     also = f"; also recorded: {', '.join(others)} (--endpoint HOST)" if others else ""
     return f"endpoint: {endpoint}{also}"
 

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 import click
 
-from gpt56probe.cli.common import Choices, MonitoringCommand, MonitoringInputError, connection_options, deliver, validate_output_file
+from gpt56probe.cli.common import Choices, MonitoringCommand, MonitoringInputError, ask, connection_options, deliver, validate_output_file
 from gpt56probe.cli.options import complete_orgs, credential_options, state_dir_option, validate_ids, validate_orgs
 from gpt56probe.cli.terminal import say
 
@@ -255,9 +255,11 @@ def support_packet(org: str | None, project: str | None, model: str | None, emai
 
     if not no_input and _interactive():
         if not email_given:  # the org's e-mail from the config is offered as the default
-            email = click.prompt("Approved account email", default=email or "", show_default=bool(email)).strip() or None
+            email = ask("Approved account email", "give --email EMAIL, or --no-input to leave it \"not given\"",
+                        default=email or "", show_default=bool(email)).strip() or None
         if not task:
-            task = click.prompt("Brief task description (it will be redacted)", default="", show_default=False).strip() or None
+            task = ask("Brief task description (it will be redacted)", "give --task TEXT, or --no-input to leave it \"not given\"",
+                       default="", show_default=False).strip() or None
 
     verdict: str | None = None
     if product == "codex":

@@ -63,7 +63,9 @@ def _cost_tiers(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
             from gpt56probe.core.names import typo_of
 
             guess = typo_of(name.lower(), known)
-            raise click.BadParameter(f"unknown tier {name!r}" + (f"; did you mean {guess}?" if guess else "") + f" Use {', '.join(known)}")
+            from gpt56probe.cli.common import refusal
+
+            raise click.BadParameter(refusal(f"unknown tier {name!r}", guess, f"Use {', '.join(known)}"))
     return tuple(v.lower() for v in value)
 
 

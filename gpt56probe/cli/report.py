@@ -15,7 +15,7 @@ import click
 from gpt56probe.core.history import parse_since
 from gpt56probe.cli.common import (Choices, Duration, OneLineError, OneLineUsageCommand, OneLineUsageError, deliver,
                                    validate_output_file, warn)
-from gpt56probe.cli.options import endpoint_option, state_dir_option
+from gpt56probe.cli.options import endpoint_option, other_endpoints, state_dir_option
 
 RESULT_FILE_LIMIT = 64 * 1024 * 1024
 
@@ -128,7 +128,12 @@ def report(result_files: tuple[Path, ...], html_file: Path | None, output: Path 
         for problem in served_section.reading.unreadable:
             warn(f"cannot read {problem}")
     if not history and not results and not evals and served_section is None:
-        raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
+        others = other_endpoints(endpoint, state_dir)
+        if not others:
+            raise OneLineError(f"nothing to report: no history in {directory} (run `gpt56probe check` first) and no result files given")
+        choose = f"--endpoint {others[0]} reports it" if len(others) == 1 else f"choose one with --endpoint HOST (--endpoint {others[0]})"
+        raise OneLineError(f"nothing to report for endpoint {endpoint}: no history in {directory}, but history is recorded for "
+                           f"{', '.join(others)} under {state_dir}: {choose}")
     built = report_core.build_report(history, results, generated_at=datetime.now().astimezone(), version=__version__,
                                      history_source=f"{directory / state.HISTORY_FILE} (endpoint {endpoint})", since=since)
     text = render_html(built, evals) if fmt == "html" else report_core.render_markdown(built, evals)

@@ -181,9 +181,13 @@ def sinks_from_args(args: Sequence[str], defaults: Mapping[str, Any] | None = No
         prom = validate_sink_file(ctx, params[2], str(prom)) if prom else None
     except click.BadParameter:
         prom = None
-    try:
-        deadline = float(values.get("deadline") or Sinks.deadline_s)
-    except (TypeError, ValueError):
+    given = values.get("deadline")
+    try:  # "90s" or "2m" as well as 90: the one duration parser the --deadline option reads with
+        from gpt56probe.core.waiting import parse_duration
+
+        deadline = float(given) if isinstance(given, (int, float)) and not isinstance(given, bool) else \
+            parse_duration(str(given)) if given else Sinks.deadline_s
+    except (TypeError, ValueError, OverflowError):
         deadline = Sinks.deadline_s
     if not 0 < deadline < float("inf"):
         deadline = Sinks.deadline_s

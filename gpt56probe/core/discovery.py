@@ -213,13 +213,13 @@ def next_step(observation: Observation, verdict: Verdict, model_access: bool, re
     also = f", also {', '.join(same[1:4])}" if len(same) > 1 else ""
     found = (discovered or {}).get(same[0])
     if found is Verdict.OK:
-        tried = "--discover probed it: it answers."
+        tried = ". --discover probed it: it answers."  # a sentence of its own after the switch
     elif found is not None:
-        tried = f"--discover probed it: {found.value}."
+        tried = f". --discover probed it: {found.value}."
     else:
-        tried = f"(`{discover_command(target.org)}` tries it)"
+        tried = f" (`{discover_command(target.org)}` tries it)."
     return (f"{org} does not list {target.model} but lists {same[0]} ({target.tier}{also}): the id is the likely problem, "
-            f"not access. Switch: {switch_instruction(target.tier, same[0], sources.get(target.tier))} {tried}")
+            f"not access. Switch: {switch_instruction(target.tier, same[0], sources.get(target.tier))}{tried}")
 
 
 __all__ = [

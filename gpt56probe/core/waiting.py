@@ -23,18 +23,34 @@ MIN_EVERY_S = 1.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|msecs?|milliseconds?|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)?\s*$",
                        re.IGNORECASE)
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-DURATION_FORMS = "seconds (20, 1.5) or a number and a unit: 500ms, 3s, 1.5s, 2m, 1h, 7d"
-"""The forms parse_duration reads, as an error or a help text names them."""
+_BARE_EXAMPLES = (("20", 20.0), ("1.5", 1.5))
+_UNIT_EXAMPLES = (("500ms", 0.5), ("3s", 3.0), ("1.5s", 1.5), ("2m", 120.0), ("1h", 3600.0), ("7d", 604800.0))
+
+
+def duration_forms(minimum: float = 0.0, maximum: float | None = None) -> str:
+    """The forms parse_duration reads, as an error or a help text names them, with examples that fit
+    ``[minimum, maximum]`` seconds (an option bounded at 600 s is not told ``7d``)."""
+
+    def fitting(examples: tuple[tuple[str, float], ...]) -> list[str]:
+        return [text for text, seconds in examples if seconds >= minimum and (maximum is None or seconds <= maximum)]
+
+    bare = fitting(_BARE_EXAMPLES) or [f"{minimum:g}"]
+    units = fitting(_UNIT_EXAMPLES) or [f"{minimum:g}s"]
+    return f"seconds ({', '.join(bare)}) or a number and a unit: {', '.join(units)}"
+
+
+DURATION_FORMS = duration_forms()
+"""The forms parse_duration reads, any duration (``duration_forms`` fits the examples to an option's range)."""
 
 TargetKey = tuple[str | None, str, str, bool]
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(text: str, forms: str = DURATION_FORMS) -> float:
     """Seconds in ``500ms``, ``30s``, ``10m``, ``1.5h``, ``7d``, ``2w`` or a bare number of seconds (``20``, ``1.5``);
-    ValueError naming the accepted forms otherwise (NaN, infinity, a sign or an exponent are not durations)."""
+    ValueError naming the accepted ``forms`` otherwise (NaN, infinity, a sign or an exponent are not durations)."""
     found = _DURATION.match(text or "")
     if not found:
-        raise ValueError(f"{text!r} is not a duration: give {DURATION_FORMS}")
+        raise ValueError(f"{text!r} is not a duration: give {forms}")
     unit = (found.group(2) or "s").lower()
     scale = 0.001 if unit.startswith("ms") or unit.startswith("milli") else _SECONDS[unit[0]]
     return float(found.group(1)) * scale

@@ -45,8 +45,8 @@ FILE_NAME = "config.toml"
 # [defaults] key -> (click parameter name, accepted python types, choices (for a list: of each item) or None).
 # Every check option that is a setting rather than a one-off action; README lists the same keys.
 DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = {
-    "timeout": ("timeout", (int, float), None),
-    "deadline": ("deadline", (int, float), None),
+    "timeout": ("timeout", (int, float, str), None),
+    "deadline": ("deadline", (int, float, str), None),
     "concurrency": ("concurrency", (int,), None),
     "base_url": ("base_url", (str,), None),
     "proxy": ("proxy", (str,), None),
@@ -67,6 +67,11 @@ DEFAULT_KEYS: dict[str, tuple[str, tuple[type, ...], tuple[str, ...] | None]] = 
     "on_change": ("on_change", (str,), None),
 }
 _TYPE_WORDS = {"int": "whole number", "float": "number", "str": "string", "bool": "true or false", "list": "list"}
+DURATION_KEYS = ("timeout", "deadline")
+"""[defaults] keys that take time: seconds (a number) or a duration string ("3s", "2m"), read by
+core.waiting.parse_duration as the command line reads them; each command's option checks its own range."""
+DURATION_EXAMPLE_SPAN = (0.5, 600.0)
+"""The example durations a bad value is shown fit this span: within every command's --timeout and --deadline."""
 CHECK_ONLY_KEYS = ("fmt", "quiet")
 """Given to check alone: other commands have a --format of their own, or no --quiet."""
 ORG_KEYS = ("label", "project", "email", "expect")
@@ -219,6 +224,34 @@ def _first_line(exc: BaseException) -> str:
     return line if len(line) <= 200 else line[:199] + "\u2026"
 
 
+def _type_words(types: tuple[type, ...]) -> str:
+    """``a whole number``, ``a number`` (int or float: any number), ``a string or a number``: what a setting takes."""
+    words = [_TYPE_WORDS.get(t.__name__, t.__name__) for t in types]
+    if "whole number" in words and "number" in words:
+        words.remove("whole number")
+    return " or ".join(f"a {w}" if w != "true or false" else w for w in words)
+
+
+def _check_duration(path: Path, text: str, key: str, value: Any) -> None:
+    """A [defaults] setting that takes time: seconds (a number) or a duration string, as the command line reads it."""
+    from gpt56probe.core.waiting import duration_forms, parse_duration
+
+    forms = duration_forms(*DURATION_EXAMPLE_SPAN)
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a number of seconds or a duration string, "
+                                                    f"got {type(value).__name__}: give {forms}")
+    if isinstance(value, str):
+        try:
+            seconds = parse_duration(value, forms)
+        except ValueError as exc:
+            raise _fail(path, text, ("defaults", key), f"defaults.{key}: {exc}") from None
+    else:
+        seconds = value
+    if not _usable_number(seconds):
+        raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number of seconds above 0 and at most "
+                                                    f"{MAX_NUMBER:.0f}, got {_shown_number(value) if not isinstance(value, str) else repr(value)}")
+
+
 def parse_config(text: str, path: Path) -> Config:
     """Parse and validate config text; raises ``ConfigError``."""
     import tomllib
@@ -259,10 +292,11 @@ def parse_config(text: str, path: Path) -> Config:
             raise _fail(path, text, ("defaults", key), f"defaults.{key} is not a setting; allowed: {', '.join(DEFAULT_KEYS)}")
         param, types, choices = DEFAULT_KEYS[key]
         choices = tiers if key == "expect" else choices
-        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-            want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
-            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a {want}, got {type(value).__name__}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and not _usable_number(value):
+        if key in DURATION_KEYS:
+            _check_duration(path, text, key, value)
+        elif (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            raise _fail(path, text, ("defaults", key), f"defaults.{key} must be {_type_words(types)}, got {type(value).__name__}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and not _usable_number(value):
             raise _fail(path, text, ("defaults", key), f"defaults.{key} must be a finite number above 0 and at most {MAX_NUMBER:.0f}, "
                                                         f"got {_shown_number(value)}")
         items = value if isinstance(value, list) else [value]

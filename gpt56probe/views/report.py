@@ -207,6 +207,8 @@ class Report:
     changes_hidden: int
     expected_tiers: tuple[str, ...]
     retiring: tuple[tuple[str, str, str, int | None], ...] = ()  # (org, model, shutdown date, days left) from the results
+    first_run: datetime | None = None  # the recorded runs' span; window_end reaches a typical gap past the last,
+    last_run: datetime | None = None   # so its mark has room: drawing, not time the page covers
 
     def cell(self, org: str, model: str) -> tuple[Probe, ...]:
         return self.matrix.get((org, model), ())
@@ -221,6 +223,19 @@ class Report:
     def fmt(self, when: datetime | None) -> str:
         """A time in the report's zone (the zone of ``generated_at``), to the second."""
         return format_time(when, self.generated_at.tzinfo)
+
+    @property
+    def window_text(self) -> str:
+        """The window as the header says it: ``--since`` to the page's making; else the recorded runs, from the
+        first to the last (never the room the timelines leave after it: a time after the page was made), or
+        ``one run at T``."""
+        if self.since_given:
+            return f"{self.fmt(self.window_start)} to {self.fmt(self.window_end)}"
+        if self.first_run is None or self.last_run is None:
+            return "no recorded runs"
+        if self.first_run == self.last_run:
+            return f"one run at {self.fmt(self.last_run)}"
+        return f"{self.fmt(self.first_run)} to {self.fmt(self.last_run)} (all recorded runs)"
 
     @property
     def zone(self) -> str:
@@ -439,6 +454,7 @@ def build_report(history: Sequence[Mapping[str, Any]], results: Sequence[ResultF
         generated_at=generated_at, version=version, history_source=clean(history_source, 400),
         history_rows=len(history), skipped_rows=skipped, runs=len({(row.get("run_id"), at) for at, row in rows}),
         result_sources=tuple(clean(f.source, 400) for f in results), window_start=start, window_end=end,
+        first_run=times[0] if times else None, last_run=times[-1] if times else None,
         since_given=since is not None, matrix_from="results" if results else "history",
         orgs=_org_order(matrix_orgs), models=_model_order({m for _, m in cells}), matrix=cells, strips=tuple(strips),
         org_availability=availability, changes=tuple(changes[:MAX_CHANGES]),
@@ -516,8 +532,7 @@ def render_markdown(report: Report, evals: Sequence[tuple[str, Mapping[str, Any]
             + (f", {report.skipped_rows} without a time left out" if report.skipped_rows else "") + ")"]
     if report.result_sources:
         out.append(f"- results: {', '.join(md(s) for s in report.result_sources)}")
-    out.append(f"- window: {report.fmt(report.window_start)} to {report.fmt(report.window_end)}"
-               + ("" if report.since_given else " (all recorded runs)"))
+    out.append(f"- window: {report.window_text}")
     out += ["", f"## Now ({'from the result files' if report.matrix_from == 'results' else 'latest run in history'})", ""]
     if report.orgs:
         multi = any(len({p.surface for p in cell}) > 1 for cell in report.matrix.values())

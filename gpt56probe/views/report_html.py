@@ -252,8 +252,7 @@ def _legend() -> str:
 
 
 def _meta(report: Report) -> str:
-    window = f"{report.fmt(report.window_start)} to {report.fmt(report.window_end)}"
-    window += "" if report.since_given else " (all recorded runs)"
+    window = report.window_text
     history = f"{report.history_source} ({counted(report.history_rows, 'line')}, {counted(report.runs, 'run')}"
     history += f", {report.skipped_rows} without a time left out)" if report.skipped_rows else ")"
     rows: list[tuple[str, str]] = [("made", f"{report.fmt(report.generated_at)} {report.zone}"), ("history", history)]
