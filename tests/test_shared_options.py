@@ -31,9 +31,12 @@ SHARED = {
 
 
 def command(path: str) -> click.Command:
+    """The command at ``path`` (``config show``), loaded as the CLI loads it (the top level loads its commands lazily)."""
     found: Any = main
+    ctx = click.Context(main)
     for name in path.split():
-        found = found.commands[name]
+        found = found.get_command(ctx, name)
+        assert found is not None, path
     return found
 
 
