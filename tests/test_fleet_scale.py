@@ -210,7 +210,7 @@ def test_workers_are_added_only_while_they_all_wait_on_the_network_and_the_cpu_i
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(runner.time, "process_time", lambda: next(cpu))
         mp.setattr(runner.time, "monotonic", lambda: next(wall))
-        growth = runner.WorkerGrowth(512, lambda n: (added.append(n), load.__setitem__("running", load["running"] + n)),
+        growth = runner.WorkerGrowth(512, lambda n: (added.append(n), load.__setitem__("running", load["running"] + n), n)[-1],
                                      lambda: (load["running"], load["busy"], load["waiting"]))
         growth.tick()  # 10 % of a CPU, every worker busy, work waiting: double
         assert added == [64]
@@ -331,3 +331,23 @@ def test_a_machine_that_will_not_start_another_thread_keeps_the_run_going_on_the
                           trust_env=False, deadline_s=30)
     assert probes[0] == FIRST_WORKERS + 1  # one refused start, then no more tries
     assert [o.sample.status for o in result.observations if o.sample] == [200] * 300
+
+
+def test_the_raw_answers_are_freed_as_soon_as_a_judged_outcome_replaces_them(sim) -> None:
+    """By reference counting, at once: nothing of the run (its workers' closures, the pool) holds them in a cycle
+    that would keep a fleet's answers alive until the cyclic collector happened to run."""
+    import gc
+    import weakref
+
+    from gpt56probe.core.models import DEFAULT_TABLE
+    from gpt56probe.net.checkrun import CheckRequest, OrgCredential, perform_check
+
+    gc.disable()
+    try:
+        outcome = perform_check(CheckRequest(orgs=[OrgCredential(f"org-free-{n}", FAKE_KEY) for n in range(3)],
+                                             models=DEFAULT_TABLE.models, table=DEFAULT_TABLE, base_url=sim.base_url, trust_env=False))
+        raw = [weakref.ref(o) for o in outcome.observations] + [weakref.ref(o.sample) for o in outcome.observations if o.sample]
+        outcome = outcome.judged()
+        assert [r for r in raw if r() is not None] == []
+    finally:
+        gc.enable()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import click
 
@@ -23,15 +23,16 @@ if TYPE_CHECKING:
     from gpt56probe.cli.sinks import Sinks
 
 
-def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> list[str] | None:
+def _status_text(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None,
+                 quiet: bool = False) -> Iterable[str] | None:
     """What stdout gets for the outcome, in pieces to write one after another (a fleet's JSON document is
-    never joined into one string); ``severity`` overrides the outcome's (--fail-after); ``quiet``
+    encoded a batch at a time as it is read, never held whole: ``views.render.RenderedJson``); ``severity`` overrides the outcome's (--fail-after); ``quiet``
     gives None when OK, else one status line (the JSON document with --format json). Rendering only."""
     text = _status_pieces(outcome, fmt, notes, severity, quiet)
     return [text] if isinstance(text, str) else text
 
 
-def _status_pieces(outcome: Any, fmt: str, notes: Sequence[str], severity: Any, quiet: bool) -> str | list[str] | None:
+def _status_pieces(outcome: Any, fmt: str, notes: Sequence[str], severity: Any, quiet: bool) -> str | Iterable[str] | None:
     from gpt56probe.views import render
     from gpt56probe.core.observation import Severity
 
@@ -59,7 +60,7 @@ def _status_pieces(outcome: Any, fmt: str, notes: Sequence[str], severity: Any, 
             return made
 
         doc["results"] = render.LazyResults(outcome.diagnoses, result)  # made one at a time as they are written
-        return render.render_json_parts(doc)
+        return render.RenderedJson(doc)
     if fmt == "nagios" or quiet:
         line = render.status_line(outcome.diagnoses, severity, perfdata=fmt == "nagios", expected=outcome.expected_tiers)
         if fmt == "nagios":
@@ -183,6 +184,8 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
     if record is not None:
         severity = apply_fail_after(severity, outcome.diagnoses, outcome.expected_tiers, record.streaks, fail_after)
     text = _status_text(outcome, sinks.fmt, severity=severity, quiet=sinks.quiet)
+    for _ in text or ():  # rendered to its end before anything is printed (a JSON document is encoded again as written)
+        pass
     line = render.status_line(outcome.diagnoses, severity, expected=outcome.expected_tiers)
     prom_text = None
     if sinks.prom_file is not None:

@@ -123,6 +123,13 @@ class PeerIndex:
             self.own[key] = _guarded_base(observation)
         return self.own[key]
 
+    def done_with(self, observation: Observation) -> None:
+        """Its diagnosis is made: its facts are let go, unless other diagnoses read them (an org's Luna), so a fleet's
+        facts and diagnoses are never all held at once."""
+        target = getattr(observation, "target", None)
+        if not isinstance(target, Target) or target.tier != LUNA_TIER:
+            self.own.pop(id(observation), None)
+
     def first_same_key(self, target: Target) -> tuple[Any] | None:
         """The first other org (plan order) reaching the model with this key, as a 1-tuple so that a found
         default org (None) differs from none found. Constant time whatever the number of orgs."""
@@ -329,6 +336,7 @@ def classify_all(observations: Sequence[Observation], id_sources: Mapping[str, M
     out: list[Diagnosis] = []
     for obs in items:
         out.append(_classify(obs, index))
+        index.done_with(obs)
     return out
 
 

@@ -123,7 +123,7 @@ class WorkerGrowth:
     thread that made a request keeps about 40 KB) and contention: a fleet at 50 ms stays at 128-256 workers
     instead of 512; at 300 ms it reaches the bound in a few slices."""
 
-    def __init__(self, bound: int, add: Callable[[int], None], load: Callable[[], tuple[int, int, int]]) -> None:
+    def __init__(self, bound: int, add: Callable[[int], int], load: Callable[[], tuple[int, int, int]]) -> None:
         self._bound = bound
         self._add = add
         self._load = load  # (workers started, workers busy, jobs not yet taken)
@@ -139,11 +139,9 @@ class WorkerGrowth:
         running, busy, waiting = self._load()
         if running >= self._bound or busy < running or waiting <= 0 or share >= CPU_BOUND_SHARE:
             return
-        self._add(min(running, self._bound - running, waiting))
-
-    def stop_growing(self) -> None:
-        """The machine would not start another thread: the run keeps the workers it has."""
-        self._bound = 0
+        wanted = min(running, self._bound - running, waiting)
+        if self._add(wanted) < wanted:  # the machine would not start another thread: keep the workers there are
+            self._bound = 0
 
 
 @dataclass
@@ -337,18 +335,20 @@ def run_plan(
         progress(0, count)
     threads: list[threading.Thread] = []
 
-    def add_workers(count: int) -> None:
-        for _ in range(count):
+    def add_workers(count: int) -> int:
+        """Start up to ``count`` workers; how many started. (No reference to the pool here: a cycle through these
+        closures would keep every observation of the run alive until the cyclic collector ran.)"""
+        for started in range(count):
             thread = threading.Thread(target=worker, name=f"probe-{len(threads)}", daemon=True)
             try:
                 thread.start()
             except RuntimeError:  # "can't start new thread": the run goes on with the workers it has
                 if not threads:
                     raise
-                pool.stop_growing()
-                return
+                return started
             with lock:
                 threads.append(thread)
+        return count
 
     def load() -> tuple[int, int, int]:
         with lock:

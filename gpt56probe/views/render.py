@@ -233,15 +233,29 @@ def render_json(doc: Mapping[str, Any]) -> str:
 
 
 def render_json_parts(doc: Mapping[str, Any]) -> list[str]:
-    """``json.dumps(doc, indent=2)`` in the pieces it is built in: the indenting encoder is pure Python and
-    would hold every one of a fleet's million small pieces at once before joining them, and a sink that
-    writes the pieces one after another never needs the 8 MB document as one string beside them."""
-    parts: list[str] = []
+    """``json.dumps(doc, indent=2)`` in the pieces it is built in (``json_batches``)."""
+    return list(json_batches(doc))
+
+
+def json_batches(doc: Mapping[str, Any]) -> Iterator[str]:
+    """``json.dumps(doc, indent=2)``, a batch of 8192 encoder pieces at a time: the indenting encoder is pure Python
+    and would hold every one of a fleet's million small pieces at once before joining them."""
     batch: list[str] = []
     for chunk in json.JSONEncoder(indent=2).iterencode(doc):
         batch.append(chunk)
         if len(batch) >= 8192:
-            parts.append("".join(batch))
+            yield "".join(batch)
             batch.clear()
-    parts.append("".join(batch))
-    return parts
+    yield "".join(batch)
+
+
+class RenderedJson:
+    """A JSON document encoded afresh, a batch at a time, each time it is read (``json_batches``): a fleet's 8 MB
+    document is never held. A caller that must know it renders before printing anything reads it to the end
+    once, then writes it as it is encoded again; ``doc`` (lazy results included) must give the same both times."""
+
+    def __init__(self, doc: Mapping[str, Any]) -> None:
+        self._doc = doc
+
+    def __iter__(self) -> Iterator[str]:
+        return json_batches(self._doc)
