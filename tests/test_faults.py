@@ -287,29 +287,19 @@ def test_a_second_ctrl_c_does_not_cut_the_clean_exit_short(slow_sim, tmp_path):
 
 
 def test_ctrl_c_at_the_hidden_key_prompt_is_interrupted_not_aborted(tmp_path):
-    import pty
-
-    primary, secondary = pty.openpty()
-    env = cli_env(GPT56PROBE_HOME=str(tmp_path / "home"), PYTHON_KEYRING_BACKEND="tests.memory_keyring.MemoryKeyring")
-    proc = subprocess.Popen(cli("auth", "set", "--org", "org-a"), cwd=REPO, env=env, stdin=secondary,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    os.close(secondary)
-    try:
-        time.sleep(0.8)  # at the prompt, waiting for the key
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=10)
-    finally:
-        os.close(primary)
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, err
+    status, err = _at_prompt(tmp_path, lambda proc, primary: proc.send_signal(signal.SIGINT), "auth", "set", "--org", "org-a")
+    assert status == 130, err
     assert "interrupted" in err and "Aborted" not in err
     assert not (tmp_path / "home" / "config.toml").exists()
 
 
 def _eof_at_prompt(tmp_path: Path, *args: str) -> tuple[int, str]:
     """Run ``args`` with a terminal on stdin, wait for its prompt, press Ctrl-D: (exit status, stderr)."""
+    return _at_prompt(tmp_path, lambda proc, primary: os.write(primary, b"\x04"), *args)  # Ctrl-D: end of input
+
+
+def _at_prompt(tmp_path: Path, press: Any, *args: str) -> tuple[int, str]:
+    """Run ``args`` with a terminal on stdin, wait for its prompt, then ``press(proc, terminal)``: (exit status, stderr)."""
     import pty
 
     primary, secondary = pty.openpty()
@@ -318,8 +308,8 @@ def _eof_at_prompt(tmp_path: Path, *args: str) -> tuple[int, str]:
     os.close(secondary)
     try:
         time.sleep(0.8)  # at the prompt, waiting for an answer
-        os.write(primary, b"\x04")  # Ctrl-D: end of input
-        out, err = proc.communicate(timeout=10)
+        press(proc, primary)
+        _, err = proc.communicate(timeout=10)
     finally:
         os.close(primary)
         if proc.poll() is None:
