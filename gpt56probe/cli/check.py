@@ -84,7 +84,12 @@ def _status_pieces(outcome: Any, fmt: str, notes: Sequence[str], severity: Any, 
 
 def _emit(outcome: Any, fmt: str, notes: Sequence[str] = (), severity: Any = None, quiet: bool = False) -> None:
     """Print the outcome (``_status_text``)."""
-    text = _status_text(outcome, fmt, notes, severity, quiet)
+    _print(_status_text(outcome, fmt, notes, severity, quiet))
+
+
+def _print(text: Iterable[str] | None) -> None:
+    """The status text on stdout, a piece at a time, and the newline on its own: a fleet's document is never joined
+    or copied to add it. Nothing for None (quiet and OK)."""
     if text is not None:
         for piece in text:
             click.echo(piece, nl=False)
@@ -197,10 +202,7 @@ def _record_and_report(outcome: Any, sinks: Sinks, clock: Any, state_dir: Any, o
                                        outcome.expected_tiers, sinks.endpoint)
     delivery = click.get_current_context().meta.setdefault(DELIVERY_META, Delivery())
     delivery.reported(severity, line, prom_text)
-    if text is not None:
-        for piece in text:  # and the newline on its own: a fleet's document is not joined or copied to add it
-            click.echo(piece, nl=False)
-        click.echo()
+    _print(text)
     if not sinks.quiet:  # quiet: changes go to history and the hook only
         for change in record.transitions if record is not None else ():
             say(change.describe(), err=True)

@@ -51,7 +51,7 @@ from gpt56probe.core.history import (  # noqa: F401 - the row arithmetic this mo
     transitions_from_history,
     verdict_key,
 )
-from gpt56probe.store.files import LockTimeout, flocked, write_output
+from gpt56probe.store.files import LockTimeout, StagedFile, flocked, write_output
 from gpt56probe.core.observation import Diagnosis
 
 HISTORY_FILE = "history.jsonl"
@@ -240,24 +240,13 @@ def _transitions_from_saved(value: Any) -> list[Transition]:
 
 
 def _state_text(state: Mapping[str, Any]) -> str:
-    return json.dumps(state, indent=2, sort_keys=True) + "\n"
+    pieces: list[str] = []
+    _write_state(pieces.append, state)
+    return "".join(pieces)
 
 
 def save_state(state_dir: Path, state: Mapping[str, Any]) -> None:
     write_output(state_dir / STATE_FILE, _state_text(state))
-
-
-def _history_text(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> str:
-    kept, new = _history_parts(lines, rows, limit)
-    return kept + new
-
-
-def _history_parts(lines: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int) -> tuple[str, str]:
-    """The new history as (the kept lines read back from the file, the new rows), the last ``limit`` lines."""
-    new = [json.dumps(dict(r), sort_keys=False, separators=(",", ":")) for r in (rows[-limit:] if limit > 0 else rows)]
-    if limit > 0:
-        lines = list(lines)[max(0, len(lines) - (limit - len(new))):] if limit > len(new) else []
-    return "".join(line + "\n" for line in lines), "".join(line + "\n" for line in new)
 
 
 def append_history(state_dir: Path, rows: Sequence[Mapping[str, Any]], limit: int = HISTORY_LIMIT) -> None:
@@ -265,10 +254,30 @@ def append_history(state_dir: Path, rows: Sequence[Mapping[str, Any]], limit: in
 
     Call with the lock held (``record_run`` does). Unusable lines are dropped.
     """
-    found = read_history_file(state_dir / HISTORY_FILE, limit)
+    path = state_dir / HISTORY_FILE
+    found = read_history_file(path, limit if _room(limit, len(rows)) > 0 else 1, keep_rows=False)
     if found.unreadable:
-        raise OSError(f"cannot read {state_dir / HISTORY_FILE} ({found.unreadable})")
-    write_output(state_dir / HISTORY_FILE, _history_text(found.lines, rows, limit))
+        raise OSError(f"cannot read {path} ({found.unreadable})")
+    staged = _stage_history(path, found, rows, limit)
+    try:
+        staged.commit()
+    finally:
+        staged.discard()
+
+
+def _room(limit: int, count: int) -> int:
+    """How many old history lines a run of ``count`` rows leaves room for under ``limit`` (none when it fills it)."""
+    return limit - count if limit > 0 else HISTORY_LIMIT
+
+
+def _stage_history(path: Path, history: HistoryFile, rows: Sequence[Mapping[str, Any]] | RunRows, limit: int) -> StagedFile:
+    """history.jsonl staged: the old lines the bound leaves room for (read back from the file, gated when they were
+    written), then the new rows, each encoded as it is written (the last ``limit``)."""
+    from gpt56probe.store.files import stage_output_from
+
+    room = _room(limit, len(rows))
+    kept = history.lines[max(0, len(history.lines) - room):] if room > 0 else ()
+    return stage_output_from(path, lambda write: _write_rows(write, rows, limit), recorded="".join(line + "\n" for line in kept))
 
 
 def _move_aside(path: Path, why: str, problems: list[str]) -> bool:
@@ -347,12 +356,10 @@ def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]] | RunRows,
     previous = saved.get("verdicts")
     streaks = valid_streaks(saved.get("streaks"))
     rebuild = not isinstance(previous, dict) or streaks is None
-    count = len(rows)
-    kept_lines = limit - count if limit > 0 else HISTORY_LIMIT
     # The old rows are parsed only to rebuild a lost state.json; when the new rows fill the bound, no old line is
     # kept, and only the file's readability is checked (the window is the old one otherwise: blank and bad lines
     # count in it as they did).
-    history = read_history_file(history_path, limit if rebuild or kept_lines > 0 else 1, keep_rows=rebuild)
+    history = read_history_file(history_path, limit if rebuild or _room(limit, len(rows)) > 0 else 1, keep_rows=rebuild)
     problems += history.problems(history_path)
     if isinstance(previous, dict):
         previous = {k: v for k, v in previous.items() if isinstance(v, dict)}
@@ -373,9 +380,7 @@ def prepare_record(state_dir: Path, rows: Sequence[Mapping[str, Any]] | RunRows,
     staged: list[Any] = []
     try:
         if history.unreadable is None:
-            kept = history.lines[max(0, len(history.lines) - kept_lines):] if kept_lines > 0 else ()
-            staged.append(stage_output_from(history_path, lambda write: _write_rows(write, rows, limit),
-                                            recorded="".join(line + "\n" for line in kept)))
+            staged.append(_stage_history(history_path, history, rows, limit))
         if state_writable:
             state = {
                 "version": STATE_VERSION,
@@ -401,7 +406,7 @@ def _write_rows(write: Callable[[str], object], rows: Sequence[Mapping[str, Any]
 
 
 def _write_state(write: Callable[[str], object], state: Mapping[str, Any]) -> None:
-    """state.json as ``_state_text`` gives it, encoded a piece at a time."""
+    """state.json (``json.dumps(state, indent=2, sort_keys=True)`` and a newline), encoded a piece at a time."""
     for chunk in json.JSONEncoder(indent=2, sort_keys=True).iterencode(state):
         write(chunk)
     write("\n")

@@ -228,13 +228,8 @@ class LazyResults(list):  # type: ignore[type-arg]
 
 
 def render_json(doc: Mapping[str, Any]) -> str:
-    """``json.dumps(doc, indent=2)`` (``render_json_parts``, joined)."""
-    return "".join(render_json_parts(doc))
-
-
-def render_json_parts(doc: Mapping[str, Any]) -> list[str]:
-    """``json.dumps(doc, indent=2)`` in the pieces it is built in (``json_batches``)."""
-    return list(json_batches(doc))
+    """``json.dumps(doc, indent=2)`` (``json_batches``, joined)."""
+    return "".join(json_batches(doc))
 
 
 def json_batches(doc: Mapping[str, Any]) -> Iterator[str]:
